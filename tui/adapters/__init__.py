@@ -1,0 +1,1 @@
+"""Adapters over mem0/Chroma, Ollama and the embedding models. Never import textual here."""

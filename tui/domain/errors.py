@@ -1,0 +1,59 @@
+"""Errors as values the UI can show: a one-line message plus a hint on how to fix it.
+
+Adapters translate library exceptions into these once, at their boundary, so the CLI and the
+TUI never see an httpx, ollama or chromadb exception.
+"""
+
+from __future__ import annotations
+
+
+class MindpaneError(Exception):
+    """Base of every error a person may be shown."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class ChatError(MindpaneError):
+    """The chat model could not produce (all of) a reply."""
+
+
+class OllamaUnreachable(ChatError):
+    """Nothing answers at the configured Ollama address."""
+
+
+class ModelNotFound(ChatError):
+    """Ollama answers but does not have the requested model."""
+
+
+class ModelStalled(ChatError):
+    """Ollama stopped sending bytes for longer than the stall timeout."""
+
+
+class ReplyInterrupted(ChatError):
+    """The reply broke off mid-stream; ``partial`` holds what arrived before the cut."""
+
+    def __init__(self, message: str, hint: str = "", partial: str = "") -> None:
+        super().__init__(message, hint)
+        self.partial = partial
+
+
+class StoreError(MindpaneError):
+    """The memory store could not be opened or used."""
+
+
+class StoreLocked(StoreError):
+    """Another running mindpane holds the store."""
+
+
+class EmbedderError(MindpaneError):
+    """The embedding model is missing, corrupt, or unreachable."""
+
+
+class MemoryNotFound(StoreError):
+    """An id that names no memory (deleted meanwhile, or never existed)."""

@@ -1,0 +1,66 @@
+"""Modes are data: a prompt, recall settings and what they stamp on stored entries.
+
+The engine only ever reads a ``Mode``; adding a mode (built-in or from a config file later)
+never touches the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    title: str
+    system_prompt: str
+    recall_size: int = 5
+    min_relevance: float = 0.25
+    model: str | None = None
+    keep_unanswered: bool = False
+    """Store the person's text even when the model fails (journal: an entry is an entry)."""
+    metadata: dict = field(default_factory=dict)
+    """Extra metadata stamped on every entry this mode stores (``mode`` is always added)."""
+    entry_label: str = "Entry"
+    reply_label: str = "Reply"
+
+    def stamp(self) -> dict:
+        return {**self.metadata, "mode": self.name}
+
+
+JOURNAL = Mode(
+    name="journal",
+    title="Journal",
+    system_prompt=(
+        "You are a warm, thoughtful journaling companion. The person writes about their day, "
+        "their thoughts and feelings. Reflect back what you hear in a few sentences, notice "
+        "links with what they wrote before when it helps, and end with one gentle, open "
+        "follow-up question. Never lecture, diagnose or give unasked-for advice."
+    ),
+    recall_size=5,
+    min_relevance=0.25,
+    keep_unanswered=True,
+    entry_label="Entry",
+    reply_label="Reflection",
+)
+
+CODE = Mode(
+    name="code",
+    title="Code",
+    system_prompt=(
+        "You are a concise Python code advisor. Answer with idiomatic, modern Python (3.11+, "
+        "type hints, standard library first), show code in fenced ```python blocks, and keep "
+        "prose short. Build on the person's earlier questions when they are relevant."
+    ),
+    recall_size=5,
+    min_relevance=0.25,
+    keep_unanswered=False,
+    entry_label="Question",
+    reply_label="Answer",
+)
+
+BUILTIN_MODES: tuple[Mode, ...] = (JOURNAL, CODE)
+
+
+def builtin_modes() -> dict[str, Mode]:
+    return {mode.name: mode for mode in BUILTIN_MODES}

@@ -1,0 +1,54 @@
+"""What the memory store hands back: entries, recalled entries with a score, change history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class MemoryRecord:
+    """One stored entry: what the person wrote, and the reply it got (empty if none)."""
+
+    id: str
+    text: str
+    mode: str
+    created_at: datetime
+    updated_at: datetime
+    reply: str = ""
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.reply)
+
+
+@dataclass(frozen=True)
+class RecalledMemory:
+    """A record recalled for a query; ``score`` is cosine similarity clamped to [0, 1]."""
+
+    record: MemoryRecord
+    score: float
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One change of a memory: ADD, UPDATE (old → new) or DELETE."""
+
+    event: str
+    old_text: str | None
+    new_text: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Page:
+    """A slice of a mode's entries, newest first."""
+
+    records: list[MemoryRecord]
+    offset: int
+    total: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.records) < self.total

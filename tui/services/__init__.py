@@ -1,0 +1,1 @@
+"""Application services: turn orchestration, prompt building, wiring of adapters."""
