@@ -6,8 +6,9 @@ wrote; the model's reply travels in metadata. Every operation is blocking; calle
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from tui.adapters.environment import contain_environment, route_logs_to_file
 from tui.adapters.store_lock import StoreLock
 from tui.domain.errors import MemoryNotFound, StoreError
 from tui.domain.modes import Mode
-from tui.domain.records import HistoryEvent, MemoryRecord, Page, RecalledMemory
+from tui.domain.records import HistoryEvent, ImportedEntry, MemoryRecord, Page, RecalledMemory
 from tui.services.ports import Embedder
 
 _INTERNAL_KEYS = {"data", "hash", "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id"}
@@ -148,6 +149,35 @@ class Mem0Store:
         memory_id = result["results"][0]["id"]
         self._index.add(memory_id, mode.name, created)
         return self._require(memory_id)
+
+    def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256) -> int:
+        """Store many entries at once (imports, fixtures, benchmarks): one embedding batch and one
+        write per ``batch`` instead of one mem0 ``add`` (≈20 ms) per entry. Same records, same
+        ADD history rows, as ``add_entry`` makes."""
+        from mem0.utils.lemmatization import lemmatize_for_bm25
+
+        stored = 0
+        for start in range(0, len(entries), batch):
+            chunk = entries[start : start + batch]
+            vectors = self._memory.embedding_model.embed_batch([entry.text for entry in chunk])
+            ids, payloads, history = [], [], []
+            for entry in chunk:
+                memory_id = str(uuid.uuid4())
+                created = entry.created_at.astimezone(UTC).isoformat()
+                ids.append(memory_id)
+                payloads.append({
+                    **(entry.extra or {}), **mode.stamp(), "reply": entry.reply,
+                    "data": entry.text, "hash": hashlib.md5(entry.text.encode()).hexdigest(),
+                    "created_at": created, "updated_at": created, "user_id": self._user_id,
+                    "role": "user", "text_lemmatized": lemmatize_for_bm25(entry.text),
+                })
+                history.append({"memory_id": memory_id, "new_memory": entry.text, "event": "ADD",
+                                "created_at": created, "updated_at": created, "role": "user"})
+            self._collection.add(ids=ids, embeddings=vectors, metadatas=payloads)
+            self._memory.db.batch_add_history(history)
+            self._index.add_many((i, mode.name, p["created_at"]) for i, p in zip(ids, payloads, strict=True))
+            stored += len(chunk)
+        return stored
 
     def attach_reply(self, memory_id: str, reply: str, extra: dict | None = None) -> MemoryRecord:
         """Give a stored entry its reply (a retried turn). The entry's text and vector stay as

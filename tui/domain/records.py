@@ -52,3 +52,13 @@ class Page:
     @property
     def has_more(self) -> bool:
         return self.offset + len(self.records) < self.total
+
+
+@dataclass(frozen=True)
+class ImportedEntry:
+    """An entry written elsewhere (or generated), to store in bulk with its own date."""
+
+    text: str
+    created_at: datetime
+    reply: str = ""
+    extra: dict | None = None

@@ -6,13 +6,15 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from tui.domain.modes import Mode
-from tui.domain.records import HistoryEvent, MemoryRecord, Page, RecalledMemory
+from tui.domain.records import HistoryEvent, ImportedEntry, MemoryRecord, Page, RecalledMemory
 
 
 class MemoryStore(Protocol):
     """Entries of every mode, kept by one user id per install. All calls block: use a worker."""
 
     def add_entry(self, mode: Mode, text: str, reply: str = "", extra: dict | None = None) -> MemoryRecord: ...
+
+    def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256) -> int: ...
 
     def attach_reply(self, memory_id: str, reply: str, extra: dict | None = None) -> MemoryRecord: ...
 

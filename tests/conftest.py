@@ -1,0 +1,78 @@
+"""Shared fixtures: an isolated home and data dir for every test, the stand-in Ollama server,
+settings pointing at it, a fixed clock, and an opened real store (mem0 + Chroma + MiniLM)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.ollama_stub import OllamaStub
+from tui.services.settings import Settings
+
+FIXED_NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+class FixedClock:
+    """A clock that only moves when told: dates in tests and snapshots never change."""
+
+    def __init__(self, start: datetime = FIXED_NOW) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test touches the real home, data dir or ~/.mem0."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("MINDPANE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEM0_DIR", str(tmp_path / "data" / "mem0"))
+    monkeypatch.setenv("MEM0_TELEMETRY", "False")
+    monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+    monkeypatch.setenv("ORT_DISABLE_TELEMETRY", "1")
+    for name in ("OLLAMA_HOST", "MINDPANE_MODEL", "MINDPANE_EMBEDDER", "MINDPANE_STALL_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def ollama_stub() -> Iterator[OllamaStub]:
+    with OllamaStub() as stub:
+        yield stub
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(data_dir: Path, ollama_stub: OllamaStub) -> Settings:
+    return Settings(data_dir=data_dir, ollama_host=ollama_stub.url, stall_timeout=2.0, connect_timeout=2.0)
+
+
+@pytest.fixture
+def store(settings: Settings, clock: FixedClock):
+    from tui.services.engine import open_store
+
+    opened = open_store(settings, clock)
+    yield opened
+    opened.close()

@@ -1,0 +1,234 @@
+"""The chat model over a local Ollama, via the official ``ollama`` client (sync).
+
+Why this adapter exists: the ``ollama`` client has no timeout by default and leaks different raw
+exceptions depending on ``stream`` (``ConnectionError`` vs ``httpx.ConnectError``, raw
+``httpx.ReadTimeout``, ``ResponseError`` both as an HTTP status and as an ``{"error"}`` line
+mid-stream). Every one of them is translated here, once, into ``tui.domain.errors``.
+
+How a failure is classified (the UI can rely on this):
+
+- nothing answers / connect times out             -> ``OllamaUnreachable``
+- HTTP 404 naming the model                        -> ``ModelNotFound``
+- no byte for ``stall_timeout`` s, no text yet     -> ``ModelStalled``
+- no byte for ``stall_timeout`` s, some text       -> ``ReplyInterrupted`` (``partial`` = text so far)
+- stream broken (connection dropped, bad chunk)    -> ``ReplyInterrupted`` (``partial`` may be "")
+- ``{"error"}`` from the server after some text    -> ``ReplyInterrupted``
+- any other server error (before any text)         -> ``ChatError`` with the server's message
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import httpx
+import ollama
+
+from tui.domain.errors import (
+    ChatError,
+    ModelNotFound,
+    ModelStalled,
+    OllamaUnreachable,
+    ReplyInterrupted,
+)
+
+DEFAULT_HOST = "http://127.0.0.1:11434"
+DEFAULT_PORT = 11434
+START_HINT = "start it with `ollama serve`, or set OLLAMA_HOST"
+RETRY_HINT = "try again; if it keeps happening, look at the `ollama serve` log"
+
+
+def normalise_host(host: str | None) -> str:
+    """``127.0.0.1:PORT`` / ``localhost`` / ``http://h:p/`` -> ``scheme://host:port`` (as the client does).
+
+    An empty host means the default address; the caller resolves OLLAMA_HOST, so it is not read here.
+    """
+    host = (host or "").strip()
+    if not host:
+        return DEFAULT_HOST
+    scheme, sep, rest = host.partition("://")
+    if not sep:
+        scheme, rest = "http", host
+    default_port = {"http": 80, "https": 443}.get(scheme, DEFAULT_PORT) if sep else DEFAULT_PORT
+    try:
+        split = urllib.parse.urlsplit(f"{scheme}://{rest}")
+        port = split.port or default_port
+    except ValueError:  # e.g. a non-numeric port: leave it for the client to reject
+        return host
+    hostname = split.hostname or "127.0.0.1"
+    if ":" in hostname:  # IPv6 literal lost its brackets in urlsplit
+        hostname = f"[{hostname}]"
+    path = split.path.rstrip("/")
+    return f"{scheme}://{hostname}:{port}{path}"
+
+
+def model_key(name: str) -> str:
+    """Ollama treats ``name`` and ``name:latest`` as the same model."""
+    name = name.strip().casefold()
+    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    """A one-line, bounded description of ``exc`` for messages shown to a person."""
+    text = (getattr(exc, "error", None) or str(exc) or type(exc).__name__).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _is_model_missing(exc: ollama.ResponseError) -> bool:
+    """A 404 that names a model (not e.g. a proxy's "404 page not found")."""
+    reason = str(exc.error).casefold()
+    return exc.status_code == 404 and "model" in reason and "not found" in reason
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    # The client turns httpx.ConnectError into a bare ConnectionError, but only with stream=False.
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | ConnectionRefusedError) or (
+        type(exc) is ConnectionError
+    )
+
+
+class OllamaChat:
+    """``ChatModel`` over ``ollama.Client``. Blocking: call from a worker thread.
+
+    ``connect_timeout`` bounds reaching the server; ``stall_timeout`` bounds the silence between two
+    bytes of a reply (a loading model is silent too, so keep it generous). Nothing is contacted until
+    the first ``stream``/``ensure_model`` call.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        *,
+        connect_timeout: float = 5.0,
+        stall_timeout: float = 120.0,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._host = normalise_host(host)
+        self.connect_timeout = connect_timeout
+        self.stall_timeout = stall_timeout
+        self.options: dict[str, Any] = dict(options or {})
+        # read/write/pool = stall_timeout: httpx's read timeout is per socket read, i.e. between bytes.
+        timeout = httpx.Timeout(stall_timeout, connect=connect_timeout)
+        self._client = ollama.Client(host=self._host, timeout=timeout)
+
+    @property
+    def host(self) -> str:
+        """The normalised address, e.g. ``http://127.0.0.1:11434``, for messages and the status bar."""
+        return self._host
+
+    def close(self) -> None:
+        """Release pooled connections (optional; the process exit does it too)."""
+        self._client.close()
+
+    def stream(
+        self,
+        model: str,
+        messages: Sequence[Mapping[str, str]],
+        options: Mapping[str, Any] | None = None,
+    ) -> Iterator[str]:
+        """Yield the reply's text chunks as they arrive; raise only ``ChatError`` subclasses.
+
+        ``options`` (per call) override the constructor's model options. Closing the iterator early
+        closes the HTTP response, which makes Ollama stop generating.
+        """
+        merged = {**self.options, **(options or {})}
+        received: list[str] = []
+        parts: Iterator[Any] | None = None
+        try:
+            try:
+                parts = self._client.chat(
+                    model=model,
+                    messages=[dict(m) for m in messages],
+                    stream=True,
+                    options=merged or None,
+                )
+            except Exception as exc:
+                raise self._translate(exc, model, "") from exc
+            while True:
+                # next() is guarded, the yield is not: errors thrown in by the consumer stay theirs.
+                try:
+                    part = next(parts)
+                except StopIteration:
+                    return
+                except Exception as exc:
+                    raise self._translate(exc, model, "".join(received)) from exc
+                text = part.message.content or ""
+                if text:
+                    received.append(text)
+                    yield text
+        finally:
+            if parts is not None and hasattr(parts, "close"):
+                try:
+                    parts.close()
+                except Exception:  # closing a broken stream may itself fail; nothing to report
+                    pass
+
+    def ensure_model(self, model: str) -> None:
+        """Return if the server answers and lists ``model`` (``name`` matches ``name:latest``)."""
+        try:
+            listing = self._client.list()
+        except Exception as exc:
+            raise self._translate(exc, model, "") from exc
+        available = {model_key(m.model) for m in listing.models if m.model}
+        if model_key(model) not in available:
+            raise self._model_not_found(model)
+
+    # -- translation -------------------------------------------------------------------------------
+
+    def _model_not_found(self, model: str) -> ModelNotFound:
+        return ModelNotFound(f"Model {model} is not pulled", hint=f"run `ollama pull {model}`")
+
+    def _translate(self, exc: Exception, model: str, partial: str) -> ChatError:
+        """Map any exception from the client to the one ``ChatError`` a person should see."""
+        if isinstance(exc, ChatError):
+            return exc
+        if _is_unreachable(exc) and not partial:
+            if isinstance(exc, httpx.ConnectTimeout):
+                message = f"Ollama is not reachable at {self._host} (no answer in {self.connect_timeout:g} s)"
+            else:
+                message = f"Ollama is not reachable at {self._host}"
+            return OllamaUnreachable(message, hint=START_HINT)
+        if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            return OllamaUnreachable(
+                f"Ollama address {self._host!r} is not usable: {first_line(exc)}",
+                hint="set OLLAMA_HOST to e.g. http://127.0.0.1:11434",
+            )
+        if isinstance(exc, httpx.TimeoutException):  # read/write/pool: the server went silent
+            if partial:
+                return ReplyInterrupted(
+                    f"The reply was cut off after {self.stall_timeout:g} s of silence",
+                    hint="the model may be overloaded; " + RETRY_HINT,
+                    partial=partial,
+                )
+            return ModelStalled(
+                f"Model {model} sent nothing for {self.stall_timeout:g} s",
+                hint="it may still be loading or the machine is busy; try again or raise the stall timeout",
+            )
+        if isinstance(exc, ollama.ResponseError):
+            if _is_model_missing(exc) and not partial:
+                return self._model_not_found(model)
+            if exc.status_code == 404 and not partial:  # something answers, but not Ollama's API
+                return OllamaUnreachable(
+                    f"No Ollama API at {self._host} (HTTP 404: {first_line(exc)})",
+                    hint="check that OLLAMA_HOST points at an Ollama server",
+                )
+            if partial:
+                return ReplyInterrupted(
+                    f"The reply was cut off: {first_line(exc)}", hint=RETRY_HINT, partial=partial
+                )
+            return ChatError(f"Ollama could not answer: {first_line(exc)}", hint=RETRY_HINT)
+        if isinstance(exc, httpx.TransportError | json.JSONDecodeError | OSError | ValueError):
+            # Dropped connection, incomplete chunked body, a line that is not JSON/not a chat chunk.
+            return ReplyInterrupted(f"The reply was cut off: {first_line(exc)}", hint=RETRY_HINT, partial=partial)
+        if isinstance(exc, ollama.RequestError):
+            return ChatError(f"Invalid chat request: {first_line(exc)}")
+        if partial:
+            return ReplyInterrupted(
+                f"The reply was cut off: {type(exc).__name__}: {first_line(exc)}",
+                hint=RETRY_HINT,
+                partial=partial,
+            )
+        return ChatError(f"Talking to Ollama failed: {type(exc).__name__}: {first_line(exc)}", hint=RETRY_HINT)
