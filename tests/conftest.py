@@ -3,6 +3,7 @@ settings pointing at it, a fixed clock, and an opened real store (mem0 + Chroma 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +44,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MEM0_TELEMETRY", "False")
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
     monkeypatch.setenv("ORT_DISABLE_TELEMETRY", "1")
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     for name in ("OLLAMA_HOST", "MINDPANE_MODEL", "MINDPANE_EMBEDDER", "MINDPANE_STALL_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     return home
