@@ -18,10 +18,15 @@ _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _NOISY_LOGGERS = ("mem0", "chromadb", "httpx", "httpcore", "onnxruntime", "spacy")
 
 
+_contained = False
+
+
 def contain_environment(data_dir: Path) -> None:
     """Set the variables the libraries read at import. Must run before ``import mem0``."""
-    if "mem0" in sys.modules:
+    global _contained
+    if "mem0" in sys.modules and not _contained:
         warnings.warn("mem0 was imported before mindpane contained its environment", stacklevel=2)
+    _contained = True
     os.environ["MEM0_TELEMETRY"] = "False"
     os.environ["MEM0_DIR"] = str(data_dir / "mem0")
     os.environ["ANONYMIZED_TELEMETRY"] = "False"

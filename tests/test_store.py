@@ -1,0 +1,171 @@
+"""The memory store over mem0 + Chroma: what is stored, the wall between modes, paging, edits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tui.domain.errors import MemoryNotFound, StoreError, StoreLocked
+from tui.domain.modes import CODE, JOURNAL
+from tui.domain.records import ImportedEntry
+from tui.services.engine import open_store
+
+
+def test_an_exchange_is_stored_as_the_persons_text_with_the_reply_and_mode(store, clock):
+    record = store.add_entry(JOURNAL, "Walked by the river after work.", "That sounds calming.", {"model": "m:1"})
+
+    again = store.get(record.id)
+    assert again.text == "Walked by the river after work."
+    assert again.reply == "That sounds calming."
+    assert again.mode == "journal"
+    assert again.metadata["model"] == "m:1"
+    assert again.created_at == clock.now
+    assert [event.event for event in store.history(record.id)] == ["ADD"]
+
+
+def test_recall_never_crosses_the_wall_between_modes(store):
+    store.add_entry(JOURNAL, "I feel anxious about the python conference talk tomorrow.")
+    store.add_entry(CODE, "How do I write a python context manager?", "Use contextlib.contextmanager.")
+
+    journal = store.recall("python", JOURNAL, k=5)
+    code = store.recall("python", CODE, k=5)
+
+    assert [r.record.mode for r in journal] == ["journal"]
+    assert [r.record.mode for r in code] == ["code"]
+
+
+def test_recall_scores_are_similarities_between_zero_and_one(store):
+    store.add_entry(JOURNAL, "Baked sourdough bread with my sister this morning.")
+    store.add_entry(JOURNAL, "The quarterly tax return is due next week.")
+
+    recalled = store.recall("Baked sourdough bread with my sister this morning.", JOURNAL, k=5)
+
+    assert recalled[0].score == pytest.approx(1.0, abs=0.01)
+    assert all(0.0 <= r.score <= 1.0 for r in recalled)
+    assert recalled[1].score < 0.5
+
+
+def test_recall_honours_k_and_the_minimum_relevance(store):
+    for n in range(8):
+        store.add_entry(CODE, f"Question {n} about python list comprehensions and generators")
+    store.add_entry(CODE, "Best pizza dough hydration?")
+
+    assert len(store.recall("list comprehension", CODE, k=3)) == 3
+    relevant = store.recall("list comprehension", CODE, k=20, min_score=0.4)
+    assert relevant and all("comprehensions" in r.record.text for r in relevant)
+
+
+def test_history_pages_newest_first(store, clock):
+    texts = []
+    for n in range(12):
+        clock.advance(hours=1)
+        texts.append(f"journal entry {n}")
+        store.add_entry(JOURNAL, texts[-1])
+    store.add_entry(CODE, "a code question in between")
+
+    first = store.page("journal", offset=0, limit=5)
+    second = store.page("journal", offset=5, limit=5)
+    last = store.page("journal", offset=10, limit=5)
+
+    assert [r.text for r in first.records] == texts[::-1][:5]
+    assert [r.text for r in second.records] == texts[::-1][5:10]
+    assert [r.text for r in last.records] == texts[::-1][10:]
+    assert first.total == 12 and first.has_more and not last.has_more
+    assert store.count("code") == 1
+
+
+def test_bulk_import_pages_and_recalls_like_added_entries(store, clock):
+    base = clock.now - timedelta(days=1000)
+    entries = [ImportedEntry(f"day {n}: notes about topic {n % 7}", base + timedelta(days=n)) for n in range(1000)]
+
+    assert store.import_entries(JOURNAL, entries) == 1000
+
+    page = store.page("journal", offset=0, limit=100)
+    assert page.total == 1000
+    assert page.records[0].text.startswith("day 999:")
+    assert store.page("journal", offset=999, limit=100).records[0].text.startswith("day 0:")
+    assert [e.event for e in store.history(page.records[0].id)] == ["ADD"]
+    assert store.recall("notes about topic 3", JOURNAL, k=1)[0].record.text.endswith("topic 3")
+
+
+def test_editing_an_entry_changes_recall_and_is_kept_in_its_history(store):
+    record = store.add_entry(JOURNAL, "Planted tomatoes in the garden.")
+
+    store.update_text(record.id, "Adopted a grey kitten named Pixel.")
+
+    assert store.get(record.id).text == "Adopted a grey kitten named Pixel."
+    assert store.recall("my new cat", JOURNAL, k=1)[0].record.id == record.id
+    update = store.history(record.id)[-1]
+    assert (update.event, update.old_text, update.new_text) == (
+        "UPDATE", "Planted tomatoes in the garden.", "Adopted a grey kitten named Pixel.")
+
+
+def test_deleting_an_entry_removes_it_from_recall_and_paging_but_not_its_history(store):
+    keep = store.add_entry(JOURNAL, "Long run along the coast.")
+    gone = store.add_entry(JOURNAL, "Long swim in the lake.")
+
+    store.delete(gone.id)
+
+    assert store.get(gone.id) is None
+    assert [r.id for r in store.page("journal").records] == [keep.id]
+    assert all(r.record.id != gone.id for r in store.recall("swim", JOURNAL, k=5))
+    assert [e.event for e in store.history(gone.id)] == ["ADD", "DELETE"]
+
+
+def test_missing_ids_raise_a_clear_error(store):
+    with pytest.raises(MemoryNotFound):
+        store.update_text("no-such-id", "x")
+    with pytest.raises(MemoryNotFound):
+        store.delete("no-such-id")
+
+
+def test_a_reply_attached_later_keeps_the_entry_and_its_history_clean(store):
+    record = store.add_entry(JOURNAL, "Could not sleep again.")
+
+    store.attach_reply(record.id, "That sounds exhausting.", {"model": "m:2"})
+
+    again = store.get(record.id)
+    assert (again.text, again.reply, again.mode, again.metadata["model"]) == (
+        "Could not sleep again.", "That sounds exhausting.", "journal", "m:2")
+    assert [e.event for e in store.history(record.id)] == ["ADD"]
+
+
+def test_entries_survive_reopening_and_a_lost_date_index_is_rebuilt(settings, clock):
+    first = open_store(settings, clock)
+    first.add_entry(JOURNAL, "First entry ever.")
+    clock.advance(minutes=5)
+    first.add_entry(JOURNAL, "Second entry.")
+    first.close()
+    (settings.data_dir / "entries.db").unlink()
+
+    reopened = open_store(settings, clock)
+    try:
+        assert [r.text for r in reopened.page("journal").records] == ["Second entry.", "First entry ever."]
+    finally:
+        reopened.close()
+
+
+def test_a_second_mindpane_on_the_same_data_dir_is_refused(store, settings):
+    with pytest.raises(StoreLocked) as caught:
+        open_store(settings)
+    assert "Another mindpane" in caught.value.message
+    assert "--data-dir" in caught.value.hint
+
+
+def test_a_data_dir_that_cannot_be_written_gives_a_clear_error(settings, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    bad = type(settings)(data_dir=blocker / "data", ollama_host=settings.ollama_host)
+
+    with pytest.raises(StoreError) as caught:
+        open_store(bad)
+    assert "Cannot write to the data directory" in caught.value.message
+    assert "--data-dir" in caught.value.hint
+
+
+def test_the_store_writes_its_files_in_the_data_dir_and_nothing_in_home(store, data_dir, isolated_home):
+    store.add_entry(JOURNAL, "hello")
+    assert (data_dir / "chroma").is_dir()
+    assert (data_dir / "history.db").is_file()
+    assert not any(isolated_home.iterdir()), list(isolated_home.rglob("*"))
