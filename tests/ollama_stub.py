@@ -244,6 +244,7 @@ class _OllamaHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # needed for keep-alive and chunked transfer-encoding
     server_version = "OllamaStub"
     timeout = 60  # idle keep-alive connections end eventually
+    disable_nagle_algorithm = True  # small chunks go out at once (no 40 ms Nagle/delayed-ACK waits)
     stub: OllamaStub
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
@@ -475,4 +476,3 @@ __all__ = [
     "split_words",
     "unused_port_url",
 ]
-

@@ -18,7 +18,8 @@ How a failure is classified (the UI can rely on this):
 
 from __future__ import annotations
 
-import json
+import contextlib
+import ipaddress
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -62,6 +63,27 @@ def normalise_host(host: str | None) -> str:
         hostname = f"[{hostname}]"
     path = split.path.rstrip("/")
     return f"{scheme}://{hostname}:{port}{path}"
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address on this machine (``localhost``, ``127.x``, ``::1``, ``0.0.0.0``)."""
+    hostname = (urllib.parse.urlsplit(normalise_host(host)).hostname or "").casefold()
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def make_client(host: str, timeout: httpx.Timeout) -> ollama.Client:
+    """An ``ollama.Client`` for ``host``; a local Ollama is never reached through HTTP(S)_PROXY.
+
+    httpx honours HTTP_PROXY/ALL_PROXY even for 127.0.0.1, so a proxy set for the web would make a
+    running local Ollama look unreachable. Remote hosts keep the environment's proxy settings.
+    """
+    return ollama.Client(host=host, timeout=timeout, trust_env=not is_loopback(host))
 
 
 def model_key(name: str) -> str:
@@ -112,7 +134,7 @@ class OllamaChat:
         self.options: dict[str, Any] = dict(options or {})
         # read/write/pool = stall_timeout: httpx's read timeout is per socket read, i.e. between bytes.
         timeout = httpx.Timeout(stall_timeout, connect=connect_timeout)
-        self._client = ollama.Client(host=self._host, timeout=timeout)
+        self._client = make_client(self._host, timeout)
 
     @property
     def host(self) -> str:
@@ -145,8 +167,8 @@ class OllamaChat:
                     stream=True,
                     options=merged or None,
                 )
-            except Exception as exc:
-                raise self._translate(exc, model, "") from exc
+            except Exception as exc:  # no I/O happens yet: only a malformed request can fail here
+                raise ChatError(f"Invalid chat request: {first_line(exc)}") from exc
             while True:
                 # next() is guarded, the yield is not: errors thrown in by the consumer stay theirs.
                 try:
@@ -161,17 +183,27 @@ class OllamaChat:
                     yield text
         finally:
             if parts is not None and hasattr(parts, "close"):
-                try:
+                # Closing a broken stream may itself fail; there is nothing left to report then.
+                with contextlib.suppress(Exception):
                     parts.close()
-                except Exception:  # closing a broken stream may itself fail; nothing to report
-                    pass
 
     def ensure_model(self, model: str) -> None:
         """Return if the server answers and lists ``model`` (``name`` matches ``name:latest``)."""
         try:
             listing = self._client.list()
+        except httpx.TimeoutException as exc:  # /api/tags is cheap: silence means a hung server
+            raise OllamaUnreachable(
+                f"Ollama at {self._host} did not answer within {self.stall_timeout:g} s",
+                hint="it may be hung; restart `ollama serve`",
+            ) from exc
         except Exception as exc:
-            raise self._translate(exc, model, "") from exc
+            error = self._translate(exc, model, "")
+            if isinstance(error, ReplyInterrupted):  # a broken or garbled listing: not a chat reply
+                error = OllamaUnreachable(
+                    f"Ollama at {self._host} gave no usable answer: {first_line(exc)}",
+                    hint="check that OLLAMA_HOST points at an Ollama server",
+                )
+            raise error from exc
         available = {model_key(m.model) for m in listing.models if m.model}
         if model_key(model) not in available:
             raise self._model_not_found(model)
@@ -220,9 +252,12 @@ class OllamaChat:
                     f"The reply was cut off: {first_line(exc)}", hint=RETRY_HINT, partial=partial
                 )
             return ChatError(f"Ollama could not answer: {first_line(exc)}", hint=RETRY_HINT)
-        if isinstance(exc, httpx.TransportError | json.JSONDecodeError | OSError | ValueError):
-            # Dropped connection, incomplete chunked body, a line that is not JSON/not a chat chunk.
-            return ReplyInterrupted(f"The reply was cut off: {first_line(exc)}", hint=RETRY_HINT, partial=partial)
+        if isinstance(exc, httpx.TransportError | OSError | ValueError):
+            # Dropped connection, incomplete chunked body, a line that is not JSON (JSONDecodeError) or
+            # not a chat chunk (pydantic's ValidationError): all are ValueError/OSError/TransportError.
+            return ReplyInterrupted(
+                f"The reply was cut off: {first_line(exc)}", hint=RETRY_HINT, partial=partial
+            )
         if isinstance(exc, ollama.RequestError):
             return ChatError(f"Invalid chat request: {first_line(exc)}")
         if partial:
@@ -231,4 +266,6 @@ class OllamaChat:
                 hint=RETRY_HINT,
                 partial=partial,
             )
-        return ChatError(f"Talking to Ollama failed: {type(exc).__name__}: {first_line(exc)}", hint=RETRY_HINT)
+        return ChatError(
+            f"Talking to Ollama failed: {type(exc).__name__}: {first_line(exc)}", hint=RETRY_HINT
+        )

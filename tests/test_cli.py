@@ -1,0 +1,123 @@
+"""``mindpane ask`` as a person runs it from the shell, again and again, in separate processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.ollama_stub import unused_port_url
+from tui.services.prompt import MEMORY_BLOCK_END, MEMORY_BLOCK_START
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def cli_env(tmp_path, isolated_home, data_dir, ollama_stub):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}
+    env.update(HOME=str(isolated_home), MINDPANE_DATA_DIR=str(data_dir), OLLAMA_HOST=ollama_stub.host_port,
+               TMPDIR=str(tmp), PYTHONDONTWRITEBYTECODE="1", TZ="UTC")
+    for name in ("MEM0_DIR", "MEM0_TELEMETRY", "ANONYMIZED_TELEMETRY", "ORT_DISABLE_TELEMETRY"):
+        env.pop(name, None)  # the app must set these itself
+    return env
+
+
+def mindpane(env, *args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "tui", *args], env=env, cwd=REPO, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_help_and_version(cli_env):
+    assert "ask" in mindpane(cli_env, "--help").stdout
+    assert mindpane(cli_env, "--version").stdout.startswith("mindpane ")
+
+
+def test_the_loop_remembers_across_separate_runs(cli_env, ollama_stub):
+    ollama_stub.script("Rest sounds right.")
+    first = mindpane(cli_env, "ask", "I felt exhausted after the marathon training today.")
+    assert first.returncode == 0, first.stderr
+    assert "No earlier journal entries recalled." in first.stdout
+    assert "Rest sounds right." in first.stdout
+
+    ollama_stub.script("Be kind to your knees.")
+    second = mindpane(cli_env, "ask", "--mode", "journal", "My legs are sore from running.")
+
+    assert second.returncode == 0, second.stderr
+    assert "Recalled 1 earlier journal entry:" in second.stdout
+    assert "I felt exhausted after the marathon training today." in second.stdout
+    assert second.stdout.rstrip().endswith("Be kind to your knees.")
+    system = ollama_stub.chat_requests[-1]["messages"][0]["content"]
+    block = system.split(MEMORY_BLOCK_START)[1].split(MEMORY_BLOCK_END)[0]
+    assert "I felt exhausted after the marathon training today." in block
+    assert "Rest sounds right." in block
+
+
+def test_code_mode_does_not_see_journal_entries(cli_env, ollama_stub):
+    mindpane(cli_env, "ask", "Python makes me feel stupid some days.")
+
+    code = mindpane(cli_env, "ask", "--mode", "code", "--model", "gemma3:4b-it-qat", "How do python decorators work?")
+
+    assert code.returncode == 0, code.stderr
+    assert "No earlier code entries recalled." in code.stdout
+    assert "stupid" not in ollama_stub.chat_requests[-1]["messages"][0]["content"]
+
+
+def test_the_prompt_can_come_from_standard_input(cli_env, ollama_stub):
+    result = mindpane(cli_env, "ask", "-", stdin="A multi-line\nentry from a file.\n")
+    assert result.returncode == 0, result.stderr
+    assert ollama_stub.chat_requests[-1]["messages"][-1]["content"] == "A multi-line\nentry from a file."
+
+
+def test_ollama_down_is_one_clear_line_and_the_entry_is_kept(cli_env, ollama_stub):
+    cli_env["OLLAMA_HOST"] = unused_port_url()
+    result = mindpane(cli_env, "ask", "Writing while offline.")
+
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "not reachable" in result.stderr and "ollama serve" in result.stderr
+    assert "saved without a reply" in result.stderr
+
+    cli_env["OLLAMA_HOST"] = ollama_stub.host_port
+    later = mindpane(cli_env, "ask", "Back online and writing again.")
+    assert "Writing while offline." in later.stdout
+
+
+def test_a_missing_model_is_one_clear_line(cli_env):
+    result = mindpane(cli_env, "ask", "--mode", "code", "--model", "llama9:404b", "Anything?")
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "mindpane: Model llama9:404b is not pulled — run `ollama pull llama9:404b` "
+        "(nothing was saved; ask again when it is fixed)")
+
+
+def test_an_empty_prompt_is_refused(cli_env):
+    result = mindpane(cli_env, "ask", "   ")
+    assert result.returncode == 2
+    assert "nothing to ask" in result.stderr
+
+
+def test_a_full_turn_talks_only_to_ollama_and_writes_only_in_the_data_dir(cli_env, ollama_stub, data_dir,
+                                                                         isolated_home, tmp_path):
+    report = tmp_path / "audit.json"
+    run = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "audited_cli.py"), str(report), str(data_dir), "--",
+         "ask", "Checking that nothing leaves the machine."],
+        env=cli_env, cwd=REPO, capture_output=True, text=True, timeout=120)
+
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(report.read_text())
+    assert seen["connect"], "the turn should have connected to the stand-in Ollama"
+    assert set(seen["connect"]) == {repr(("127.0.0.1", ollama_stub.port))}
+    assert seen["write"] == []
+    assert seen["spawn"] == []
+    assert all(path.startswith(str(data_dir)) for path in seen["sqlite"])
+    assert list(isolated_home.rglob("*")) == []
+    assert list((tmp_path / "tmp").rglob("*")) == []
+    assert (data_dir / "mem0").is_dir()

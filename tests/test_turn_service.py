@@ -1,0 +1,157 @@
+"""A turn end to end against the stand-in Ollama: recall → prompt → stream → store, and failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ollama_stub import unused_port_url
+from tui.domain.errors import ModelNotFound, ModelStalled, OllamaUnreachable, ReplyInterrupted
+from tui.domain.modes import CODE, JOURNAL
+from tui.services.engine import make_chat, make_turns
+from tui.services.prompt import MEMORY_BLOCK_END, MEMORY_BLOCK_START
+from tui.services.settings import Settings
+from tui.services.turn import Recalled, ReplyChunk, TurnDone, TurnFailed
+
+
+def run_turn(turns, mode, text, **kwargs):
+    return list(turns.run(mode, text, **kwargs))
+
+
+@pytest.fixture
+def turns(store, settings):
+    return make_turns(store, make_chat(settings), settings)
+
+
+def test_a_turn_streams_the_reply_and_stores_the_exchange(turns, store, ollama_stub):
+    ollama_stub.script(chunks=["Sounds ", "like a ", "good day."])
+
+    events = run_turn(turns, JOURNAL, "Spent the day at the lake.")
+
+    assert isinstance(events[0], Recalled)
+    assert [e.text for e in events if isinstance(e, ReplyChunk)] == ["Sounds ", "like a ", "good day."]
+    done = events[-1]
+    assert isinstance(done, TurnDone) and done.reply == "Sounds like a good day."
+    stored = store.get(done.record.id)
+    assert (stored.text, stored.reply, stored.mode) == (
+        "Spent the day at the lake.", "Sounds like a good day.", "journal")
+    assert stored.metadata["model"] == "gemma3:4b-it-qat"
+
+
+def test_the_next_turn_recalls_the_earlier_exchange_into_the_system_prompt(turns, ollama_stub, clock):
+    ollama_stub.script("Lakes are restful.")
+    run_turn(turns, JOURNAL, "Spent the day swimming at the lake with Ana.")
+    clock.advance(days=2)
+    ollama_stub.script("Tell me more.")
+
+    events = run_turn(turns, JOURNAL, "Thinking about last weekend at the lake.")
+
+    recalled = events[0].memories
+    assert recalled[0].record.text == "Spent the day swimming at the lake with Ana."
+    system = ollama_stub.chat_requests[-1]["messages"][0]
+    assert system["role"] == "system"
+    assert system["content"].startswith(JOURNAL.system_prompt)
+    block = system["content"].split(MEMORY_BLOCK_START, 1)[1].split(MEMORY_BLOCK_END, 1)[0]
+    assert "2026-11-20" in block
+    assert "Entry: Spent the day swimming at the lake with Ana." in block
+    assert "Reflection: Lakes are restful." in block
+    assert ollama_stub.chat_requests[-1]["messages"][-1] == {
+        "role": "user", "content": "Thinking about last weekend at the lake."}
+
+
+def test_a_journal_entry_never_reaches_a_code_prompt(turns, ollama_stub):
+    run_turn(turns, JOURNAL, "My python talk went badly and I feel embarrassed.")
+
+    events = run_turn(turns, CODE, "How do I profile python code?")
+
+    assert events[0].memories == []
+    assert "embarrassed" not in ollama_stub.chat_requests[-1]["messages"][0]["content"]
+    assert ollama_stub.chat_requests[-1]["messages"][0]["content"].startswith(CODE.system_prompt)
+
+
+def test_session_context_is_sent_as_earlier_messages(turns, ollama_stub):
+    run_turn(turns, CODE, "And with a default?", context=[("How do I read an env var?", "os.environ['X']")])
+
+    messages = ollama_stub.chat_requests[-1]["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[1]["content"] == "How do I read an env var?"
+
+
+def test_a_model_forced_by_settings_is_used_and_recorded(store, ollama_stub, settings):
+    ollama_stub.models.add("qwen2.5-coder:7b")
+    forced = Settings(data_dir=settings.data_dir, ollama_host=settings.ollama_host, model="qwen2.5-coder:7b")
+    turns = make_turns(store, make_chat(forced), forced)
+
+    done = run_turn(turns, CODE, "What is a walrus operator?")[-1]
+
+    assert ollama_stub.chat_requests[-1]["model"] == "qwen2.5-coder:7b"
+    assert done.record.metadata["model"] == "qwen2.5-coder:7b"
+
+
+def unreachable_turns(store, settings):
+    down = Settings(data_dir=settings.data_dir, ollama_host=unused_port_url(), connect_timeout=2.0)
+    return make_turns(store, make_chat(down), down)
+
+
+def test_ollama_down_keeps_the_journal_entry_and_says_how_to_fix_it(store, settings):
+    failed = run_turn(unreachable_turns(store, settings), JOURNAL, "Nobody is listening today.")[-1]
+
+    assert isinstance(failed, TurnFailed)
+    assert isinstance(failed.error, OllamaUnreachable)
+    assert "ollama serve" in failed.error.hint
+    assert store.get(failed.record.id).text == "Nobody is listening today."
+    assert store.get(failed.record.id).reply == ""
+    assert failed.pending.entry_id == failed.record.id
+
+
+def test_ollama_down_in_code_mode_keeps_the_question_for_a_retry_without_storing(store, settings):
+    failed = run_turn(unreachable_turns(store, settings), CODE, "How do I flatten a list?")[-1]
+
+    assert isinstance(failed.error, OllamaUnreachable)
+    assert failed.record is None
+    assert failed.pending.text == "How do I flatten a list?"
+    assert store.count("code") == 0
+
+
+def test_a_missing_model_says_which_model_to_pull(turns, ollama_stub, store):
+    ollama_stub.models.clear()
+
+    failed = run_turn(turns, JOURNAL, "Short entry.")[-1]
+
+    assert isinstance(failed.error, ModelNotFound)
+    assert "ollama pull gemma3:4b-it-qat" in failed.error.hint
+    assert store.count("journal") == 1
+
+
+def test_a_stalled_model_is_reported_and_nothing_typed_is_lost(turns, ollama_stub, store):
+    ollama_stub.script("This will never finish", stall_after=0)
+
+    failed = run_turn(turns, JOURNAL, "Waiting for an answer.")[-1]
+
+    assert isinstance(failed.error, ModelStalled | ReplyInterrupted)
+    assert store.get(failed.record.id).text == "Waiting for an answer."
+
+
+def test_an_error_mid_stream_keeps_the_partial_reply_and_says_it_was_cut(turns, ollama_stub):
+    ollama_stub.script(chunks=["Use ", "itertools", ".chain", " and more"], error_after=2, error="out of memory")
+
+    events = run_turn(turns, CODE, "Flatten nested lists?")
+
+    failed = events[-1]
+    assert isinstance(failed.error, ReplyInterrupted)
+    assert failed.partial == "Use itertools"
+    assert "cut" in failed.error.message
+    assert failed.pending.text == "Flatten nested lists?"
+
+
+def test_a_retry_after_the_fix_answers_the_same_entry_without_a_duplicate(store, settings, ollama_stub):
+    failed = run_turn(unreachable_turns(store, settings), JOURNAL, "Retry me please.")[-1]
+    turns = make_turns(store, make_chat(settings), settings)
+    ollama_stub.script("Here now.")
+
+    done = list(turns.retry(failed.pending))[-1]
+
+    assert isinstance(done, TurnDone)
+    assert done.record.id == failed.record.id
+    assert store.get(failed.record.id).reply == "Here now."
+    assert store.count("journal") == 1
+    assert "Retry me please." not in ollama_stub.chat_requests[-1]["messages"][0]["content"]
