@@ -54,6 +54,13 @@ class EntryIndex:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def mode_of(self, memory_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT mode FROM entries WHERE id = ? AND collection = ?", (memory_id, self._collection)
+            ).fetchone()
+        return row[0] if row else None
+
     def count(self, mode: str | None = None) -> int:
         with self._lock:
             if mode is None:

@@ -1,12 +1,18 @@
-"""The memory store over mem0 ``Memory`` with an embedded Chroma collection (cosine space).
+"""The memory store over mem0 ``Memory`` with embedded Chroma: one cosine collection per mode.
 
-Entries are added with ``infer=False`` (no LLM call): the memory's text is what the person
-wrote; the model's reply travels in metadata. Every operation is blocking; callers use workers.
+A collection per mode makes the wall between modes physical and keeps recall fast: Chroma
+answers an unfiltered nearest-neighbour query from its HNSW index in about a millisecond, while
+a metadata ``where`` filter (mode, user) costs 20–30 ms at 10k entries. mem0 writes the entries
+(``infer=False``: no LLM call) and keeps their change history; reads that mem0 cannot do well —
+newest-first pages, fast recall, a reply attached later — go to Chroma directly.
+All calls block: callers use workers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -24,6 +30,7 @@ from tui.services.ports import Embedder
 _INTERNAL_KEYS = {"data", "hash", "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id"}
 _RECORD_FIELDS = {"created_at", "updated_at", "reply"}
 _REINDEX_BATCH = 1000
+_COLLECTION_PREFIX = "mindpane"
 
 Clock = Callable[[], datetime]
 
@@ -32,11 +39,13 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def cosine_similarity_from_mem0_score(score: float | None) -> float:
-    """mem0 reports ``1/(1+d)``; with cosine distance ``d = 1 - cos``. Clamp to [0, 1]."""
-    if not score:
-        return 0.0
-    return max(0.0, min(1.0, 2.0 - 1.0 / score))
+def collection_name(embedder_name: str, mode_name: str) -> str:
+    """A valid Chroma name (3–512 of ``[A-Za-z0-9._-]``) that no other embedder or mode shares."""
+    raw = f"{_COLLECTION_PREFIX}-{embedder_name}-{mode_name}"
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", raw).strip("._-")
+    if safe != raw:
+        safe = f"{safe[:48]}-{hashlib.sha1(raw.encode()).hexdigest()[:8]}"
+    return safe
 
 
 def _parse_time(value: Any) -> datetime:
@@ -72,17 +81,34 @@ def _prepare_data_dir(data_dir: Path) -> None:
         ) from exc
 
 
+def _record(memory_id: str, payload: dict) -> MemoryRecord:
+    created = _parse_time(payload.get("created_at"))
+    return MemoryRecord(
+        id=memory_id,
+        text=str(payload.get("data", "")),
+        mode=str(payload.get("mode", "")),
+        created_at=created,
+        updated_at=_parse_time(payload.get("updated_at") or created),
+        reply=str(payload.get("reply", "")),
+        metadata={k: v for k, v in payload.items() if k not in _INTERNAL_KEYS | _RECORD_FIELDS},
+    )
+
+
 class Mem0Store:
     """``MemoryStore`` over mem0 + Chroma. Open it with :meth:`open` (slow: run in a worker)."""
 
-    def __init__(self, memory: Any, collection: Any, index: EntryIndex, user_id: str,
-                 lock: StoreLock, clock: Clock) -> None:
-        self._memory = memory
-        self._collection = collection
+    def __init__(self, client: Any, embedder: Embedder, index: EntryIndex, user_id: str, lock: StoreLock,
+                 clock: Clock, mem0_config: Callable[[str], dict]) -> None:
+        self._client = client
+        self._embedder = embedder
         self._index = index
         self._user_id = user_id
         self._lock = lock
         self._clock = clock
+        self._mem0_config = mem0_config
+        self._modes: dict[str, tuple[Any, Any]] = {}
+        self._modes_lock = threading.Lock()
+        self._history_db: Any = None
 
     @classmethod
     def open(cls, data_dir: Path, embedder_factory: Callable[[], Embedder], clock: Clock = _utc_now,
@@ -94,8 +120,7 @@ class Mem0Store:
         try:
             contain_environment(data_dir)
             route_logs_to_file(data_dir / "mindpane.log")
-            embedder = embedder_factory()
-            return cls._open_locked(data_dir, embedder, clock, lock, ollama_host)
+            return cls._open_locked(data_dir, embedder_factory(), clock, lock, ollama_host)
         except Exception:
             lock.release()
             raise
@@ -106,46 +131,78 @@ class Mem0Store:
         try:
             import chromadb
             from chromadb.config import Settings
-            from mem0 import Memory
 
             from tui.adapters import mem0_embedding
         except ImportError as exc:
             raise StoreError(f"A library the memory store needs is missing: {exc}",
                              "reinstall mindpane: pip install --force-reinstall mindpane") from exc
-
         mem0_embedding.register()
-        collection_name = f"mindpane_{embedder.name}".replace(":", "_").replace("/", "_")[:60]
-        try:
-            client = chromadb.PersistentClient(
-                path=str(data_dir / "chroma"), settings=Settings(anonymized_telemetry=False)
-            )
-            collection = client.get_or_create_collection(
-                collection_name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
-            )
-            memory = Memory.from_config({
-                "vector_store": {"provider": "chroma",
-                                 "config": {"collection_name": collection_name, "client": client}},
+
+        def mem0_config(name: str) -> dict:
+            return {
+                "vector_store": {"provider": "chroma", "config": {"collection_name": name, "client": client}},
                 "embedder": {"provider": mem0_embedding.PROVIDER},
                 "llm": {"provider": "ollama", "config": {"ollama_base_url": ollama_host}},
                 "history_db_path": str(data_dir / "history.db"),
-            })
+            }
+
+        try:
+            client = chromadb.PersistentClient(
+                path=str(data_dir / "chroma"), settings=Settings(anonymized_telemetry=False))
+            index = EntryIndex(data_dir / "entries.db", f"{_COLLECTION_PREFIX}-{embedder.name}")
+            store = cls(client, embedder, index, _user_id(data_dir), lock, clock, mem0_config)
+            store._reindex_if_stale()
+        except StoreError:
+            raise
         except Exception as exc:  # chromadb/sqlite raise many untyped errors on a broken dir
             raise StoreError(f"The memory store in {data_dir} could not be opened: {exc}",
                              "check the directory, or move it aside and start fresh") from exc
-        memory.embedding_model.bind(embedder)
-        index = EntryIndex(data_dir / "entries.db", collection_name)
-        store = cls(memory, collection, index, _user_id(data_dir), lock, clock)
-        store._reindex_if_stale()
         return store
+
+    # -- per-mode collections ------------------------------------------------------------------
+
+    def _mode(self, mode_name: str) -> tuple[Any, Any]:
+        """The mode's (mem0 Memory, Chroma collection), made on first use."""
+        with self._modes_lock:
+            if mode_name not in self._modes:
+                from mem0 import Memory
+
+                name = collection_name(self._embedder.name, mode_name)
+                collection = self._client.get_or_create_collection(
+                    name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
+                    metadata={"mindpane_mode": mode_name})
+                memory = Memory.from_config(self._mem0_config(name))
+                memory.embedding_model.bind(self._embedder)
+                if self._history_db is None:
+                    self._history_db = memory.db
+                else:  # one connection to the history table for all modes
+                    memory.db.close()
+                    memory.db = self._history_db
+                self._modes[mode_name] = (memory, collection)
+            return self._modes[mode_name]
+
+    def _memory(self, mode_name: str) -> Any:
+        return self._mode(mode_name)[0]
+
+    def _collection(self, mode_name: str) -> Any:
+        return self._mode(mode_name)[1]
+
+    def _known_modes(self) -> list[str]:
+        """Modes that have a collection for this embedder (made when the mode first stored)."""
+        modes = []
+        for collection in self._client.list_collections():
+            mode = (collection.metadata or {}).get("mindpane_mode")
+            if mode and collection.name == collection_name(self._embedder.name, mode):
+                modes.append(mode)
+        return modes
 
     # -- writing -------------------------------------------------------------------------------
 
     def add_entry(self, mode: Mode, text: str, reply: str = "", extra: dict | None = None) -> MemoryRecord:
         created = self._clock().astimezone(UTC).isoformat()
         metadata = {**(extra or {}), **mode.stamp(), "reply": reply, "created_at": created}
-        result = self._memory.add(
-            [{"role": "user", "content": text}], user_id=self._user_id, metadata=metadata, infer=False
-        )
+        result = self._memory(mode.name).add(
+            [{"role": "user", "content": text}], user_id=self._user_id, metadata=metadata, infer=False)
         memory_id = result["results"][0]["id"]
         self._index.add(memory_id, mode.name, created)
         return self._require(memory_id)
@@ -156,10 +213,11 @@ class Mem0Store:
         ADD history rows, as ``add_entry`` makes."""
         from mem0.utils.lemmatization import lemmatize_for_bm25
 
+        collection = self._collection(mode.name)
         stored = 0
         for start in range(0, len(entries), batch):
             chunk = entries[start : start + batch]
-            vectors = self._memory.embedding_model.embed_batch([entry.text for entry in chunk])
+            vectors = self._embedder.embed([entry.text for entry in chunk])
             ids, payloads, history = [], [], []
             for entry in chunk:
                 memory_id = str(uuid.uuid4())
@@ -173,8 +231,8 @@ class Mem0Store:
                 })
                 history.append({"memory_id": memory_id, "new_memory": entry.text, "event": "ADD",
                                 "created_at": created, "updated_at": created, "role": "user"})
-            self._collection.add(ids=ids, embeddings=vectors, metadatas=payloads)
-            self._memory.db.batch_add_history(history)
+            collection.add(ids=ids, embeddings=vectors, metadatas=payloads)
+            self._history_db.batch_add_history(history)
             self._index.add_many((i, mode.name, p["created_at"]) for i, p in zip(ids, payloads, strict=True))
             stored += len(chunk)
         return stored
@@ -182,18 +240,18 @@ class Mem0Store:
     def attach_reply(self, memory_id: str, reply: str, extra: dict | None = None) -> MemoryRecord:
         """Give a stored entry its reply (a retried turn). The entry's text and vector stay as
         they are, so this goes to Chroma directly: mem0 would log a no-change UPDATE and re-embed."""
-        self._require(memory_id)
-        self._collection.update(ids=[memory_id], metadatas=[{**(extra or {}), "reply": reply}])
+        record = self._require(memory_id)
+        self._collection(record.mode).update(ids=[memory_id], metadatas=[{**(extra or {}), "reply": reply}])
         return self._require(memory_id)
 
     def update_text(self, memory_id: str, text: str) -> MemoryRecord:
-        self._require(memory_id)
-        self._memory.update(memory_id, text=text)
+        record = self._require(memory_id)
+        self._memory(record.mode).update(memory_id, text=text)
         return self._require(memory_id)
 
     def delete(self, memory_id: str) -> None:
-        self._require(memory_id)
-        self._memory.delete(memory_id)
+        record = self._require(memory_id)
+        self._memory(record.mode).delete(memory_id)
         self._index.remove(memory_id)
 
     # -- reading -------------------------------------------------------------------------------
@@ -201,40 +259,43 @@ class Mem0Store:
     def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0) -> list[RecalledMemory]:
         if k <= 0 or not query.strip():
             return []
-        found = self._memory.search(
-            query, top_k=k, filters={"user_id": self._user_id, "mode": mode.name}, threshold=None
-        )
+        collection = self._collection(mode.name)
+        found = collection.query(query_embeddings=self._embedder.embed([query]), n_results=k,
+                                 include=["metadatas", "distances"])
         recalled = []
-        for item in found["results"]:
-            score = cosine_similarity_from_mem0_score(item.get("score"))
+        for memory_id, payload, distance in zip(found["ids"][0], found["metadatas"][0], found["distances"][0],
+                                                strict=True):
+            score = max(0.0, min(1.0, 1.0 - float(distance)))  # cosine distance = 1 - similarity
             if score >= min_score:
-                recalled.append(RecalledMemory(self._record_from_mem0(item), score))
+                recalled.append(RecalledMemory(_record(memory_id, payload or {}), score))
         return sorted(recalled, key=lambda r: r.score, reverse=True)
 
     def page(self, mode_name: str, offset: int = 0, limit: int = 50) -> Page:
         ids = self._index.ids_newest_first(mode_name, offset, limit)
-        by_id = self._fetch(ids)
+        by_id = self._fetch(mode_name, ids)
         return Page([by_id[i] for i in ids if i in by_id], offset, self._index.count(mode_name))
 
     def count(self, mode_name: str) -> int:
         return self._index.count(mode_name)
 
     def get(self, memory_id: str) -> MemoryRecord | None:
-        return self._fetch([memory_id]).get(memory_id)
+        mode_name = self._index.mode_of(memory_id)
+        return self._fetch(mode_name, [memory_id]).get(memory_id) if mode_name else None
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
-        events = []
-        for row in self._memory.history(memory_id):
-            events.append(HistoryEvent(
-                event=str(row.get("event", "")),
-                old_text=row.get("old_memory"),
-                new_text=row.get("new_memory"),
-                at=_parse_time(row.get("updated_at") or row.get("created_at")),
-            ))
-        return events
+        if self._history_db is None:  # no mode has stored anything yet (opening touches every mode)
+            return []
+        return [
+            HistoryEvent(event=str(row.get("event", "")), old_text=row.get("old_memory"),
+                         new_text=row.get("new_memory"),
+                         at=_parse_time(row.get("updated_at") or row.get("created_at")))
+            for row in self._history_db.get_history(memory_id)
+        ]
 
     def close(self) -> None:
         self._index.close()
+        if self._history_db is not None:
+            self._history_db.close()
         self._lock.release()
 
     # -- helpers -------------------------------------------------------------------------------
@@ -242,51 +303,30 @@ class Mem0Store:
     def _require(self, memory_id: str) -> MemoryRecord:
         record = self.get(memory_id)
         if record is None:
-            raise MemoryNotFound(f"No memory with id {memory_id}", "it may have been deleted")
+            raise MemoryNotFound(f"No memory with id {memory_id}", "it may have been deleted meanwhile")
         return record
 
-    def _fetch(self, ids: list[str]) -> dict[str, MemoryRecord]:
+    def _fetch(self, mode_name: str, ids: list[str]) -> dict[str, MemoryRecord]:
         if not ids:
             return {}
-        got = self._collection.get(ids=ids, include=["metadatas"])
-        return {
-            memory_id: self._record_from_payload(memory_id, payload or {})
-            for memory_id, payload in zip(got["ids"], got["metadatas"], strict=True)
-        }
-
-    def _record_from_payload(self, memory_id: str, payload: dict) -> MemoryRecord:
-        created = _parse_time(payload.get("created_at"))
-        return MemoryRecord(
-            id=memory_id,
-            text=str(payload.get("data", "")),
-            mode=str(payload.get("mode", "")),
-            created_at=created,
-            updated_at=_parse_time(payload.get("updated_at") or created),
-            reply=str(payload.get("reply", "")),
-            metadata={k: v for k, v in payload.items() if k not in _INTERNAL_KEYS | _RECORD_FIELDS},
-        )
-
-    def _record_from_mem0(self, item: dict) -> MemoryRecord:
-        payload = {**(item.get("metadata") or {}), "data": item.get("memory", "")}
-        for key in ("created_at", "updated_at"):
-            if item.get(key):
-                payload[key] = item[key]
-        return self._record_from_payload(item["id"], payload)
+        got = self._collection(mode_name).get(ids=ids, include=["metadatas"])
+        return {i: _record(i, payload or {}) for i, payload in zip(got["ids"], got["metadatas"], strict=True)}
 
     def _reindex_if_stale(self) -> None:
         """Rebuild the date index from Chroma when it does not match (first run, lost file)."""
-        where = {"user_id": self._user_id}
-        total = len(self._collection.get(where=where, include=[])["ids"])
-        if total == self._index.count():
+        modes = self._known_modes()
+        if all(self._collection(m).count() == self._index.count(m) for m in modes) and \
+                self._index.count() == sum(self._index.count(m) for m in modes):
             return
         self._index.clear()
-        offset = 0
-        while True:
-            got = self._collection.get(where=where, include=["metadatas"], limit=_REINDEX_BATCH, offset=offset)
-            if not got["ids"]:
-                break
-            self._index.add_many(
-                (memory_id, str(meta.get("mode", "")), str(meta.get("created_at", "")))
-                for memory_id, meta in zip(got["ids"], got["metadatas"], strict=True)
-            )
-            offset += len(got["ids"])
+        for mode_name in modes:
+            collection = self._collection(mode_name)
+            offset = 0
+            while True:
+                got = collection.get(include=["metadatas"], limit=_REINDEX_BATCH, offset=offset)
+                if not got["ids"]:
+                    break
+                self._index.add_many(
+                    (memory_id, mode_name, str(meta.get("created_at", "")))
+                    for memory_id, meta in zip(got["ids"], got["metadatas"], strict=True))
+                offset += len(got["ids"])
