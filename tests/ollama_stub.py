@@ -18,6 +18,7 @@ import json
 import math
 import re
 import socket
+import sys
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -91,6 +92,14 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up mid-reply (timeouts, closed streams) is expected in tests, not news."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
+
+
 class OllamaStub:
     """An Ollama-compatible HTTP server in a daemon thread. Thread-safe; use as a context manager."""
 
@@ -119,7 +128,7 @@ class OllamaStub:
         if self._server is not None:
             return self
         self._release.clear()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        server = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
