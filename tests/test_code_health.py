@@ -1,0 +1,58 @@
+"""The layering and lint rules from DEVELOPERS.md, checked on every run."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "tui"
+BACKENDS = ("mem0", "chromadb", "ollama", "onnxruntime", "tokenizers", "httpx")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def ui_modules() -> list[Path]:
+    ui = [PACKAGE / "app.py", *PACKAGE.glob("screens/*.py"), *PACKAGE.glob("widgets/*.py")]
+    return [path for path in ui if path.exists()]
+
+
+@pytest.mark.parametrize("path", ui_modules(), ids=lambda p: str(p.relative_to(REPO)))
+def test_ui_code_never_reaches_past_the_services(path):
+    bad = {name for name in imported_modules(path)
+           if name.split(".")[0] in BACKENDS or name.startswith("tui.adapters")}
+    assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "adapters").glob("*.py")), ids=lambda p: p.name)
+def test_adapters_never_import_textual(path):
+    assert not {name for name in imported_modules(path) if name.split(".")[0] == "textual"}
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "domain").glob("*.py")), ids=lambda p: p.name)
+def test_domain_types_import_nothing_of_the_app_or_its_backends(path):
+    assert all(name.split(".")[0] not in (*BACKENDS, "textual") and not name.startswith(("tui.services",
+               "tui.adapters")) for name in imported_modules(path))
+
+
+def test_no_logging_basicconfig_anywhere_in_the_app():
+    assert not [p for p in PACKAGE.rglob("*.py") if "logging.basicConfig" in p.read_text(encoding="utf-8")]
+
+
+def test_ruff_is_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "tui", "tests", "bench"], cwd=REPO,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
