@@ -42,6 +42,7 @@ def test_the_loop_remembers_across_separate_runs(cli_env, ollama_stub):
     ollama_stub.script("Rest sounds right.")
     first = mindpane(cli_env, "ask", "I felt exhausted after the marathon training today.")
     assert first.returncode == 0, first.stderr
+    assert first.stderr == ""  # no library log lines or warnings leak onto the terminal
     assert "No earlier journal entries recalled." in first.stdout
     assert "Rest sounds right." in first.stdout
 
