@@ -60,3 +60,16 @@ def test_an_unrelated_query_recalls_little_or_nothing(seeded):
     recalled = seeded.recall("quantum chromodynamics lattice gauge theory", JOURNAL,
                              k=JOURNAL.recall_size, min_score=JOURNAL.min_relevance)
     assert len(recalled) <= 1
+
+
+def test_a_lone_entry_among_hundreds_of_near_identical_ones_is_still_recalled(store, clock):
+    """Chroma's approximate HNSW index can lose an outlier among near-duplicates (found in the
+    history pane's filter); recall must be exact."""
+    start = clock.now - timedelta(days=400)
+    entries = [ImportedEntry(f"day {n:04d}: notes about the garden", start + timedelta(days=n)) for n in range(300)]
+    entries.insert(200, ImportedEntry("We adopted a small grey kitten today and named her Miso", start))
+    store.import_entries(JOURNAL, entries)
+
+    recalled = store.recall("pet cat", JOURNAL, k=5)
+
+    assert recalled[0].record.text == "We adopted a small grey kitten today and named her Miso"

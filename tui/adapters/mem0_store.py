@@ -1,11 +1,11 @@
 """The memory store over mem0 ``Memory`` with embedded Chroma: one cosine collection per mode.
 
-A collection per mode makes the wall between modes physical and keeps recall fast: Chroma
-answers an unfiltered nearest-neighbour query from its HNSW index in about a millisecond, while
-a metadata ``where`` filter (mode, user) costs 20–30 ms at 10k entries. mem0 writes the entries
-(``infer=False``: no LLM call) and keeps their change history; reads that mem0 cannot do well —
-newest-first pages, fast recall, a reply attached later — go to Chroma directly.
-All calls block: callers use workers.
+A collection per mode makes the wall between modes physical (a ``where`` filter on mode also
+cost 20–30 ms per query at 10k entries). mem0 writes the entries (``infer=False``: no LLM call)
+and keeps their change history; what mem0 cannot do well goes around it: newest-first pages
+come from a date index, recall is an exact search over the mode's vectors (see
+``exact_vectors``: Chroma's approximate index can lose entries), a reply attached later is a
+metadata update in Chroma. All calls block: callers use workers.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from tui.adapters.entry_index import EntryIndex
 from tui.adapters.environment import contain_environment, route_logs_to_file
+from tui.adapters.exact_vectors import ExactVectors
 from tui.adapters.store_lock import StoreLock
 from tui.domain.errors import MemoryNotFound, StoreError
 from tui.domain.modes import Mode
@@ -30,6 +31,7 @@ from tui.services.ports import Embedder
 _INTERNAL_KEYS = {"data", "hash", "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id"}
 _RECORD_FIELDS = {"created_at", "updated_at", "reply"}
 _REINDEX_BATCH = 1000
+_VECTOR_LOAD_BATCH = 5000
 _COLLECTION_PREFIX = "mindpane"
 
 Clock = Callable[[], datetime]
@@ -109,6 +111,8 @@ class Mem0Store:
         self._modes: dict[str, tuple[Any, Any]] = {}
         self._modes_lock = threading.Lock()
         self._history_db: Any = None
+        self._vectors: dict[str, ExactVectors] = {}
+        self._vectors_lock = threading.Lock()
 
     @classmethod
     def open(cls, data_dir: Path, embedder_factory: Callable[[], Embedder], clock: Clock = _utc_now,
@@ -196,6 +200,28 @@ class Mem0Store:
                 modes.append(mode)
         return modes
 
+    def _vectors_for(self, mode_name: str) -> ExactVectors:
+        """The mode's exact vector table, loaded from Chroma on first use and then kept in step."""
+        with self._vectors_lock:
+            if mode_name not in self._vectors:
+                table = ExactVectors(self._embedder.dimension)
+                collection, offset = self._collection(mode_name), 0
+                while True:
+                    got = collection.get(include=["embeddings"], limit=_VECTOR_LOAD_BATCH, offset=offset)
+                    if not len(got["ids"]):
+                        break
+                    table.add(got["ids"], got["embeddings"])
+                    offset += len(got["ids"])
+                self._vectors[mode_name] = table
+            return self._vectors[mode_name]
+
+    def _sync_vector(self, mode_name: str, memory_id: str) -> None:
+        """Copy one entry's vector (as mem0 stored it) into a loaded table."""
+        table = self._vectors.get(mode_name)
+        if table is not None:
+            got = self._collection(mode_name).get(ids=[memory_id], include=["embeddings"])
+            table.add(got["ids"], got["embeddings"])
+
     # -- writing -------------------------------------------------------------------------------
 
     def add_entry(self, mode: Mode, text: str, reply: str = "", extra: dict | None = None) -> MemoryRecord:
@@ -205,6 +231,7 @@ class Mem0Store:
             [{"role": "user", "content": text}], user_id=self._user_id, metadata=metadata, infer=False)
         memory_id = result["results"][0]["id"]
         self._index.add(memory_id, mode.name, created)
+        self._sync_vector(mode.name, memory_id)
         return self._require(memory_id)
 
     def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256) -> int:
@@ -232,6 +259,8 @@ class Mem0Store:
                 history.append({"memory_id": memory_id, "new_memory": entry.text, "event": "ADD",
                                 "created_at": created, "updated_at": created, "role": "user"})
             collection.add(ids=ids, embeddings=vectors, metadatas=payloads)
+            if mode.name in self._vectors:
+                self._vectors[mode.name].add(ids, vectors)
             self._history_db.batch_add_history(history)
             self._index.add_many((i, mode.name, p["created_at"]) for i, p in zip(ids, payloads, strict=True))
             stored += len(chunk)
@@ -247,28 +276,28 @@ class Mem0Store:
     def update_text(self, memory_id: str, text: str) -> MemoryRecord:
         record = self._require(memory_id)
         self._memory(record.mode).update(memory_id, text=text)
+        self._sync_vector(record.mode, memory_id)
         return self._require(memory_id)
 
     def delete(self, memory_id: str) -> None:
         record = self._require(memory_id)
         self._memory(record.mode).delete(memory_id)
         self._index.remove(memory_id)
+        if record.mode in self._vectors:
+            self._vectors[record.mode].remove(memory_id)
 
     # -- reading -------------------------------------------------------------------------------
 
     def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0) -> list[RecalledMemory]:
         if k <= 0 or not query.strip():
             return []
-        collection = self._collection(mode.name)
-        found = collection.query(query_embeddings=self._embedder.embed([query]), n_results=k,
-                                 include=["metadatas", "distances"])
-        recalled = []
-        for memory_id, payload, distance in zip(found["ids"][0], found["metadatas"][0], found["distances"][0],
-                                                strict=True):
-            score = max(0.0, min(1.0, 1.0 - float(distance)))  # cosine distance = 1 - similarity
-            if score >= min_score:
-                recalled.append(RecalledMemory(_record(memory_id, payload or {}), score))
-        return sorted(recalled, key=lambda r: r.score, reverse=True)
+        hits = self._vectors_for(mode.name).search(self._embedder.embed([query])[0], k)
+        records = self._fetch(mode.name, [memory_id for memory_id, _ in hits])
+        return [
+            RecalledMemory(records[memory_id], max(0.0, min(1.0, score)))
+            for memory_id, score in hits
+            if memory_id in records and score >= min_score
+        ]
 
     def page(self, mode_name: str, offset: int = 0, limit: int = 50) -> Page:
         ids = self._index.ids_newest_first(mode_name, offset, limit)
