@@ -1,0 +1,110 @@
+"""When Ollama is down, the model is missing, the reply stalls or breaks off: a clear message
+under the turn and in a notification, the journal entry saved anyway, and a retry key."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.ollama_stub import DEFAULT_MODEL, unused_port_url
+from tests.tui_support import SIZE, chat, make_app, ollama_text, send, settle, status_text
+from tui.session import TurnState
+
+
+def notifications(app) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+async def test_unreachable_ollama_is_explained_and_the_entry_is_saved(settings, clock):
+    down = replace(settings, ollama_host=unused_port_url())
+    app = make_app(down, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        host = down.ollama_host.removeprefix("http://")
+        assert ollama_text(app) == f"ollama unreachable at {host}: start `ollama serve`"
+
+        view = await send(pilot, "Wrote this while Ollama was off.")
+
+        assert view.turn.state is TurnState.FAILED
+        status = status_text(view)
+        assert f"Ollama is not reachable at {down.ollama_host}" in status
+        assert "ollama serve" in status
+        assert "saved without a reply" in status and "ctrl+r" in status
+        assert any("not reachable" in text for text in notifications(app))
+        assert app.workspace.store.count("journal") == 1
+        assert app.workspace.store.page("journal").records[0].reply == ""
+
+
+async def test_missing_model_then_retry_after_pulling_it(settings, clock, ollama_stub):
+    ollama_stub.models = set()
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert ollama_text(app) == f"model not pulled: `ollama pull {DEFAULT_MODEL}`"
+        view = await send(pilot, "An entry for a model that is not there.")
+        assert f"Model {DEFAULT_MODEL} is not pulled" in status_text(view)
+        assert app.workspace.store.count("journal") == 1
+
+        ollama_stub.models = {DEFAULT_MODEL}
+        app.recheck_ollama()  # what the app does every few seconds while Ollama is in trouble
+        await settle(pilot)
+        assert ollama_text(app) == f"ollama ✓ {DEFAULT_MODEL}"
+
+        ollama_stub.script(text="Now I can answer.")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+
+        assert view.turn.state is TurnState.DONE
+        assert view.reply.text == "Now I can answer."
+        assert ollama_text(app) == f"ollama ✓ {DEFAULT_MODEL}"
+        records = app.workspace.store.page("journal").records
+        assert [(r.text, r.reply) for r in records] == [
+            ("An entry for a model that is not there.", "Now I can answer.")]
+
+
+async def test_stalled_reply_is_reported_and_retried(settings, clock, ollama_stub):
+    ollama_stub.script(text="I was saying something", stall_after=2)
+    app = make_app(replace(settings, stall_timeout=0.5), clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = await send(pilot, "Tell me about stalls.")
+        ollama_stub.release_stalls()
+        assert view.turn.state is TurnState.FAILED
+        assert "cut off after 0.5 s of silence" in status_text(view)
+        assert view.reply.text == "I was "
+        assert app.workspace.store.count("journal") == 1
+
+        ollama_stub.script(text="A full answer this time.")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert view.reply.text == "A full answer this time."
+        assert app.workspace.store.count("journal") == 1
+
+
+async def test_error_mid_stream_in_code_mode_keeps_the_question_to_retry(settings, clock, ollama_stub):
+    ollama_stub.script(text="Use the walrus operator when", error_after=2, error="out of memory")
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        view = await send(pilot, "When should I use :=?")
+        status = status_text(view)
+        assert "The reply was cut off: out of memory" in status
+        assert "Nothing was saved" in status
+        assert view.reply.text == "Use the "
+        assert app.workspace.store.count("code") == 0
+
+        ollama_stub.script(text="Use it to bind inside an expression.")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert view.turn.state is TurnState.DONE
+        assert view.reply.text == "Use it to bind inside an expression."
+        assert [r.text for r in app.workspace.store.page("code").records] == ["When should I use :=?"]
+        assert len(chat(app).transcript().views) == 1
+
+
+async def test_retry_with_nothing_failed_says_so(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        assert "No failed journal turn to retry." in notifications(app)

@@ -1,0 +1,255 @@
+"""The memory-history pane as a person uses it: browse a mode's entries newest first, page through
+a thousand of them, filter semantically, open one, edit it, delete it, and always see text as typed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Input, Static, TextArea
+
+from tui.domain.modes import CODE, JOURNAL
+from tui.domain.records import ImportedEntry
+from tui.resources import stylesheet
+from tui.screens.confirm_screen import ConfirmScreen
+from tui.screens.edit_screen import EditScreen
+from tui.screens.entry_screen import EntryScreen
+from tui.services.workspace import Workspace
+from tui.widgets.history_pane import HistoryPane
+from tui.widgets.history_table import HistoryTable
+
+START = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
+
+
+class HistoryApp(App):
+    """Just the pane, over a real workspace; remembers every EntryChanged that reaches it."""
+
+    CSS_PATH: ClassVar = [stylesheet("history.tcss")]
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.changed: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield HistoryPane(id="history")
+
+    def on_history_pane_entry_changed(self, message: HistoryPane.EntryChanged) -> None:
+        self.changed.append(message.memory_id)
+
+
+@pytest.fixture
+def workspace(settings, clock) -> Iterator[Workspace]:
+    opened = Workspace(settings, clock=clock)
+    opened.open()
+    yield opened
+    opened.close()
+
+
+def seed(workspace: Workspace, mode, texts: list[str], start: datetime = START) -> None:
+    """Store ``texts`` one hour apart, the first one oldest."""
+    entries = [ImportedEntry(text, start + timedelta(hours=i)) for i, text in enumerate(texts)]
+    workspace.store.import_entries(mode, entries)
+
+
+def pane(app: App) -> HistoryPane:
+    """The pane on the base screen, even while a dialog is open over it."""
+    return app.screen_stack[0].query_one(HistoryPane)
+
+
+def previews(app: App) -> list[str]:
+    table = pane(app).query_one(HistoryTable)
+    return [str(table.get_row_at(row)[-1]) for row in range(table.row_count)]
+
+
+def title(app: App) -> str:
+    return str(pane(app).query_one(".history-title", Static).content)
+
+
+async def settle(app: App, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_history(app: App, pilot, mode=JOURNAL) -> None:
+    app.query_one(HistoryPane).show_mode(mode)
+    await settle(app, pilot)
+    app.query_one(HistoryTable).focus()
+    await pilot.pause()
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).content)
+
+
+async def test_history_lists_a_modes_entries_newest_first_and_never_another_modes(workspace):
+    seed(workspace, JOURNAL, ["walked to the lake", "rain all day", "finished the novel"])
+    seed(workspace, CODE, ["how do I reverse a list?", "what is a dataclass?"])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_history(app, pilot, JOURNAL)
+        assert previews(app) == ["finished the novel", "rain all day", "walked to the lake"]
+        assert title(app) == "History · 3 entries"
+
+        await open_history(app, pilot, CODE)
+        assert previews(app) == ["what is a dataclass?", "how do I reverse a list?"]
+        assert title(app) == "History · 2 entries"
+
+
+async def test_a_thousand_entries_open_on_one_page_and_page_in_down_to_the_oldest(workspace):
+    seed(workspace, JOURNAL, [f"day {i:04d}: notes about the garden" for i in range(1000)])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_history(app, pilot)
+        table = app.query_one(HistoryTable)
+        assert title(app) == "History · 1,000 entries"
+        assert table.row_count == 100  # one page, not the whole store
+        assert previews(app)[0] == "day 0999: notes about the garden"
+
+        for _ in range(15):
+            await pilot.press("end")
+            await settle(app, pilot)
+            if table.row_count == 1000:
+                break
+        await pilot.press("end")
+        assert table.row_count == 1000
+        assert previews(app)[-1] == "day 0000: notes about the garden"
+        assert len(set(previews(app))) == 1000  # no page shown twice
+
+
+async def test_the_semantic_filter_finds_a_related_entry_and_clearing_it_restores_the_list(workspace):
+    seed(workspace, JOURNAL, [
+        "Paid the electricity bill and sorted the tax forms",
+        "We adopted a small grey kitten today and named her Miso",
+        "Replaced the flat tyre on my bicycle before work",
+        "Planned the quarterly budget spreadsheet with the team",
+    ])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_history(app, pilot)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"my new pet cat", "enter")
+        await settle(app, pilot)
+        table = app.query_one(HistoryTable)
+        assert previews(app)[0] == "We adopted a small grey kitten today and named her Miso"
+        score = float(str(table.get_row_at(0)[1]))
+        assert 0 < score <= 1
+        assert title(app) == "History · 4 closest of 4 entries"
+
+        await pilot.press("ctrl+u")  # empty the filter: back to the newest-first list
+        await settle(app, pilot)
+        assert previews(app)[0] == "Planned the quarterly budget spreadsheet with the team"
+        assert len(previews(app)) == 4
+        assert title(app) == "History · 4 entries"
+
+
+async def test_opening_an_entry_shows_its_full_text_reply_and_add_history(workspace):
+    long_text = "First line of a long entry.\n" + "It keeps going " * 30 + "\nLast line."
+    record = workspace.store.add_entry(JOURNAL, long_text, "That sounds like a full day.", {"model": "gemma3:4b"})
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_history(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryScreen) and screen.memory_id == record.id
+        assert text_of(screen, ".entry-text") == long_text
+        assert text_of(screen, ".entry-reply") == "That sounds like a full day."
+        meta = text_of(screen, ".entry-meta")
+        assert "Journal" in meta and "gemma3:4b" in meta and "2026-11-20 09:30" in meta
+        changes = [str(s.content) for s in screen.query(".entry-change").results(Static)]
+        assert len(changes) == 1 and changes[0].startswith("ADD · 2026-11-20 09:30")
+
+        await pilot.press("escape")
+        assert not isinstance(app.screen, EntryScreen)
+
+
+async def test_editing_an_entry_updates_the_pane_its_history_and_recall(workspace):
+    seed(workspace, JOURNAL, ["an older entry", "Went running in the park"])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_history(app, pilot)
+        memory_id = app.query_one(HistoryTable).memory_id
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("e")
+        assert isinstance(app.screen, EditScreen)
+        assert app.screen.query_one(TextArea).text == "Went running in the park"
+        await pilot.press(*" with my sister", "ctrl+s")
+        await settle(app, pilot)
+
+        screen = app.screen
+        assert isinstance(screen, EntryScreen)
+        assert text_of(screen, ".entry-text") == "Went running in the park with my sister"
+        changes = [str(s.content) for s in screen.query(".entry-change").results(Static)]
+        assert changes[-1].startswith("UPDATE")
+        assert changes[-1].endswith("“Went running in the park” → “Went running in the park with my sister”")
+        assert app.changed == [memory_id]
+
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert previews(app) == ["Went running in the park with my sister", "an older entry"]
+        assert app.query_one(HistoryTable).memory_id == memory_id
+
+    recalled = workspace.store.recall("running with my sister", JOURNAL, k=1)
+    assert recalled[0].record.text == "Went running in the park with my sister"
+
+
+async def test_saving_an_empty_entry_is_refused(workspace):
+    app = HistoryApp(workspace)
+    results: list[str | None] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(EditScreen("something"), results.append)
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "  \n "
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, EditScreen)
+        assert any("can't be empty" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        await pilot.pause()
+    assert results == [None]
+
+
+async def test_deleting_asks_first_and_removes_the_entry_from_pane_and_store(workspace):
+    seed(workspace, JOURNAL, ["keep this one", "delete this one"])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_history(app, pilot)
+        memory_id = app.query_one(HistoryTable).memory_id
+        await pilot.press("enter")
+        await settle(app, pilot)
+
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EntryScreen)
+        assert workspace.store.get(memory_id) is not None
+
+        await pilot.press("d", "y")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, EntryScreen | ConfirmScreen)
+        assert previews(app) == ["keep this one"]
+        assert title(app) == "History · 1 entry"
+        assert app.changed == [memory_id]
+
+    assert workspace.store.get(memory_id) is None
+    assert workspace.store.history(memory_id)[-1].event == "DELETE"
+
+
+async def test_entries_are_shown_literally_never_as_markup_or_terminal_codes(workspace):
+    text = "[bold]x[/bold] and \x1b[31mred\x1b[0m\x07 text"
+    workspace.store.add_entry(JOURNAL, text)
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_history(app, pilot)
+        assert previews(app) == ["[bold]x[/bold] and red text"]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert text_of(app.screen, ".entry-text") == "[bold]x[/bold] and red text"
+        rendered = app.screen.query_one(".entry-text", Static).render()
+        assert "[bold]x[/bold]" in str(rendered)

@@ -1,0 +1,74 @@
+"""Keys and layout: the help lists every binding, focus moves between panes, and the memory
+panes sit beside the chat on wide terminals, under it at 80×24, and hide with F3."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, OptionList
+
+from tests.tui_support import make_app, send, settle
+from tui.screens.help_screen import HelpScreen
+from tui.screens.main_screen import MainScreen
+from tui.widgets.transcript import Transcript
+
+
+async def test_help_lists_every_binding(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        rows = [tuple(str(cell) for cell in table.get_row_at(index)) for index in range(table.row_count)]
+        keys = {(where, does): key for where, key, does in rows}
+        assert keys[("Anywhere", "Switch to the next mode")] == "^t / f2"
+        assert keys[("Anywhere", "List every key")] == "f1 / ?"
+        assert keys[("Anywhere", "Quit")] == "^q"
+        assert keys[("Main screen", "Write a longer, multi-line entry")] == "^e"
+        assert keys[("Main screen", "Send the last failed turn again")] == "^r"
+        assert keys[("Main screen", "Copy the reply's last code block (or the whole reply)")] == "^y"
+        assert ("Transcript", "Earlier reply") in keys
+        assert ("Composer", "Send") in keys
+        assert ("Palette", "Command palette (modes, actions)") in keys
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_tab_moves_between_panes(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.workspace.store.add_entry(app.workspace.modes["journal"], "Rainy day, stayed in.")
+        await send(pilot, "Another rainy day.")
+        assert app.focused.id == "prompt"
+        await pilot.press("tab")
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("tab")
+        assert "history-filter" in app.focused.classes
+        await pilot.press("shift+tab", "shift+tab", "shift+tab")
+        assert isinstance(app.focused, Transcript)
+        await pilot.press("escape")
+        assert app.focused.id == "prompt"
+
+
+async def test_memory_panes_beside_the_chat_when_wide(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chat, memory = app.query_one("#chat").region, app.query_one("#memory").region
+        assert memory.x >= chat.right and memory.y == chat.y
+
+
+async def test_memory_panes_under_the_chat_at_80x24_and_f3_hides_them(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        chat, memory = app.query_one("#chat").region, app.query_one("#memory").region
+        assert memory.y >= chat.bottom and memory.width == 80
+        receipts, history = app.query_one("#receipts").region, app.query_one("#history").region
+        assert history.x >= receipts.right
+
+        await pilot.press("f3")
+        assert app.query_one("#memory").region.height == 0
+        assert app.query_one("#chat").region.height == 22
+        await pilot.press("f3")
+        assert app.query_one("#memory").region.height > 0

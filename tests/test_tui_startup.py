@@ -1,0 +1,108 @@
+"""Start-up: the screen is up and typing works before the store has opened; what is sent meanwhile
+waits and is handled once the store is ready; a store that cannot open gets a clear screen."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from tests.tui_support import SIZE, chat, make_app, ollama_text, send, settle, status_text
+from tui.screens.main_screen import MainScreen
+from tui.screens.store_error_screen import StoreErrorScreen
+from tui.services.engine import open_store
+from tui.session import TurnState
+
+
+async def test_message_sent_before_the_store_opens_waits_and_is_answered(settings, clock, ollama_stub):
+    store_may_open = threading.Event()
+
+    def slow_open(s):
+        store_may_open.wait(30)
+        return open_store(s, clock)
+
+    ollama_stub.script(text="Welcome back.")
+    app = make_app(settings, clock, open_store=slow_open)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.store_state == "loading"
+        assert isinstance(app.focused, Input) and app.focused.id == "prompt"
+        assert "opening memories" in str(app.query_one("#status .store-state", Static).render())
+        assert app.query_one("#memory").loading
+
+        await pilot.press(*"hi")
+        assert app.query_one("#prompt", Input).value == "hi"
+        view = await send(pilot, "Written while the store was still opening.", wait=False)
+        assert view.turn.state is TurnState.WAITING
+        assert "waiting for the memory store" in status_text(view)
+
+        store_may_open.set()
+        await settle(pilot)
+        assert app.store_state == "ready"
+        assert not app.query_one("#memory").loading
+        assert view.turn.state is TurnState.DONE
+        assert view.reply.text == "Welcome back."
+        assert app.workspace.store.count("journal") == 1
+
+
+async def test_second_message_waits_for_the_first_reply(settings, clock, ollama_stub):
+    ollama_stub.script(text="First.").script(text="Second.")
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = await chat(app).send("One.")
+        second = await chat(app).send("Two.")
+        assert second.turn.state is TurnState.WAITING
+        assert "waiting for the previous reply" in status_text(second)
+        await settle(pilot)
+        assert (first.reply.text, second.reply.text) == ("First.", "Second.")
+        assert [v.turn.text for v in chat(app).transcript().views] == ["One.", "Two."]
+
+
+async def test_ollama_status_shows_the_model_when_all_is_well(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert ollama_text(app) == "ollama ✓ gemma3:4b-it-qat"
+
+
+def error_texts(app) -> list[str]:
+    return [str(static.render()) for static in app.screen.query(Static)]
+
+
+async def test_unwritable_data_dir_shows_the_store_error_screen(settings, clock, tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    app = make_app(type(settings)(data_dir=blocker / "data", ollama_host=settings.ollama_host), clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StoreErrorScreen)
+        texts = error_texts(app)
+        assert any(text.startswith(f"Cannot write to the data directory {blocker / 'data'}") for text in texts)
+        assert any("--data-dir" in text for text in texts)
+        assert any("q (ctrl+q) to quit" in text for text in texts)
+
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, StoreErrorScreen)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_store_held_by_another_mindpane_shows_the_store_error_screen(settings, clock, store):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StoreErrorScreen)
+        texts = error_texts(app)
+        assert any(text.startswith("Another mindpane is using the memory store") for text in texts)
+        assert any("close the other mindpane first" in text for text in texts)
+        assert app.store_state == "failed"
+
+        store.close()
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert app.store_state == "ready"

@@ -1,0 +1,73 @@
+"""Helpers for the full-screen app's Pilot tests: build the app on a real store with a fixed
+clock, wait on the app's own signals (workers done, messages handled), send and read turns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from tui.app import MindpaneApp
+from tui.services.settings import Settings
+from tui.services.workspace import Workspace
+from tui.widgets.chat_pane import ChatPane
+from tui.widgets.recalled_pane import RecalledPane
+from tui.widgets.turn_view import TurnView
+
+SIZE = (120, 40)
+
+
+def make_app(settings: Settings, clock: Callable | None = None, **workspace_options) -> MindpaneApp:
+    return MindpaneApp(settings, Workspace(settings, clock=clock, **workspace_options), clock=clock)
+
+
+async def settle(pilot: Pilot, rounds: int = 200) -> None:
+    """Until no worker runs and the messages they posted are handled (never a fixed sleep)."""
+    app = pilot.app
+    quiet = 0
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        quiet = quiet + 1 if not any(worker.is_running for worker in app.workers) else 0
+        if quiet == 2:
+            return
+    raise AssertionError("the app never settled")
+
+
+async def send(pilot: Pilot, text: str, wait: bool = True) -> TurnView:
+    """Type ``text`` into the prompt (set at once: each key press costs ~65 ms) and press Enter."""
+    app = pilot.app
+    app.query_one("#prompt", Input).value = text
+    await pilot.press("enter")
+    if wait:
+        await settle(pilot)
+    else:
+        await pilot.pause()
+    return chat(app).transcript().views[-1]
+
+
+def chat(app: MindpaneApp) -> ChatPane:
+    return app.query_one(ChatPane)
+
+
+def receipts(app: MindpaneApp) -> RecalledPane:
+    return app.query_one(RecalledPane)
+
+
+def receipt_texts(app: MindpaneApp) -> list[str]:
+    return [memory.record.text for memory in receipts(app).memories]
+
+
+def status_text(view: TurnView) -> str:
+    return str(view.query_one(".turn-status", Static).content)
+
+
+def ollama_text(app: MindpaneApp) -> str:
+    return str(app.query_one("#status .ollama-state", Static).content)
+
+
+def quiet_cursor(pilot: Pilot) -> None:
+    """Stop the prompt's cursor blinking so screenshots do not depend on timing."""
+    for widget in pilot.app.query(Input):
+        widget.cursor_blink = False

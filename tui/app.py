@@ -1,0 +1,180 @@
+"""The full-screen mindpane app: owns the workspace and the session-wide state (mode, store,
+Ollama) and runs the slow start-up work — opening the store, checking the model — in thread
+workers, so the first frame appears at once and typing works before the store is ready."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import var
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from tui.detached import call_detached
+from tui.domain.errors import ChatError, MindpaneError, StoreError
+from tui.domain.modes import Mode
+from tui.messages import OllamaChecked, OllamaStatus, StoreFailed, StoreOpened
+from tui.resources import stylesheet
+from tui.screens.composer_screen import ComposerScreen
+from tui.screens.help_screen import HelpScreen, KeySection
+from tui.screens.main_screen import MainScreen
+from tui.screens.store_error_screen import StoreErrorScreen
+from tui.services.settings import Settings
+from tui.services.workspace import Workspace
+from tui.widgets.history_pane import HistoryPane
+from tui.widgets.transcript import Transcript
+
+log = logging.getLogger(__name__)
+
+OLLAMA_RECHECK_SECONDS = 10.0
+
+
+def _stylesheets() -> list:
+    sheets = [stylesheet(name) for name in ("app.tcss", "chat.tcss", "memory.tcss", "dialogs.tcss")]
+    history = stylesheet("history.tcss")
+    return [*sheets, history] if history.exists() else sheets
+
+
+class MindpaneApp(App):
+    TITLE = "mindpane"
+    CSS_PATH = _stylesheets()
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+t,f2", "next_mode", "Mode", tooltip="Switch to the next mode"),
+        Binding("f1,question_mark", "help", "Help", tooltip="List every key"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    mode: var[Mode] = var(None, init=False)  # set in __init__, before any watcher exists
+    store_state: var[str] = var("loading")
+    """loading → ready, or failed (the store error screen is up)."""
+    ollama: var[OllamaStatus | None] = var(None)
+
+    def __init__(
+        self,
+        settings: Settings,
+        workspace: Workspace | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock = clock
+        self.workspace = workspace or Workspace(settings, clock=clock)
+        self.set_reactive(MindpaneApp.mode, next(iter(self.workspace.modes.values())))
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    def on_mount(self) -> None:
+        self.open_store()
+        self.check_ollama(self.mode)
+        self.set_interval(OLLAMA_RECHECK_SECONDS, self.recheck_ollama)
+
+    def on_unmount(self) -> None:
+        self.workspace.close()
+
+    # -- the store -------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="store", exit_on_error=False)
+    def open_store(self) -> None:
+        """Slow (imports mem0/Chroma, loads the embedder): never on the event loop."""
+        try:
+            self.workspace.open()
+        except MindpaneError as error:
+            self.post_message(StoreFailed(error))
+        except Exception as exc:  # an adapter bug must still end in a readable screen
+            log.exception("opening the store failed unexpectedly")
+            self.post_message(StoreFailed(StoreError(f"Opening the memory store failed: {type(exc).__name__}: {exc}",
+                                                     "see mindpane.log in the data directory")))
+        else:
+            self.post_message(StoreOpened())
+
+    def on_store_opened(self) -> None:
+        self.store_state = "ready"
+
+    def on_store_failed(self, message: StoreFailed) -> None:
+        self.store_state = "failed"
+        self.push_screen(StoreErrorScreen(message.error), self._after_store_error)
+
+    def _after_store_error(self, try_again: bool | None) -> None:
+        if try_again:
+            self.store_state = "loading"
+            self.open_store()
+
+    # -- Ollama ----------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="ollama", exit_on_error=False)
+    def check_ollama(self, mode: Mode) -> None:
+        """Is Ollama up and is the mode's model pulled? Reported in the status line."""
+        worker = get_current_worker()
+        model = self.workspace.model_for(mode)
+        try:
+            call_detached(lambda: self.workspace.check_model(mode), lambda: worker.is_cancelled,
+                          name="mindpane-ollama-check")
+        except ChatError as error:
+            status = OllamaStatus(model, error)
+        except Exception as exc:
+            log.exception("checking Ollama failed unexpectedly")
+            status = OllamaStatus(model, ChatError(f"Checking Ollama failed: {type(exc).__name__}: {exc}"))
+        else:
+            status = OllamaStatus(model)
+        if not worker.is_cancelled:
+            self.post_message(OllamaChecked(status))
+
+    def recheck_ollama(self) -> None:
+        """While Ollama is in trouble, look again now and then: starting it clears the warning."""
+        if self.ollama is not None and not self.ollama.ok:
+            self.check_ollama(self.mode)
+
+    def on_ollama_checked(self, message: OllamaChecked) -> None:
+        if message.status.model == self.workspace.model_for(self.mode):
+            self.ollama = message.status
+
+    # -- modes -----------------------------------------------------------------------------------
+
+    def use_mode(self, name: str) -> None:
+        mode = self.workspace.modes[name]
+        if mode.name == self.mode.name:
+            return
+        self.mode = mode
+        self.check_ollama(mode)
+
+    def action_next_mode(self) -> None:
+        names = list(self.workspace.modes)
+        self.use_mode(names[(names.index(self.mode.name) + 1) % len(names)])
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode in self.workspace.modes.values():
+            yield SystemCommand(f"Mode: {mode.title}",
+                                f"Switch to {mode.title}: its prompt, its memories and its transcript",
+                                partial(self.use_mode, mode.name))
+        if isinstance(screen, MainScreen):
+            yield SystemCommand("Long entry", "Open the multi-line composer", screen.action_compose)
+            yield SystemCommand("Retry", "Send the last failed turn again", screen.action_retry)
+            yield SystemCommand("Copy code", "Copy the reply's last code block (or the reply)", screen.action_copy)
+            yield SystemCommand("Memory panes", "Show or hide receipts and history", screen.action_toggle_memory)
+        yield SystemCommand("Keys", "List every key binding", self.action_help)
+
+    # -- help ------------------------------------------------------------------------------------
+
+    def key_sections(self) -> list[KeySection]:
+        return [
+            ("Anywhere", self.BINDINGS),
+            ("Main screen", [*MainScreen.BINDINGS, *Screen.BINDINGS]),
+            ("Transcript", Transcript.BINDINGS),
+            ("History pane", HistoryPane.BINDINGS),
+            ("Composer", ComposerScreen.BINDINGS),
+            ("Palette", [Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (modes, actions)")]),
+        ]
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.key_sections()))

@@ -1,0 +1,164 @@
+"""The main screen: status line, chat, and the memory column (receipts + history).
+
+It routes rather than decides: app state (mode, store, Ollama) flows in through watchers, pane
+messages flow out to the pane that should react. Wide terminals get a side column; narrow ones
+stack the memory panes under the chat, and F3 hides them.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui.domain.modes import Mode
+from tui.messages import OllamaStatus
+from tui.screens.composer_screen import Composed, ComposerScreen
+from tui.screens.receipt_screen import ReceiptScreen
+from tui.widgets.chat_pane import ChatPane
+from tui.widgets.history_pane import HistoryPane
+from tui.widgets.recalled_pane import RecalledPane
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.transcript import Transcript
+
+WIDE_FROM = 100
+"""Columns from which the memory panes sit beside the chat instead of under it."""
+
+
+class MainScreen(Screen):
+    AUTO_FOCUS = "#prompt"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE_FROM, "-wide")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+e", "compose", "Compose", tooltip="Write a longer, multi-line entry", priority=True),
+        Binding("ctrl+r", "retry", "Retry", tooltip="Send the last failed turn again"),
+        Binding("ctrl+y", "copy", "Copy", tooltip="Copy the reply's last code block (or the whole reply)"),
+        Binding("f3,ctrl+g", "toggle_memory", "Panes", tooltip="Show or hide the receipts and history panes"),
+        Binding("alt+up,ctrl+up", "earlier_reply", "Earlier reply", show=False),
+        Binding("alt+down,ctrl+down", "later_reply", "Later reply", show=False),
+        Binding("escape", "focus_prompt", "Back to the prompt", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        yield StatusBar(id="status")
+        with Horizontal(id="body"):
+            yield ChatPane(app.workspace.modes, app.mode, retry_key=self._key_for("retry"), id="chat")
+            with Vertical(id="memory"):
+                yield RecalledPane(id="receipts")
+                yield HistoryPane(id="history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#memory").loading = not self.app.workspace.ready
+        self.watch(self.app, "mode", self._mode_changed)
+        self.watch(self.app, "store_state", self._store_changed)
+        self.watch(self.app, "ollama", self._ollama_changed)
+
+    # -- parts -----------------------------------------------------------------------------------
+
+    @property
+    def chat(self) -> ChatPane:
+        return self.query_one(ChatPane)
+
+    @property
+    def receipts(self) -> RecalledPane:
+        return self.query_one(RecalledPane)
+
+    @property
+    def history(self) -> HistoryPane:
+        return self.query_one(HistoryPane)
+
+    def _key_for(self, action: str) -> str:
+        for binding in Binding.make_bindings(self.BINDINGS):
+            if binding.action == action:
+                return binding.key
+        return action
+
+    # -- app state flowing in ----------------------------------------------------------------------
+
+    def _mode_changed(self, mode: Mode) -> None:
+        self.query_one(StatusBar).show_mode(self.app.workspace.modes.values(), mode)
+        self.chat.show_mode(mode, self._key_for("compose"))
+        if self.app.workspace.ready:
+            self.history.show_mode(mode)
+
+    def _store_changed(self, state: str) -> None:
+        self.query_one(StatusBar).show_store(state)
+        self.query_one("#memory").loading = state == "loading"
+        if state == "ready":
+            self.history.show_mode(self.app.mode)
+            self.chat.store_ready()
+
+    def _ollama_changed(self, status: OllamaStatus | None) -> None:
+        self.query_one(StatusBar).show_ollama(status, self.app.workspace.chat.host)
+
+    # -- pane messages flowing out -----------------------------------------------------------------
+
+    def on_transcript_selected(self, message: Transcript.Selected) -> None:
+        message.stop()
+        if message.transcript.mode.name == self.app.mode.name:
+            turn = message.view.turn if message.view is not None else None
+            self.receipts.show(turn, self.app.mode.entry_label)
+
+    def on_chat_pane_entry_stored(self, message: ChatPane.EntryStored) -> None:
+        message.stop()
+        if message.mode == self.app.mode.name:
+            self.history.reload()
+
+    def on_recalled_pane_opened(self, message: RecalledPane.Opened) -> None:
+        message.stop()
+        self.app.push_screen(ReceiptScreen(message.memory, self.app.mode))
+
+    def on_history_pane_entry_changed(self, message: HistoryPane.EntryChanged) -> None:
+        self.receipts.memory_changed(message.memory_id, message.deleted)
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def action_compose(self) -> None:
+        prompt = self.chat.prompt_bar.input
+        draft = self.chat.draft() or prompt.value
+
+        async def composed(result: Composed | None) -> None:
+            if result is None:
+                return
+            compose_key = self._key_for("compose")
+            if result.send:
+                self.chat.keep_draft("")
+                prompt.clear()
+                await self.chat.send(result.text)
+            else:
+                self.chat.keep_draft(result.text)
+            self.chat.prompt_bar.show_draft_kept(bool(self.chat.draft()), compose_key)
+            prompt.focus()
+
+        self.app.push_screen(ComposerScreen(self.app.mode, draft), composed)
+
+    async def action_retry(self) -> None:
+        if await self.chat.retry() is None:
+            self.notify(f"No failed {self.app.mode.title.lower()} turn to retry.", markup=False)
+
+    def action_copy(self) -> None:
+        text = self.chat.copy_text()
+        if not text:
+            self.notify("No reply to copy yet.", markup=False)
+            return
+        self.app.copy_to_clipboard(text)
+        lines = text.count("\n") + 1
+        self.notify(f"Copied {lines} line{'s' if lines != 1 else ''} to the clipboard.", markup=False)
+
+    def action_toggle_memory(self) -> None:
+        self.toggle_class("-memory-hidden")
+
+    def action_earlier_reply(self) -> None:
+        self.chat.transcript().move(-1)
+
+    def action_later_reply(self) -> None:
+        self.chat.transcript().move(+1)
+
+    def action_focus_prompt(self) -> None:
+        self.chat.prompt_bar.input.focus()

@@ -1,0 +1,47 @@
+"""What this session's transcripts remember about each turn: the text sent, what was recalled for
+it, the reply so far, and — when it failed — the error and what a retry needs."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from enum import Enum
+
+from tui.domain.errors import MindpaneError
+from tui.domain.records import MemoryRecord, RecalledMemory
+from tui.services.turn import PendingTurn
+
+_turn_ids = itertools.count(1)
+
+
+class TurnState(Enum):
+    WAITING = "waiting"
+    """Queued: the store is still opening, or an earlier turn is still answering."""
+    RECALLING = "recalling"
+    STREAMING = "streaming"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass
+class Turn:
+    mode: str
+    text: str
+    id: int = field(default_factory=lambda: next(_turn_ids))
+    state: TurnState = TurnState.WAITING
+    recalled: list[RecalledMemory] | None = None
+    """The memories put into this turn's prompt, best first (None until recall ran)."""
+    model: str = ""
+    reply: str = ""
+    error: MindpaneError | None = None
+    pending: PendingTurn | None = None
+    """Set when the turn failed: hands ``TurnService.retry`` the text and any stored entry."""
+    record: MemoryRecord | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.state is TurnState.DONE
+
+    @property
+    def retryable(self) -> bool:
+        return self.state is TurnState.FAILED and self.pending is not None

@@ -1,0 +1,33 @@
+"""Makes text from people, the store or the model safe to show literally in the terminal.
+
+Textual keeps ESC in widget content, so a pasted ANSI sequence would reach the terminal; other
+control characters garble the layout. Newlines and tabs are the only controls kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]             # CSI: colours, cursor moves
+    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)? # OSC: titles, clipboard, hyperlinks
+    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?      # DCS / SOS / PM / APC strings
+    | \x1b[ -/]*[0-~]                    # two-character escapes
+    | \x9b[0-?]*[ -/]*[@-~]              # 8-bit CSI
+    """,
+    re.VERBOSE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def for_display(text: str) -> str:
+    """``text`` without escape sequences or control characters (newline and tab kept)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def one_line(text: str, limit: int) -> str:
+    """A single-line preview of at most ``limit`` characters, for lists and captions."""
+    line = " ".join(for_display(text).split())
+    return line if len(line) <= limit else line[: max(limit - 1, 0)].rstrip() + "…"

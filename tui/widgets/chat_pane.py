@@ -1,0 +1,220 @@
+"""The chat: one transcript per mode and the prompt. Sends go through a queue so nothing typed is
+lost — a send before the store is open, or while a reply is still streaming, waits its turn.
+
+Each turn runs ``TurnService.run`` in a thread worker; the worker posts every event back as a
+``TurnProgress`` message and this pane applies it to the turn's view, on the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import ContentSwitcher
+from textual.worker import get_current_worker
+
+from tui.detached import iterate_detached
+from tui.domain.errors import MindpaneError, ModelNotFound, OllamaUnreachable
+from tui.domain.modes import Mode
+from tui.domain.records import MemoryRecord
+from tui.messages import OllamaChecked, OllamaStatus, TurnProgress
+from tui.services.turn import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnFailed
+from tui.session import Turn
+from tui.widgets.prompt_bar import PromptBar
+from tui.widgets.transcript import Transcript
+from tui.widgets.turn_view import TurnView
+
+log = logging.getLogger(__name__)
+
+HINTS = {
+    "journal": "Journal — write an entry and press Enter. Each reflection draws on earlier entries it "
+    "recalls; they are listed as receipts beside the reply.",
+    "code": "Code — ask a Python question and press Enter. Earlier questions that relate are recalled "
+    "and listed as receipts; the journal is never searched here.",
+}
+
+
+class ChatPane(Vertical):
+    class EntryStored(Message):
+        """A turn stored (or updated) an entry: memory lists of its mode should reload."""
+
+        def __init__(self, mode: str, record: MemoryRecord) -> None:
+            super().__init__()
+            self.mode = mode
+            self.record = record
+
+    def __init__(self, modes: dict[str, Mode], mode: Mode, retry_key: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.modes = modes
+        self.mode = mode
+        self.retry_key = retry_key
+        self._queue: deque[TurnView] = deque()
+        self._current: TurnView | None = None
+        self._drafts: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with ContentSwitcher(initial=self._transcript_id(self.mode.name), id="transcripts"):
+            for name, mode in self.modes.items():
+                yield Transcript(mode, HINTS.get(name, f"{mode.title} — write and press Enter."),
+                                 id=self._transcript_id(name))
+        yield PromptBar(id="prompt-bar")
+
+    @staticmethod
+    def _transcript_id(mode_name: str) -> str:
+        return f"transcript-{mode_name}"
+
+    def transcript(self, mode_name: str | None = None) -> Transcript:
+        return self.query_one(f"#{self._transcript_id(mode_name or self.mode.name)}", Transcript)
+
+    @property
+    def prompt_bar(self) -> PromptBar:
+        return self.query_one(PromptBar)
+
+    # -- mode ------------------------------------------------------------------------------------
+
+    def show_mode(self, mode: Mode, compose_key: str) -> None:
+        self.mode = mode
+        self.query_one(ContentSwitcher).current = self._transcript_id(mode.name)
+        self.prompt_bar.show_mode(mode, compose_key)
+        self.prompt_bar.show_draft_kept(bool(self.draft()), compose_key)
+        self.transcript().announce()
+
+    # -- drafts from the composer ----------------------------------------------------------------
+
+    def draft(self) -> str:
+        return self._drafts.get(self.mode.name, "")
+
+    def keep_draft(self, text: str) -> None:
+        if text.strip():
+            self._drafts[self.mode.name] = text
+        else:
+            self._drafts.pop(self.mode.name, None)
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    async def on_prompt_bar_sent(self, message: PromptBar.Sent) -> None:
+        message.stop()
+        await self.send(message.text)
+
+    async def send(self, text: str) -> TurnView:
+        """Show ``text`` in the current mode's transcript and queue its turn."""
+        view = await self.transcript().add_turn(Turn(self.mode.name, text), self.retry_key)
+        self._queue.append(view)
+        self._pump()
+        return view
+
+    async def retry(self) -> TurnView | None:
+        """Send the current mode's last failed turn again, in place; None if nothing failed."""
+        view = self.transcript().last_failed()
+        if view is None or view in self._queue:
+            return None
+        await view.reset_for_retry()
+        self.transcript().select(view)
+        self._queue.append(view)
+        self._pump()
+        return view
+
+    def store_ready(self) -> None:
+        self._pump()
+
+    def _pump(self) -> None:
+        ready = self.app.workspace.ready
+        if self._current is None and ready and self._queue:
+            self._start(self._queue.popleft())
+        for waiting in self._queue:
+            waiting.show_waiting(ready)
+
+    def _start(self, view: TurnView) -> None:
+        self._current = view
+        turn = view.turn
+        mode = self.modes[turn.mode]
+        turn.model = self.app.workspace.model_for(mode)
+        view.show_recalling()
+        context = self.transcript(turn.mode).context_before(view)
+        self._run_turn(turn.id, mode, turn.text, context, turn.pending)
+
+    @work(thread=True, group="turn", exit_on_error=False)
+    def _run_turn(self, turn_id: int, mode: Mode, text: str, context: list[tuple[str, str]],
+                  pending: PendingTurn | None) -> None:
+        worker = get_current_worker()
+        turns = self.app.workspace.turns
+
+        def events():
+            return turns.retry(pending, context) if pending else turns.run(mode, text, context)
+
+        try:
+            for event in iterate_detached(events, lambda: worker.is_cancelled, name="mindpane-turn"):
+                self.post_message(TurnProgress(turn_id, event))
+        except Exception as exc:  # a bug, not a failure the services translate: show it, keep going
+            log.exception("turn failed unexpectedly")
+            error = MindpaneError(f"Something went wrong: {type(exc).__name__}: {exc}",
+                                  "see mindpane.log in the data directory")
+            self.post_message(TurnProgress(turn_id, TurnFailed(error, pending or PendingTurn(mode.name, text))))
+
+    # -- turn events (on the event loop) ---------------------------------------------------------
+
+    async def on_turn_progress(self, message: TurnProgress) -> None:
+        message.stop()
+        view = self._current
+        if view is None or view.turn.id != message.turn_id:
+            return
+        event = message.event
+        if isinstance(event, Recalled):
+            view.turn.recalled = event.memories
+            view.turn.model = event.model
+            view.show_recalled()
+            self._announce_if_selected(view)
+        elif isinstance(event, ReplyChunk):
+            await view.add_chunk(event.text)
+        elif isinstance(event, TurnDone):
+            await self._done(view, event)
+        elif isinstance(event, TurnFailed):
+            await self._failed(view, event)
+
+    async def _done(self, view: TurnView, event: TurnDone) -> None:
+        turn = view.turn
+        turn.record, turn.pending = event.record, None
+        await view.show_done()
+        self.post_message(self.EntryStored(turn.mode, event.record))
+        self.post_message(OllamaChecked(OllamaStatus(turn.model)))
+        self._finish()
+
+    async def _failed(self, view: TurnView, event: TurnFailed) -> None:
+        turn = view.turn
+        turn.error, turn.pending = event.error, event.pending
+        turn.record = event.record or turn.record
+        if event.partial and not view.reply.text:
+            await view.add_chunk(event.partial)
+        await view.show_failed()
+        self._announce_if_selected(view)
+        kept = "saved without a reply" if turn.record is not None else "not saved"
+        self.notify(f"{event.error.message}\n{event.error.hint}".strip() + f"\n({self.modes[turn.mode].entry_label}"
+                    f" {kept}; {self.retry_key} retries)", title="No reply", severity="error", markup=False)
+        if event.record is not None:
+            self.post_message(self.EntryStored(turn.mode, event.record))
+        if isinstance(event.error, OllamaUnreachable | ModelNotFound):
+            self.post_message(OllamaChecked(OllamaStatus(turn.model, event.error)))
+        self._finish()
+
+    def _finish(self) -> None:
+        self._current = None
+        self._pump()
+
+    def _announce_if_selected(self, view: TurnView) -> None:
+        transcript = self.transcript(view.turn.mode)
+        if transcript.selected is view:
+            transcript.announce()
+
+    # -- copying ---------------------------------------------------------------------------------
+
+    def copy_text(self) -> str:
+        """The selected reply's last code block (or the whole reply), else the newest reply's."""
+        transcript = self.transcript()
+        selected = transcript.selected
+        candidates = [selected] if selected is not None and selected.reply.text else []
+        candidates += [view for view in reversed(transcript.views) if view.reply.text]
+        return candidates[0].reply.copy_text() if candidates else ""

@@ -1,0 +1,256 @@
+"""The memory-history pane: a mode's entries newest first, paged in as the cursor nears the end,
+with a semantic filter. Every store call runs in a thread worker; results come back through
+``call_from_thread`` and are dropped if the view changed meanwhile (a newer ``_view``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+
+from tui.domain.errors import MindpaneError
+from tui.domain.modes import Mode
+from tui.domain.records import Page, RecalledMemory
+from tui.screens.entry_screen import EntryScreen
+from tui.widgets.history_messages import EntryChanged
+from tui.widgets.history_table import HistoryTable
+
+PAGE_SIZE = 100
+RECALL_SIZE = 50
+FILTER_DELAY = 0.4
+"""Seconds of typing pause before the filter runs on its own (Enter runs it at once)."""
+
+
+def _entries(count: int) -> str:
+    return f"{count:,} entry" if count == 1 else f"{count:,} entries"
+
+
+class HistoryPane(Vertical):
+    """Browse, filter and open the stored entries of one mode."""
+
+    EntryChanged = EntryChanged
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("/", "focus_filter", "Filter"),
+        Binding("escape", "clear_filter", "Clear filter"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._mode: Mode | None = None
+        self._query = ""
+        self._view = 0
+        self._loading = False
+        self._next_offset = 0
+        self._total = 0
+        self._filter_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("History", classes="history-title", markup=False)
+        yield Input(placeholder="filter (semantic)…", compact=True, classes="history-filter")
+        yield HistoryTable(classes="history-table")
+        yield Static("", classes="history-empty", markup=False)
+
+    def on_mount(self) -> None:
+        self.watch(self._table, "scroll_y", self._load_more_if_near_end, init=False)
+
+    @property
+    def _table(self) -> HistoryTable:
+        return self.query_one(HistoryTable)
+
+    @property
+    def _filter(self) -> Input:
+        return self.query_one(".history-filter", Input)
+
+    # -- public API ------------------------------------------------------------------------------
+
+    def show_mode(self, mode: Mode) -> None:
+        """List ``mode``'s entries from the newest, and clear the filter."""
+        self._mode = mode
+        self._query = ""
+        self._cancel_filter_timer()
+        self._filter.value = ""
+        self._start_list(keep_id=None, keep_row=0, rows=PAGE_SIZE)
+
+    def reload(self) -> None:
+        """Load the current view again (an entry was added, edited or deleted); the cursor stays
+        on the same entry, or near its old row if that entry is gone."""
+        if self._mode is None:
+            return
+        table = self._table
+        if self._query:
+            self._start_recall(self._query, keep_id=table.memory_id, keep_row=table.cursor_row)
+        else:
+            rows = max(PAGE_SIZE, table.row_count)
+            self._start_list(keep_id=table.memory_id, keep_row=table.cursor_row, rows=rows)
+
+    # -- list view -------------------------------------------------------------------------------
+
+    def _new_view(self) -> int:
+        self._view += 1
+        self._loading = True
+        return self._view
+
+    def _start_list(self, keep_id: str | None, keep_row: int, rows: int) -> None:
+        if self._mode is None:
+            return
+        if not self.app.workspace.ready:
+            self._set_title("History · opening the memory store…")
+            return
+        self._fetch_page(self._new_view(), self._mode.name, 0, rows, keep_id, keep_row)
+
+    def _load_more_if_near_end(self) -> None:
+        table = self._table
+        if self._query or self._loading or self._next_offset >= self._total or not table.near_end:
+            return
+        self._loading = True
+        self._fetch_page(self._view, self._mode.name, self._next_offset, PAGE_SIZE, None, None)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self._load_more_if_near_end()
+
+    @work(thread=True, exclusive=True, group="history-page")
+    def _fetch_page(self, view: int, mode_name: str, offset: int, limit: int,
+                    keep_id: str | None, keep_row: int | None) -> None:
+        try:
+            page = self.app.workspace.store.page(mode_name, offset, limit)
+        except MindpaneError as error:
+            self.app.call_from_thread(self._failed, view, error)
+            return
+        self.app.call_from_thread(self._show_page, view, page, keep_id, keep_row)
+
+    def _show_page(self, view: int, page: Page, keep_id: str | None, keep_row: int | None) -> None:
+        if view != self._view:
+            return
+        table = self._table
+        if page.offset == 0:
+            table.show_records(page.records)
+            table.place_cursor(keep_id, keep_row or 0)
+        else:
+            table.append_records(page.records)
+        self._total = page.total
+        self._next_offset = page.offset + len(page.records) if page.records else page.total
+        self._loading = False
+        self._set_title(f"History · {_entries(page.total)}")
+        self._show_empty(page.total == 0)
+
+    # -- filter view -----------------------------------------------------------------------------
+
+    @on(Input.Changed, ".history-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.refresh_bindings()  # "Clear filter" shows only while there is something to clear
+        self._cancel_filter_timer()
+        query = event.value.strip()
+        if query == self._query:
+            return
+        if not query:
+            self._clear_query()
+        else:
+            self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self._run_filter(query))
+
+    @on(Input.Submitted, ".history-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._cancel_filter_timer()
+        query = event.value.strip()
+        if query:
+            self._run_filter(query, force=True)
+        else:
+            self._clear_query()
+
+    def _run_filter(self, query: str, force: bool = False) -> None:
+        if self._mode is None or (query == self._query and not force):
+            return
+        self._query = query
+        self._start_recall(query, keep_id=None, keep_row=0)
+
+    def _clear_query(self) -> None:
+        if self._query:
+            self._query = ""
+            self._start_list(keep_id=None, keep_row=0, rows=PAGE_SIZE)
+
+    def _cancel_filter_timer(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+
+    def _start_recall(self, query: str, keep_id: str | None, keep_row: int) -> None:
+        if not self.app.workspace.ready:
+            self._set_title("History · opening the memory store…")
+            return
+        self._set_title(f"History · {_entries(self._total)} · searching…")
+        self._recall(self._new_view(), query, self._mode, keep_id, keep_row)
+
+    @work(thread=True, exclusive=True, group="history-recall")
+    def _recall(self, view: int, query: str, mode: Mode, keep_id: str | None, keep_row: int) -> None:
+        try:
+            store = self.app.workspace.store
+            found = store.recall(query, mode, k=RECALL_SIZE, min_score=0)
+            total = store.count(mode.name)
+        except MindpaneError as error:
+            self.app.call_from_thread(self._failed, view, error)
+            return
+        self.app.call_from_thread(self._show_recalled, view, found, total, keep_id, keep_row)
+
+    def _show_recalled(self, view: int, found: list[RecalledMemory], total: int,
+                       keep_id: str | None, keep_row: int) -> None:
+        if view != self._view:
+            return
+        table = self._table
+        table.show_recalled(found)
+        table.place_cursor(keep_id, keep_row)
+        self._total = total
+        self._loading = False
+        matches = f"{len(found)} closest of" if found else "no match in"
+        self._set_title(f"History · {matches} {_entries(total)}")
+        self._show_empty(not found)
+
+    # -- opening entries -------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected)
+    def _open_entry(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.app.push_screen(EntryScreen(event.row_key.value, report_to=self))
+
+    def on_history_pane_entry_changed(self, _message: EntryChanged) -> None:
+        """Posted here by the entry screen; reload, then let it bubble to the screen and app."""
+        self.reload()
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self._filter.focus()
+
+    def action_clear_filter(self) -> None:
+        self._filter.value = ""
+        self._table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self._filter.value)
+        return True
+
+    # -- feedback --------------------------------------------------------------------------------
+
+    def _set_title(self, title: str) -> None:
+        self.query_one(".history-title", Static).update(title)
+
+    def _show_empty(self, empty: bool) -> None:
+        hint = ""
+        if empty and self._mode is not None:
+            hint = "No entry matches the filter." if self._query else f"No {self._mode.title} entries yet."
+        self.query_one(".history-empty", Static).update(hint)
+        self.set_class(empty, "-empty")
+
+    def _failed(self, view: int, error: MindpaneError) -> None:
+        if view == self._view:
+            self._loading = False
+        self.notify(str(error), severity="error", markup=False)

@@ -1,0 +1,108 @@
+"""The rows of the history: one entry per row, keyed by memory id, rendered literally.
+
+Only visible rows are drawn (DataTable), so a few hundred loaded rows cost nothing to scroll;
+the pane decides when to load more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from tui.domain.records import MemoryRecord, RecalledMemory
+from tui.widgets.history_text import preview, when
+
+PREFETCH_ROWS = 20
+"""Load the next page once the cursor is this close to the last loaded row."""
+DATE_WIDTH = len("2026-01-31 23:59")
+SCORE_WIDTH = len("score")
+MIN_PREVIEW_WIDTH = 12
+
+
+def _cell(text: str) -> Text:
+    """A literal cell: DataTable would read a plain ``str`` as markup."""
+    return Text(text, no_wrap=True, overflow="ellipsis")
+
+
+class HistoryTable(DataTable):
+    """Entries newest first (date, preview), or recalled entries best first (date, score, preview)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "Newest", show=False),
+        Binding("end", "scroll_bottom", "Oldest", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", **kwargs)
+        self.scored = False
+
+    def show_records(self, records: Iterable[MemoryRecord]) -> None:
+        """Replace the rows with a newest-first list."""
+        self._reset(scored=False)
+        self.append_records(records)
+
+    def show_recalled(self, recalled: Iterable[RecalledMemory]) -> None:
+        """Replace the rows with recalled entries, best first, each with its score."""
+        self._reset(scored=True)
+        for item in recalled:
+            record = item.record
+            if record.id not in self.rows:
+                self.add_row(_cell(when(record.created_at)), _cell(f"{item.score:.2f}"),
+                             _cell(preview(record.text)), key=record.id)
+
+    def append_records(self, records: Iterable[MemoryRecord]) -> None:
+        """Add rows at the end, skipping entries already shown (new entries shift store offsets)."""
+        for record in records:
+            if record.id not in self.rows:
+                self.add_row(_cell(when(record.created_at)), _cell(preview(record.text)), key=record.id)
+
+    @property
+    def memory_id(self) -> str | None:
+        """The id of the entry under the cursor."""
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def place_cursor(self, memory_id: str | None, fallback_row: int) -> None:
+        """Put the cursor back on an entry, or near where it was if the entry is gone."""
+        if not self.row_count:
+            return
+        if memory_id is not None and memory_id in self.rows:
+            row = self.get_row_index(memory_id)
+        else:
+            row = max(0, min(fallback_row, self.row_count - 1))
+        self.move_cursor(row=row, animate=False)
+
+    @property
+    def near_end(self) -> bool:
+        """The cursor or the scroll position is close to the last loaded row."""
+        cursor_close = self.cursor_row >= self.row_count - PREFETCH_ROWS
+        scroll_close = self.max_scroll_y > 0 and self.scroll_y >= self.max_scroll_y - self.size.height
+        return cursor_close or scroll_close
+
+    def on_resize(self) -> None:
+        self._fit_preview()
+
+    def _reset(self, scored: bool) -> None:
+        self.clear(columns=scored != self.scored or not self.columns)
+        if not self.columns:
+            self.add_column("date", width=DATE_WIDTH, key="date")
+            if scored:
+                self.add_column("score", width=SCORE_WIDTH, key="score")
+            self.add_column("preview", width=MIN_PREVIEW_WIDTH, key="preview")
+        self.scored = scored
+        self._fit_preview()
+
+    def _fit_preview(self) -> None:
+        """Give the preview the width that is left, so a long entry ends in an ellipsis on screen."""
+        preview_column = self.columns.get("preview")
+        if preview_column is None:
+            return
+        used = sum(column.get_render_width(self) for key, column in self.columns.items() if key != "preview")
+        left = self.size.width - self.styles.scrollbar_size_vertical - used - 2 * self.cell_padding
+        preview_column.width = max(MIN_PREVIEW_WIDTH, left)
+        self.refresh()

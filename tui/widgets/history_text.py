@@ -1,0 +1,33 @@
+"""How entries read in the history: short local dates and readable change descriptions.
+
+Text is made literal by ``tui.text`` (no escape sequences, no control characters but newline
+and tab) before it reaches a widget.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tui.text import one_line
+
+PREVIEW_LENGTH = 160
+CHANGE_PREVIEW_LENGTH = 300
+
+
+def preview(text: str) -> str:
+    """One line of an entry for a list row."""
+    return one_line(text, PREVIEW_LENGTH)
+
+
+def when(moment: datetime) -> str:
+    """A date a person scans quickly, in their local time zone."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def describe_change(old_text: str | None, new_text: str | None) -> str:
+    """One change of an entry, readable at a glance: what it said before → after."""
+    old = f"“{one_line(old_text, CHANGE_PREVIEW_LENGTH)}”" if old_text else ""
+    new = f"“{one_line(new_text, CHANGE_PREVIEW_LENGTH)}”" if new_text else ""
+    if old and new:
+        return f"{old} → {new}"
+    return new or old

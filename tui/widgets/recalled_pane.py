@@ -1,0 +1,101 @@
+"""Receipts: the memories the selected answer was given, best first, with score, date and preview.
+
+Receipts belong to an answer: the pane shows whichever turn the transcript has selected.
+Choosing a receipt asks the screen to show that memory in full.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.domain.records import RecalledMemory
+from tui.session import Turn, TurnState
+from tui.text import one_line
+
+PREVIEW_CHARS = 200
+"""Long enough for the widest pane; the list cuts the line to its width."""
+
+
+def receipt_line(memory: RecalledMemory, note: str = "") -> str:
+    date = memory.record.created_at.astimezone().strftime("%Y-%m-%d")
+    preview = one_line(memory.record.text, PREVIEW_CHARS)
+    return f"{memory.score:.2f}  {date}  {f'({note}) ' if note else ''}{preview}"
+
+
+class RecalledPane(Vertical):
+    class Opened(Message):
+        """A receipt was chosen: show its memory in full."""
+
+        def __init__(self, memory: RecalledMemory) -> None:
+            super().__init__()
+            self.memory = memory
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._turn: Turn | None = None
+        self._memories: list[RecalledMemory] = []
+        self._entry_label = "entry"
+        self._notes: dict[str, str] = {}
+        """Memories changed since they were recalled: "edited since" or "deleted"."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Receipts", classes="receipts-title", markup=False)
+        yield Static("", classes="receipts-caption", markup=False)
+        yield OptionList(classes="receipts-list")
+
+    @property
+    def memories(self) -> list[RecalledMemory]:
+        return list(self._memories)
+
+    @property
+    def caption(self) -> str:
+        return str(self.query_one(".receipts-caption", Static).content)
+
+    def show(self, turn: Turn | None, entry_label: str = "entry") -> None:
+        """Show what ``turn`` recalled (None: no answer selected yet)."""
+        self._turn = turn
+        self._entry_label = entry_label
+        options = self.query_one(OptionList)
+        keep = options.highlighted if turn is not None and turn.recalled == self._memories else None
+        self._memories = list(turn.recalled or []) if turn is not None else []
+        options.clear_options()
+        options.add_options(
+            Option(receipt_line(memory, self._notes.get(memory.record.id, "")), id=str(index))
+            for index, memory in enumerate(self._memories)
+        )
+        if self._memories:
+            options.highlighted = keep if keep is not None and keep < len(self._memories) else 0
+        self._caption(self._caption_for(turn, entry_label))
+        self.set_class(not self._memories, "-empty")
+
+    def _caption_for(self, turn: Turn | None, entry_label: str) -> str:
+        if turn is None:
+            return "Memories recalled for an answer appear here."
+        about = one_line(turn.text, 60)
+        if turn.recalled is None:
+            waiting = turn.state in (TurnState.WAITING, TurnState.RECALLING)
+            return f"recalling for “{about}”…" if waiting else f"nothing recalled for “{about}”"
+        if not turn.recalled:
+            return f"no earlier {entry_label.lower()} was close enough to “{about}”"
+        count = len(turn.recalled)
+        return f"{count} recalled for “{about}” · Enter opens"
+
+    def _caption(self, text: str) -> None:
+        self.query_one(".receipts-caption", Static).update(text)
+
+    def memory_changed(self, memory_id: str, deleted: bool) -> None:
+        """An entry was edited or deleted elsewhere. A receipt keeps the text the answer was given,
+        so it is only marked."""
+        self._notes[memory_id] = "deleted" if deleted else "edited since"
+        if any(memory.record.id == memory_id for memory in self._memories):
+            self.show(self._turn, self._entry_label)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        index = int(event.option.id or 0)
+        if 0 <= index < len(self._memories):
+            self.post_message(self.Opened(self._memories[index]))

@@ -1,0 +1,183 @@
+"""One mode's transcript for this session: its turns, and which reply is selected.
+
+The selected reply decides what the receipts pane shows, so moving between replies (keys or a
+click) moves the receipts with it. New turns are selected as they arrive.
+
+Every layout pass (each key typed in the prompt is one) walks every displayed widget, so only the
+latest ``SHOWN_TURNS`` turns stay displayed; earlier ones come back a batch at a time when the
+person scrolls to the top, clicks the "earlier turns" line, or moves the selection onto them.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from tui.domain.modes import Mode
+from tui.session import Turn
+from tui.widgets.turn_view import TurnView
+
+CONTEXT_TURNS = 20
+"""How many earlier answered turns of the session go with a new one (a small model's window is short)."""
+SHOWN_TURNS = 30
+REVEAL_BATCH = 20
+
+
+class Transcript(VerticalScroll, can_focus=True):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "select_earlier", "Earlier reply", show=False),
+        Binding("down,j", "select_later", "Later reply", show=False),
+        Binding("home", "select_first", "First reply", show=False),
+        Binding("end", "select_last", "Last reply", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(-1, init=False)
+
+    class Selected(Message):
+        """The selected turn changed (or was updated): show its receipts."""
+
+        def __init__(self, transcript: Transcript, view: TurnView | None) -> None:
+            super().__init__()
+            self.transcript = transcript
+            self.view = view
+
+    def __init__(self, mode: Mode, hint: str, **kwargs) -> None:
+        super().__init__(classes="transcript", **kwargs)
+        self.mode = mode
+        self.hint = hint
+        self._first_shown = 0
+        """Index of the earliest displayed turn; the ones before it are hidden."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.hint, classes="transcript-hint", markup=False)
+        yield Static("", classes="transcript-earlier", markup=False)
+
+    def on_mount(self) -> None:
+        self.watch(self, "scroll_y", self._reveal_at_top, init=False)
+
+    @property
+    def views(self) -> list[TurnView]:
+        return list(self.query_children(TurnView))
+
+    @property
+    def selected(self) -> TurnView | None:
+        views = self.views
+        return views[self.cursor] if 0 <= self.cursor < len(views) else None
+
+    def find(self, turn_id: int) -> TurnView | None:
+        return next((view for view in self.views if view.turn.id == turn_id), None)
+
+    def set_hint(self, hint: str) -> None:
+        self.hint = hint
+        self.query_one(".transcript-hint", Static).update(hint)
+
+    async def add_turn(self, turn: Turn, retry_key: str) -> TurnView:
+        view = TurnView(turn, self.mode, retry_key)
+        await self.mount(view)
+        self.add_class("-started")
+        self._hide_before(max(0, len(self.views) - SHOWN_TURNS))
+        self.cursor = len(self.views) - 1
+        self.anchor()
+        return view
+
+    # -- showing only the latest turns -----------------------------------------------------------
+
+    @property
+    def hidden_count(self) -> int:
+        return self._first_shown
+
+    def _hide_before(self, index: int) -> None:
+        views = self.views
+        for position, view in enumerate(views):
+            view.display = position >= index
+        self._first_shown = index
+        earlier = self.query_one(".transcript-earlier", Static)
+        earlier.display = index > 0
+        if index:
+            turns = "turn" if index == 1 else "turns"
+            earlier.update(f"▲ {index} earlier {turns} — scroll up, click here or press home to show them")
+
+    def reveal_from(self, index: int) -> None:
+        """Display the turns from ``index`` on, keeping the first turn now on screen in place."""
+        if index >= self._first_shown:
+            return
+        anchor_view = self.views[self._first_shown]
+        self._hide_before(max(0, index))
+        self.call_after_refresh(self.scroll_to_widget, anchor_view, animate=False, top=True)
+
+    def _reveal_at_top(self, scroll_y: float) -> None:
+        if scroll_y <= 0 and self._first_shown and self.max_scroll_y > 0:
+            self.reveal_from(self._first_shown - REVEAL_BATCH)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.widget is not None and event.widget.has_class("transcript-earlier"):
+            self.reveal_from(self._first_shown - REVEAL_BATCH)
+
+    def context_before(self, view: TurnView) -> list[tuple[str, str]]:
+        """Earlier answered turns of this transcript, oldest first, as ``TurnService`` context."""
+        earlier: list[tuple[str, str]] = []
+        for other in self.views:
+            if other is view:
+                break
+            if other.turn.answered:
+                earlier.append((other.turn.text, other.turn.reply))
+        return earlier[-CONTEXT_TURNS:]
+
+    def last_failed(self) -> TurnView | None:
+        return next((view for view in reversed(self.views) if view.turn.retryable), None)
+
+    def select(self, view: TurnView) -> None:
+        views = self.views
+        if view in views:
+            self.cursor = views.index(view)
+
+    def announce(self) -> None:
+        """Tell the screen the selected turn (its receipts may have changed)."""
+        self.post_message(self.Selected(self, self.selected).set_sender(self))
+
+    def watch_cursor(self, _old: int, cursor: int) -> None:
+        if 0 <= cursor < self._first_shown:
+            self._hide_before(cursor)
+        for index, view in enumerate(self.views):
+            view.set_class(index == cursor, "-selected")
+        selected = self.selected
+        if selected is not None and not self._is_newest(selected):
+            self.release_anchor()
+            self.call_after_refresh(self.scroll_to_widget, selected, animate=False, top=True)
+        elif selected is not None:
+            self.anchor()
+        self.announce()
+
+    def _is_newest(self, view: TurnView) -> bool:
+        views = self.views
+        return bool(views) and views[-1] is view
+
+    def on_turn_view_clicked(self, message: TurnView.Clicked) -> None:
+        message.stop()
+        self.select(message.view)
+
+    def move(self, step: int) -> None:
+        views = self.views
+        if views:
+            self.cursor = max(0, min(len(views) - 1, (self.cursor if self.cursor >= 0 else len(views)) + step))
+
+    def action_select_earlier(self) -> None:
+        self.move(-1)
+
+    def action_select_later(self) -> None:
+        self.move(+1)
+
+    def action_select_first(self) -> None:
+        if self.views:
+            self.cursor = 0
+
+    def action_select_last(self) -> None:
+        if self.views:
+            self.cursor = len(self.views) - 1

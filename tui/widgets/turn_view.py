@@ -1,0 +1,99 @@
+"""One turn in a transcript: the person's text shown literally, a status line, and the reply."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from tui.domain.modes import Mode
+from tui.session import Turn, TurnState
+from tui.text import for_display
+from tui.widgets.reply import ReplyView
+
+WAITING_FOR_STORE = "waiting for the memory store to open — it will be sent then"
+WAITING_FOR_TURN = "waiting for the previous reply to finish"
+
+
+class TurnView(Vertical):
+    """Shows a ``Turn``; the chat pane updates it as the turn's events arrive."""
+
+    class Clicked(Message):
+        def __init__(self, view: TurnView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, turn: Turn, mode: Mode, retry_key: str = "ctrl+r") -> None:
+        super().__init__(classes="turn")
+        self.turn = turn
+        self.mode = mode
+        self.retry_key = retry_key
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.mode.entry_label, classes="turn-label", markup=False)
+        yield Static(for_display(self.turn.text), classes="turn-text", markup=False)
+        yield Static("", classes="turn-status", markup=False)
+        yield ReplyView(classes="reply")
+
+    @property
+    def reply(self) -> ReplyView:
+        return self.query_one(ReplyView)
+
+    def on_click(self) -> None:
+        self.post_message(self.Clicked(self))
+
+    # -- state changes (called by the chat pane, on the event loop) -----------------------------
+
+    def show_waiting(self, store_ready: bool) -> None:
+        self._status(WAITING_FOR_TURN if store_ready else WAITING_FOR_STORE, "-waiting")
+
+    def show_recalling(self) -> None:
+        self.turn.state = TurnState.RECALLING
+        self._status("recalling related memories…", "-busy")
+
+    def show_recalled(self) -> None:
+        self.turn.state = TurnState.STREAMING
+        count = len(self.turn.recalled or [])
+        memories = "no earlier memory" if not count else f"{count} memor{'y' if count == 1 else 'ies'}"
+        self._status(f"{self.mode.reply_label} from {self.turn.model} · recalled {memories}", "-busy")
+
+    async def add_chunk(self, chunk: str) -> None:
+        await self.reply.write(chunk)
+        self.turn.reply = self.reply.text
+
+    async def show_done(self) -> None:
+        await self.reply.finish()
+        self.turn.state = TurnState.DONE
+        self.turn.reply = self.reply.text
+        count = len(self.turn.recalled or [])
+        recalled = f"recalled {count}" if count else "nothing recalled"
+        self._status(f"{self.mode.reply_label} · {self.turn.model} · {recalled}", "-done")
+
+    async def show_failed(self) -> None:
+        await self.reply.finish()
+        self.turn.state = TurnState.FAILED
+        error = self.turn.error
+        lines = [f"⚠ {error.message}" if error else "⚠ The turn failed"]
+        if error and error.hint:
+            lines.append(f"  {error.hint}")
+        lines.append(f"  {self._kept_note()} Press {self.retry_key} to retry.")
+        self._status("\n".join(lines), "-failed")
+
+    async def reset_for_retry(self) -> None:
+        await self.reply.clear()
+        self.turn.state = TurnState.WAITING
+        self.turn.reply = ""
+        self.turn.error = None
+        self.turn.recalled = None
+
+    def _kept_note(self) -> str:
+        if self.turn.record is not None:
+            return f"Your {self.mode.entry_label.lower()} was saved without a reply."
+        return f"Nothing was saved: your {self.mode.entry_label.lower()} stays here to retry."
+
+    def _status(self, text: str, state_class: str) -> None:
+        status = self.query_one(".turn-status", Static)
+        status.update(text)
+        for name in ("-waiting", "-busy", "-done", "-failed"):
+            self.set_class(name == state_class, name)
