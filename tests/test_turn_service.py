@@ -155,3 +155,25 @@ def test_a_retry_after_the_fix_answers_the_same_entry_without_a_duplicate(store,
     assert store.get(failed.record.id).reply == "Here now."
     assert store.count("journal") == 1
     assert "Retry me please." not in ollama_stub.chat_requests[-1]["messages"][0]["content"]
+
+
+def test_a_journal_entry_is_saved_as_soon_as_it_is_sent_before_any_reply(turns, store, ollama_stub):
+    """Quitting while the model is still thinking must not lose the entry."""
+    events = turns.run(JOURNAL, "Saved before the model answers.")
+
+    first = next(events)
+
+    assert isinstance(first, Recalled)
+    assert [r.text for r in store.page("journal").records] == ["Saved before the model answers."]
+    assert store.page("journal").records[0].reply == ""
+    done = list(events)[-1]
+    assert store.get(done.record.id).reply == done.reply
+    assert store.count("journal") == 1
+
+
+def test_a_code_question_is_stored_only_with_its_answer(turns, store, ollama_stub):
+    events = turns.run(CODE, "What does zip(strict=True) do?")
+    next(events)
+    assert store.count("code") == 0
+    list(events)
+    assert store.count("code") == 1

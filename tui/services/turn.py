@@ -1,8 +1,8 @@
 """One turn: recall → build the prompt → stream the reply → store the exchange.
 
 ``TurnService.run`` is a generator of events so the CLI can print them and the TUI can post
-them from a worker. Nothing typed is lost: when the model fails, a mode that keeps unanswered
-entries (journal) stores the text anyway, and every failure carries a ``PendingTurn`` to retry.
+them from a worker. Nothing typed is lost: a mode that keeps unanswered entries (journal) stores
+the text before asking the model, and every failure carries a ``PendingTurn`` to retry.
 """
 
 from __future__ import annotations
@@ -73,9 +73,15 @@ class TurnService:
         context: Sequence[tuple[str, str]] = (),
         entry_id: str | None = None,
     ) -> Iterator[TurnEvent]:
-        """Do one turn. ``entry_id`` names an entry already stored for this text (a retry)."""
+        """Do one turn. ``entry_id`` names an entry already stored for this text (a retry).
+
+        A mode that keeps unanswered entries (journal) stores the text right after recall, before
+        the model is asked, so neither a failure nor quitting mid-reply can lose it; the reply is
+        attached when it is complete. Other modes (code) store question and answer together.
+        """
         model = self.model_for(mode)
         pending = PendingTurn(mode.name, text, entry_id)
+        record: MemoryRecord | None = None
         try:
             recalled = [
                 memory
@@ -83,6 +89,11 @@ class TurnService:
                                                 mode.min_relevance)
                 if memory.record.id != entry_id
             ][: mode.recall_size]
+            if entry_id:
+                record = self.store.get(entry_id)
+            elif mode.keep_unanswered:
+                record = self.store.add_entry(mode, text, "", {"model": model})
+                pending = PendingTurn(mode.name, text, record.id)
         except MindpaneError as error:
             yield TurnFailed(error, pending)
             return
@@ -95,36 +106,19 @@ class TurnService:
                 yield ReplyChunk(chunk)
         except ChatError as error:
             partial = error.partial if isinstance(error, ReplyInterrupted) else "".join(chunks)
-            yield self._keep_unanswered(mode, pending, error, partial, model)
+            yield TurnFailed(error, pending, partial, record)
             return
 
         reply = "".join(chunks)
         try:
-            if entry_id:
-                record = self.store.attach_reply(entry_id, reply, {"model": model})
+            if pending.entry_id:
+                record = self.store.attach_reply(pending.entry_id, reply, {"model": model})
             else:
                 record = self.store.add_entry(mode, text, reply, {"model": model})
         except MindpaneError as error:
-            yield TurnFailed(error, pending, partial=reply)
+            yield TurnFailed(error, pending, reply, record)
             return
         yield TurnDone(reply, record)
 
     def retry(self, pending: PendingTurn, context: Sequence[tuple[str, str]] = ()) -> Iterator[TurnEvent]:
         return self.run(self.modes[pending.mode], pending.text, context, pending.entry_id)
-
-    def _keep_unanswered(
-        self, mode: Mode, pending: PendingTurn, error: ChatError, partial: str, model: str
-    ) -> TurnFailed:
-        if not mode.keep_unanswered or pending.entry_id:
-            record = self.store.get(pending.entry_id) if pending.entry_id else None
-            return TurnFailed(error, pending, partial, record)
-        try:
-            record = self.store.add_entry(mode, pending.text, "", {"model": model})
-        except MindpaneError as store_error:
-            return TurnFailed(
-                MindpaneError(f"{error.message}; and the entry could not be saved: {store_error.message}",
-                              store_error.hint or error.hint),
-                pending,
-                partial,
-            )
-        return TurnFailed(error, PendingTurn(mode.name, pending.text, record.id), partial, record)
