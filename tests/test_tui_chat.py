@@ -3,7 +3,7 @@ their own transcripts, context and memories; user text is shown literally."""
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 from tests.tui_support import SIZE, chat, make_app, receipt_texts, receipts, send, settle, status_text
 from tui.screens.main_screen import MainScreen
@@ -119,6 +119,18 @@ async def test_user_text_is_shown_literally(settings, clock, ollama_stub):
         shown = view.query_one(".turn-text", Static)
         assert str(shown.render()) == "[bold]x[/bold] and red done"
         assert app.workspace.store.page("journal").records[0].text == "[bold]x[/bold] and \x1b[31mred\x1b[0m \x07done"
+
+
+async def test_receipts_show_recalled_text_literally(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await send(pilot, "Thoughts about the [bold]move[/bold] to [red]Leeds[/red].")
+        await send(pilot, "More thoughts about the move to Leeds.")
+
+        options = receipts(app).query_one(OptionList)
+        lines = ["".join(segment.text for segment in options.render_line(y)) for y in range(options.size.height)]
+        assert any("Thoughts about the [bold]move[/" in line for line in lines), lines
 
 
 async def test_copy_key_copies_the_last_code_block(settings, clock, ollama_stub):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -21,6 +22,7 @@ PREVIEW_CHARS = 200
 
 
 def receipt_line(memory: RecalledMemory, note: str = "") -> str:
+    """Plain text: wrap it in ``Content`` (never markup) before it reaches a widget."""
     date = memory.record.created_at.astimezone().strftime("%Y-%m-%d")
     preview = one_line(memory.record.text, PREVIEW_CHARS)
     return f"{memory.score:.2f}  {date}  {f'({note}) ' if note else ''}{preview}"
@@ -64,7 +66,7 @@ class RecalledPane(Vertical):
         self._memories = list(turn.recalled or []) if turn is not None else []
         options.clear_options()
         options.add_options(
-            Option(receipt_line(memory, self._notes.get(memory.record.id, "")), id=str(index))
+            Option(Content(receipt_line(memory, self._notes.get(memory.record.id, ""))), id=str(index))
             for index, memory in enumerate(self._memories)
         )
         if self._memories:
