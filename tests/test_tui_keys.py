@@ -28,6 +28,7 @@ async def test_help_lists_every_binding(settings, clock, ollama_stub):
         assert keys[("Main screen", "Copy the reply's last code block (or the whole reply)")] == "^y"
         assert ("Transcript", "Earlier reply") in keys
         assert ("Composer", "Send") in keys
+        assert {("History entry", "Edit"), ("History entry", "Delete"), ("Entry editor", "Save")} <= set(keys)
         assert ("Palette", "Command palette (modes, actions)") in keys
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)

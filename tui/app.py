@@ -23,6 +23,8 @@ from tui.domain.modes import Mode
 from tui.messages import OllamaChecked, OllamaStatus, StoreFailed, StoreOpened
 from tui.resources import stylesheet
 from tui.screens.composer_screen import ComposerScreen
+from tui.screens.edit_screen import EditScreen
+from tui.screens.entry_screen import EntryScreen
 from tui.screens.help_screen import HelpScreen, KeySection
 from tui.screens.main_screen import MainScreen
 from tui.screens.store_error_screen import StoreErrorScreen
@@ -171,6 +173,8 @@ class MindpaneApp(App):
             ("Main screen", [*MainScreen.BINDINGS, *Screen.BINDINGS]),
             ("Transcript", Transcript.BINDINGS),
             ("History pane", HistoryPane.BINDINGS),
+            ("History entry", EntryScreen.BINDINGS),
+            ("Entry editor", EditScreen.BINDINGS),
             ("Composer", ComposerScreen.BINDINGS),
             ("Palette", [Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (modes, actions)")]),
         ]
