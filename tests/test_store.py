@@ -169,3 +169,28 @@ def test_the_store_writes_its_files_in_the_data_dir_and_nothing_in_home(store, d
     assert (data_dir / "chroma").is_dir()
     assert (data_dir / "history.db").is_file()
     assert not any(isolated_home.iterdir()), list(isolated_home.rglob("*"))
+
+
+def test_an_ollama_embedder_keeps_its_own_collections(settings, clock, ollama_stub):
+    """MINDPANE_EMBEDDER=ollama:<model>: vectors come from Ollama's /api/embed, in collections of
+    their own (dimensions differ), and the bundled embedder's entries stay where they were."""
+    bundled = open_store(settings, clock)
+    bundled.add_entry(JOURNAL, "Written with the bundled embedder.")
+    bundled.close()
+    ollama_stub.models.add("all-minilm:latest")
+    via_ollama = type(settings)(data_dir=settings.data_dir, ollama_host=settings.ollama_host,
+                                embedder="ollama:all-minilm")
+
+    store = open_store(via_ollama, clock)
+    try:
+        assert store.count("journal") == 0
+        record = store.add_entry(JOURNAL, "Written with an Ollama embedding model.")
+        assert store.recall("Ollama embedding model", JOURNAL, k=3)[0].record.id == record.id
+    finally:
+        store.close()
+    assert any(request.path == "/api/embed" for request in ollama_stub.requests)
+    reopened = open_store(settings, clock)
+    try:
+        assert [r.text for r in reopened.page("journal").records] == ["Written with the bundled embedder."]
+    finally:
+        reopened.close()
