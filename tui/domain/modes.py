@@ -23,6 +23,10 @@ class Mode:
     """Extra metadata stamped on every entry this mode stores (``mode`` is always added)."""
     entry_label: str = "Entry"
     reply_label: str = "Reply"
+    placeholder: str = ""
+    """What the empty prompt says in this mode."""
+    intro: str = ""
+    """What an empty transcript of this mode says."""
 
     def stamp(self) -> dict:
         return {**self.metadata, "mode": self.name}
@@ -42,6 +46,9 @@ JOURNAL = Mode(
     keep_unanswered=True,
     entry_label="Entry",
     reply_label="Reflection",
+    placeholder="Write about your day, a thought, a feeling… (Enter sends)",
+    intro="Journal — write an entry and press Enter. Each reflection draws on earlier entries it recalls; "
+    "they are listed as receipts beside the reply.",
 )
 
 CODE = Mode(
@@ -57,6 +64,9 @@ CODE = Mode(
     keep_unanswered=False,
     entry_label="Question",
     reply_label="Answer",
+    placeholder="Ask a Python question… (Enter sends)",
+    intro="Code — ask a Python question and press Enter. Earlier questions that relate are recalled and "
+    "listed as receipts; the journal is never searched here.",
 )
 
 BUILTIN_MODES: tuple[Mode, ...] = (JOURNAL, CODE)

@@ -30,14 +30,6 @@ from tui.widgets.turn_view import TurnView
 
 log = logging.getLogger(__name__)
 
-HINTS = {
-    "journal": "Journal — write an entry and press Enter. Each reflection draws on earlier entries it "
-    "recalls; they are listed as receipts beside the reply.",
-    "code": "Code — ask a Python question and press Enter. Earlier questions that relate are recalled "
-    "and listed as receipts; the journal is never searched here.",
-}
-
-
 class ChatPane(Vertical):
     class EntryStored(Message):
         """A turn stored (or updated) an entry: memory lists of its mode should reload."""
@@ -59,7 +51,7 @@ class ChatPane(Vertical):
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial=self._transcript_id(self.mode.name), id="transcripts"):
             for name, mode in self.modes.items():
-                yield Transcript(mode, HINTS.get(name, f"{mode.title} — write and press Enter."),
+                yield Transcript(mode, mode.intro or f"{mode.title} — write and press Enter.",
                                  id=self._transcript_id(name))
         yield PromptBar(id="prompt-bar")
 

@@ -9,11 +9,6 @@ from textual.widgets import Input
 
 from tui.domain.modes import Mode
 
-PLACEHOLDERS = {
-    "journal": "Write about your day, a thought, a feeling… (Enter sends)",
-    "code": "Ask a Python question… (Enter sends)",
-}
-
 
 class PromptBar(Vertical):
     class Sent(Message):
@@ -31,7 +26,7 @@ class PromptBar(Vertical):
         return self.query_one("#prompt", Input)
 
     def show_mode(self, mode: Mode, compose_key: str) -> None:
-        self.input.placeholder = PLACEHOLDERS.get(mode.name, f"Write to {mode.title}… (Enter sends)")
+        self.input.placeholder = mode.placeholder or f"Write to {mode.title}… (Enter sends)"
         self.input.border_title = f"{mode.title} · {mode.entry_label.lower()}"
         self.input.border_subtitle = f"{compose_key}: longer entry"
 
