@@ -81,6 +81,15 @@ async def open_history(app: App, pilot, mode=JOURNAL) -> None:
     await pilot.pause()
 
 
+async def open_newest_entry(app: App, pilot) -> str:
+    """Open the history, then the newest entry's screen; returns that entry's id."""
+    await open_history(app, pilot)
+    memory_id = app.query_one(HistoryTable).memory_id
+    await pilot.press("enter")
+    await settle(app, pilot)
+    return memory_id
+
+
 def text_of(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).content)
 
@@ -152,9 +161,7 @@ async def test_opening_an_entry_shows_its_full_text_reply_and_add_history(worksp
     record = workspace.store.add_entry(JOURNAL, long_text, "That sounds like a full day.", {"model": "gemma3:4b"})
     app = HistoryApp(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_history(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_newest_entry(app, pilot)
         screen = app.screen
         assert isinstance(screen, EntryScreen) and screen.memory_id == record.id
         assert text_of(screen, ".entry-text") == long_text
@@ -172,10 +179,7 @@ async def test_editing_an_entry_updates_the_pane_its_history_and_recall(workspac
     seed(workspace, JOURNAL, ["an older entry", "Went running in the park"])
     app = HistoryApp(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_history(app, pilot)
-        memory_id = app.query_one(HistoryTable).memory_id
-        await pilot.press("enter")
-        await settle(app, pilot)
+        memory_id = await open_newest_entry(app, pilot)
         await pilot.press("e")
         assert isinstance(app.screen, EditScreen)
         assert app.screen.query_one(TextArea).text == "Went running in the park"
@@ -218,10 +222,7 @@ async def test_deleting_asks_first_and_removes_the_entry_from_pane_and_store(wor
     seed(workspace, JOURNAL, ["keep this one", "delete this one"])
     app = HistoryApp(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_history(app, pilot)
-        memory_id = app.query_one(HistoryTable).memory_id
-        await pilot.press("enter")
-        await settle(app, pilot)
+        memory_id = await open_newest_entry(app, pilot)
 
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
