@@ -194,3 +194,24 @@ def test_an_ollama_embedder_keeps_its_own_collections(settings, clock, ollama_st
         assert [r.text for r in reopened.page("journal").records] == ["Written with the bundled embedder."]
     finally:
         reopened.close()
+
+
+class BrokenCollection:
+    """Stands in for a Chroma collection whose disk went away."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise OSError(5, "disk I/O error")
+        return fail
+
+
+def test_a_failing_disk_becomes_a_store_error_not_a_library_traceback(store, monkeypatch):
+    store.add_entry(JOURNAL, "Before the disk failed.")
+    monkeypatch.setattr(store, "_collection", lambda mode_name: BrokenCollection())
+
+    for call in (lambda: store.page("journal"), lambda: store.recall("disk", JOURNAL, k=3),
+                 lambda: store.add_entry(JOURNAL, "After the disk failed.")):
+        with pytest.raises(StoreError) as caught:
+            call()
+        assert "disk I/O error" in caught.value.message
+        assert "mindpane.log" in caught.value.hint

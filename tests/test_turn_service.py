@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ollama_stub import unused_port_url
-from tui.domain.errors import ModelNotFound, ModelStalled, OllamaUnreachable, ReplyInterrupted
+from tui.domain.errors import ModelNotFound, ModelStalled, OllamaUnreachable, ReplyInterrupted, StoreError
 from tui.domain.modes import CODE, JOURNAL
 from tui.services.engine import make_chat, make_turns
 from tui.services.prompt import MEMORY_BLOCK_END, MEMORY_BLOCK_START
@@ -177,3 +177,15 @@ def test_a_code_question_is_stored_only_with_its_answer(turns, store, ollama_stu
     assert store.count("code") == 0
     list(events)
     assert store.count("code") == 1
+
+
+def test_a_store_failure_during_recall_keeps_the_text_for_a_retry(turns, store, monkeypatch):
+    def broken(*args, **kwargs):
+        raise StoreError("The memory store failed: disk I/O error", "see mindpane.log")
+
+    monkeypatch.setattr(store, "recall", broken)
+
+    events = run_turn(turns, JOURNAL, "Written while the disk is failing.")
+
+    assert len(events) == 1 and isinstance(events[0], TurnFailed)
+    assert events[0].pending.text == "Written while the disk is failing."

@@ -10,7 +10,9 @@ metadata update in Chroma. All calls block: callers use workers.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 import re
 import threading
 import uuid
@@ -23,7 +25,7 @@ from tui.adapters.entry_index import EntryIndex
 from tui.adapters.environment import contain_environment, route_logs_to_file
 from tui.adapters.exact_vectors import ExactVectors
 from tui.adapters.store_lock import StoreLock
-from tui.domain.errors import MemoryNotFound, StoreError
+from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
 from tui.domain.records import HistoryEvent, ImportedEntry, MemoryRecord, Page, RecalledMemory
 from tui.services.ports import Embedder
@@ -35,6 +37,26 @@ _VECTOR_LOAD_BATCH = 5000
 _COLLECTION_PREFIX = "mindpane"
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
+
+
+def _as_store_error(method: Callable) -> Callable:
+    """Chroma, SQLite and mem0 raise many untyped errors (a full disk, a corrupt file); callers
+    get a ``StoreError`` they can show, and the log keeps the traceback."""
+
+    @functools.wraps(method)
+    def translated(self: Mem0Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except MindpaneError:
+            raise
+        except Exception as exc:
+            log.exception("memory store: %s failed", method.__name__)
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+            raise StoreError(f"The memory store failed: {reason}",
+                             "see mindpane.log in the data directory; your text is kept") from exc
+
+    return translated
 
 
 def _utc_now() -> datetime:
@@ -224,6 +246,7 @@ class Mem0Store:
 
     # -- writing -------------------------------------------------------------------------------
 
+    @_as_store_error
     def add_entry(self, mode: Mode, text: str, reply: str = "", extra: dict | None = None) -> MemoryRecord:
         created = self._clock().astimezone(UTC).isoformat()
         metadata = {**(extra or {}), **mode.stamp(), "reply": reply, "created_at": created}
@@ -234,6 +257,7 @@ class Mem0Store:
         self._sync_vector(mode.name, memory_id)
         return self._require(memory_id)
 
+    @_as_store_error
     def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256) -> int:
         """Store many entries at once (imports, fixtures, benchmarks): one embedding batch and one
         write per ``batch`` instead of one mem0 ``add`` (≈20 ms) per entry. Same records, same
@@ -266,6 +290,7 @@ class Mem0Store:
             stored += len(chunk)
         return stored
 
+    @_as_store_error
     def attach_reply(self, memory_id: str, reply: str, extra: dict | None = None) -> MemoryRecord:
         """Give a stored entry its reply (a retried turn). The entry's text and vector stay as
         they are, so this goes to Chroma directly: mem0 would log a no-change UPDATE and re-embed."""
@@ -273,12 +298,14 @@ class Mem0Store:
         self._collection(record.mode).update(ids=[memory_id], metadatas=[{**(extra or {}), "reply": reply}])
         return self._require(memory_id)
 
+    @_as_store_error
     def update_text(self, memory_id: str, text: str) -> MemoryRecord:
         record = self._require(memory_id)
         self._memory(record.mode).update(memory_id, text=text)
         self._sync_vector(record.mode, memory_id)
         return self._require(memory_id)
 
+    @_as_store_error
     def delete(self, memory_id: str) -> None:
         record = self._require(memory_id)
         self._memory(record.mode).delete(memory_id)
@@ -288,6 +315,7 @@ class Mem0Store:
 
     # -- reading -------------------------------------------------------------------------------
 
+    @_as_store_error
     def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0) -> list[RecalledMemory]:
         if k <= 0 or not query.strip():
             return []
@@ -299,18 +327,22 @@ class Mem0Store:
             if memory_id in records and score >= min_score
         ]
 
+    @_as_store_error
     def page(self, mode_name: str, offset: int = 0, limit: int = 50) -> Page:
         ids = self._index.ids_newest_first(mode_name, offset, limit)
         by_id = self._fetch(mode_name, ids)
         return Page([by_id[i] for i in ids if i in by_id], offset, self._index.count(mode_name))
 
+    @_as_store_error
     def count(self, mode_name: str) -> int:
         return self._index.count(mode_name)
 
+    @_as_store_error
     def get(self, memory_id: str) -> MemoryRecord | None:
         mode_name = self._index.mode_of(memory_id)
         return self._fetch(mode_name, [memory_id]).get(memory_id) if mode_name else None
 
+    @_as_store_error
     def history(self, memory_id: str) -> list[HistoryEvent]:
         if self._history_db is None:  # no mode has stored anything yet (opening touches every mode)
             return []
