@@ -72,6 +72,14 @@ def collection_name(embedder_name: str, mode_name: str) -> str:
     return safe
 
 
+def _index_history_by_memory(history_db: Any) -> None:
+    """mem0's history table has no index on ``memory_id``: every ``history(id)`` scanned it all."""
+    with history_db._lock:
+        history_db.connection.execute(
+            "CREATE INDEX IF NOT EXISTS mindpane_history_by_memory ON history (memory_id)")
+        history_db.connection.commit()
+
+
 def _parse_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
@@ -201,6 +209,7 @@ class Mem0Store:
                 memory.embedding_model.bind(self._embedder)
                 if self._history_db is None:
                     self._history_db = memory.db
+                    _index_history_by_memory(memory.db)
                 else:  # one connection to the history table for all modes
                     memory.db.close()
                     memory.db = self._history_db
