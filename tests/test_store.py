@@ -215,3 +215,18 @@ def test_a_failing_disk_becomes_a_store_error_not_a_library_traceback(store, mon
             call()
         assert "disk I/O error" in caught.value.message
         assert "mindpane.log" in caught.value.hint
+
+
+def test_recall_prepared_before_any_entry_still_finds_later_entries(store):
+    """The app prepares a mode's recall as soon as the store opens; entries written, edited and
+    deleted after that must be found (or not) exactly as without preparing."""
+    store.prepare("code")
+    kept = store.add_entry(CODE, "How do I memoise a function?", "functools.cache")
+    gone = store.add_entry(CODE, "How do I parse JSON?", "json.loads")
+    store.update_text(kept.id, "How do I cache the results of a pure function?")
+    store.delete(gone.id)
+
+    recalled = store.recall("caching function results", CODE, k=5)
+
+    assert [r.record.id for r in recalled] == [kept.id]
+    assert recalled[0].score > 0.5

@@ -100,6 +100,16 @@ class MindpaneApp(App):
 
     def on_store_opened(self) -> None:
         self.store_state = "ready"
+        self.prepare_recall(self.mode)
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def prepare_recall(self, mode: Mode) -> None:
+        """Load the mode's memories for recall in the background: a large store's first turn
+        would otherwise wait for it. A failure here shows up, with its message, at that turn."""
+        try:
+            self.workspace.store.prepare(mode.name)
+        except MindpaneError:
+            log.warning("preparing recall for %s failed", mode.name, exc_info=True)
 
     def on_store_failed(self, message: StoreFailed) -> None:
         self.store_state = "failed"
@@ -147,6 +157,8 @@ class MindpaneApp(App):
             return
         self.mode = mode
         self.check_ollama(mode)
+        if self.workspace.ready:
+            self.prepare_recall(mode)
 
     def action_next_mode(self) -> None:
         names = list(self.workspace.modes)

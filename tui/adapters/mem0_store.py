@@ -337,6 +337,11 @@ class Mem0Store:
         ]
 
     @_as_store_error
+    def prepare(self, mode_name: str) -> None:
+        """Load the mode's vectors (about 2 s at 50k entries) before the first recall needs them."""
+        self._vectors_for(mode_name)
+
+    @_as_store_error
     def page(self, mode_name: str, offset: int = 0, limit: int = 50) -> Page:
         ids = self._index.ids_newest_first(mode_name, offset, limit)
         by_id = self._fetch(mode_name, ids)
