@@ -11,9 +11,7 @@ metadata update in Chroma. All calls block: callers use workers.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
-import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -21,20 +19,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tui.adapters.data_dir import install_user_id, prepare_data_dir
 from tui.adapters.entry_index import EntryIndex
 from tui.adapters.environment import contain_environment, route_logs_to_file
 from tui.adapters.exact_vectors import ExactVectors
+from tui.adapters.mem0_payload import (
+    COLLECTION_PREFIX,
+    collection_name,
+    entry_payload,
+    parse_time,
+    record_from_payload,
+)
 from tui.adapters.store_lock import StoreLock
 from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
 from tui.domain.records import HistoryEvent, ImportedEntry, MemoryRecord, Page, RecalledMemory
 from tui.services.ports import Embedder
 
-_INTERNAL_KEYS = {"data", "hash", "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id"}
-_RECORD_FIELDS = {"created_at", "updated_at", "reply"}
 _REINDEX_BATCH = 1000
 _VECTOR_LOAD_BATCH = 5000
-_COLLECTION_PREFIX = "mindpane"
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -63,67 +66,12 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def collection_name(embedder_name: str, mode_name: str) -> str:
-    """A valid Chroma name (3–512 of ``[A-Za-z0-9._-]``) that no other embedder or mode shares."""
-    raw = f"{_COLLECTION_PREFIX}-{embedder_name}-{mode_name}"
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", raw).strip("._-")
-    if safe != raw:
-        safe = f"{safe[:48]}-{hashlib.sha1(raw.encode()).hexdigest()[:8]}"
-    return safe
-
-
 def _index_history_by_memory(history_db: Any) -> None:
     """mem0's history table has no index on ``memory_id``: every ``history(id)`` scanned it all."""
     with history_db._lock:
         history_db.connection.execute(
             "CREATE INDEX IF NOT EXISTS mindpane_history_by_memory ON history (memory_id)")
         history_db.connection.commit()
-
-
-def _parse_time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return datetime.fromtimestamp(0, UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _user_id(data_dir: Path) -> str:
-    """One user id per install, kept in the data dir."""
-    path = data_dir / "user-id"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    user_id = f"mindpane-{uuid.uuid4()}"
-    path.write_text(user_id, encoding="utf-8")
-    return user_id
-
-
-def _prepare_data_dir(data_dir: Path) -> None:
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        probe = data_dir / ".write-probe"
-        probe.write_text("ok", encoding="utf-8")
-        probe.unlink()
-    except OSError as exc:
-        raise StoreError(
-            f"Cannot write to the data directory {data_dir}: {exc.strerror or exc}",
-            "fix its permissions, or choose another with --data-dir or MINDPANE_DATA_DIR",
-        ) from exc
-
-
-def _record(memory_id: str, payload: dict) -> MemoryRecord:
-    created = _parse_time(payload.get("created_at"))
-    return MemoryRecord(
-        id=memory_id,
-        text=str(payload.get("data", "")),
-        mode=str(payload.get("mode", "")),
-        created_at=created,
-        updated_at=_parse_time(payload.get("updated_at") or created),
-        reply=str(payload.get("reply", "")),
-        metadata={k: v for k, v in payload.items() if k not in _INTERNAL_KEYS | _RECORD_FIELDS},
-    )
 
 
 class Mem0Store:
@@ -148,7 +96,7 @@ class Mem0Store:
     def open(cls, data_dir: Path, embedder_factory: Callable[[], Embedder], clock: Clock = _utc_now,
              ollama_host: str = "http://127.0.0.1:11434") -> Mem0Store:
         data_dir = Path(data_dir)
-        _prepare_data_dir(data_dir)
+        prepare_data_dir(data_dir)
         lock = StoreLock(data_dir)
         lock.acquire()
         try:
@@ -183,8 +131,8 @@ class Mem0Store:
         try:
             client = chromadb.PersistentClient(
                 path=str(data_dir / "chroma"), settings=Settings(anonymized_telemetry=False))
-            index = EntryIndex(data_dir / "entries.db", f"{_COLLECTION_PREFIX}-{embedder.name}")
-            store = cls(client, embedder, index, _user_id(data_dir), lock, clock, mem0_config)
+            index = EntryIndex(data_dir / "entries.db", f"{COLLECTION_PREFIX}-{embedder.name}")
+            store = cls(client, embedder, index, install_user_id(data_dir), lock, clock, mem0_config)
             store._reindex_if_stale()
         except StoreError:
             raise
@@ -283,12 +231,8 @@ class Mem0Store:
                 memory_id = str(uuid.uuid4())
                 created = entry.created_at.astimezone(UTC).isoformat()
                 ids.append(memory_id)
-                payloads.append({
-                    **(entry.extra or {}), **mode.stamp(), "reply": entry.reply,
-                    "data": entry.text, "hash": hashlib.md5(entry.text.encode()).hexdigest(),
-                    "created_at": created, "updated_at": created, "user_id": self._user_id,
-                    "role": "user", "text_lemmatized": lemmatize_for_bm25(entry.text),
-                })
+                payloads.append(entry_payload(entry.text, created, self._user_id, lemmatize_for_bm25(entry.text),
+                                              {**(entry.extra or {}), **mode.stamp(), "reply": entry.reply}))
                 history.append({"memory_id": memory_id, "new_memory": entry.text, "event": "ADD",
                                 "created_at": created, "updated_at": created, "role": "user"})
             collection.add(ids=ids, embeddings=vectors, metadatas=payloads)
@@ -363,7 +307,7 @@ class Mem0Store:
         return [
             HistoryEvent(event=str(row.get("event", "")), old_text=row.get("old_memory"),
                          new_text=row.get("new_memory"),
-                         at=_parse_time(row.get("updated_at") or row.get("created_at")))
+                         at=parse_time(row.get("updated_at") or row.get("created_at")))
             for row in self._history_db.get_history(memory_id)
         ]
 
@@ -385,7 +329,8 @@ class Mem0Store:
         if not ids:
             return {}
         got = self._collection(mode_name).get(ids=ids, include=["metadatas"])
-        return {i: _record(i, payload or {}) for i, payload in zip(got["ids"], got["metadatas"], strict=True)}
+        pairs = zip(got["ids"], got["metadatas"], strict=True)
+        return {memory_id: record_from_payload(memory_id, payload or {}) for memory_id, payload in pairs}
 
     def _reindex_if_stale(self) -> None:
         """Rebuild the date index from Chroma when it does not match (first run, lost file)."""
