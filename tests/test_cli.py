@@ -122,3 +122,13 @@ def test_a_full_turn_talks_only_to_ollama_and_writes_only_in_the_data_dir(cli_en
     assert list(isolated_home.rglob("*")) == []
     assert list((tmp_path / "tmp").rglob("*")) == []
     assert (data_dir / "mem0").is_dir()
+
+
+def test_recalled_previews_never_send_terminal_escapes(cli_env, ollama_stub):
+    mindpane(cli_env, "ask", "A note with \x1b[2J\x1b]0;title\x07 escapes about gardening.")
+
+    result = mindpane(cli_env, "ask", "Gardening again today.")
+
+    assert result.returncode == 0, result.stderr
+    assert "A note with escapes about gardening." in result.stdout
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout

@@ -13,6 +13,7 @@ from tui.domain.modes import builtin_modes
 from tui.domain.records import RecalledMemory
 from tui.services.settings import Settings, resolve_settings
 from tui.services.turn import Recalled, ReplyChunk, TurnDone, TurnFailed
+from tui.text import for_display, one_line
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -86,7 +87,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO)
             if isinstance(event, Recalled):
                 _print_recalled(event.memories, mode.title, out)
             elif isinstance(event, ReplyChunk):
-                out.write(event.text)
+                out.write(for_display(event.text))
                 out.flush()
             elif isinstance(event, TurnDone):
                 out.write("\n")
@@ -117,10 +118,7 @@ def _print_recalled(memories: list[RecalledMemory], title: str, out: TextIO) -> 
     out.write(f"Recalled {len(memories)} earlier {title.lower()} {'entry' if len(memories) == 1 else 'entries'}:\n")
     for memory in memories:
         date = memory.record.created_at.astimezone().strftime("%Y-%m-%d")
-        preview = " ".join(memory.record.text.split())
-        if len(preview) > PREVIEW_CHARS:
-            preview = preview[: PREVIEW_CHARS - 1] + "…"
-        out.write(f"  {memory.score:.2f}  {date}  {preview}\n")
+        out.write(f"  {memory.score:.2f}  {date}  {one_line(memory.record.text, PREVIEW_CHARS)}\n")
     out.write("\n")
     out.flush()
 
