@@ -13,7 +13,7 @@ from tui.domain.modes import builtin_modes
 from tui.domain.records import RecalledMemory
 from tui.services.settings import Settings, resolve_settings
 from tui.services.turn import Recalled, ReplyChunk, TurnDone, TurnFailed
-from tui.text import for_display, one_line
+from tui.text import for_display, local_day, one_line
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -117,8 +117,8 @@ def _print_recalled(memories: list[RecalledMemory], title: str, out: TextIO) -> 
         return
     out.write(f"Recalled {len(memories)} earlier {title.lower()} {'entry' if len(memories) == 1 else 'entries'}:\n")
     for memory in memories:
-        date = memory.record.created_at.astimezone().strftime("%Y-%m-%d")
-        out.write(f"  {memory.score:.2f}  {date}  {one_line(memory.record.text, PREVIEW_CHARS)}\n")
+        record = memory.record
+        out.write(f"  {memory.score:.2f}  {local_day(record.created_at)}  {one_line(record.text, PREVIEW_CHARS)}\n")
     out.write("\n")
     out.flush()
 

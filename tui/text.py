@@ -7,6 +7,7 @@ control characters garble the layout. Newlines and tabs are the only controls ke
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 _ESCAPE_SEQUENCE = re.compile(
     r"""
@@ -25,6 +26,16 @@ def for_display(text: str) -> str:
     """``text`` without escape sequences or control characters (newline and tab kept)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def local_day(moment: datetime) -> str:
+    """The date of ``moment`` in the person's time zone, e.g. 2026-11-25."""
+    return moment.astimezone().strftime("%Y-%m-%d")
+
+
+def local_minute(moment: datetime) -> str:
+    """Date and time to the minute in the person's time zone, for lists a person scans."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def one_line(text: str, limit: int) -> str:

@@ -17,9 +17,9 @@ from tui.domain.errors import MemoryNotFound, MindpaneError
 from tui.domain.records import HistoryEvent, MemoryRecord
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.edit_screen import EditScreen
-from tui.text import for_display
+from tui.text import for_display, local_minute
 from tui.widgets.history_messages import EntryChanged
-from tui.widgets.history_text import describe_change, when
+from tui.widgets.history_text import describe_change
 
 
 class EntryScreen(ModalScreen[None]):
@@ -85,7 +85,7 @@ class EntryScreen(ModalScreen[None]):
     @staticmethod
     def _change_row(change: HistoryEvent) -> Static:
         what = describe_change(change.old_text, change.new_text)
-        return Static(f"{change.event} · {when(change.at)}\n{what}",
+        return Static(f"{change.event} · {local_minute(change.at)}\n{what}",
                       classes=f"entry-change change-{change.event.lower()}", markup=False)
 
     @staticmethod
@@ -94,9 +94,9 @@ class EntryScreen(ModalScreen[None]):
         model = record.metadata.get("model")
         if model:
             parts.append(f"model {model}")
-        parts.append(f"written {when(record.created_at)}")
+        parts.append(f"written {local_minute(record.created_at)}")
         if record.updated_at != record.created_at:
-            parts.append(f"edited {when(record.updated_at)}")
+            parts.append(f"edited {local_minute(record.updated_at)}")
         parts += [f"{key}: {value}" for key, value in sorted(record.metadata.items()) if key not in {"mode", "model"}]
         return for_display(" · ".join(parts))
 

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Markdown, Static
 
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
-from tui.text import for_display
+from tui.text import for_display, local_minute
 
 
 class ReceiptScreen(ModalScreen[None]):
@@ -25,7 +25,7 @@ class ReceiptScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         record = self.memory.record
-        date = record.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        date = local_minute(record.created_at)
         with Vertical(classes="dialog receipt"):
             yield Static(f"Recalled {self.mode.entry_label.lower()} · relevance {self.memory.score:.2f} · {date}",
                          classes="dialog-title", markup=False)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
+from tui.text import local_day
 
 MAX_RECALLED_REPLY_CHARS = 800
 MEMORY_BLOCK_START = "<memories>"
@@ -28,8 +29,7 @@ def memory_block(mode: Mode, recalled: Sequence[RecalledMemory]) -> str:
         )
         for number, memory in enumerate(recalled, start=1):
             record = memory.record
-            date = record.created_at.astimezone().strftime("%Y-%m-%d")
-            lines.append(f"[{number}] {date} (relevance {memory.score:.2f})")
+            lines.append(f"[{number}] {local_day(record.created_at)} (relevance {memory.score:.2f})")
             lines.append(f"{mode.entry_label}: {record.text.strip()}")
             if record.reply:
                 lines.append(f"{mode.reply_label}: {_clip(record.reply, MAX_RECALLED_REPLY_CHARS)}")

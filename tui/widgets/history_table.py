@@ -14,7 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from tui.domain.records import MemoryRecord, RecalledMemory
-from tui.widgets.history_text import preview, when
+from tui.text import local_minute
+from tui.widgets.history_text import preview
 
 PREFETCH_ROWS = 20
 """Load the next page once the cursor is this close to the last loaded row."""
@@ -51,14 +52,14 @@ class HistoryTable(DataTable):
         for item in recalled:
             record = item.record
             if record.id not in self.rows:
-                self.add_row(_cell(when(record.created_at)), _cell(f"{item.score:.2f}"),
+                self.add_row(_cell(local_minute(record.created_at)), _cell(f"{item.score:.2f}"),
                              _cell(preview(record.text)), key=record.id)
 
     def append_records(self, records: Iterable[MemoryRecord]) -> None:
         """Add rows at the end, skipping entries already shown (new entries shift store offsets)."""
         for record in records:
             if record.id not in self.rows:
-                self.add_row(_cell(when(record.created_at)), _cell(preview(record.text)), key=record.id)
+                self.add_row(_cell(local_minute(record.created_at)), _cell(preview(record.text)), key=record.id)
 
     @property
     def memory_id(self) -> str | None:

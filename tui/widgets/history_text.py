@@ -6,8 +6,6 @@ and tab) before it reaches a widget.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from tui.text import one_line
 
 PREVIEW_LENGTH = 160
@@ -17,11 +15,6 @@ CHANGE_PREVIEW_LENGTH = 300
 def preview(text: str) -> str:
     """One line of an entry for a list row."""
     return one_line(text, PREVIEW_LENGTH)
-
-
-def when(moment: datetime) -> str:
-    """A date a person scans quickly, in their local time zone."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def describe_change(old_text: str | None, new_text: str | None) -> str:

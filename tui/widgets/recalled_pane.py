@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from tui.domain.records import RecalledMemory
 from tui.session import Turn, TurnState
-from tui.text import one_line
+from tui.text import local_day, one_line
 
 PREVIEW_CHARS = 200
 """Long enough for the widest pane; the list cuts the line to its width."""
@@ -23,7 +23,7 @@ PREVIEW_CHARS = 200
 
 def receipt_line(memory: RecalledMemory, note: str = "") -> str:
     """Plain text: wrap it in ``Content`` (never markup) before it reaches a widget."""
-    date = memory.record.created_at.astimezone().strftime("%Y-%m-%d")
+    date = local_day(memory.record.created_at)
     preview = one_line(memory.record.text, PREVIEW_CHARS)
     return f"{memory.score:.2f}  {date}  {f'({note}) ' if note else ''}{preview}"
 

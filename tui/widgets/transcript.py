@@ -71,13 +71,6 @@ class Transcript(VerticalScroll, can_focus=True):
         views = self.views
         return views[self.cursor] if 0 <= self.cursor < len(views) else None
 
-    def find(self, turn_id: int) -> TurnView | None:
-        return next((view for view in self.views if view.turn.id == turn_id), None)
-
-    def set_hint(self, hint: str) -> None:
-        self.hint = hint
-        self.query_one(".transcript-hint", Static).update(hint)
-
     async def add_turn(self, turn: Turn, retry_key: str) -> TurnView:
         view = TurnView(turn, self.mode, retry_key)
         await self.mount(view)
