@@ -194,12 +194,16 @@ class Mem0Store:
                 self._vectors[mode_name] = table
             return self._vectors[mode_name]
 
-    def _sync_vector(self, mode_name: str, memory_id: str) -> None:
-        """Copy one entry's vector (as mem0 stored it) into a loaded table."""
+    def _reread(self, mode_name: str, memory_id: str) -> MemoryRecord:
+        """The entry as mem0 just wrote it, read once; its vector goes into a loaded table."""
         table = self._vectors.get(mode_name)
+        include = ["metadatas", "embeddings"] if table is not None else ["metadatas"]
+        got = self._collection(mode_name).get(ids=[memory_id], include=include)
+        if not got["ids"]:
+            raise MemoryNotFound(f"No memory with id {memory_id}", "it may have been deleted meanwhile")
         if table is not None:
-            got = self._collection(mode_name).get(ids=[memory_id], include=["embeddings"])
             table.add(got["ids"], got["embeddings"])
+        return record_from_payload(memory_id, got["metadatas"][0] or {})
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -211,8 +215,7 @@ class Mem0Store:
             [{"role": "user", "content": text}], user_id=self._user_id, metadata=metadata, infer=False)
         memory_id = result["results"][0]["id"]
         self._index.add(memory_id, mode.name, created)
-        self._sync_vector(mode.name, memory_id)
-        return self._require(memory_id)
+        return self._reread(mode.name, memory_id)
 
     @_as_store_error
     def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256) -> int:
@@ -255,8 +258,7 @@ class Mem0Store:
     def update_text(self, memory_id: str, text: str) -> MemoryRecord:
         record = self._require(memory_id)
         self._memory(record.mode).update(memory_id, text=text)
-        self._sync_vector(record.mode, memory_id)
-        return self._require(memory_id)
+        return self._reread(record.mode, memory_id)
 
     @_as_store_error
     def delete(self, memory_id: str) -> None:
