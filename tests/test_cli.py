@@ -89,13 +89,25 @@ def test_ollama_down_is_one_clear_line_and_the_entry_is_kept(cli_env, ollama_stu
     assert "Writing while offline." in later.stdout
 
 
+def test_an_unanswered_code_question_is_kept_and_announced_by_the_next_ask(cli_env, ollama_stub):
+    cli_env["OLLAMA_HOST"] = unused_port_url()
+    first = mindpane(cli_env, "ask", "--mode", "code", "How do I flatten a nested list?")
+    assert first.returncode == 1
+
+    cli_env["OLLAMA_HOST"] = ollama_stub.host_port
+    later = mindpane(cli_env, "ask", "--mode", "code", "What does zip(strict=True) do?")
+    assert later.returncode == 0
+    assert later.stderr.strip() == (
+        "mindpane: 1 unanswered question is kept from earlier; open mindpane and press ctrl+r to answer")
+
+
 def test_a_missing_model_is_one_clear_line(cli_env):
     result = mindpane(cli_env, "ask", "--mode", "code", "--model", "llama9:404b", "Anything?")
 
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "mindpane: Model llama9:404b is not pulled — run `ollama pull llama9:404b` "
-        "(nothing was saved; ask again when it is fixed)")
+        "(your question is kept; open mindpane and press ctrl+r to ask it again)")
 
 
 def test_an_empty_prompt_is_refused(cli_env):

@@ -171,11 +171,12 @@ def test_the_store_writes_its_files_in_the_data_dir_and_nothing_in_home(store, d
     assert not any(isolated_home.iterdir()), list(isolated_home.rglob("*"))
 
 
-def test_an_ollama_embedder_keeps_its_own_collections(settings, clock, ollama_stub):
+def test_an_ollama_embedder_indexes_every_entry_in_collections_of_its_own(settings, clock, ollama_stub):
     """MINDPANE_EMBEDDER=ollama:<model>: vectors come from Ollama's /api/embed, in collections of
-    their own (dimensions differ), and the bundled embedder's entries stay where they were."""
+    their own (dimensions differ). The entries are the record's, so switching embedders keeps
+    every entry recallable: the new embedder's index is built from the record on open."""
     bundled = open_store(settings, clock)
-    bundled.add_entry(JOURNAL, "Written with the bundled embedder.")
+    first = bundled.add_entry(JOURNAL, "Written with the bundled embedder.")
     bundled.close()
     ollama_stub.models.add("all-minilm:latest")
     via_ollama = type(settings)(data_dir=settings.data_dir, ollama_host=settings.ollama_host,
@@ -183,15 +184,18 @@ def test_an_ollama_embedder_keeps_its_own_collections(settings, clock, ollama_st
 
     store = open_store(via_ollama, clock)
     try:
-        assert store.count("journal") == 0
+        assert store.count("journal") == 1
         record = store.add_entry(JOURNAL, "Written with an Ollama embedding model.")
         assert store.recall("Ollama embedding model", JOURNAL, k=3)[0].record.id == record.id
+        assert first.id in {r.record.id for r in store.recall("bundled embedder", JOURNAL, k=3)}
     finally:
         store.close()
     assert any(request.path == "/api/embed" for request in ollama_stub.requests)
     reopened = open_store(settings, clock)
     try:
-        assert [r.text for r in reopened.page("journal").records] == ["Written with the bundled embedder."]
+        assert [r.text for r in reopened.page("journal").records] == [
+            "Written with an Ollama embedding model.", "Written with the bundled embedder."]
+        assert reopened.recall("Ollama embedding model", JOURNAL, k=1)[0].record.id == record.id
     finally:
         reopened.close()
 
@@ -209,12 +213,13 @@ def test_a_failing_disk_becomes_a_store_error_not_a_library_traceback(store, mon
     store.add_entry(JOURNAL, "Before the disk failed.")
     monkeypatch.setattr(store, "_collection", lambda mode_name: BrokenCollection())
 
-    for call in (lambda: store.page("journal"), lambda: store.recall("disk", JOURNAL, k=3),
+    for call in (lambda: store.recall("disk", JOURNAL, k=3),
                  lambda: store.add_entry(JOURNAL, "After the disk failed.")):
         with pytest.raises(StoreError) as caught:
             call()
         assert "disk I/O error" in caught.value.message
-        assert "mindpane.log" in caught.value.hint
+        assert "mindpane doctor" in caught.value.hint
+    assert store.page("journal").total == 2, "the record keeps what the index could not take"
 
 
 def test_recall_prepared_before_any_entry_still_finds_later_entries(store):

@@ -70,8 +70,15 @@ def title(app: App) -> str:
 
 
 async def settle(app: App, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    """Until no worker runs and what they posted is handled (a worker's message may start another)."""
+    quiet = 0
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        quiet = quiet + 1 if not any(worker.is_running for worker in app.workers) else 0
+        if quiet == 2:
+            return
+    raise AssertionError("the app never settled")
 
 
 async def open_history(app: App, pilot, mode=JOURNAL) -> None:
@@ -218,28 +225,54 @@ async def test_saving_an_empty_entry_is_refused(workspace):
     assert results == [None]
 
 
-async def test_deleting_asks_first_and_removes_the_entry_from_pane_and_store(workspace):
+async def test_delete_removes_the_entry_at_once_and_u_in_the_history_brings_it_back(workspace):
     seed(workspace, JOURNAL, ["keep this one", "delete this one"])
     app = HistoryApp(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         memory_id = await open_newest_entry(app, pilot)
 
         await pilot.press("d")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, EntryScreen | ConfirmScreen)
+        assert previews(app) == ["keep this one"]
+        assert title(app) == "History · 1 entry"
+        assert app.changed == [memory_id]
+        assert any("brings it back" in n.message for n in app._notifications)
+        assert workspace.store.get(memory_id) is None
+
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert previews(app) == ["delete this one", "keep this one"]
+
+    restored = workspace.store.get(memory_id)
+    assert restored.text == "delete this one"
+    assert [e.event for e in workspace.store.history(memory_id)] == ["ADD", "DELETE", "ADD"]
+
+
+async def test_forget_asks_first_and_then_erases_the_entry_for_good(workspace):
+    seed(workspace, JOURNAL, ["keep this one", "forget this one"])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        memory_id = await open_newest_entry(app, pilot)
+
+        await pilot.press("f")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         await settle(app, pilot)
         assert isinstance(app.screen, EntryScreen)
         assert workspace.store.get(memory_id) is not None
 
-        await pilot.press("d", "y")
+        await pilot.press("f", "y")
         await settle(app, pilot)
         assert not isinstance(app.screen, EntryScreen | ConfirmScreen)
         assert previews(app) == ["keep this one"]
-        assert title(app) == "History · 1 entry"
-        assert app.changed == [memory_id]
+        await pilot.press("u")  # undoes the import that seeded the entries; the forgotten one never returns
+        await settle(app, pilot)
+        assert "forget this one" not in previews(app)
 
     assert workspace.store.get(memory_id) is None
-    assert workspace.store.history(memory_id)[-1].event == "DELETE"
+    assert workspace.store.history(memory_id) == []
+    assert all(change.entry_id != memory_id for change in workspace.store.changes())
 
 
 async def test_entries_are_shown_literally_never_as_markup_or_terminal_codes(workspace):

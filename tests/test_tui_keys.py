@@ -28,7 +28,12 @@ async def test_help_lists_every_binding(settings, clock, ollama_stub):
         assert keys[("Main screen", "Copy the reply's last code block (or the whole reply)")] == "^y"
         assert ("Transcript", "Earlier reply") in keys
         assert ("Composer", "Send") in keys
-        assert {("History entry", "Edit"), ("History entry", "Delete"), ("Entry editor", "Save")} <= set(keys)
+        assert {("History entry", "Edit"), ("Entry editor", "Save")} <= set(keys)
+        assert keys[("History entry", "Delete the entry (undo it from Changes, or u in the history)")] == "d"
+        assert keys[("History entry", "Erase the entry from the disk for good (asks first)")] == "f"
+        assert keys[("History pane", "Undo the last change in this mode (edit, delete, reply, import)")] == "u"
+        assert keys[("Main screen", "The change log: every edit, delete, reply and import, with revert")] == "f4"
+        assert ("Changes", "Undo the selected change: the entry is restored as it was") in keys
         assert ("Palette", "Command palette (modes, actions)") in keys
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)

@@ -18,9 +18,9 @@ from tui.session import TurnState
 async def test_message_sent_before_the_store_opens_waits_and_is_answered(settings, clock, ollama_stub):
     store_may_open = threading.Event()
 
-    def slow_open(s):
+    def slow_open(s, outbox=None):
         store_may_open.wait(30)
-        return open_store(s, clock)
+        return open_store(s, clock, outbox)
 
     ollama_stub.script(text="Welcome back.")
     app = make_app(settings, clock, open_store=slow_open)
@@ -82,12 +82,12 @@ async def test_unwritable_data_dir_shows_the_store_error_screen(settings, clock,
         texts = error_texts(app)
         assert any(text.startswith(f"Cannot write to the data directory {blocker / 'data'}") for text in texts)
         assert any("--data-dir" in text for text in texts)
-        assert any("q (ctrl+q) to quit" in text for text in texts)
+        assert any("ctrl+r to try again once it is fixed, or ctrl+q to quit" in text for text in texts)
 
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await settle(pilot)
         assert isinstance(app.screen, StoreErrorScreen)
-        await pilot.press("q")
+        await pilot.press("ctrl+q")
     assert app.return_code == 0
 
 
@@ -102,7 +102,7 @@ async def test_store_held_by_another_mindpane_shows_the_store_error_screen(setti
         assert app.store_state == "failed"
 
         store.close()
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert app.store_state == "ready"

@@ -13,23 +13,28 @@ from typing import ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from tui.detached import call_detached
-from tui.domain.errors import ChatError, MindpaneError, StoreError
+from tui.domain.errors import ChatError, MindpaneError
 from tui.domain.modes import Mode
 from tui.messages import OllamaChecked, OllamaStatus, StoreFailed, StoreOpened
 from tui.resources import stylesheet
+from tui.screens.changes_screen import ChangesScreen
 from tui.screens.composer_screen import ComposerScreen
 from tui.screens.edit_screen import EditScreen
 from tui.screens.entry_screen import EntryScreen
 from tui.screens.help_screen import HelpScreen, KeySection
 from tui.screens.main_screen import MainScreen
+from tui.screens.quit_screen import QuitScreen
 from tui.screens.store_error_screen import StoreErrorScreen
+from tui.services import engine
 from tui.services.settings import Settings
 from tui.services.workspace import Workspace
+from tui.terminal_input import safe_driver_class
 from tui.widgets.history_pane import HistoryPane
 from tui.widgets.transcript import Transcript
 
@@ -71,6 +76,9 @@ class MindpaneApp(App):
         self.workspace = workspace or Workspace(settings, clock=clock)
         self.set_reactive(MindpaneApp.mode, next(iter(self.workspace.modes.values())))
 
+    def get_driver_class(self) -> type[Driver]:
+        return safe_driver_class(super().get_driver_class())  # bad bytes and pastes with escapes: see module
+
     def get_default_screen(self) -> Screen:
         return MainScreen()
 
@@ -93,10 +101,12 @@ class MindpaneApp(App):
             self.post_message(StoreFailed(error))
         except Exception as exc:  # an adapter bug must still end in a readable screen
             log.exception("opening the store failed unexpectedly")
-            self.post_message(StoreFailed(StoreError(f"Opening the memory store failed: {type(exc).__name__}: {exc}",
-                                                     "see mindpane.log in the data directory")))
+            self.post_message(StoreFailed(engine.explain_open_failure(exc, self.settings)))
         else:
             self.post_message(StoreOpened())
+            notice = engine.privacy_notice()
+            if notice:
+                self.call_from_thread(self.notify, notice, title="Made private", markup=False)
 
     def on_store_opened(self) -> None:
         self.store_state = "ready"
@@ -175,7 +185,26 @@ class MindpaneApp(App):
             yield SystemCommand("Retry", "Send the last failed turn again", screen.action_retry)
             yield SystemCommand("Copy code", "Copy the reply's last code block (or the reply)", screen.action_copy)
             yield SystemCommand("Memory panes", "Show or hide receipts and history", screen.action_toggle_memory)
+            yield SystemCommand("Changes", "Every edit, delete, reply and import; revert one", screen.action_changes)
+            yield SystemCommand("Forget all deleted", "Erase every deleted entry from the disk for good",
+                                screen.forget_deleted)
         yield SystemCommand("Keys", "List every key binding", self.action_help)
+
+    # -- quitting --------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit; with turns still unanswered, say that they are kept and ask first (ctrl+q again
+        in the question quits at once)."""
+        unfinished = self.screen_stack[0].chat.unfinished if isinstance(self.screen_stack[0], MainScreen) else 0
+        if not unfinished or isinstance(self.screen, QuitScreen):
+            self.exit()
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.exit()
+
+        self.push_screen(QuitScreen(unfinished), answered)
 
     # -- help ------------------------------------------------------------------------------------
 
@@ -186,6 +215,7 @@ class MindpaneApp(App):
             ("Transcript", Transcript.BINDINGS),
             ("History pane", HistoryPane.BINDINGS),
             ("History entry", EntryScreen.BINDINGS),
+            ("Changes", ChangesScreen.BINDINGS),
             ("Entry editor", EditScreen.BINDINGS),
             ("Composer", ComposerScreen.BINDINGS),
             ("Palette", [Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (modes, actions)")]),

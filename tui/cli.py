@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TextIO
 
-from tui import __version__
+from tui import __version__, cli_doctor
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import builtin_modes
 from tui.domain.records import RecalledMemory
@@ -38,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--model", dest="ask_model", help="Ollama model for this turn")
     ask.add_argument("--data-dir", dest="ask_data_dir", help="where memories live")
     ask.add_argument("prompt", nargs="+", help="the entry or question; '-' reads it from standard input")
+    cli_doctor.add_parser(commands)
     return parser
 
 
@@ -48,13 +52,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = resolve_settings(data_dir=data_dir, model=model)
     if args.command == "ask":
         return ask(settings, args.mode, _prompt_text(args.prompt), sys.stdout, sys.stderr)
+    if args.command == "doctor":
+        return cli_doctor.run(settings, args, sys.stdout, sys.stderr)
     return run_app(settings)
 
 
-def _prompt_text(words: list[str]) -> str:
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+"""How Python carries a byte that is not UTF-8 in a ``str`` (``surrogateescape``: argv, and stdin
+under a C locale). No store can encode it, so it never gets past :func:`_prompt_text`."""
+_KEPT_CLAUSE = re.compile(r"[;,]?\s*your text is kept", re.IGNORECASE)
+
+
+def _prompt_text(words: list[str], err: TextIO | None = None) -> str:
+    """The prompt from the arguments, or from standard input for ``-``.
+
+    Standard input is read as bytes and decoded as UTF-8; a byte that is not UTF-8 (a file saved in
+    Latin-1, a paste from an old terminal) becomes U+FFFD and the person is told how many there
+    were. Refusing the whole text for one byte would throw away what they wrote.
+    """
     if words == ["-"]:
-        return sys.stdin.read()
-    return " ".join(words)
+        stream = sys.stdin
+        raw = getattr(stream, "buffer", None)
+        text = raw.read().decode("utf-8", errors="surrogateescape") if raw is not None else stream.read()
+    else:
+        text = " ".join(words)
+    text, replaced = _ESCAPED_BYTE.subn("\ufffd", text)
+    if replaced:
+        where = "standard input" if words == ["-"] else "the arguments"
+        print(f"mindpane: {where} is not valid UTF-8: replaced {replaced} invalid "
+              f"{'byte' if replaced == 1 else 'bytes'} with U+FFFD", file=err or sys.stderr)
+    return text
 
 
 def run_app(settings: Settings) -> int:
@@ -69,21 +96,43 @@ def run_app(settings: Settings) -> int:
 
 def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO) -> int:
     """One turn from the shell. Errors become one line on ``err`` and a non-zero exit."""
-    from tui.services.engine import make_chat, make_turns, open_store
+    from tui.services.engine import make_chat, make_turns, open_outbox, open_store, outbox_error, privacy_notice
+    from tui.services.outbox import replay_pending
 
     text = text.strip()
     if not text:
         print("mindpane: nothing to ask — give the entry or question as an argument", file=err)
         return EXIT_USAGE
-    mode = builtin_modes()[mode_name]
-    try:
-        store = open_store(settings)
+    modes = builtin_modes()
+    mode = modes[mode_name]
+    turn_id = str(uuid.uuid4())
+    try:  # on the disk before anything slow happens: a kill from here on loses nothing
+        outbox = open_outbox(settings)
+        try:
+            outbox.put_pending(turn_id, mode.name, text, datetime.now(UTC))
+        except Exception as exc:
+            outbox.close()
+            raise outbox_error(exc, settings) from exc
     except MindpaneError as error:
         print(f"mindpane: {error}", file=err)
         return EXIT_FAILURE
     try:
+        store = open_store(settings, outbox=outbox)
+    except MindpaneError as error:
+        outbox.close()
+        print(f"mindpane: {error} (your text is kept and is stored the next time mindpane opens the store)",
+              file=err)
+        return EXIT_FAILURE
+    notice = privacy_notice()
+    if notice:
+        print(f"mindpane: {notice}", file=err)
+    try:
+        waiting = replay_pending(store, modes, frozenset({turn_id})).waiting
+        if waiting:
+            print(f"mindpane: {len(waiting)} unanswered question{'s are' if len(waiting) != 1 else ' is'} kept "
+                  "from earlier; open mindpane and press ctrl+r to answer", file=err)
         turns = make_turns(store, make_chat(settings), settings)
-        for event in turns.run(mode, text):
+        for event in turns.run(mode, text, turn_id=turn_id):
             if isinstance(event, Recalled):
                 _print_recalled(event.memories, mode.title, out)
             elif isinstance(event, ReplyChunk):
@@ -95,7 +144,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO)
                 if event.partial:
                     out.write("\n")
                 out.flush()
-                print(f"mindpane: {event.error}{_kept_note(event)}", file=err)
+                print(f"mindpane: {_failure_line(event)}", file=err)
                 return EXIT_FAILURE
     except KeyboardInterrupt:
         print("\nmindpane: interrupted", file=err)
@@ -105,10 +154,19 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO)
     return 0
 
 
+def _failure_line(event: TurnFailed) -> str:
+    """The error and what became of the entry, saying it once. An error's hint is written for the
+    full-screen app, where "your text is kept" means the prompt still holds it; here the only
+    truthful note is whether the store has the entry."""
+    error = event.error
+    hint = _KEPT_CLAUSE.sub("", error.hint).strip(" ;,")
+    return f"{error.message} — {hint}{_kept_note(event)}" if hint else f"{error.message}{_kept_note(event)}"
+
+
 def _kept_note(event: TurnFailed) -> str:
     if event.record is not None:
         return " (your entry was saved without a reply)"
-    return " (nothing was saved; ask again when it is fixed)"
+    return " (your question is kept; open mindpane and press ctrl+r to ask it again)"
 
 
 def _print_recalled(memories: list[RecalledMemory], title: str, out: TextIO) -> None:

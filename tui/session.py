@@ -37,6 +37,8 @@ class Turn:
     pending: PendingTurn | None = None
     """Set when the turn failed: hands ``TurnService.retry`` the text and any stored entry."""
     record: MemoryRecord | None = None
+    outbox_id: str | None = None
+    """The turn's row in the outbox, which keeps its text on the disk until the entry is stored."""
 
     @property
     def answered(self) -> bool:

@@ -4,6 +4,19 @@ mem0 reads MEM0_TELEMETRY and MEM0_DIR at import (and writes ``$MEM0_DIR/config.
 Chroma reads ANONYMIZED_TELEMETRY, and onnxruntime writes a device id under ``~/.cache`` unless
 ORT_DISABLE_TELEMETRY is set. Log records (mem0 warns on every open) go to a file, never to
 stderr, because stderr is the TUI's screen.
+
+Where the entries go is decided here too. ``chromadb.config.Settings`` is a pydantic
+``BaseSettings`` that reads ``.env`` in the *current directory* and any environment variable named
+like one of its fields (``CHROMA_API_IMPL``, ``CHROMA_SERVER_HOST``, ``IS_PERSISTENT``…), and
+``PersistentClient`` only overrides ``persist_directory`` and ``is_persistent``: a ``.env`` left by
+another project could switch the API to the HTTP client and send every entry to a server.
+:func:`chroma_settings` builds Chroma's settings from explicit values only.
+
+Other endpoints were checked (mem0 2.2.1, ollama 0.6.3): mem0 loads no dotenv file; its Ollama LLM
+gets ``ollama_base_url`` explicitly (and is never called: entries are added with ``infer=False``),
+its Chroma store is handed our client, its history path is explicit, and its embedder is ours.
+OLLAMA_HOST is read by mindpane's own settings on purpose. So the only variables to neutralise are
+Chroma's (see :func:`contain_environment`).
 """
 
 from __future__ import annotations
@@ -13,25 +26,112 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _NOISY_LOGGERS = ("mem0", "chromadb", "httpx", "httpcore", "onnxruntime", "spacy")
+
+CHROMA_LOCAL_API = "chromadb.api.rust.RustBindingsAPI"
+"""Chroma's embedded implementation (Rust bindings over local SQLite and HNSW files)."""
+
+CHROMA_UNPREFIXED_FIELDS = frozenset({
+    "environment", "tenant_id", "topic_namespace", "is_persistent", "persist_directory", "allow_reset",
+    "anonymized_telemetry", "migrations", "migrations_hash_algorithm", "worker_memberlist_name",
+})
+"""Fields of ``chromadb.config.Settings`` (1.5.9) not named ``chroma_*``: pydantic-settings reads
+each from the environment variable of the same name, in any case."""
 
 
 _contained = False
 
 
 def contain_environment(data_dir: Path) -> None:
-    """Set the variables the libraries read at import. Must run before ``import mem0``."""
+    """Set the variables the libraries read at import. Must run before ``import mem0``/``chromadb``.
+
+    Also removes every variable Chroma's ``Settings`` would read (``CHROMA_*`` and the unprefixed
+    field names such as ``IS_PERSISTENT`` or ``ENVIRONMENT``) from this process's environment; the
+    store never uses them (see :func:`chroma_settings`) and mindpane starts no other process. A
+    ``.env`` file in the current directory is still read by Chroma's import-time defaults: only a
+    malformed value there matters (``import chromadb`` fails), and open_errors names the file."""
     global _contained
     if "mem0" in sys.modules and not _contained:
         warnings.warn("mem0 was imported before mindpane contained its environment", stacklevel=2)
     _contained = True
+    for name in [name for name in os.environ if _is_chroma_setting(name)]:
+        del os.environ[name]
     os.environ["MEM0_TELEMETRY"] = "False"
     os.environ["MEM0_DIR"] = str(data_dir / "mem0")
     os.environ["ANONYMIZED_TELEMETRY"] = "False"
     os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _is_chroma_setting(variable: str) -> bool:
+    """A variable ``chromadb.config.Settings`` would read. :func:`chroma_settings` ignores them all,
+    but Chroma also builds default ``Settings()`` at import: a malformed one (``CHROMA_SERVER_HEADERS=x``)
+    would make ``import chromadb`` fail, and a well-formed one would sit in those unused defaults."""
+    name = variable.casefold()
+    return name.startswith("chroma_") or name in CHROMA_UNPREFIXED_FIELDS
+
+
+CHROMA_PINNED: dict[str, Any] = {
+    # where the data goes: the embedded Rust implementation, on disk (persist_directory: per call)
+    "chroma_api_impl": CHROMA_LOCAL_API,
+    "is_persistent": True,
+    "allow_reset": False,
+    "chroma_db_impl": None,  # legacy: any value makes Chroma refuse to start
+    "chroma_sysdb_impl": "chromadb.db.impl.sqlite.SqliteDB",
+    "chroma_producer_impl": "chromadb.db.impl.sqlite.SqliteDB",
+    "chroma_consumer_impl": "chromadb.db.impl.sqlite.SqliteDB",
+    "chroma_segment_manager_impl": "chromadb.segment.impl.manager.local.LocalSegmentManager",
+    "chroma_executor_impl": "chromadb.execution.executor.local.LocalExecutor",
+    "tenant_id": "default",
+    "topic_namespace": "default",
+    "migrations": "apply",
+    # the HTTP client's server, headers, TLS and credentials: unused by the local API, kept empty
+    "chroma_server_host": None,
+    "chroma_server_http_port": None,
+    "chroma_server_headers": None,
+    "chroma_server_ssl_enabled": False,
+    "chroma_server_ssl_verify": None,
+    "chroma_client_auth_provider": None,
+    "chroma_client_auth_credentials": None,
+    "chroma_auth_token_transport_header": None,
+    "chroma_overwrite_singleton_tenant_database_access_from_auth": False,
+    "chroma_coordinator_host": "localhost",
+    "chroma_logservice_host": "localhost",
+    "chroma_logservice_port": 50052,
+    "chroma_server_grpc_port": None,
+    # telemetry: off, and its exporters point nowhere
+    "anonymized_telemetry": False,
+    "chroma_product_telemetry_impl": "chromadb.telemetry.product.posthog.Posthog",
+    "chroma_telemetry_impl": "chromadb.telemetry.product.posthog.Posthog",
+    "chroma_otel_collection_endpoint": "",
+    "chroma_otel_collection_headers": {},
+    "chroma_otel_granularity": None,
+}
+"""The ``Settings`` fields that decide where data goes, what else is contacted and what code is
+loaded, set on purpose rather than left to Chroma's defaults (a later release could change one)."""
+
+
+def chroma_settings(chroma_path: Path) -> Any:
+    """Chroma settings for the embedded store in ``chroma_path``, from explicit values only.
+
+    Returns a ``chromadb.config.Settings``, made with ``model_construct``, which consults no settings
+    source at all: no ``.env`` file, no environment variable, no secrets dir. (``Settings(_env_file=None,
+    …)`` still reads ``CHROMA_*`` variables, and ``Settings.model_validate`` goes through the same
+    ``__init__``.) Every field starts from Chroma's default, then :data:`CHROMA_PINNED` and the path.
+    """
+    from chromadb.config import Settings
+
+    fields = Settings.model_fields
+    unknown = set(CHROMA_PINNED) - set(fields)
+    if unknown:  # a Chroma upgrade renamed a field: refuse rather than silently not pin it
+        raise RuntimeError(f"chromadb.config.Settings has no field(s) {sorted(unknown)}")
+    values = {name: field.get_default(call_default_factory=True) for name, field in fields.items()}
+    values.update(CHROMA_PINNED, persist_directory=str(chroma_path))
+    values["chroma_otel_collection_headers"] = {}  # a dict of its own, not the module's
+    return Settings.model_construct(**values)
 
 
 def route_logs_to_file(log_file: Path) -> None:

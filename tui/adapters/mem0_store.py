@@ -1,16 +1,17 @@
-"""The memory store over mem0 ``Memory`` with embedded Chroma: one cosine collection per mode.
+"""The memory store: mindpane's canonical record (``record_db``) plus mem0 + Chroma as its index.
 
-A collection per mode makes the wall between modes physical (a ``where`` filter on mode also
-cost 20–30 ms per query at 10k entries). mem0 writes the entries (``infer=False``: no LLM call)
-and keeps their change history; what mem0 cannot do well goes around it: newest-first pages
-come from a date index, recall is an exact search over the mode's vectors (see
-``exact_vectors``: Chroma's approximate index can lose entries), a reply attached later is a
-metadata update in Chroma. All calls block: callers use workers.
+Every write lands in the canonical record first, in one durable transaction with its change-log
+line; then the index follows: one cosine Chroma collection per mode (the wall between modes is
+physical), written with mem0's own payloads, and mem0's change history. If the index falls
+behind (a crash between the two, a lost Chroma dir), opening the store heals it from the record.
+Reads (pages, recalled records, entries) come from the record; recall searches the mode's
+vectors exactly (see ``exact_vectors``). All calls block: callers use workers.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 import uuid
@@ -20,24 +21,20 @@ from pathlib import Path
 from typing import Any
 
 from tui.adapters.data_dir import install_user_id, prepare_data_dir
-from tui.adapters.entry_index import EntryIndex
 from tui.adapters.environment import contain_environment, route_logs_to_file
 from tui.adapters.exact_vectors import ExactVectors
-from tui.adapters.mem0_payload import (
-    COLLECTION_PREFIX,
-    collection_name,
-    entry_payload,
-    parse_time,
-    record_from_payload,
-)
+from tui.adapters.mem0_payload import collection_name, entry_payload, parse_time, record_from_payload
+from tui.adapters.record_db import FILE_NAME as RECORD_FILE
+from tui.adapters.record_db import RecordDB
 from tui.adapters.store_lock import StoreLock
 from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
-from tui.domain.records import HistoryEvent, ImportedEntry, MemoryRecord, Page, RecalledMemory
+from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
 from tui.services.ports import Embedder
 
-_REINDEX_BATCH = 1000
+_SYNC_BATCH = 1000
 _VECTOR_LOAD_BATCH = 5000
+_STALE_KEY = "index_stale_ids"
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -45,7 +42,7 @@ log = logging.getLogger(__name__)
 
 def _as_store_error(method: Callable) -> Callable:
     """Chroma, SQLite and mem0 raise many untyped errors (a full disk, a corrupt file); callers
-    get a ``StoreError`` they can show, and the log keeps the traceback."""
+    get a ``StoreError`` they can show, and the log keeps the traceback (never entry text)."""
 
     @functools.wraps(method)
     def translated(self: Mem0Store, *args: Any, **kwargs: Any) -> Any:
@@ -54,10 +51,8 @@ def _as_store_error(method: Callable) -> Callable:
         except MindpaneError:
             raise
         except Exception as exc:
-            log.exception("memory store: %s failed", method.__name__)
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
-            raise StoreError(f"The memory store failed: {reason}",
-                             "see mindpane.log in the data directory; your text is kept") from exc
+            log.error("memory store: %s failed: %s", method.__name__, type(exc).__name__)
+            raise self._explain(exc) from exc
 
     return translated
 
@@ -75,26 +70,28 @@ def _index_history_by_memory(history_db: Any) -> None:
 
 
 class Mem0Store:
-    """``MemoryStore`` over mem0 + Chroma. Open it with :meth:`open` (slow: run in a worker)."""
+    """``MemoryStore`` over the canonical record and mem0 + Chroma. Open it with :meth:`open`."""
 
-    def __init__(self, client: Any, embedder: Embedder, index: EntryIndex, user_id: str, lock: StoreLock,
-                 clock: Clock, mem0_config: Callable[[str], dict]) -> None:
+    def __init__(self, client: Any, embedder: Embedder, records: RecordDB, user_id: str, lock: StoreLock,
+                 clock: Clock, mem0_config: Callable[[str], dict], data_dir: Path) -> None:
         self._client = client
         self._embedder = embedder
-        self._index = index
+        self.records = records
         self._user_id = user_id
         self._lock = lock
         self._clock = clock
         self._mem0_config = mem0_config
+        self.data_dir = data_dir
         self._modes: dict[str, tuple[Any, Any]] = {}
         self._modes_lock = threading.Lock()
         self._history_db: Any = None
         self._vectors: dict[str, ExactVectors] = {}
         self._vectors_lock = threading.Lock()
+        self._write_lock = threading.RLock()
 
     @classmethod
     def open(cls, data_dir: Path, embedder_factory: Callable[[], Embedder], clock: Clock = _utc_now,
-             ollama_host: str = "http://127.0.0.1:11434") -> Mem0Store:
+             ollama_host: str = "http://127.0.0.1:11434", records: RecordDB | None = None) -> Mem0Store:
         data_dir = Path(data_dir)
         prepare_data_dir(data_dir)
         lock = StoreLock(data_dir)
@@ -102,22 +99,24 @@ class Mem0Store:
         try:
             contain_environment(data_dir)
             route_logs_to_file(data_dir / "mindpane.log")
-            return cls._open_locked(data_dir, embedder_factory(), clock, lock, ollama_host)
+            return cls._open_locked(data_dir, embedder_factory(), clock, lock, ollama_host, records)
         except Exception:
             lock.release()
             raise
 
     @classmethod
     def _open_locked(cls, data_dir: Path, embedder: Embedder, clock: Clock, lock: StoreLock,
-                     ollama_host: str) -> Mem0Store:
+                     ollama_host: str, records: RecordDB | None) -> Mem0Store:
         try:
             import chromadb
-            from chromadb.config import Settings
 
             from tui.adapters import mem0_embedding
+            from tui.adapters.environment import chroma_settings
         except ImportError as exc:
             raise StoreError(f"A library the memory store needs is missing: {exc}",
                              "reinstall mindpane: pip install --force-reinstall mindpane") from exc
+        except Exception as exc:  # e.g. a malformed Chroma option in a .env file breaks the import
+            raise cls._explain_open(exc, data_dir) from exc
         mem0_embedding.register()
 
         def mem0_config(name: str) -> dict:
@@ -129,17 +128,35 @@ class Mem0Store:
             }
 
         try:
-            client = chromadb.PersistentClient(
-                path=str(data_dir / "chroma"), settings=Settings(anonymized_telemetry=False))
-            index = EntryIndex(data_dir / "entries.db", f"{COLLECTION_PREFIX}-{embedder.name}")
-            store = cls(client, embedder, index, install_user_id(data_dir), lock, clock, mem0_config)
-            store._reindex_if_stale()
-        except StoreError:
+            records = records or RecordDB(data_dir / RECORD_FILE)
+            client = chromadb.PersistentClient(path=str(data_dir / "chroma"),
+                                               settings=chroma_settings(data_dir / "chroma"))
+            store = cls(client, embedder, records, install_user_id(data_dir), lock, clock, mem0_config, data_dir)
+            store._heal()
+        except MindpaneError:
             raise
         except Exception as exc:  # chromadb/sqlite raise many untyped errors on a broken dir
-            raise StoreError(f"The memory store in {data_dir} could not be opened: {exc}",
-                             "check the directory, or move it aside and start fresh") from exc
+            log.error("opening the store failed: %s", type(exc).__name__)
+            raise cls._explain_open(exc, data_dir) from exc
         return store
+
+    @staticmethod
+    def _explain_open(exc: Exception, data_dir: Path) -> StoreError:
+        from tui.adapters.open_errors import explain_open_failure
+
+        return explain_open_failure(exc, data_dir)
+
+    def _explain(self, exc: Exception) -> StoreError:
+        from tui.adapters.disk_space import is_disk_full
+
+        if is_disk_full(exc):
+            from tui.domain.errors import DiskFull
+
+            return DiskFull(f"The disk is full: nothing more can be written to {self.data_dir}",
+                            "free some space, then retry (ctrl+r); your text is kept")
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        return StoreError(f"The memory store failed: {reason}",
+                          "run `mindpane doctor` to see what is wrong; your text is kept")
 
     # -- per-mode collections ------------------------------------------------------------------
 
@@ -170,8 +187,8 @@ class Mem0Store:
     def _collection(self, mode_name: str) -> Any:
         return self._mode(mode_name)[1]
 
-    def _known_modes(self) -> list[str]:
-        """Modes that have a collection for this embedder (made when the mode first stored)."""
+    def _collection_modes(self) -> list[str]:
+        """Modes that have a collection for this embedder."""
         modes = []
         for collection in self._client.list_collections():
             mode = (collection.metadata or {}).get("mindpane_mode")
@@ -194,79 +211,203 @@ class Mem0Store:
                 self._vectors[mode_name] = table
             return self._vectors[mode_name]
 
-    def _reread(self, mode_name: str, memory_id: str) -> MemoryRecord:
-        """The entry as mem0 just wrote it, read once; its vector goes into a loaded table."""
-        table = self._vectors.get(mode_name)
-        include = ["metadatas", "embeddings"] if table is not None else ["metadatas"]
-        got = self._collection(mode_name).get(ids=[memory_id], include=include)
-        if not got["ids"]:
-            raise MemoryNotFound(f"No memory with id {memory_id}", "it may have been deleted meanwhile")
+    # -- the index (Chroma + mem0 history) follows the record ----------------------------------
+
+    def _index_add(self, records: Sequence[MemoryRecord], history_event: str | None = "ADD",
+                   history_at: datetime | None = None) -> None:
+        """Embed and store records under their own ids, as mem0's ``add(infer=False)`` would;
+        ``history_event`` None when mem0's history already tells the entry's story (a re-index)."""
+        from mem0.utils.lemmatization import lemmatize_for_bm25
+
+        if not records:
+            return
+        mode_name = records[0].mode
+        collection = self._collection(mode_name)
+        vectors = self._embedder.embed([record.text for record in records])
+        ids = [record.id for record in records]
+        payloads = [entry_payload(r.text, r.created_at.astimezone(UTC).isoformat(), self._user_id,
+                                  lemmatize_for_bm25(r.text), {**r.metadata, "mode": r.mode, "reply": r.reply})
+                    for r in records]
+        collection.upsert(ids=ids, embeddings=vectors, metadatas=payloads)
+        if mode_name in self._vectors:
+            self._vectors[mode_name].add(ids, vectors)
+        if history_event is None:
+            return
+        self._history_db.batch_add_history([
+            {"memory_id": r.id, "new_memory": r.text, "event": history_event, "role": "user",
+             "created_at": history_at.astimezone(UTC).isoformat() if history_at else p["created_at"],
+             "updated_at": history_at.astimezone(UTC).isoformat() if history_at else p["updated_at"]}
+            for r, p in zip(records, payloads, strict=True)])
+
+    def _index_remove(self, record: MemoryRecord) -> None:
+        self._memory(record.mode).delete(record.id)
+        if record.mode in self._vectors:
+            self._vectors[record.mode].remove(record.id)
+
+    def _index_reply(self, record: MemoryRecord) -> None:
+        """Chroma keeps a copy of the reply, so a lost record can still be rebuilt from it."""
+        self._collection(record.mode).update(ids=[record.id], metadatas=[{**record.metadata, "reply": record.reply}])
+
+    def _index_text(self, record: MemoryRecord) -> None:
+        self._memory(record.mode).update(record.id, text=record.text)
+        table = self._vectors.get(record.mode)
         if table is not None:
+            got = self._collection(record.mode).get(ids=[record.id], include=["embeddings"])
             table.add(got["ids"], got["embeddings"])
-        return record_from_payload(memory_id, got["metadatas"][0] or {})
+
+    def _following(self, ids: Sequence[str], index_step: Callable[[], None]) -> None:
+        """Run an index step after the record changed; if it fails the record still holds the
+        change, the ids are marked stale (healed at the next open) and the error is raised."""
+        try:
+            index_step()
+        except Exception:
+            stale = set(json.loads(self.records.get_meta(_STALE_KEY) or "[]")) | set(ids)
+            try:
+                self.records.set_meta(_STALE_KEY, json.dumps(sorted(stale)))
+            except Exception:
+                log.error("could not mark %d index entries stale", len(ids))
+            raise
 
     # -- writing -------------------------------------------------------------------------------
 
     @_as_store_error
-    def add_entry(self, mode: Mode, text: str, reply: str = "", extra: dict | None = None) -> MemoryRecord:
-        created = self._clock().astimezone(UTC).isoformat()
-        metadata = {**(extra or {}), **mode.stamp(), "reply": reply, "created_at": created}
-        result = self._memory(mode.name).add(
-            [{"role": "user", "content": text}], user_id=self._user_id, metadata=metadata, infer=False)
-        memory_id = result["results"][0]["id"]
-        self._index.add(memory_id, mode.name, created)
-        return self._reread(mode.name, memory_id)
+    def add_entry(self, mode: Mode, text: str, reply: str = "", extra: dict | None = None,
+                  turn_id: str | None = None, at: datetime | None = None) -> MemoryRecord:
+        """Store an entry. With ``turn_id`` its outbox row leaves in the same transaction, and a
+        turn that already stored its entry gets that entry back (replays never duplicate).
+        ``at`` dates it when it was written earlier (a turn replayed from the outbox)."""
+        now = at or self._clock()
+        self._check_space(text + reply)
+        fresh = MemoryRecord(id=str(uuid.uuid4()), text=text, mode=mode.name, created_at=now, updated_at=now,
+                             reply=reply, metadata={**(extra or {}), **mode.stamp()})
+        with self._write_lock:
+            record = self.records.insert(fresh, turn_id)
+            if record is fresh:
+                self._following([record.id], lambda: self._index_add([record]))
+        return record
 
     @_as_store_error
     def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256) -> int:
-        """Store many entries at once (imports, fixtures, benchmarks): one embedding batch and one
-        write per ``batch`` instead of one mem0 ``add`` (≈20 ms) per entry. Same records, same
-        ADD history rows, as ``add_entry`` makes."""
-        from mem0.utils.lemmatization import lemmatize_for_bm25
-
-        collection = self._collection(mode.name)
+        """Store many entries at once (imports, fixtures, benchmarks): one record transaction and one
+        embedding batch per ``batch``. Each is a line in the change log, so an import can be undone."""
         stored = 0
         for start in range(0, len(entries), batch):
-            chunk = entries[start : start + batch]
-            vectors = self._embedder.embed([entry.text for entry in chunk])
-            ids, payloads, history = [], [], []
-            for entry in chunk:
-                memory_id = str(uuid.uuid4())
-                created = entry.created_at.astimezone(UTC).isoformat()
-                ids.append(memory_id)
-                payloads.append(entry_payload(entry.text, created, self._user_id, lemmatize_for_bm25(entry.text),
-                                              {**(entry.extra or {}), **mode.stamp(), "reply": entry.reply}))
-                history.append({"memory_id": memory_id, "new_memory": entry.text, "event": "ADD",
-                                "created_at": created, "updated_at": created, "role": "user"})
-            collection.add(ids=ids, embeddings=vectors, metadatas=payloads)
-            if mode.name in self._vectors:
-                self._vectors[mode.name].add(ids, vectors)
-            self._history_db.batch_add_history(history)
-            self._index.add_many((i, mode.name, p["created_at"]) for i, p in zip(ids, payloads, strict=True))
+            chunk = [MemoryRecord(id=str(uuid.uuid4()), text=e.text, mode=mode.name, created_at=e.created_at,
+                                  updated_at=e.created_at, reply=e.reply,
+                                  metadata={**(e.extra or {}), **mode.stamp()})
+                     for e in entries[start:start + batch]]
+            self._check_space("".join(r.text + r.reply for r in chunk))
+            with self._write_lock:
+                self.records.insert_many(chunk, self._clock())
+                self._following([r.id for r in chunk], lambda c=chunk: self._index_add(c))
             stored += len(chunk)
         return stored
 
     @_as_store_error
     def attach_reply(self, memory_id: str, reply: str, extra: dict | None = None) -> MemoryRecord:
-        """Give a stored entry its reply (a retried turn). The entry's text and vector stay as
-        they are, so this goes to Chroma directly: mem0 would log a no-change UPDATE and re-embed."""
-        record = self._require(memory_id)
-        self._collection(record.mode).update(ids=[memory_id], metadatas=[{**(extra or {}), "reply": reply}])
-        return self._require(memory_id)
+        """Give a stored entry its reply. The text and vector stay: only the record changes."""
+        self._check_space(reply)
+        with self._write_lock:
+            before = self._require(memory_id)
+            after = MemoryRecord(before.id, before.text, before.mode, before.created_at, before.updated_at,
+                                 reply, {**before.metadata, **(extra or {})})
+            self.records.replace(before, after, "reply", self._clock())
+            self._following([memory_id], lambda: self._index_reply(after))
+        return after
 
     @_as_store_error
     def update_text(self, memory_id: str, text: str) -> MemoryRecord:
-        record = self._require(memory_id)
-        self._memory(record.mode).update(memory_id, text=text)
-        return self._reread(record.mode, memory_id)
+        self._check_space(text)
+        with self._write_lock:
+            before = self._require(memory_id)
+            after = MemoryRecord(before.id, text, before.mode, before.created_at, self._clock(), before.reply,
+                                 before.metadata)
+            self.records.replace(before, after, "edit", self._clock())
+            self._following([memory_id], lambda: self._index_text(after))
+        return after
 
     @_as_store_error
     def delete(self, memory_id: str) -> None:
-        record = self._require(memory_id)
-        self._memory(record.mode).delete(memory_id)
-        self._index.remove(memory_id)
-        if record.mode in self._vectors:
-            self._vectors[record.mode].remove(memory_id)
+        """Reversible: the entry leaves recall and history, the change log can bring it back."""
+        with self._write_lock:
+            record = self._require(memory_id)
+            self.records.mark_deleted(record, self._clock())
+            self._following([memory_id], lambda: self._index_remove(record))
+
+    @_as_store_error
+    def undo(self, seq: int | None = None, mode_name: str | None = None) -> Change | None:
+        """Revert change ``seq`` (or the latest not yet undone, of ``mode_name`` if given).
+        Returns the change reverted, or None when there is nothing to undo."""
+        with self._write_lock:
+            change = self.records.change(seq) if seq is not None else self.records.last_undoable(mode_name)
+            if change is None or change.undone:
+                return None
+            now = self._clock()
+            current = self.records.get(change.entry_id)
+            if change.kind == "delete" and change.before is not None:
+                if current is None:
+                    self.records.restore(change.before)
+                    self._following([change.entry_id], lambda: self._index_add([change.before], "ADD", now))
+            elif change.kind == "import":
+                if current is not None:
+                    self.records.set_deleted([change.entry_id], now)
+                    self._following([change.entry_id], lambda: self._index_remove(current))
+            elif change.before is not None and current is not None:  # edit, reply
+                before = change.before
+                restored = MemoryRecord(current.id, before.text, current.mode, current.created_at,
+                                        before.updated_at, before.reply, before.metadata)
+                self.records.replace(current, restored, "", now)
+                if restored.text != current.text:
+                    self._following([current.id], lambda: self._index_text(restored))
+                if restored.reply != current.reply:
+                    self._following([current.id], lambda: self._index_reply(restored))
+            else:
+                raise MemoryNotFound("That entry no longer exists, so the change cannot be undone",
+                                     "it was forgotten or deleted since")
+            self.records.mark_undone(change.seq, now)
+            return change
+
+    @_as_store_error
+    def changes(self, offset: int = 0, limit: int = 200) -> list[Change]:
+        return self.records.changes(offset, limit)
+
+    @_as_store_error
+    def forget(self, memory_ids: Sequence[str]) -> int:
+        """Irreversible: erase entries from every file under the data dir (record, change log,
+        outbox, Chroma incl. its log, mem0's history), compacting each so no free page keeps them."""
+        from tui.adapters import eraser
+
+        with self._write_lock:
+            known = [self.records.get(i, include_deleted=True) for i in memory_ids]
+            known = [record for record in known if record is not None]
+            for record in known:
+                if record.mode in self._vectors:
+                    self._vectors[record.mode].remove(record.id)
+            by_mode: dict[str, list[str]] = {}
+            for record in known:
+                by_mode.setdefault(record.mode, []).append(record.id)
+            for mode_name, ids in by_mode.items():
+                eraser.erase_from_chroma(self._collection(mode_name), self.data_dir / "chroma", ids)
+            if self._history_db is not None:
+                eraser.erase_history(self._history_db, [record.id for record in known])
+            self.records.erase([record.id for record in known])
+            texts = [text for record in known for text in (record.text, record.reply) if text]
+            eraser.redact_log(self.data_dir / "mindpane.log", texts)
+        return len(known)
+
+    @_as_store_error
+    def forget_deleted(self) -> int:
+        return self.forget(self.records.deleted_ids())
+
+    # -- the outbox ----------------------------------------------------------------------------
+
+    @_as_store_error
+    def pending(self) -> list[PendingEntry]:
+        return self.records.pending()
+
+    @_as_store_error
+    def drop_pending(self, turn_id: str) -> None:
+        self.records.drop_pending(turn_id)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -275,7 +416,7 @@ class Mem0Store:
         if k <= 0 or not query.strip():
             return []
         hits = self._vectors_for(mode.name).search(self._embedder.embed([query])[0], k)
-        records = self._fetch(mode.name, [memory_id for memory_id, _ in hits])
+        records = self.records.fetch([memory_id for memory_id, _ in hits])
         return [
             RecalledMemory(records[memory_id], max(0.0, min(1.0, score)))
             for memory_id, score in hits
@@ -289,18 +430,15 @@ class Mem0Store:
 
     @_as_store_error
     def page(self, mode_name: str, offset: int = 0, limit: int = 50) -> Page:
-        ids = self._index.ids_newest_first(mode_name, offset, limit)
-        by_id = self._fetch(mode_name, ids)
-        return Page([by_id[i] for i in ids if i in by_id], offset, self._index.count(mode_name))
+        return Page(self.records.page(mode_name, offset, limit), offset, self.records.count(mode_name))
 
     @_as_store_error
     def count(self, mode_name: str) -> int:
-        return self._index.count(mode_name)
+        return self.records.count(mode_name)
 
     @_as_store_error
     def get(self, memory_id: str) -> MemoryRecord | None:
-        mode_name = self._index.mode_of(memory_id)
-        return self._fetch(mode_name, [memory_id]).get(memory_id) if mode_name else None
+        return self.records.get(memory_id)
 
     @_as_store_error
     def history(self, memory_id: str) -> list[HistoryEvent]:
@@ -314,41 +452,83 @@ class Mem0Store:
         ]
 
     def close(self) -> None:
-        self._index.close()
+        self.records.close()
         if self._history_db is not None:
             self._history_db.close()
+        try:  # Chroma otherwise keeps serving this path from its old files to a later open
+            self._client.close()
+        except Exception:
+            log.warning("closing the Chroma client failed", exc_info=True)
         self._lock.release()
 
     # -- helpers -------------------------------------------------------------------------------
 
     def _require(self, memory_id: str) -> MemoryRecord:
-        record = self.get(memory_id)
+        record = self.records.get(memory_id)
         if record is None:
             raise MemoryNotFound(f"No memory with id {memory_id}", "it may have been deleted meanwhile")
         return record
 
-    def _fetch(self, mode_name: str, ids: list[str]) -> dict[str, MemoryRecord]:
-        if not ids:
-            return {}
-        got = self._collection(mode_name).get(ids=ids, include=["metadatas"])
-        pairs = zip(got["ids"], got["metadatas"], strict=True)
-        return {memory_id: record_from_payload(memory_id, payload or {}) for memory_id, payload in pairs}
+    def _check_space(self, text: str) -> None:
+        from tui.adapters.disk_space import ensure_free_space
 
-    def _reindex_if_stale(self) -> None:
-        """Rebuild the date index from Chroma when it does not match (first run, lost file)."""
-        modes = self._known_modes()
-        if all(self._collection(m).count() == self._index.count(m) for m in modes) and \
-                self._index.count() == sum(self._index.count(m) for m in modes):
-            return
-        self._index.clear()
-        for mode_name in modes:
+        ensure_free_space(self.data_dir, len(text.encode("utf-8", "replace")) * 8)
+
+    # -- healing: the index follows the record ------------------------------------------------
+
+    def _heal(self) -> None:
+        """Bring the index in step with the record: adopt entries from an older install that kept
+        them only in Chroma, re-index entries marked stale, and sync counts that differ."""
+        if self.records.get_meta("adopted_chroma") is None:
+            self._adopt_from_chroma()
+            self.records.set_meta("adopted_chroma", "1")
+        stale = set(json.loads(self.records.get_meta(_STALE_KEY) or "[]"))
+        for mode_name in set(self.records.modes()) | set(self._collection_modes()):
             collection = self._collection(mode_name)
+            if stale or collection.count() != self.records.count(mode_name):
+                self.sync_index(mode_name, stale)
+        if stale:
+            self.records.set_meta(_STALE_KEY, "[]")
+
+    def _adopt_from_chroma(self) -> None:
+        """Entries written before the canonical record existed live only in Chroma: copy them in."""
+        for mode_name in self._collection_modes():
+            known = self.records.ids(mode_name)
             offset = 0
             while True:
-                got = collection.get(include=["metadatas"], limit=_REINDEX_BATCH, offset=offset)
+                got = self._collection(mode_name).get(include=["metadatas"], limit=_SYNC_BATCH, offset=offset)
                 if not got["ids"]:
                     break
-                self._index.add_many(
-                    (memory_id, mode_name, str(meta.get("created_at", "")))
-                    for memory_id, meta in zip(got["ids"], got["metadatas"], strict=True))
+                for memory_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+                    if memory_id not in known:
+                        record = record_from_payload(memory_id, meta or {})
+                        self.records.restore(MemoryRecord(record.id, record.text, mode_name, record.created_at,
+                                                          record.updated_at, record.reply, record.metadata))
                 offset += len(got["ids"])
+
+    def sync_index(self, mode_name: str, stale: set[str] = frozenset(),
+                   progress: Callable[[int, int], None] | None = None) -> int:
+        """Make the mode's collection hold exactly the record's entries (re-embedding what is
+        missing or stale). Returns how many entries were (re)indexed."""
+        collection = self._collection(mode_name)
+        in_chroma: set[str] = set()
+        offset = 0
+        while True:
+            got = collection.get(include=[], limit=_SYNC_BATCH * 5, offset=offset)
+            if not got["ids"]:
+                break
+            in_chroma.update(got["ids"])
+            offset += len(got["ids"])
+        wanted = self.records.ids(mode_name)
+        extra = sorted(in_chroma - wanted)
+        if extra:
+            collection.delete(ids=extra)
+        todo = [i for i in wanted if i not in in_chroma or i in stale]
+        fetched = self.records.fetch(todo)
+        records = [fetched[i] for i in todo if i in fetched]
+        for start in range(0, len(records), 256):
+            self._index_add(records[start:start + 256], None)
+            if progress:
+                progress(min(start + 256, len(records)), len(records))
+        self._vectors.pop(mode_name, None)
+        return len(records)

@@ -57,3 +57,7 @@ class EmbedderError(MindpaneError):
 
 class MemoryNotFound(StoreError):
     """An id that names no memory (deleted meanwhile, or never existed)."""
+
+
+class DiskFull(StoreError):
+    """The disk holding the data dir has no room: nothing was written, the text is kept."""

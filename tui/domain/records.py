@@ -62,3 +62,32 @@ class ImportedEntry:
     created_at: datetime
     reply: str = ""
     extra: dict | None = None
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """A turn's text in the outbox: typed and kept, its entry not stored yet."""
+
+    turn_id: str
+    mode: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the change log: an edit, delete, reply or import, and how to revert it."""
+
+    seq: int
+    at: datetime
+    kind: str
+    """``edit``, ``delete``, ``reply``, ``import`` or ``restore``."""
+    entry_id: str
+    mode: str
+    before: MemoryRecord | None
+    after: MemoryRecord | None
+    undone_at: datetime | None = None
+
+    @property
+    def undone(self) -> bool:
+        return self.undone_at is not None

@@ -9,6 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
@@ -27,9 +28,18 @@ class EntryScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
+        Binding("a", "answer", "Answer", tooltip="Ask the model about an entry that never got a reply"),
+        Binding("d", "delete", "Delete", tooltip="Delete the entry (undo it from Changes, or u in the history)"),
+        Binding("f", "forget", "Forget", tooltip="Erase the entry from the disk for good (asks first)"),
         Binding("escape", "close", "Close"),
     ]
+
+    class AnswerRequested(Message):
+        """The person wants a reply for a stored entry that has none."""
+
+        def __init__(self, record: MemoryRecord) -> None:
+            super().__init__()
+            self.record = record
 
     def __init__(self, memory_id: str, report_to: MessagePump | None = None) -> None:
         super().__init__()
@@ -122,29 +132,47 @@ class EntryScreen(ModalScreen[None]):
         self.app.call_from_thread(self._show, record, changes)
         self.app.call_from_thread(self._report, False)
 
-    # -- deleting --------------------------------------------------------------------------------
+    # -- answering -------------------------------------------------------------------------------
+
+    def action_answer(self) -> None:
+        if self.record is not None and not self.record.reply:
+            (self._report_to or self.app).post_message(self.AnswerRequested(self.record))
+            self._close()
+
+    # -- deleting and forgetting -------------------------------------------------------------------
 
     def action_delete(self) -> None:
+        """Reversible: no question asked, the notification says how to undo it."""
         if self.record is not None:
-            self.app.push_screen(ConfirmScreen("Delete this entry? Its text and reply are gone for good."),
-                                 self._confirmed)
+            self._delete(forget=False)
 
-    def _confirmed(self, confirmed: bool | None) -> None:
+    def action_forget(self) -> None:
+        if self.record is not None:
+            self.app.push_screen(ConfirmScreen("Forget this entry? Its text and reply are erased from the disk "
+                                               "for good: this cannot be undone.", confirm_label="Forget"),
+                                 self._forget_confirmed)
+
+    def _forget_confirmed(self, confirmed: bool | None) -> None:
         if confirmed:
-            self._delete()
+            self._delete(forget=True)
 
     @work(thread=True, exclusive=True, group="entry-write")
-    def _delete(self) -> None:
+    def _delete(self, forget: bool) -> None:
         try:
-            self.app.workspace.store.delete(self.memory_id)
+            store = self.app.workspace.store
+            if forget:
+                store.forget([self.memory_id])
+            else:
+                store.delete(self.memory_id)
         except MindpaneError as error:
             self.app.call_from_thread(self._failed, error)
             return
-        self.app.call_from_thread(self._deleted)
+        self.app.call_from_thread(self._deleted, forget)
 
-    def _deleted(self) -> None:
+    def _deleted(self, forgotten: bool) -> None:
         self._report(True)
-        self.notify("Entry deleted")
+        self.notify("Entry forgotten: erased from the disk." if forgotten
+                    else "Entry deleted. u in the history (or Changes) brings it back.", markup=False)
         self._close()
 
     # -- common ----------------------------------------------------------------------------------
@@ -161,8 +189,10 @@ class EntryScreen(ModalScreen[None]):
         self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"edit", "delete"}:
+        if action in {"edit", "delete", "forget"}:
             return None if self.record is None else True
+        if action == "answer":
+            return None if self.record is None or self.record.reply else True
         return True
 
     def _report(self, deleted: bool) -> None:

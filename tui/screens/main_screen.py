@@ -9,18 +9,26 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
 from tui.messages import OllamaStatus
+from tui.screens.changes_screen import ChangesScreen
 from tui.screens.composer_screen import Composed, ComposerScreen
+from tui.screens.confirm_screen import ConfirmScreen
+from tui.screens.entry_screen import EntryScreen
 from tui.screens.receipt_screen import ReceiptScreen
+from tui.services.turn import PendingTurn
+from tui.session import Turn
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.history_pane import HistoryPane
+from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.recalled_pane import RecalledPane
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.transcript import Transcript
@@ -38,6 +46,8 @@ class MainScreen(Screen):
         Binding("ctrl+r", "retry", "Retry", tooltip="Send the last failed turn again"),
         Binding("ctrl+y", "copy", "Copy", tooltip="Copy the reply's last code block (or the whole reply)"),
         Binding("f3,ctrl+g", "toggle_memory", "Panes", tooltip="Show or hide the receipts and history panes"),
+        Binding("f4", "changes", "Changes", show=False,
+                tooltip="The change log: every edit, delete, reply and import, with revert"),
         Binding("alt+up,ctrl+up", "earlier_reply", "Earlier reply", show=False),
         Binding("alt+down,ctrl+down", "later_reply", "Later reply", show=False),
         Binding("escape", "focus_prompt", "Back to the prompt", show=False),
@@ -117,11 +127,55 @@ class MainScreen(Screen):
     def on_history_pane_entry_changed(self, message: HistoryPane.EntryChanged) -> None:
         self.receipts.memory_changed(message.memory_id, message.deleted)
 
+    def on_entry_screen_answer_requested(self, message: EntryScreen.AnswerRequested) -> None:
+        """An entry kept without a reply (Ollama was down, the app was closed) gets one now."""
+        record = message.record
+        mode = self.app.workspace.modes.get(record.mode)
+        if mode is None:
+            self.notify(f"No mode named {record.mode!r} to answer in.", severity="error", markup=False)
+            return
+        if mode.name != self.app.mode.name:
+            self.app.use_mode(mode.name)
+        turn = Turn(record.mode, record.text, record=record, pending=PendingTurn(record.mode, record.text, record.id))
+        self.call_later(self.chat.answer, turn)
+
     # -- actions -----------------------------------------------------------------------------------
 
+    def action_changes(self) -> None:
+        self.app.push_screen(ChangesScreen(report_to=self.history))
+
+    def forget_deleted(self) -> None:
+        """Erase every deleted entry from the disk, after asking."""
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._forget_deleted()
+
+        self.app.push_screen(ConfirmScreen("Forget every deleted entry? They are erased from the disk for good and "
+                                           "can no longer be undone.", confirm_label="Forget"), confirmed)
+
+    @work(thread=True, exclusive=True, group="forget", exit_on_error=False)
+    def _forget_deleted(self) -> None:
+        try:
+            count = self.app.workspace.store.forget_deleted()
+        except MindpaneError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.notify, f"Forgot {count} deleted entr{'y' if count == 1 else 'ies'}: "
+                                  "erased from the disk.", markup=False)
+
+    def on_prompt_bar_multi_line_paste(self, message: PromptBar.MultiLinePaste) -> None:
+        """A multi-line paste into the prompt opens the composer with all of it; a draft kept
+        from an earlier composer stays in front of it, so nothing is dropped."""
+        message.stop()
+        kept = self.chat.draft()
+        self._open_composer(f"{kept}\n{message.text}" if kept else message.text)
+
     def action_compose(self) -> None:
+        self._open_composer(self.chat.draft() or self.chat.prompt_bar.input.value)
+
+    def _open_composer(self, draft: str) -> None:
         prompt = self.chat.prompt_bar.input
-        draft = self.chat.draft() or prompt.value
 
         async def composed(result: Composed | None) -> None:
             if result is None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from tui.domain.errors import EmbedderError
+from tui.domain.errors import EmbedderError, MindpaneError
 from tui.domain.modes import Mode, builtin_modes
-from tui.services.ports import ChatModel, Embedder, MemoryStore
+from tui.services.ports import ChatModel, Embedder, MemoryStore, Outbox
 from tui.services.settings import BUNDLED_EMBEDDER, Settings
 from tui.services.turn import TurnService
 
@@ -41,13 +41,32 @@ def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
     )
 
 
-def open_store(settings: Settings, clock: Callable[[], datetime] | None = None) -> MemoryStore:
-    """Slow (imports mem0/Chroma, loads the embedder): call it from a worker thread."""
+def open_store(settings: Settings, clock: Callable[[], datetime] | None = None,
+               outbox: Outbox | None = None) -> MemoryStore:
+    """Slow (imports mem0/Chroma, loads the embedder): call it from a worker thread. ``outbox``
+    is the record already opened by :func:`open_outbox`, shared rather than opened twice."""
     from tui.adapters.mem0_store import Mem0Store
 
     extra = {"clock": clock} if clock else {}
     return Mem0Store.open(settings.data_dir, embedder_factory(settings),
-                          ollama_host=settings.ollama_host, **extra)
+                          ollama_host=settings.ollama_host, records=outbox, **extra)
+
+
+def open_outbox(settings: Settings) -> Outbox:
+    """Fast (SQLite only): the canonical record's outbox, usable before the store has loaded."""
+    from tui.adapters.outbox_file import open_record
+
+    return open_record(settings.data_dir)
+
+
+def outbox_error(exc: BaseException, settings: Settings) -> MindpaneError:
+    """A failed outbox write (full disk, unwritable file) as a message that names the file."""
+    if isinstance(exc, MindpaneError):
+        return exc
+    from tui.adapters.outbox_file import record_error
+    from tui.adapters.record_db import FILE_NAME
+
+    return record_error(exc, settings.data_dir / FILE_NAME)
 
 
 def make_chat(settings: Settings) -> ChatModel:
@@ -63,3 +82,19 @@ def make_chat(settings: Settings) -> ChatModel:
 def make_turns(store: MemoryStore, chat: ChatModel, settings: Settings,
                modes: dict[str, Mode] | None = None) -> TurnService:
     return TurnService(store, chat, settings, modes or builtin_modes())
+
+
+def explain_open_failure(exc: BaseException, settings: Settings) -> MindpaneError:
+    """An unexpected failure while opening the store, as a message naming the file at fault."""
+    if isinstance(exc, MindpaneError):
+        return exc
+    from tui.adapters.open_errors import explain_open_failure as explain
+
+    return explain(exc, settings.data_dir)
+
+
+def privacy_notice() -> str | None:
+    """Once per process: what opening the data dir made private (it was readable by others)."""
+    from tui.adapters.data_dir import take_notice
+
+    return take_notice()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from tui.domain.modes import Mode
-from tui.domain.records import HistoryEvent, ImportedEntry, MemoryRecord, Page, RecalledMemory
+from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
 
 
 class MemoryStore(Protocol):
     """Entries of every mode, kept by one user id per install. All calls block: use a worker."""
 
-    def add_entry(self, mode: Mode, text: str, reply: str = "", extra: dict | None = None) -> MemoryRecord: ...
+    def add_entry(self, mode: Mode, text: str, reply: str = "", extra: dict | None = None,
+                  turn_id: str | None = None, at: datetime | None = None) -> MemoryRecord:
+        """Store an entry; with ``turn_id`` it leaves the outbox at once, and never twice."""
+        ...
 
     def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256) -> int: ...
 
@@ -35,6 +39,37 @@ class MemoryStore(Protocol):
     def delete(self, memory_id: str) -> None: ...
 
     def history(self, memory_id: str) -> list[HistoryEvent]: ...
+
+    def changes(self, offset: int = 0, limit: int = 200) -> list[Change]:
+        """The change log, newest first: edits, deletes, replies attached, imports."""
+        ...
+
+    def undo(self, seq: int | None = None, mode_name: str | None = None) -> Change | None:
+        """Revert one change (default: the latest not yet undone); None if there is none."""
+        ...
+
+    def forget(self, memory_ids: Sequence[str]) -> int:
+        """Erase entries from every file for good; returns how many were erased."""
+        ...
+
+    def forget_deleted(self) -> int: ...
+
+    def pending(self) -> list[PendingEntry]: ...
+
+    def drop_pending(self, turn_id: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Outbox(Protocol):
+    """Where a turn's text waits, durable, from the moment it is sent until its entry is stored.
+    Cheap to open (no mem0/Chroma), so it works before the store has loaded."""
+
+    def put_pending(self, turn_id: str, mode: str, text: str, at: datetime) -> None: ...
+
+    def pending(self) -> list[PendingEntry]: ...
+
+    def drop_pending(self, turn_id: str) -> None: ...
 
     def close(self) -> None: ...
 

@@ -20,11 +20,13 @@ from tui.services.settings import Settings
 
 @dataclass(frozen=True)
 class PendingTurn:
-    """What a retry needs: the text, its mode, and the stored entry (if it was kept)."""
+    """What a retry needs: the text, its mode, the stored entry (if it was kept) and the outbox
+    turn id that keeps the text until its entry is stored."""
 
     mode: str
     text: str
     entry_id: str | None = None
+    turn_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,15 +74,17 @@ class TurnService:
         text: str,
         context: Sequence[tuple[str, str]] = (),
         entry_id: str | None = None,
+        turn_id: str | None = None,
     ) -> Iterator[TurnEvent]:
         """Do one turn. ``entry_id`` names an entry already stored for this text (a retry).
 
         A mode that keeps unanswered entries (journal) stores the text right after recall, before
         the model is asked, so neither a failure nor quitting mid-reply can lose it; the reply is
         attached when it is complete. Other modes (code) store question and answer together.
+        ``turn_id`` names the turn's outbox row: the stored entry takes it out, exactly once.
         """
         model = self.model_for(mode)
-        pending = PendingTurn(mode.name, text, entry_id)
+        pending = PendingTurn(mode.name, text, entry_id, turn_id)
         record: MemoryRecord | None = None
         try:
             recalled = [
@@ -92,8 +96,8 @@ class TurnService:
             if entry_id:
                 record = self.store.get(entry_id)
             elif mode.keep_unanswered:
-                record = self.store.add_entry(mode, text, "", {"model": model})
-                pending = PendingTurn(mode.name, text, record.id)
+                record = self.store.add_entry(mode, text, "", {"model": model}, turn_id=turn_id)
+                pending = PendingTurn(mode.name, text, record.id, turn_id)
         except MindpaneError as error:
             yield TurnFailed(error, pending)
             return
@@ -114,11 +118,11 @@ class TurnService:
             if pending.entry_id:
                 record = self.store.attach_reply(pending.entry_id, reply, {"model": model})
             else:
-                record = self.store.add_entry(mode, text, reply, {"model": model})
+                record = self.store.add_entry(mode, text, reply, {"model": model}, turn_id=turn_id)
         except MindpaneError as error:
             yield TurnFailed(error, pending, reply, record)
             return
         yield TurnDone(reply, record)
 
     def retry(self, pending: PendingTurn, context: Sequence[tuple[str, str]] = ()) -> Iterator[TurnEvent]:
-        return self.run(self.modes[pending.mode], pending.text, context, pending.entry_id)
+        return self.run(self.modes[pending.mode], pending.text, context, pending.entry_id, pending.turn_id)

@@ -4,13 +4,15 @@ the chat client and the turn service. The UI talks to this and to the ports, nev
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tui.domain.errors import StoreError
 from tui.domain.modes import Mode, builtin_modes
 from tui.services import engine
-from tui.services.ports import ChatModel, MemoryStore
+from tui.services.outbox import Replayed, replay_pending
+from tui.services.ports import ChatModel, MemoryStore, Outbox
 from tui.services.settings import Settings
 from tui.services.turn import TurnService
 
@@ -23,30 +25,72 @@ class Workspace:
         clock: Callable[[], datetime] | None = None,
         open_store: Callable[[Settings], MemoryStore] | None = None,
         make_chat: Callable[[Settings], ChatModel] = engine.make_chat,
+        open_outbox: Callable[[Settings], Outbox] = engine.open_outbox,
     ) -> None:
         self.settings = settings
         self.modes = modes or builtin_modes()
-        self._open_store = open_store or (lambda s: engine.open_store(s, clock))
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._open_store = open_store or (lambda s, outbox=None: engine.open_store(s, clock, outbox))
+        self._open_outbox = open_outbox
         self.chat = make_chat(settings)
+        self._outbox: Outbox | None = None
+        self._outbox_lock = threading.Lock()
+        self._issued: set[str] = set()
         self._store: MemoryStore | None = None
         self._turns: TurnService | None = None
         self._ready = threading.Event()
+        self.replayed = Replayed()
+        """What the last open found in the outbox from an earlier run."""
 
     # -- lifecycle (blocking: call from a worker thread) ----------------------------------------
 
     def open(self) -> None:
-        """Open the memory store. Raises a ``MindpaneError`` the UI can show."""
-        store = self._open_store(self.settings)
+        """Open the memory store and replay what an earlier run left in the outbox (not the turns
+        this session sent meanwhile: they are queued). Raises a ``MindpaneError`` to show."""
+        store = self._open_store(self.settings, self._outbox_opened())
+        try:
+            with self._outbox_lock:
+                mine = frozenset(self._issued)
+            self.replayed = replay_pending(store, self.modes, mine)
+        except BaseException:
+            store.close()
+            raise
         self._store = store
         self._turns = engine.make_turns(store, self.chat, self.settings, self.modes)
         self._ready.set()
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        with self._outbox_lock:
+            if self._store is not None:
+                self._store.close()  # it shares the outbox's connection and closes it
+            elif self._outbox is not None:
+                self._outbox.close()
+            self._outbox = None
             self._store = None
             self._turns = None
             self._ready.clear()
+
+    # -- the outbox: durable from the moment a turn is sent -------------------------------------
+
+    def _outbox_opened(self) -> Outbox:
+        with self._outbox_lock:
+            if self._outbox is None:
+                self._outbox = self._open_outbox(self.settings)
+            return self._outbox
+
+    def keep(self, mode: Mode, text: str) -> str:
+        """Write a turn's text to the outbox before anything else happens to it; returns its turn
+        id. Fast (one small SQLite transaction): safe on the event loop, which must not
+        acknowledge the send until the text is on the disk. Raises a ``MindpaneError``."""
+        outbox = self._outbox_opened()
+        with self._outbox_lock:
+            turn_id = str(uuid.uuid4())
+            try:
+                outbox.put_pending(turn_id, mode.name, text, self._clock())
+            except Exception as exc:
+                raise engine.outbox_error(exc, self.settings) from exc
+            self._issued.add(turn_id)
+            return turn_id
 
     # -- access --------------------------------------------------------------------------------
 

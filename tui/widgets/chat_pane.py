@@ -18,12 +18,13 @@ from textual.widgets import ContentSwitcher
 from textual.worker import get_current_worker
 
 from tui.detached import iterate_detached
-from tui.domain.errors import MindpaneError, ModelNotFound, OllamaUnreachable
+from tui.domain.errors import MindpaneError, ModelNotFound, OllamaUnreachable, ReplyInterrupted
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord
 from tui.messages import OllamaChecked, OllamaStatus, TurnProgress
+from tui.services.outbox import Replayed
 from tui.services.turn import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnFailed
-from tui.session import Turn
+from tui.session import Turn, TurnState
 from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.transcript import Transcript
 from tui.widgets.turn_view import TurnView
@@ -92,12 +93,42 @@ class ChatPane(Vertical):
         message.stop()
         await self.send(message.text)
 
-    async def send(self, text: str) -> TurnView:
-        """Show ``text`` in the current mode's transcript and queue its turn."""
-        view = await self.transcript().add_turn(Turn(self.mode.name, text), self.retry_key)
+    async def send(self, text: str) -> TurnView | None:
+        """Keep ``text`` in the outbox, show it in the current mode's transcript and queue its turn.
+        None (and a visible error) if the text could not be kept: the caller keeps it on screen."""
+        try:
+            outbox_id = self.app.workspace.keep(self.mode, text)
+        except MindpaneError as error:
+            self.notify(f"{error.message}\n{error.hint}\nYour text is still in the prompt.".strip(),
+                        title="Not sent", severity="error", markup=False)
+            return None
+        turn = Turn(self.mode.name, text, outbox_id=outbox_id)
+        return await self._queue_view(await self.transcript(turn.mode).add_turn(turn, self.retry_key))
+
+    async def show_recovered(self, turns: list[Turn]) -> None:
+        """Turns an earlier run left unanswered (from the outbox): shown failed, ready to retry."""
+        for turn in turns:
+            view = await self.transcript(turn.mode).add_turn(turn, self.retry_key)
+            await view.show_failed()
+
+    async def answer(self, turn: Turn) -> TurnView:
+        """Ask the model about a stored entry that never got a reply (from the history)."""
+        return await self._queue_view(await self.transcript(turn.mode).add_turn(turn, self.retry_key))
+
+    async def _queue_view(self, view: TurnView) -> TurnView:
         self._queue.append(view)
         self._pump()
         return view
+
+    @property
+    def unfinished(self) -> int:
+        """Turns sent but not stored yet: queued, running, or failed before their entry was kept."""
+        count = len(self._queue) + (self._current is not None)
+        for name in self.modes:
+            count += sum(1 for view in self.transcript(name).views
+                         if view.turn.retryable and view not in self._queue and view is not self._current
+                         and view.turn.record is None)
+        return count
 
     async def retry(self) -> TurnView | None:
         """Send the current mode's last failed turn again, in place; None if nothing failed."""
@@ -111,7 +142,31 @@ class ChatPane(Vertical):
         return view
 
     def store_ready(self) -> None:
+        replayed = self.app.workspace.replayed
+        if replayed:
+            self.call_later(self._show_replayed, replayed)
         self._pump()
+
+    async def _show_replayed(self, replayed: Replayed) -> None:
+        """What an earlier run left unanswered comes back as failed turns, ready to retry."""
+        turns = []
+        for pending, record in replayed.stored:
+            turns.append(Turn(pending.mode, pending.text, state=TurnState.FAILED, record=record,
+                              pending=PendingTurn(pending.mode, pending.text, record.id, pending.turn_id),
+                              error=MindpaneError("Kept from an earlier session, without a reply",
+                                                  f"{self.retry_key} asks for one")))
+        for pending in replayed.waiting:
+            if pending.mode in self.modes:
+                turns.append(Turn(pending.mode, pending.text, state=TurnState.FAILED,
+                                  pending=PendingTurn(pending.mode, pending.text, None, pending.turn_id),
+                                  error=MindpaneError("Not answered in an earlier session; kept",
+                                                      f"{self.retry_key} asks again")))
+        replayed.stored, replayed.waiting = [], []
+        await self.show_recovered(turns)
+        if turns:
+            self.notify(f"{len(turns)} unanswered turn{'s' if len(turns) != 1 else ''} from an earlier session "
+                        f"{'are' if len(turns) != 1 else 'is'} back in the transcript ({self.retry_key} answers).",
+                        title="Recovered", markup=False)
 
     def _pump(self) -> None:
         ready = self.app.workspace.ready
@@ -127,16 +182,17 @@ class ChatPane(Vertical):
         turn.model = self.app.workspace.model_for(mode)
         view.show_recalling()
         context = self.transcript(turn.mode).context_before(view)
-        self._run_turn(turn.id, mode, turn.text, context, turn.pending)
+        pending = turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id)
+        self._run_turn(turn.id, mode, turn.text, context, pending)
 
     @work(thread=True, group="turn", exit_on_error=False)
     def _run_turn(self, turn_id: int, mode: Mode, text: str, context: list[tuple[str, str]],
-                  pending: PendingTurn | None) -> None:
+                  pending: PendingTurn) -> None:
         worker = get_current_worker()
         turns = self.app.workspace.turns
 
         def events():
-            return turns.retry(pending, context) if pending else turns.run(mode, text, context)
+            return turns.retry(pending, context)
 
         try:
             for event in iterate_detached(events, lambda: worker.is_cancelled, name="mindpane-turn"):
@@ -145,7 +201,7 @@ class ChatPane(Vertical):
             log.exception("turn failed unexpectedly")
             error = MindpaneError(f"Something went wrong: {type(exc).__name__}: {exc}",
                                   "see mindpane.log in the data directory")
-            self.post_message(TurnProgress(turn_id, TurnFailed(error, pending or PendingTurn(mode.name, text))))
+            self.post_message(TurnProgress(turn_id, TurnFailed(error, pending)))
 
     # -- turn events (on the event loop) ---------------------------------------------------------
 
@@ -188,7 +244,7 @@ class ChatPane(Vertical):
                     f" {kept}; {self.retry_key} retries)", title="No reply", severity="error", markup=False)
         if event.record is not None:
             self.post_message(self.EntryStored(turn.mode, event.record))
-        if isinstance(event.error, OllamaUnreachable | ModelNotFound):
+        if isinstance(event.error, OllamaUnreachable | ModelNotFound | ReplyInterrupted):
             self.post_message(OllamaChecked(OllamaStatus(turn.model, event.error)))
         self._finish()
 

@@ -15,10 +15,12 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
-from tui.domain.records import Page, RecalledMemory
+from tui.domain.records import Change, Page, RecalledMemory
+from tui.screens.changes_screen import KIND_LABELS
 from tui.screens.entry_screen import EntryScreen
 from tui.widgets.history_messages import EntryChanged
 from tui.widgets.history_table import HistoryTable
+from tui.widgets.paste_safe_input import PasteSafeInput
 
 PAGE_SIZE = 100
 RECALL_SIZE = 50
@@ -38,6 +40,7 @@ class HistoryPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("/", "focus_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last change in this mode (edit, delete, reply, import)"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -52,7 +55,7 @@ class HistoryPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("History", classes="history-title", markup=False)
-        yield Input(placeholder="filter (semantic)…", compact=True, classes="history-filter")
+        yield PasteSafeInput(placeholder="filter (semantic)…", compact=True, classes="history-filter")
         yield HistoryTable(classes="history-table")
         yield Static("", classes="history-empty", markup=False)
 
@@ -228,6 +231,26 @@ class HistoryPane(Vertical):
 
     def action_focus_filter(self) -> None:
         self._filter.focus()
+
+    def action_undo(self) -> None:
+        if self._mode is not None and self.app.workspace.ready:
+            self._undo(self._mode.name)
+
+    @work(thread=True, exclusive=True, group="history-undo")
+    def _undo(self, mode_name: str) -> None:
+        try:
+            change = self.app.workspace.store.undo(mode_name=mode_name)
+        except MindpaneError as error:
+            self.app.call_from_thread(self._failed, self._view, error)
+            return
+        self.app.call_from_thread(self._undone, change)
+
+    def _undone(self, change: Change | None) -> None:
+        if change is None:
+            self.notify("Nothing to undo in this mode.", markup=False)
+            return
+        self.notify(f"Undone: {KIND_LABELS.get(change.kind, change.kind)} entry.", markup=False)
+        self.post_message(EntryChanged(change.entry_id, deleted=change.kind == "import"))
 
     def action_clear_filter(self) -> None:
         self._filter.value = ""

@@ -1,4 +1,5 @@
-"""The one-line prompt at the bottom of the chat: Enter sends. Longer entries go to the composer."""
+"""The one-line prompt at the bottom of the chat: Enter sends. Longer entries go to the composer,
+and so does a multi-line paste (Textual's ``Input`` would keep only its first line)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ from textual.message import Message
 from textual.widgets import Input
 
 from tui.domain.modes import Mode
+from tui.widgets.paste_safe_input import PasteSafeInput
+
+
+class PromptInput(PasteSafeInput):
+    def paste_lines(self, text: str) -> None:
+        """A multi-line paste is not squeezed onto the line: the composer opens with all of it."""
+        self.post_message(PromptBar.MultiLinePaste(self.value_with(text)))
 
 
 class PromptBar(Vertical):
@@ -18,8 +26,16 @@ class PromptBar(Vertical):
             super().__init__()
             self.text = text
 
+    class MultiLinePaste(Message):
+        """A paste with line breaks: ``text`` is the prompt's value with the paste at the cursor
+        (line ends ``\\n``), for the composer. The prompt itself is left as it was."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def compose(self) -> ComposeResult:
-        yield Input(id="prompt", classes="prompt")
+        yield PromptInput(id="prompt", classes="prompt")
 
     @property
     def input(self) -> Input:

@@ -1,0 +1,139 @@
+"""Nothing typed is lost: a sent turn is on the disk before anything else happens to it, and it
+comes back — stored once — after a quit mid-turn or a killed process."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from tests.tui_support import SIZE, chat, make_app, send, settle
+from tui.screens.quit_screen import QuitScreen
+from tui.services.workspace import Workspace
+from tui.session import TurnState
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _never_opens(gate: threading.Event):
+    def open_later(settings, outbox=None):
+        gate.wait(60)
+        raise RuntimeError("this test's store never opens")
+    return open_later
+
+
+def _reopened(settings, clock) -> Workspace:
+    workspace = Workspace(settings, clock=clock)
+    workspace.open()
+    return workspace
+
+
+async def test_quit_with_two_turns_queued_while_the_store_opens_keeps_both(settings, clock):
+    gate = threading.Event()
+    app = make_app(settings, clock, open_store=_never_opens(gate))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await send(pilot, "First thought while it was loading.", wait=False)
+            await send(pilot, "Second thought, still loading.", wait=False)
+
+            await pilot.press("ctrl+q")
+            assert isinstance(app.screen, QuitScreen)
+            assert "2 turns are not answered yet" in app.screen._question
+            await pilot.press("enter")
+    finally:
+        gate.set()
+
+    workspace = _reopened(settings, clock)
+    try:
+        texts = sorted(r.text for r in workspace.store.page("journal").records)
+        assert texts == ["First thought while it was loading.", "Second thought, still loading."]
+        assert workspace.store.pending() == []
+    finally:
+        workspace.close()
+
+
+async def test_an_unanswered_code_question_comes_back_after_a_restart_and_can_be_retried(settings, clock,
+                                                                                        ollama_stub):
+    gate = threading.Event()
+    app = make_app(settings, clock, open_store=_never_opens(gate))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+t")
+            await send(pilot, "How do I reverse a list in place?", wait=False)
+            await pilot.press("ctrl+q", "ctrl+q")
+    finally:
+        gate.set()
+
+    ollama_stub.script(text="Use `items.reverse()`.")
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        view = chat(app).transcript("code").views[-1]
+        assert (view.turn.text, view.turn.state) == ("How do I reverse a list in place?", TurnState.FAILED)
+
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+
+        assert view.turn.state is TurnState.DONE
+        assert [(r.text, r.reply) for r in app.workspace.store.page("code").records] == [
+            ("How do I reverse a list in place?", "Use `items.reverse()`.")]
+        assert app.workspace.store.pending() == []
+
+
+def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:
+                break
+    return seen
+
+
+def _drain_for(fd: int, seconds: float) -> None:
+    """Keep reading the app's output (so it never blocks on a full pty) for ``seconds``."""
+    _read_until(fd, b"\0never\0", seconds)
+
+
+def test_killing_the_app_right_after_enter_loses_nothing_and_duplicates_nothing(settings, clock, ollama_stub,
+                                                                               isolated_home):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}
+    env.update(HOME=str(isolated_home), MINDPANE_DATA_DIR=str(settings.data_dir), OLLAMA_HOST=ollama_stub.host_port,
+               TERM="xterm-256color", COLUMNS=str(SIZE[0]), LINES=str(SIZE[1]), PYTHONDONTWRITEBYTECODE="1")
+    ollama_stub.script(text="A reply that may or may not arrive.")
+    master, slave = pty.openpty()
+    app = subprocess.Popen([sys.executable, "-m", "tui"], stdin=slave, stdout=slave, stderr=slave, env=env,
+                           cwd=REPO, start_new_session=True)
+    os.close(slave)
+    try:
+        assert b"Journal" in _read_until(master, b"Journal", 60), "the app never drew its first frame"
+        os.write(master, b"Killed a moment after pressing Enter.")
+        _drain_for(master, 0.3)
+        os.write(master, b"\r")
+        _drain_for(master, 0.1)
+        app.send_signal(signal.SIGKILL)
+        app.wait(30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+        os.close(master)
+
+    workspace = _reopened(settings, clock)
+    try:
+        texts = [r.text for r in workspace.store.page("journal").records]
+        assert texts == ["Killed a moment after pressing Enter."]
+        assert workspace.store.pending() == []
+    finally:
+        workspace.close()

@@ -1,0 +1,62 @@
+"""The screen shown when the memory store cannot be opened binds no bare letter: typing into it —
+the person may not have noticed it replace the chat — neither quits nor retries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.binding import Binding
+from textual.widgets import Static
+
+from tests.tui_support import SIZE, make_app, settle
+from tui.screens.store_error_screen import StoreErrorScreen
+
+
+def failing_app(settings, clock, tmp_path: Path):
+    """An app whose data dir sits under a regular file: opening the store always fails."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    return make_app(type(settings)(data_dir=blocker / "data", ollama_host=settings.ollama_host), clock)
+
+
+def test_the_screen_binds_only_ctrl_and_function_keys():
+    keys = [key.strip() for binding in Binding.make_bindings(StoreErrorScreen.BINDINGS)
+            for key in binding.key.split(",")]
+    assert keys and all(key.startswith("ctrl+") or (key[0] == "f" and key[1:].isdigit()) for key in keys), keys
+
+
+async def test_typing_letters_neither_quits_nor_retries(settings, clock, tmp_path):
+    app = failing_app(settings, clock, tmp_path)
+    attempts: list[bool | None] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StoreErrorScreen)
+        original_dismiss = screen.dismiss
+        screen.dismiss = lambda result=None: attempts.append(result) or original_dismiss(result)
+
+        await pilot.press(*"qrQR", "y", "n", "question_mark", "space", "enter")
+        await settle(pilot)
+
+        assert app.is_running and app.screen is screen
+        assert attempts == []
+        hint = " ".join(str(static.render()) for static in screen.query(Static))
+        assert "Press ctrl+r to try again once it is fixed, or ctrl+q to quit." in hint
+        assert "Press r" not in hint and "q (ctrl+q)" not in hint
+        footer_keys = {binding.description for binding in Binding.make_bindings(StoreErrorScreen.BINDINGS)}
+        assert footer_keys == {"Try again", "Quit"}
+
+
+async def test_ctrl_r_tries_again_and_ctrl_q_quits(settings, clock, tmp_path):
+    app = failing_app(settings, clock, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = app.screen
+        assert isinstance(first, StoreErrorScreen)
+
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, StoreErrorScreen) and app.screen is not first  # tried, failed again
+
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0

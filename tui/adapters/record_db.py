@@ -1,0 +1,357 @@
+"""mindpane's canonical record: every entry, the outbox of turns not yet stored, and the change log.
+
+One SQLite file (``entries.db``) in WAL mode with ``synchronous=FULL``: a row is on the disk when
+a call returns. mem0 + Chroma are an index over this record (vectors for recall, mem0's change
+history) and can be rebuilt from it. Only ``sqlite3`` is imported, so the outbox can take a
+turn's text the moment Enter is pressed, before mem0 or Chroma load.
+
+Schema changes are ordered steps keyed by ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tui.domain.records import Change, MemoryRecord, PendingEntry
+
+FILE_NAME = "entries.db"
+
+_UPGRADES: tuple[str, ...] = (
+    # 1: the canonical record, the outbox and the change log (v0 held only a rebuildable date index)
+    """
+    DROP TABLE IF EXISTS entries;
+    CREATE TABLE entry (
+        id TEXT PRIMARY KEY,
+        mode TEXT NOT NULL,
+        text TEXT NOT NULL,
+        reply TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        turn_id TEXT UNIQUE,
+        deleted_at TEXT
+    );
+    CREATE INDEX entry_by_mode_date ON entry (mode, deleted_at, created_at DESC);
+    CREATE TABLE outbox (
+        turn_id TEXT PRIMARY KEY,
+        mode TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE change (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        before TEXT,
+        after TEXT,
+        undone_at TEXT
+    );
+    CREATE INDEX change_by_entry ON change (entry_id);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+SCHEMA_VERSION = len(_UPGRADES)
+
+_COLUMNS = "id, mode, text, reply, created_at, updated_at, metadata"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _record(row: Sequence) -> MemoryRecord:
+    return MemoryRecord(id=row[0], mode=row[1], text=row[2], reply=row[3], created_at=_time(row[4]),
+                        updated_at=_time(row[5]), metadata=json.loads(row[6] or "{}"))
+
+
+def snapshot(record: MemoryRecord) -> str:
+    """An entry as JSON, for the change log: enough to restore it exactly."""
+    return json.dumps({"id": record.id, "mode": record.mode, "text": record.text, "reply": record.reply,
+                       "created_at": _iso(record.created_at), "updated_at": _iso(record.updated_at),
+                       "metadata": record.metadata}, ensure_ascii=False)
+
+
+def from_snapshot(raw: str | None) -> MemoryRecord | None:
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return MemoryRecord(id=data["id"], mode=data["mode"], text=data["text"], reply=data.get("reply", ""),
+                        created_at=_time(data["created_at"]), updated_at=_time(data["updated_at"]),
+                        metadata=data.get("metadata") or {})
+
+
+@dataclass(frozen=True)
+class Counts:
+    alive: int
+    deleted: int
+    outbox: int
+
+
+class RecordDB:
+    """Thread-safe access to ``entries.db``. Every write is one transaction, durable on return."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA secure_delete=ON")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._upgrade()
+
+    # -- schema ----------------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _upgrade(self) -> None:
+        with self._lock:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"{self.path} was written by a newer mindpane (schema {version} > {SCHEMA_VERSION})")
+            for step, script in enumerate(_UPGRADES[version:], start=version + 1):
+                with self._tx() as db:
+                    for statement in filter(str.strip, script.split(";")):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {step}")
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _one(self, query: str, args: Sequence = ()) -> Sequence | None:
+        with self._lock:
+            return self._db.execute(query, args).fetchone()
+
+    def _all(self, query: str, args: Sequence = ()) -> list[Sequence]:
+        with self._lock:
+            return self._db.execute(query, args).fetchall()
+
+    # -- the outbox ------------------------------------------------------------------------------
+
+    def put_pending(self, turn_id: str, mode: str, text: str, at: datetime) -> None:
+        """Keep a turn's text until its entry is stored. Idempotent per ``turn_id``."""
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO outbox (turn_id, mode, text, created_at) VALUES (?, ?, ?, ?)",
+                       (turn_id, mode, text, _iso(at)))
+
+    def pending(self) -> list[PendingEntry]:
+        rows = self._all("SELECT turn_id, mode, text, created_at FROM outbox ORDER BY created_at, rowid")
+        return [PendingEntry(turn_id=r[0], mode=r[1], text=r[2], created_at=_time(r[3])) for r in rows]
+
+    def drop_pending(self, turn_id: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM outbox WHERE turn_id = ?", (turn_id,))
+
+    # -- entries ---------------------------------------------------------------------------------
+
+    def insert(self, record: MemoryRecord, turn_id: str | None = None) -> MemoryRecord:
+        """Store a new entry; its outbox row (if any) leaves in the same transaction. A turn that
+        already stored its entry gets that entry back: replaying a turn never duplicates it."""
+        with self._tx() as db:
+            if turn_id is not None:
+                existing = db.execute(f"SELECT {_COLUMNS} FROM entry WHERE turn_id = ?", (turn_id,)).fetchone()
+                if existing is not None:
+                    db.execute("DELETE FROM outbox WHERE turn_id = ?", (turn_id,))
+                    return _record(existing)
+            self._insert_row(db, record, turn_id)
+            if turn_id is not None:
+                db.execute("DELETE FROM outbox WHERE turn_id = ?", (turn_id,))
+        return record
+
+    @staticmethod
+    def _insert_row(db: sqlite3.Connection, record: MemoryRecord, turn_id: str | None = None) -> None:
+        db.execute(
+            f"INSERT INTO entry ({_COLUMNS}, turn_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.id, record.mode, record.text, record.reply, _iso(record.created_at),
+             _iso(record.updated_at), json.dumps(record.metadata, ensure_ascii=False), turn_id))
+
+    def insert_many(self, records: Sequence[MemoryRecord], at: datetime) -> None:
+        """Imported entries, with one ``import`` line in the change log per entry."""
+        with self._tx() as db:
+            for record in records:
+                self._insert_row(db, record)
+                self._log(db, at, "import", record, None, record)
+
+    def get(self, memory_id: str, include_deleted: bool = False) -> MemoryRecord | None:
+        alive = "" if include_deleted else " AND deleted_at IS NULL"
+        row = self._one(f"SELECT {_COLUMNS} FROM entry WHERE id = ?{alive}", (memory_id,))
+        return _record(row) if row else None
+
+    def by_turn(self, turn_id: str) -> MemoryRecord | None:
+        row = self._one(f"SELECT {_COLUMNS} FROM entry WHERE turn_id = ? AND deleted_at IS NULL", (turn_id,))
+        return _record(row) if row else None
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, MemoryRecord]:
+        found: dict[str, MemoryRecord] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self._all(f"SELECT {_COLUMNS} FROM entry WHERE id IN ({marks}) AND deleted_at IS NULL",
+                                 chunk):
+                found[row[0]] = _record(row)
+        return found
+
+    def page(self, mode: str, offset: int, limit: int) -> list[MemoryRecord]:
+        rows = self._all(f"SELECT {_COLUMNS} FROM entry WHERE mode = ? AND deleted_at IS NULL "
+                         "ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?", (mode, limit, offset))
+        return [_record(row) for row in rows]
+
+    def count(self, mode: str | None = None) -> int:
+        if mode is None:
+            return self._one("SELECT COUNT(*) FROM entry WHERE deleted_at IS NULL")[0]
+        return self._one("SELECT COUNT(*) FROM entry WHERE mode = ? AND deleted_at IS NULL", (mode,))[0]
+
+    def counts(self) -> Counts:
+        alive, deleted = self._one("SELECT COUNT(*) FILTER (WHERE deleted_at IS NULL), "
+                                   "COUNT(*) FILTER (WHERE deleted_at IS NOT NULL) FROM entry")
+        return Counts(alive or 0, deleted or 0, self._one("SELECT COUNT(*) FROM outbox")[0])
+
+    def modes(self) -> list[str]:
+        return [row[0] for row in self._all("SELECT DISTINCT mode FROM entry WHERE deleted_at IS NULL")]
+
+    def alive(self, mode: str, batch: int = 1000) -> Iterator[list[MemoryRecord]]:
+        """A mode's entries in batches, oldest first (rebuilding an index)."""
+        last = ""
+        while True:
+            rows = self._all(f"SELECT {_COLUMNS} FROM entry WHERE mode = ? AND deleted_at IS NULL AND id > ? "
+                             "ORDER BY id LIMIT ?", (mode, last, batch))
+            if not rows:
+                return
+            yield [_record(row) for row in rows]
+            last = rows[-1][0]
+
+    def ids(self, mode: str) -> set[str]:
+        return {row[0] for row in self._all("SELECT id FROM entry WHERE mode = ? AND deleted_at IS NULL", (mode,))}
+
+    def deleted_ids(self) -> list[str]:
+        return [row[0] for row in self._all("SELECT id FROM entry WHERE deleted_at IS NOT NULL")]
+
+    # -- changes (each one a line in the change log, in the same transaction) --------------------
+
+    def replace(self, before: MemoryRecord, after: MemoryRecord, kind: str, at: datetime) -> int | None:
+        """Overwrite an entry's text/reply/metadata, logged as ``kind`` (edit, reply); an empty
+        ``kind`` (an undo, which marks its own line instead) logs nothing."""
+        with self._tx() as db:
+            db.execute("UPDATE entry SET text = ?, reply = ?, updated_at = ?, metadata = ? WHERE id = ?",
+                       (after.text, after.reply, _iso(after.updated_at),
+                        json.dumps(after.metadata, ensure_ascii=False), after.id))
+            return self._log(db, at, kind, after, before, after) if kind else None
+
+    def mark_deleted(self, record: MemoryRecord, at: datetime) -> int:
+        with self._tx() as db:
+            db.execute("UPDATE entry SET deleted_at = ? WHERE id = ?", (_iso(at), record.id))
+            return self._log(db, at, "delete", record, record, None)
+
+    def restore(self, record: MemoryRecord) -> None:
+        """Bring a deleted entry back under its own id, with its text, reply, dates and metadata."""
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM entry WHERE id = ?", (record.id,)).fetchone():
+                db.execute("UPDATE entry SET deleted_at = NULL, text = ?, reply = ?, created_at = ?, "
+                           "updated_at = ?, metadata = ? WHERE id = ?",
+                           (record.text, record.reply, _iso(record.created_at), _iso(record.updated_at),
+                            json.dumps(record.metadata, ensure_ascii=False), record.id))
+            else:
+                self._insert_row(db, record)
+
+    def set_deleted(self, ids: Iterable[str], at: datetime) -> None:
+        with self._tx() as db:
+            db.executemany("UPDATE entry SET deleted_at = ? WHERE id = ?", [(_iso(at), i) for i in ids])
+
+    @staticmethod
+    def _log(db: sqlite3.Connection, at: datetime, kind: str, record: MemoryRecord,
+             before: MemoryRecord | None, after: MemoryRecord | None) -> int:
+        cursor = db.execute(
+            "INSERT INTO change (at, kind, entry_id, mode, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+            (_iso(at), kind, record.id, record.mode, snapshot(before) if before else None,
+             snapshot(after) if after else None))
+        return cursor.lastrowid
+
+    def changes(self, offset: int = 0, limit: int = 200) -> list[Change]:
+        rows = self._all("SELECT seq, at, kind, entry_id, mode, before, after, undone_at FROM change "
+                         "ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset))
+        return [self._change(row) for row in rows]
+
+    def change(self, seq: int) -> Change | None:
+        row = self._one("SELECT seq, at, kind, entry_id, mode, before, after, undone_at FROM change WHERE seq = ?",
+                        (seq,))
+        return self._change(row) if row else None
+
+    def last_undoable(self, mode: str | None = None) -> Change | None:
+        where, args = ("AND mode = ?", (mode,)) if mode else ("", ())
+        row = self._one("SELECT seq, at, kind, entry_id, mode, before, after, undone_at FROM change "
+                        f"WHERE undone_at IS NULL {where} ORDER BY seq DESC LIMIT 1", args)
+        return self._change(row) if row else None
+
+    def mark_undone(self, seq: int, at: datetime) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE change SET undone_at = ? WHERE seq = ?", (_iso(at), seq))
+
+    @staticmethod
+    def _change(row: Sequence) -> Change:
+        return Change(seq=row[0], at=_time(row[1]), kind=row[2], entry_id=row[3], mode=row[4],
+                      before=from_snapshot(row[5]), after=from_snapshot(row[6]),
+                      undone_at=_time(row[7]) if row[7] else None)
+
+    # -- forgetting ------------------------------------------------------------------------------
+
+    def erase(self, ids: Sequence[str]) -> None:
+        """Remove entries, their change-log lines and outbox rows for good, then compact the file so
+        no freed page or WAL frame keeps their bytes."""
+        with self._tx() as db:
+            for memory_id in ids:
+                turn = db.execute("SELECT turn_id FROM entry WHERE id = ?", (memory_id,)).fetchone()
+                if turn and turn[0]:
+                    db.execute("DELETE FROM outbox WHERE turn_id = ?", (turn[0],))
+                db.execute("DELETE FROM entry WHERE id = ?", (memory_id,))
+                db.execute("DELETE FROM change WHERE entry_id = ?", (memory_id,))
+        self.compact()
+
+    def compact(self) -> None:
+        """No freed page or WAL frame keeps erased bytes (secure_delete, checkpoint, VACUUM)."""
+        from tui.adapters.eraser import compact_sqlite
+
+        with self._lock:
+            compact_sqlite(self._db)
+
+    # -- meta ------------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def integrity(self) -> str:
+        return self._one("PRAGMA quick_check")[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

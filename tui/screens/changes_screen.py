@@ -1,0 +1,119 @@
+"""The change log: every edit, delete, reply attached and import, newest first — when, what,
+old → new — and one key to revert the selected change (the entry comes back exactly as it was)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message_pump import MessagePump
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Static
+
+from tui.domain.errors import MindpaneError
+from tui.domain.records import Change
+from tui.text import local_minute
+from tui.widgets.history_messages import EntryChanged
+from tui.widgets.history_text import describe_change
+
+CHANGES_SHOWN = 500
+KIND_LABELS = {"edit": "edited", "delete": "deleted", "reply": "reply attached", "import": "imported"}
+
+
+def describe(change: Change) -> str:
+    """What a change did, readable at a glance (text made literal by ``history_text``)."""
+    before, after = change.before, change.after
+    if change.kind == "reply":
+        return describe_change(before.reply if before else None, after.reply if after else None)
+    return describe_change(before.text if before else None, after.text if after else None)
+
+
+class ChangesScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r,u", "revert", "Revert change", tooltip="Undo the selected change: the entry is restored as it was"),
+        Binding("escape", "close", "Close"),
+    ]
+
+    def __init__(self, report_to: MessagePump | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.changes: list[Change] = []
+        self._report_to = report_to
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog changes"):
+            yield Static("Changes", classes="dialog-title", markup=False)
+            yield DataTable(cursor_type="row", zebra_stripes=True, classes="changes-table")
+            yield Static("Loading…", classes="dialog-hint changes-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("When", "Mode", "What", "Old → new")
+        table.focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            changes = self.app.workspace.store.changes(0, CHANGES_SHOWN)
+        except MindpaneError as error:
+            self.app.call_from_thread(self._failed, error)
+            return
+        self.app.call_from_thread(self._show, changes)
+
+    def _show(self, changes: list[Change]) -> None:
+        self.changes = changes
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for change in changes:
+            what = KIND_LABELS.get(change.kind, change.kind) + (" · undone" if change.undone else "")
+            table.add_row(Text(local_minute(change.at)), Text(change.mode), Text(what),
+                          Text(describe(change), no_wrap=True, overflow="ellipsis"), key=str(change.seq))
+        if changes:
+            table.move_cursor(row=min(row, len(changes) - 1))
+        hint = "r reverts the selected change · escape closes" if changes else "No changes yet."
+        self.query_one(".changes-hint", Static).update(hint)
+
+    @property
+    def selected(self) -> Change | None:
+        table = self.query_one(DataTable)
+        if not self.changes or table.cursor_row >= len(self.changes):
+            return None
+        return self.changes[table.cursor_row]
+
+    def action_revert(self) -> None:
+        change = self.selected
+        if change is None:
+            return
+        if change.undone:
+            self.notify("That change is already undone.", markup=False)
+            return
+        self._revert(change.seq)
+
+    @work(thread=True, exclusive=True, group="changes-write", exit_on_error=False)
+    def _revert(self, seq: int) -> None:
+        try:
+            reverted = self.app.workspace.store.undo(seq)
+            changes = self.app.workspace.store.changes(0, CHANGES_SHOWN)
+        except MindpaneError as error:
+            self.app.call_from_thread(self._failed, error)
+            return
+        self.app.call_from_thread(self._reverted, reverted, changes)
+
+    def _reverted(self, reverted: Change | None, changes: list[Change]) -> None:
+        self._show(changes)
+        if reverted is not None:
+            self.notify(f"Undone: {KIND_LABELS.get(reverted.kind, reverted.kind)} entry.", markup=False)
+            (self._report_to or self.app).post_message(
+                EntryChanged(reverted.entry_id, deleted=reverted.kind == "import"))
+
+    def _failed(self, error: MindpaneError) -> None:
+        self.notify(str(error), severity="error", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

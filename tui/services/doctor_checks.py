@@ -1,0 +1,389 @@
+"""What ``mindpane doctor`` checks in the data dir: permissions, the lock, the canonical record
+(``entries.db``) and its outbox, the Chroma index, and mem0's ``history.db``.
+
+Every check only reads. SQLite files are opened ``immutable`` (no lock, no ``-wal``/``-shm`` made);
+when a ``-wal`` or ``-journal`` holds writes not yet in the main file, the files are copied to a
+temporary directory and the copy is read. Chroma's own client always opens a copy of ``chroma/``,
+because opening the real one writes to it. Whether another mindpane holds the lock is read from
+``/proc/locks`` (elsewhere: a shared lock tried and dropped at once). Entry text is never shown:
+only counts, modes and dates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shlex
+import shutil
+import sqlite3
+import stat
+import tempfile
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tui.text import local_minute
+
+REPAIR = "mindpane doctor --repair"
+LOCK_FILE = "mindpane.lock"
+HISTORY_FILE = "history.db"
+CHROMA_DIR = "chroma"
+CHROMA_FILE = "chroma.sqlite3"
+_SIDECARS = ("-wal", "-journal")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: ``✓ label`` or ``✗ label — fix: fix``."""
+
+    ok: bool
+    label: str
+    fix: str = ""
+
+    def line(self) -> str:
+        return f"✓ {self.label}" if self.ok else f"✗ {self.label} — fix: {self.fix}"
+
+
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- reading SQLite without writing --------------------------------------------------------------
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection that cannot change ``path`` or make files beside it."""
+    sidecars = [path.with_name(path.name + s) for s in _SIDECARS]
+    if not any(_size(side) for side in sidecars):
+        uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            yield db
+        return
+    with tempfile.TemporaryDirectory(prefix="mindpane-doctor-") as tmp:
+        shutil.copyfile(path, Path(tmp, path.name))
+        for side in sidecars:
+            with contextlib.suppress(FileNotFoundError):  # a running mindpane may checkpoint meanwhile
+                shutil.copyfile(side, Path(tmp, side.name))
+        with contextlib.closing(sqlite3.connect(Path(tmp, path.name))) as db:
+            yield db
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def sqlite_problem(path: Path) -> str | None:
+    """What is wrong with the SQLite file ``path`` (present), or None when it reads fine."""
+    try:
+        with read_only(path) as db:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            verdict = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+    except (sqlite3.Error, OSError) as exc:
+        return first_line(exc)
+    return None if verdict == "ok" else f"integrity check: {verdict}"
+
+
+# -- the data dir and the lock -------------------------------------------------------------------
+
+def check_data_dir(data_dir: Path) -> Check:
+    where = shlex.quote(str(data_dir))
+    if not data_dir.exists():
+        return Check(False, f"data dir {data_dir} does not exist",
+                     "run `mindpane` once to create it, or point --data-dir / MINDPANE_DATA_DIR at your data")
+    if not data_dir.is_dir():
+        return Check(False, f"data dir {data_dir} is a file, not a directory",
+                     f"move it away (`mv {where} {where}.old`), or choose another with --data-dir")
+    wrong: list[str] = []
+    for path in [data_dir, *_walk(data_dir)]:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            continue
+        wanted = 0o700 if stat.S_ISDIR(mode) else 0o600
+        if stat.S_IMODE(mode) != wanted:
+            wrong.append(f"{path} is {stat.S_IMODE(mode):04o}")
+    if wrong:
+        more = f" and {len(wrong) - 1} more" if len(wrong) > 1 else ""
+        return Check(False, f"data dir {data_dir} is not private: {wrong[0]}{more} (want dirs 0700, files 0600)",
+                     f"chmod -R u+rwX,go-rwx {where}")
+    return Check(True, f"data dir {data_dir}: private (dirs 0700, files 0600)")
+
+
+def _walk(data_dir: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(data_dir):
+        dirs.sort()
+        for name in (*dirs, *sorted(files)):
+            yield Path(root, name)
+
+
+@dataclass(frozen=True)
+class LockState:
+    held: bool
+    pid: int | None = None
+
+
+def lock_state(data_dir: Path) -> LockState:
+    """Whether another process holds ``mindpane.lock``, and its pid, without taking the lock."""
+    path = data_dir / LOCK_FILE
+    if not path.is_file():
+        return LockState(False)
+    holder = _flock_holder(path)
+    held = _probe_lock(path) if holder is None else holder != 0
+    if not held:
+        return LockState(False)
+    try:
+        written = int(path.read_text(encoding="utf-8").strip() or "0")
+    except (OSError, ValueError):
+        written = 0
+    return LockState(True, written or (holder if holder and holder > 0 else None))
+
+
+def _flock_holder(path: Path) -> int | None:
+    """From ``/proc/locks`` (Linux): the pid flocking ``path`` (-1 if not visible from here), 0 if nobody
+    holds it, None where there is no ``/proc/locks``."""
+    try:
+        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    inode = str(os.stat(path).st_ino)
+    for line in lines:
+        parts = line.split()
+        # "3: FLOCK  ADVISORY  WRITE 17683 fe:00:2150241 0 EOF" (blocked waiters have "->" first). Only the
+        # inode is compared: on overlay filesystems the device shown is not the one stat() reports.
+        if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5].rsplit(":", 1)[-1] == inode:
+            pid = int(parts[4]) if parts[4].isdigit() else 0
+            return pid if pid > 0 else -1  # 0: the holder is in another pid namespace
+    return 0
+
+
+def _probe_lock(path: Path) -> bool:
+    """Where ``/proc/locks`` is missing: a shared lock (never what mindpane takes), dropped at once."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def check_lock(data_dir: Path) -> Check:
+    state = lock_state(data_dir)
+    if state.held:
+        who = f"pid {state.pid}" if state.pid else "a process"
+        return Check(False, f"lock: another mindpane ({who}) is using {data_dir}; its files may change as they "
+                     "are read", "quit that mindpane (ctrl+q), then run `mindpane doctor` again")
+    return Check(True, "lock: no other mindpane is using it")
+
+
+# -- the canonical record and its outbox ---------------------------------------------------------
+
+@dataclass
+class Record:
+    """What ``entries.db`` holds, as far as it could be read."""
+
+    path: Path
+    exists: bool = True
+    problem: str | None = None
+    version: int | None = None
+    alive: dict[str, int] = field(default_factory=dict)
+    deleted: int = 0
+    outbox: list[tuple[str, datetime]] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+
+    @property
+    def readable(self) -> bool:
+        """Opened, intact and of this mindpane's schema: its counts can be trusted."""
+        from tui.adapters.record_db import SCHEMA_VERSION
+
+        return self.exists and self.problem is None and self.version == SCHEMA_VERSION
+
+
+def read_record(data_dir: Path) -> Record:
+    from tui.adapters.record_db import FILE_NAME, SCHEMA_VERSION
+
+    record = Record(data_dir / FILE_NAME)
+    if not record.path.is_file():
+        record.exists = False
+        return record
+    record.problem = sqlite_problem(record.path)
+    if record.problem:
+        return record
+    try:
+        with read_only(record.path) as db:
+            record.version = db.execute("PRAGMA user_version").fetchone()[0]
+            if record.version != SCHEMA_VERSION:
+                return record
+            for memory_id, mode, deleted_at in db.execute("SELECT id, mode, deleted_at FROM entry"):
+                if deleted_at is None:
+                    record.ids.add(memory_id)
+                    record.alive[mode] = record.alive.get(mode, 0) + 1
+                else:
+                    record.deleted += 1
+            record.outbox = [(mode, _time(at)) for mode, at in
+                             db.execute("SELECT mode, created_at FROM outbox ORDER BY created_at")]
+    except (sqlite3.Error, OSError) as exc:
+        record.problem = first_line(exc)
+    return record
+
+
+def _time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def check_record(record: Record) -> Check:
+    from tui.adapters.record_db import SCHEMA_VERSION
+
+    path = record.path
+    if not record.exists:
+        return Check(True, f"{path}: not created yet (no entries)")
+    if record.problem:
+        return Check(False, f"{path} is damaged ({record.problem})",
+                     f"{REPAIR} (moves it aside, keeps that copy, and rebuilds your entries from {CHROMA_DIR}/)")
+    if record.version is not None and record.version > SCHEMA_VERSION:
+        return Check(False, f"{path}: schema {record.version} was written by a newer mindpane (this one: "
+                     f"{SCHEMA_VERSION})", "upgrade mindpane: pip install --upgrade mindpane")
+    if record.version != SCHEMA_VERSION:
+        return Check(True, f"{path}: schema {record.version}, upgraded to {SCHEMA_VERSION} when mindpane opens it")
+    return Check(True, f"{path}: ok, schema {record.version}; {sum(record.alive.values())} entries, "
+                 f"{record.deleted} deleted, {len(record.outbox)} in the outbox")
+
+
+def check_outbox(record: Record) -> Check | None:
+    if not record.readable:
+        return None
+    if not record.outbox:
+        return Check(True, "outbox: empty")
+    by_mode: dict[str, list[datetime]] = {}
+    for mode, at in record.outbox:
+        by_mode.setdefault(mode, []).append(at)
+    parts = []
+    for mode, dates in sorted(by_mode.items()):
+        span = local_minute(dates[0]) if len(dates) == 1 else f"{local_minute(dates[0])} … {local_minute(dates[-1])}"
+        parts.append(f"{mode} {len(dates)} ({span})")
+    count = len(record.outbox)
+    return Check(True, f"outbox: {count} {'turn' if count == 1 else 'turns'} waiting — {', '.join(parts)}; "
+                 "mindpane stores or offers them again when it opens")
+
+
+# -- the Chroma index ------------------------------------------------------------------------------
+
+class ProbeUnavailable(Exception):
+    """Chroma could not be loaded, or ``chroma/`` not copied: nothing is known about the index."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def chroma_counts(chroma_dir: Path, embedder_name: str, data_dir: Path) -> dict[str, int]:
+    """Entries per mode in this embedder's collections, read by Chroma's own client from a copy of
+    ``chroma_dir`` (opening the real one writes to it). Raises :class:`ProbeUnavailable` when the
+    check cannot run, and whatever Chroma raises when it cannot read the copy."""
+    from tui.adapters.environment import chroma_settings, contain_environment
+    from tui.adapters.mem0_payload import collection_name
+
+    contain_environment(data_dir)  # before chromadb is imported, as the store does
+    try:
+        import chromadb
+    except Exception as exc:  # e.g. a .env here that Chroma's import-time settings reject
+        raise ProbeUnavailable(f"Chroma could not be loaded ({first_line(exc)})",
+                               "see the stray settings line below; else reinstall: pip install --force-reinstall "
+                               "mindpane") from exc
+    with tempfile.TemporaryDirectory(prefix="mindpane-doctor-") as tmp:
+        copy = Path(tmp, CHROMA_DIR)
+        try:
+            shutil.copytree(chroma_dir, copy, symlinks=True)
+        except OSError as exc:
+            raise ProbeUnavailable(f"{chroma_dir} could not be copied to {tmp} to be checked ({first_line(exc)})",
+                                   f"free space in {tempfile.gettempdir()} (or set TMPDIR), then run "
+                                   "`mindpane doctor` again") from exc
+        client = chromadb.PersistentClient(path=str(copy), settings=chroma_settings(copy))
+        try:
+            counts: dict[str, int] = {}
+            for collection in client.list_collections():
+                mode = (collection.metadata or {}).get("mindpane_mode")
+                if mode and collection.name == collection_name(embedder_name, mode):
+                    collection.get(limit=1, include=["embeddings"])  # the vectors load, not only the count
+                    counts[mode] = collection.count()
+            return counts
+        finally:
+            client.close()
+
+
+def check_chroma(data_dir: Path, embedder_name: str | None, record: Record) -> list[Check]:
+    chroma_dir, chroma_file = data_dir / CHROMA_DIR, data_dir / CHROMA_DIR / CHROMA_FILE
+    rebuild = f"{REPAIR} (moves {CHROMA_DIR}/ aside and re-embeds your entries from entries.db)"
+    alive = sum(record.alive.values())
+    if not chroma_dir.exists():
+        if alive:
+            return [Check(False, f"{chroma_dir} is missing (the search index of {alive} entries)", rebuild)]
+        return [Check(True, f"{chroma_dir}: not created yet")]
+    if not chroma_file.is_file():
+        return [Check(False, f"{chroma_file} is missing", rebuild)]
+    problem = sqlite_problem(chroma_file)
+    if problem:
+        return [Check(False, f"{chroma_file} is damaged ({problem})", rebuild)]
+    if embedder_name is None:
+        return [Check(True, f"{chroma_file}: ok")]
+    try:
+        counts = chroma_counts(chroma_dir, embedder_name, data_dir)
+    except ProbeUnavailable as unavailable:
+        return [Check(True, f"{chroma_file}: ok"), Check(False, f"chroma index not checked: {unavailable}",
+                                                         unavailable.hint)]
+    except Exception as exc:  # Chroma raises many untyped errors on a damaged index
+        return [Check(False, f"{chroma_dir} could not be read by Chroma ({first_line(exc)})", rebuild)]
+    checks = [Check(True, f"{chroma_file}: ok")]
+    if not record.readable:
+        found = ", ".join(f"{m} {n}" for m, n in sorted(counts.items())) or "no entries"
+        checks.append(Check(True, f"chroma index ({embedder_name}): {found} (not compared: entries.db unreadable)"))
+        return checks
+    modes = sorted(set(record.alive) | set(counts))
+    pairs = [(mode, counts.get(mode, 0), record.alive.get(mode, 0)) for mode in modes]
+    summary = ", ".join(f"{mode} {indexed}/{kept}" for mode, indexed, kept in pairs) or "no entries"
+    if any(indexed != kept for _, indexed, kept in pairs):
+        return [*checks, Check(False, f"chroma index ({embedder_name}) does not match entries.db: {summary} "
+                               "(indexed/entries)", REPAIR)]
+    return [*checks, Check(True, f"chroma index ({embedder_name}): {summary} (indexed/entries)")]
+
+
+# -- mem0's change history -------------------------------------------------------------------------
+
+def history_ids(path: Path) -> set[str] | None:
+    """The entries ``history.db`` has rows for; None without a ``history`` table."""
+    with read_only(path) as db:
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'history'").fetchone() is None:
+            return None
+        return {row[0] for row in db.execute("SELECT DISTINCT memory_id FROM history")}
+
+
+def check_history(data_dir: Path, record: Record) -> Check:
+    path = data_dir / HISTORY_FILE
+    rebuild = f"{REPAIR} (moves it aside and rebuilds it from entries.db)"
+    if not path.is_file():
+        if record.ids:
+            return Check(False, f"{path} is missing (the change history of {len(record.ids)} entries)", REPAIR)
+        return Check(True, f"{path}: not created yet")
+    problem = sqlite_problem(path)
+    if problem:
+        return Check(False, f"{path} is damaged ({problem})", rebuild)
+    try:
+        known = history_ids(path)
+    except (sqlite3.Error, OSError) as exc:
+        return Check(False, f"{path} could not be read ({first_line(exc)})", rebuild)
+    if known is None:
+        return Check(False, f"{path} has no history table", rebuild)
+    missing = len(record.ids - known)
+    if missing:
+        return Check(False, f"{path}: {missing} of {len(record.ids)} entries have no change history", REPAIR)
+    return Check(True, f"{path}: ok, history of {len(record.ids & known)} entries")

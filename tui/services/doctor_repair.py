@@ -1,0 +1,271 @@
+"""``mindpane doctor --repair``: move damaged files aside (never delete them), then rebuild.
+
+Under the store lock (refused if another mindpane holds it): make the data dir private, and
+rename each damaged file to ``<name>.corrupt-YYYYmmdd-HHMMSS`` (its ``-wal``/``-shm``/``-journal``
+become ``<that>-wal`` etc., so SQLite can still open the moved copy). Then open the store, which
+rebuilds what is missing from what is left:
+
+- ``chroma/`` damaged → moved aside; every entry is re-embedded from ``entries.db`` (with a progress
+  bar on stderr);
+- ``entries.db`` damaged → moved aside; a fresh record adopts every entry kept in Chroma (id, dates,
+  text, reply, metadata). Its change log and outbox stay in the moved copy;
+- ``history.db`` damaged → moved aside; mem0's history gets an ADD row per entry (with its date) and
+  an UPDATE row per edit in the change log.
+
+Finally the checks run again and are printed; the exit status is theirs.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from tui.domain.errors import MindpaneError, StoreLocked
+from tui.domain.records import Change, MemoryRecord
+from tui.services.doctor import diagnose, embedder_name, print_checks
+from tui.services.doctor_checks import (
+    CHROMA_DIR,
+    CHROMA_FILE,
+    HISTORY_FILE,
+    REPAIR,
+    Check,
+    ProbeUnavailable,
+    check_data_dir,
+    chroma_counts,
+    first_line,
+    history_ids,
+    lock_state,
+    read_record,
+    sqlite_problem,
+)
+from tui.services.settings import Settings
+
+BAR_WIDTH = 20
+_HISTORY_BATCH = 500
+
+
+def run_repair(settings: Settings, out: TextIO, err: TextIO, now: Callable[[], datetime] = datetime.now) -> int:
+    data_dir = settings.data_dir
+    if not data_dir.is_dir():
+        return print_checks([check_data_dir(data_dir)], out)
+    from tui.adapters.data_dir import secure_data_dir
+    from tui.adapters.store_lock import StoreLock
+
+    lock = StoreLock(data_dir)
+    try:
+        lock.acquire()
+    except StoreLocked:
+        pid = lock_state(data_dir).pid
+        who = f"pid {pid}" if pid else "another process"
+        return print_checks([Check(False, f"another mindpane ({who}) is using {data_dir}: nothing was changed",
+                                   f"quit it (ctrl+q), then run `{REPAIR}` again")], out)
+    try:
+        secured = secure_data_dir(data_dir)
+        notice = secured.notice()
+        steps = [Check(not secured.untouched, notice, f"chmod -R u+rwX,go-rwx {shlex.quote(str(data_dir))}")] \
+            if notice else []
+        steps += move_damaged_aside(settings, now().strftime("%Y%m%d-%H%M%S"))
+    finally:
+        lock.release()  # the store takes it again as it opens
+    moved = print_checks(steps, out)
+    rebuilt = print_checks(rebuild(settings, err), out)
+    out.write("after repair:\n")
+    return print_checks(diagnose(settings), out) or moved or rebuilt
+
+
+# -- moving damaged files aside --------------------------------------------------------------------
+
+def move_damaged_aside(settings: Settings, stamp: str) -> list[Check]:
+    data_dir = settings.data_dir
+    record = read_record(data_dir)
+    damaged: list[Path] = []
+    if record.exists and record.problem:
+        damaged.append(record.path)
+    history = data_dir / HISTORY_FILE
+    if history.is_file() and _history_damaged(history):
+        damaged.append(history)
+    chroma = data_dir / CHROMA_DIR
+    if chroma.exists() and _chroma_damaged(settings):
+        damaged.append(chroma)
+    if not damaged:
+        return [Check(True, "no damaged file to move aside")]
+    steps = []
+    for path in [path for path in damaged if not os.access(path, os.R_OK)]:  # not damaged: out of reach
+        damaged.remove(path)
+        steps.append(Check(False, f"{path} is not readable by you, so it was left in place",
+                           f"chmod -R u+rwX,go-rwx {shlex.quote(str(data_dir))}, then run `{REPAIR}` again"))
+    moved = {path: move_aside(path, stamp) for path in damaged}
+    steps += [Check(True, f"moved {path} aside to {target}") for path, target in moved.items()]
+    if record.path in moved and chroma in moved:
+        salvage = shlex.quote(str(moved[record.path]))
+        steps.append(Check(False, "entries.db and chroma/ were both damaged: there is nothing to rebuild your entries "
+                           "from", f"keep the moved copies; SQLite may read part of the record back: sqlite3 {salvage} "
+                           f".recover > {shlex.quote(str(data_dir / 'entries-recovered.sql'))}"))
+    return steps
+
+
+def _history_damaged(path: Path) -> bool:
+    if sqlite_problem(path):
+        return True
+    try:
+        return history_ids(path) is None
+    except Exception:
+        return True
+
+
+def _chroma_damaged(settings: Settings) -> bool:
+    chroma_file = settings.data_dir / CHROMA_DIR / CHROMA_FILE
+    if not chroma_file.is_file() or sqlite_problem(chroma_file):
+        return True
+    name, _ = embedder_name(settings)
+    if name is None:
+        return False
+    try:
+        chroma_counts(settings.data_dir / CHROMA_DIR, name, settings.data_dir)
+    except ProbeUnavailable:  # says nothing about the index: leave it where it is
+        return False
+    except Exception:  # Chroma raises many untyped errors on a damaged index
+        return True
+    return False
+
+
+def move_aside(path: Path, stamp: str) -> Path:
+    """Rename ``path`` (a file or a dir) to ``<name>.corrupt-<stamp>``; a SQLite file's ``-wal``,
+    ``-shm`` and ``-journal`` follow it under the new name. Never overwrites."""
+    target, n = path.with_name(f"{path.name}.corrupt-{stamp}"), 1
+    while target.exists():
+        target, n = path.with_name(f"{path.name}.corrupt-{stamp}-{n}"), n + 1
+    os.rename(path, target)
+    for suffix in ("-wal", "-shm", "-journal"):
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.exists():
+            os.rename(sidecar, target.with_name(target.name + suffix))
+    return target
+
+
+# -- rebuilding --------------------------------------------------------------------------------------
+
+def rebuild(settings: Settings, err: TextIO) -> list[Check]:
+    """Open the store (it adopts from Chroma into a fresh record, re-indexes what Chroma lacks), make
+    each mode's collection hold exactly the record's entries, and refill mem0's history."""
+    try:
+        store = _open_reporting_progress(settings, err)
+    except MindpaneError as error:
+        return [Check(False, f"the store did not open: {error.message}", error.hint or f"run `{REPAIR}` again")]
+    try:
+        modes = sorted(store.records.modes())  # opening healed the rest: modes with a collection but no entry
+        for mode in modes:
+            store.sync_index(mode)
+        histories = rebuild_history(store)
+        counts = ", ".join(f"{mode} {store.count(mode)}" for mode in modes) or "no entries"
+        steps = [Check(True, f"store opened; its index is in step with entries.db ({counts})")]
+        if histories:
+            steps.append(Check(True, f"history of {histories} entries rebuilt in {settings.data_dir / HISTORY_FILE}"))
+        return steps
+    except Exception as exc:
+        return [Check(False, f"rebuilding failed: {first_line(exc)}", f"run `mindpane doctor`, then `{REPAIR}` again")]
+    finally:
+        store.close()
+        client = getattr(store, "_client", None)  # Chroma keeps a per-path system alive until its client closes
+        if client is not None and hasattr(client, "close"):
+            client.close()
+
+
+def _open_reporting_progress(settings: Settings, err: TextIO) -> Any:
+    from tui.adapters.mem0_store import Mem0Store
+    from tui.services.engine import embedder_factory
+
+    class ReportingStore(Mem0Store):
+        """The store, drawing a progress bar whenever it re-embeds a mode (also while healing)."""
+
+        def sync_index(self, mode_name: str, stale: set[str] = frozenset(),
+                       progress: Callable[[int, int], None] | None = None) -> int:
+            return super().sync_index(mode_name, stale, progress or ProgressBar(err, f"re-embedding {mode_name}"))
+
+    return ReportingStore.open(settings.data_dir, embedder_factory(settings), ollama_host=settings.ollama_host)
+
+
+class ProgressBar:
+    """``re-embedding journal ███████░░░░░░░░░░░░░ 120/400`` on ``err``: redrawn in place on a terminal,
+    printed once when done otherwise."""
+
+    def __init__(self, err: TextIO, title: str) -> None:
+        self.err = err
+        self.title = title
+        self.live = bool(getattr(err, "isatty", lambda: False)())
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = BAR_WIDTH if not total else round(BAR_WIDTH * done / total)
+        line = f"{self.title} {'█' * filled}{'░' * (BAR_WIDTH - filled)} {done}/{total}"
+        if self.live:
+            self.err.write("\r" + line + ("\n" if done >= total else ""))
+        elif done >= total:
+            self.err.write(line + "\n")
+        self.err.flush()
+
+
+# -- mem0's history, from the canonical record -----------------------------------------------------
+
+def rebuild_history(store: Any) -> int:
+    """Give every entry without a row in mem0's history its ADD (and UPDATE rows for its edits).
+    Returns how many entries got rows."""
+    history = store._history_db  # mem0's SQLiteManager, shared by all modes (see Mem0Store._mode)
+    if history is None:
+        return 0
+    with history._lock:
+        known = {row[0] for row in history.connection.execute("SELECT DISTINCT memory_id FROM history")}
+    edits = _edits_by_entry(store.records)
+    rows: list[dict] = []
+    rebuilt = 0
+    for mode in store.records.modes():
+        for batch in store.records.alive(mode):
+            for record in batch:
+                if record.id not in known:
+                    rows.extend(history_rows(record, edits.get(record.id, [])))
+                    rebuilt += 1
+            if len(rows) >= _HISTORY_BATCH:
+                history.batch_add_history(rows)
+                rows = []
+    if rows:
+        history.batch_add_history(rows)
+    return rebuilt
+
+
+def _edits_by_entry(records: Any) -> dict[str, list[Change]]:
+    edits: dict[str, list[Change]] = {}
+    offset = 0
+    while page := records.changes(offset, 1000):
+        for change in page:
+            if change.kind == "edit" and change.before is not None and change.after is not None:
+                edits.setdefault(change.entry_id, []).append(change)
+        offset += len(page)
+    for changes in edits.values():
+        changes.sort(key=lambda change: change.seq)
+    return edits
+
+
+def history_rows(record: MemoryRecord, edits: Iterable[Change]) -> list[dict]:
+    """mem0 history rows telling ``record``'s story as mem0 would have written it: ADD of the first
+    text, then UPDATE old → new per edit (and back again for an edit that was undone)."""
+    edits = list(edits)
+    created = _iso(record.created_at)
+    first_text = edits[0].before.text if edits and edits[0].before else record.text
+
+    def row(event: str, old: str | None, new: str, at: str) -> dict:
+        return {"memory_id": record.id, "old_memory": old, "new_memory": new, "event": event, "role": "user",
+                "created_at": created, "updated_at": at}
+
+    rows = [row("ADD", None, first_text, created)]
+    for change in edits:
+        rows.append(row("UPDATE", change.before.text, change.after.text, _iso(change.at)))
+        if change.undone_at is not None:
+            rows.append(row("UPDATE", change.after.text, change.before.text, _iso(change.undone_at)))
+    return sorted(rows, key=lambda r: (r["event"] != "ADD", r["updated_at"]))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
