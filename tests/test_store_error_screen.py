@@ -41,10 +41,10 @@ async def test_typing_letters_neither_quits_nor_retries(settings, clock, tmp_pat
         assert app.is_running and app.screen is screen
         assert attempts == []
         hint = " ".join(str(static.render()) for static in screen.query(Static))
-        assert "Press ctrl+r to try again once it is fixed, or ctrl+q to quit." in hint
+        assert "ctrl+r to try again once it is fixed, or ctrl+q to quit." in hint
         assert "Press r" not in hint and "q (ctrl+q)" not in hint
         footer_keys = {binding.description for binding in Binding.make_bindings(StoreErrorScreen.BINDINGS)}
-        assert footer_keys == {"Try again", "Quit"}
+        assert footer_keys == {"Try again", "Diagnose", "Repair", "Quit"}
 
 
 async def test_ctrl_r_tries_again_and_ctrl_q_quits(settings, clock, tmp_path):
@@ -60,3 +60,36 @@ async def test_ctrl_r_tries_again_and_ctrl_q_quits(settings, clock, tmp_path):
 
         await pilot.press("ctrl+q")
     assert app.return_code == 0
+
+
+async def test_a_damaged_history_file_is_diagnosed_and_repaired_from_the_error_screen(settings, clock):
+    from tui.domain.modes import JOURNAL
+    from tui.services.engine import open_store
+
+    store = open_store(settings, clock)
+    kept = store.add_entry(JOURNAL, "An entry that must survive the repair.", "It does.")
+    store.close()
+    (settings.data_dir / "history.db").write_bytes(b"this is not a database" * 100)
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StoreErrorScreen)
+        assert f"{settings.data_dir / 'history.db'}" in str(screen.query_one(".store-error-message", Static).content)
+
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        report = str(screen.query_one(".store-error-report", Static).content)
+        assert f"✗ {settings.data_dir / 'history.db'} is damaged" in report
+
+        await pilot.press("f7")
+        await settle(pilot)
+        assert "Repaired: press ctrl+r" in str(screen.query_one(".store-error-report", Static).content)
+        assert list(settings.data_dir.glob("history.db.corrupt-*"))
+
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert not isinstance(app.screen, StoreErrorScreen)
+        record = app.workspace.store.get(kept.id)
+        assert (record.text, record.reply) == ("An entry that must survive the repair.", "It does.")

@@ -14,19 +14,20 @@ Deleting through mem0 or Chroma only hides an entry. Its text stays in:
 
 The HNSW files in ``chroma/<segment uuid>/`` (``data_level0.bin``, ``header.bin``, ``length.bin``,
 ``link_lists.bin``) hold vectors, integer labels and graph links; ``index_metadata.pickle`` holds
-the id ↔ label map; a deleted entry's *vector* stays in ``data_level0.bin`` as a tombstone. They
-can also hold any text the process ever handled: when Chroma makes a segment's index (the first
-write or read of the collection in a process, whenever the segment has no ``index_metadata.pickle``
-yet, i.e. before its first persist at ``sync_threshold`` writes, so at every open of a small
-journal) hnswlib's ``initPersistentIndex`` writes its whole ``malloc``-ed, never initialised buffers
-to disk: ``max_elements`` (100) × ``size_data_per_element`` (1,676 bytes at 384 dimensions) to
-``data_level0.bin`` and 100 × 4 bytes to ``length.bin``, while ``header.bin`` says 0 elements. That
-is heap garbage, and in a process that held an entry's text (Chroma parsed its log payload), a
-forgotten entry's text among it: after a reopen of the client in the same process, or when a new
-collection gets its first write. Later persists write only the elements added (each zeroed first),
-so the garbage stays beyond the header's element count. :func:`scrub_hnsw` zeroes exactly that
-region; run it after ``forget`` (``erase_from_chroma`` does), after the client is closed, and after
-opening once every collection was touched.
+the id ↔ label map; a deleted entry's *vector* stays in ``data_level0.bin`` as a tombstone. They can
+also hold any text the process ever handled: when Chroma makes a segment's index (the first time it
+applies the collection's log in a process: its first write, or after an open its first read or
+write; only while the segment has no ``index_metadata.pickle``, i.e. before its first persist at
+``sync_threshold`` writes, so at every open of a small journal) hnswlib's ``initPersistentIndex``
+writes its whole ``malloc``-ed, never initialised buffers to disk: ``max_elements`` (100) ×
+``size_data_per_element`` (1,676 bytes at 384 dimensions) to ``data_level0.bin`` and 100 × 4 bytes
+to ``length.bin``, while ``header.bin`` says 0 elements. That is heap garbage, and in a process that
+held an entry's text (Chroma parsed its log payload), a forgotten entry's text among it: after a
+reopen of the client in the same process, or when a new collection gets its first write. Later
+persists write only the elements added (each zeroed first), so the garbage stays beyond the header's
+element count. :func:`scrub_hnsw` zeroes exactly that region; run it after ``forget``
+(``erase_from_chroma`` does), after the client is closed, and after opening once every collection
+was touched.
 
 Chroma 1.5.9 has no erase or purge call in its Python API (the Rust bindings expose none), and its
 ``chroma vacuum`` command opens a second Chroma on the directory, purges the log only up to the
@@ -42,10 +43,11 @@ row ``MAX(seq_id) + 1`` and skips rows at or below a segment's watermark), and r
 the next open still ends with the id absent, whichever segment replays it.
 
 Order for a store's ``forget`` (under the store's write lock, nothing else touching Chroma):
-``erase_from_chroma`` per collection (drop the ids from the in-memory vector tables too; it scrubs
-the HNSW files too), then
-``erase_history`` (takes mem0's lock), then the caller's own rows followed by ``compact_sqlite``
-under that database's lock, then ``redact_log``; ``find_text`` checks the result.
+``erase_from_chroma`` per collection (drop the ids from the in-memory vector tables too; it also
+scrubs the HNSW files), then ``erase_history`` (takes mem0's lock), then the caller's own rows
+followed by ``compact_sqlite`` under that database's lock, then ``redact_log``; ``find_text`` checks
+the result. Apart from ``forget``, the store calls :func:`scrub_hnsw` after closing the client and
+at the end of opening.
 """
 
 from __future__ import annotations

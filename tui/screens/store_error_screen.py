@@ -7,9 +7,10 @@ key stops at this screen, so an app-wide bare-key binding (``?`` for help) does 
 
 from __future__ import annotations
 
+import io
 from typing import ClassVar
 
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -24,6 +25,8 @@ class StoreErrorScreen(Screen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r,f5", "try_again", "Try again"),
+        Binding("ctrl+d,f6", "diagnose", "Diagnose", tooltip="Check the data dir, the store and Ollama (read-only)"),
+        Binding("f7", "repair", "Repair", tooltip="Move damaged files aside and rebuild them (mindpane doctor --repair)"),
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
@@ -37,8 +40,10 @@ class StoreErrorScreen(Screen[bool]):
             yield Static(self.error.message, classes="store-error-message", markup=False)
             if self.error.hint:
                 yield Static(f"How to fix it: {self.error.hint}", classes="store-error-hint", markup=False)
-            yield Static("Press ctrl+r to try again once it is fixed, or ctrl+q to quit. "
-                         "Nothing you typed has been sent.", classes="dialog-hint", markup=False)
+            yield Static("Press ctrl+d to diagnose, F7 to repair (damaged files are moved aside, never deleted), "
+                         "ctrl+r to try again once it is fixed, or ctrl+q to quit. Anything you sent is kept on disk "
+                         "and is stored once the store opens.", classes="dialog-hint", markup=False)
+            yield Static("", classes="store-error-report", markup=False)
         yield Footer()
 
     def on_key(self, event: events.Key) -> None:
@@ -48,3 +53,34 @@ class StoreErrorScreen(Screen[bool]):
 
     def action_try_again(self) -> None:
         self.dismiss(True)
+
+    def action_diagnose(self) -> None:
+        self._report("Diagnosing…")
+        self._run_doctor(repair=False)
+
+    def action_repair(self) -> None:
+        self._report("Repairing… (re-embedding a large journal takes a while)")
+        self._run_doctor(repair=True)
+
+    @work(thread=True, exclusive=True, group="doctor", exit_on_error=False)
+    def _run_doctor(self, repair: bool) -> None:
+        """``mindpane doctor`` in-process; its lines (never entry text) are shown here."""
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            if repair:
+                from tui.services.doctor_repair import run_repair
+
+                code = run_repair(self.app.settings, out, err)
+            else:
+                from tui.services.doctor import run_doctor
+
+                code = run_doctor(self.app.settings, out)
+        except Exception as exc:
+            self.app.call_from_thread(self._report, f"The check itself failed: {type(exc).__name__}: {exc}")
+            return
+        verdict = ("Repaired: press ctrl+r to open the store." if repair and code == 0
+                   else "All checks pass." if code == 0 else "")
+        self.app.call_from_thread(self._report, (out.getvalue().strip() + "\n" + verdict).strip())
+
+    def _report(self, text: str) -> None:
+        self.query_one(".store-error-report", Static).update(text)
