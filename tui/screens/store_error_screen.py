@@ -26,7 +26,8 @@ class StoreErrorScreen(Screen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r,f5", "try_again", "Try again"),
         Binding("ctrl+d,f6", "diagnose", "Diagnose", tooltip="Check the data dir, the store and Ollama (read-only)"),
-        Binding("f7", "repair", "Repair", tooltip="Move damaged files aside and rebuild them (mindpane doctor --repair)"),
+        Binding("f7", "repair", "Repair",
+                tooltip="Move damaged files aside and rebuild them (mindpane doctor --repair)"),
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
