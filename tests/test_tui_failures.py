@@ -89,9 +89,10 @@ async def test_error_mid_stream_in_code_mode_keeps_the_question_to_retry(setting
         view = await send(pilot, "When should I use :=?")
         status = status_text(view)
         assert "The reply was cut off: out of memory" in status
-        assert "Nothing was saved" in status
+        assert "Not stored yet: your question is kept on disk until it is answered" in status
         assert view.reply.text == "Use the "
         assert app.workspace.store.count("code") == 0
+        assert [p.text for p in app.workspace.store.pending()] == ["When should I use :=?"]
 
         ollama_stub.script(text="Use it to bind inside an expression.")
         await pilot.press("ctrl+r")
@@ -108,3 +109,16 @@ async def test_retry_with_nothing_failed_says_so(settings, clock, ollama_stub):
         await settle(pilot)
         await pilot.press("ctrl+r")
         assert "No failed journal turn to retry." in notifications(app)
+
+
+async def test_a_reply_cut_off_mid_stream_turns_the_ollama_status_red(settings, clock, ollama_stub):
+    ollama_stub.script(text="The connection drops in the middle of this reply", drop_after=3)
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert ollama_text(app).startswith("ollama ✓")
+
+        view = await send(pilot, "Tell me something long.")
+
+        assert view.turn.state is TurnState.FAILED
+        assert ollama_text(app).startswith("ollama ✗"), ollama_text(app)

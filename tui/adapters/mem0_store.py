@@ -88,6 +88,7 @@ class Mem0Store:
         self._vectors: dict[str, ExactVectors] = {}
         self._vectors_lock = threading.Lock()
         self._write_lock = threading.RLock()
+        self._scrubbed: set[str] = set()
 
     @classmethod
     def open(cls, data_dir: Path, embedder_factory: Callable[[], Embedder], clock: Clock = _utc_now,
@@ -133,6 +134,7 @@ class Mem0Store:
                                                settings=chroma_settings(data_dir / "chroma"))
             store = cls(client, embedder, records, install_user_id(data_dir), lock, clock, mem0_config, data_dir)
             store._heal()
+            store._scrub_hnsw()  # _heal touched every collection: Chroma has written its index files
         except MindpaneError:
             raise
         except Exception as exc:  # chromadb/sqlite raise many untyped errors on a broken dir
@@ -229,6 +231,9 @@ class Mem0Store:
                                   lemmatize_for_bm25(r.text), {**r.metadata, "mode": r.mode, "reply": r.reply})
                     for r in records]
         collection.upsert(ids=ids, embeddings=vectors, metadatas=payloads)
+        if mode_name not in self._scrubbed:  # a mode's first write this session made its index files
+            self._scrubbed.add(mode_name)
+            self._scrub_hnsw()
         if mode_name in self._vectors:
             self._vectors[mode_name].add(ids, vectors)
         if history_event is None:
@@ -459,7 +464,18 @@ class Mem0Store:
             self._client.close()
         except Exception:
             log.warning("closing the Chroma client failed", exc_info=True)
+        self._scrub_hnsw()
         self._lock.release()
+
+    def _scrub_hnsw(self) -> None:
+        """Chroma writes a new HNSW index's files from uninitialised memory, which may hold text this
+        process handled, a forgotten entry's among it: zero those unused bytes (eraser.scrub_hnsw)."""
+        from tui.adapters import eraser
+
+        try:
+            eraser.scrub_hnsw(self.data_dir / "chroma")
+        except Exception:
+            log.warning("scrubbing Chroma's index files failed", exc_info=True)
 
     # -- helpers -------------------------------------------------------------------------------
 

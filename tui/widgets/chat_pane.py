@@ -239,7 +239,7 @@ class ChatPane(Vertical):
             await view.add_chunk(event.partial)
         await view.show_failed()
         self._announce_if_selected(view)
-        kept = "saved without a reply" if turn.record is not None else "not saved"
+        kept = "saved without a reply" if turn.record is not None else "kept until answered"
         self.notify(f"{event.error.message}\n{event.error.hint}".strip() + f"\n({self.modes[turn.mode].entry_label}"
                     f" {kept}; {self.retry_key} retries)", title="No reply", severity="error", markup=False)
         if event.record is not None:

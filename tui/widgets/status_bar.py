@@ -12,6 +12,7 @@ from textual.widgets import Static
 from tui.domain.errors import ModelNotFound, OllamaUnreachable
 from tui.domain.modes import Mode
 from tui.messages import OllamaStatus
+from tui.text import one_line
 
 STORE_TEXT = {
     "loading": "◌ opening memories…",
@@ -30,7 +31,7 @@ def ollama_text(status: OllamaStatus | None, host: str) -> str:
         return f"ollama unreachable at {host.removeprefix('http://')}: start `ollama serve`"
     if isinstance(status.error, ModelNotFound):
         return f"model not pulled: `ollama pull {status.model}`"
-    return f"ollama: {status.error.message}"
+    return f"ollama ✗ {one_line(status.error.message, 60)}"
 
 
 def modes_text(modes: Iterable[Mode], current: Mode) -> Text:

@@ -90,7 +90,8 @@ class TurnView(Vertical):
     def _kept_note(self) -> str:
         if self.turn.record is not None:
             return f"Your {self.mode.entry_label.lower()} was saved without a reply."
-        return f"Nothing was saved: your {self.mode.entry_label.lower()} stays here to retry."
+        return (f"Not stored yet: your {self.mode.entry_label.lower()} is kept on disk until it is answered "
+                "(also after a restart).")
 
     def _status(self, text: str, state_class: str) -> None:
         status = self.query_one(".turn-status", Static)
