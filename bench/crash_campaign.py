@@ -10,8 +10,8 @@ seeded random order:
 
 - ``--ask N`` times ``python -m tui ask --data-dir D "<marker>"`` (about a third with
   ``--mode code``), SIGKILLed at a moment drawn uniformly over an un-killed run's lifetime (measured
-  first), with some kills forced into the first 0.15 s (interpreter start and imports, before and
-  around the outbox write);
+  first, on a store that already exists), with some kills forced into the first 0.15 s (interpreter
+  start and imports, before and around the outbox write);
 - ``--tui M`` times the full-screen app in a pty, which gets a marker and Enter (sometimes two turns
   in a row, sometimes in code mode), SIGKILLed 0–2 s after Enter.
 
@@ -479,11 +479,12 @@ def campaign(args: argparse.Namespace, root: Path) -> int:
     try:
         with SlowOllama(CHUNK_DELAY) as ollama:
             env = child_env(root, ollama)
-            code, lifetime = run_unkilled_ask(procs, env, data_dir, f"campaign {tag} calibration",
-                                              logs / "calibration.stderr")
-            if code != 0:
-                print(f"the calibration run failed (exit {code}): {_tail(logs / 'calibration.stderr')}")
-                return 1
+            for step in ("warm-up", "calibration"):  # the first run also creates the store: time the second
+                code, lifetime = run_unkilled_ask(procs, env, data_dir, f"campaign {tag} {step}",
+                                                  logs / f"{step}.stderr")
+                if code != 0:
+                    print(f"the {step} run failed (exit {code}): {_tail(logs / f'{step}.stderr')}")
+                    return 1
             print(f"an un-killed `mindpane ask` lives {lifetime:.2f} s; kills are drawn from that span", flush=True)
             runs = plan(args, rng, tag, lifetime, logs)
             started = time.monotonic()

@@ -137,3 +137,48 @@ def test_killing_the_app_right_after_enter_loses_nothing_and_duplicates_nothing(
         assert workspace.store.pending() == []
     finally:
         workspace.close()
+
+
+async def test_keys_typed_right_after_enter_start_the_next_turn_not_join_this_one(settings, clock, ollama_stub):
+    from textual import events
+    from textual.widgets import Input
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        prompt = app.query_one("#prompt", Input)
+        for key, character in [("o", "o"), ("n", "n"), ("e", "e"), ("enter", "\r"), ("t", "t"), ("w", "w")]:
+            prompt.post_message(events.Key(key, character))  # all queued at once: a busy event loop
+        await settle(pilot)
+
+        assert [view.turn.text for view in chat(app).transcript().views] == ["one"]
+        assert prompt.value == "tw"
+
+
+async def test_a_send_the_disk_cannot_keep_gives_the_text_back_and_says_why(settings, clock):
+    import sqlite3
+
+    from textual.widgets import Input
+
+    from tui.services.engine import open_outbox
+
+    class FullDisk:
+        def __init__(self, settings):
+            self._real = open_outbox(settings)
+
+        def put_pending(self, *args):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+    app = make_app(settings, clock, open_outbox=FullDisk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.query_one("#prompt", Input).value = "A thought the full disk cannot take."
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert app.query_one("#prompt", Input).value == "A thought the full disk cannot take."
+        assert chat(app).transcript().views == []
+        assert any("disk is full" in n.message.lower() for n in app._notifications)

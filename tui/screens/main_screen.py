@@ -184,7 +184,8 @@ class MainScreen(Screen):
             if result.send:
                 self.chat.keep_draft("")
                 prompt.clear()
-                await self.chat.send(result.text)
+                if await self.chat.send(result.text) is None:  # not kept: the text stays as the draft
+                    self.chat.keep_draft(result.text)
             else:
                 self.chat.keep_draft(result.text)
             self.chat.prompt_bar.show_draft_kept(bool(self.chat.draft()), compose_key)

@@ -91,7 +91,10 @@ class ChatPane(Vertical):
 
     async def on_prompt_bar_sent(self, message: PromptBar.Sent) -> None:
         message.stop()
-        await self.send(message.text)
+        if await self.send(message.text) is None:  # not kept: give the text back to the prompt
+            prompt = self.prompt_bar.input
+            prompt.value = f"{message.text} {prompt.value}".rstrip()
+            prompt.cursor_position = len(prompt.value)
 
     async def send(self, text: str) -> TurnView | None:
         """Keep ``text`` in the outbox, show it in the current mode's transcript and queue its turn.
@@ -99,7 +102,7 @@ class ChatPane(Vertical):
         try:
             outbox_id = self.app.workspace.keep(self.mode, text)
         except MindpaneError as error:
-            self.notify(f"{error.message}\n{error.hint}\nYour text is still in the prompt.".strip(),
+            self.notify(f"{error.message}\n{error.hint}\nYour text is back in the prompt (or the composer's draft).",
                         title="Not sent", severity="error", markup=False)
             return None
         turn = Turn(self.mode.name, text, outbox_id=outbox_id)

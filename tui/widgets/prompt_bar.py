@@ -3,6 +3,7 @@ and so does a multi-line paste (Textual's ``Input`` would keep only its first li
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -13,6 +14,20 @@ from tui.widgets.paste_safe_input import PasteSafeInput
 
 
 class PromptInput(PasteSafeInput):
+    async def _on_key(self, event: events.Key) -> None:
+        """Enter submits here, when the key arrives, not as a binding after the key has bubbled up
+        through every parent: on a busy event loop, keys typed after Enter were inserted first and
+        two turns became one entry."""
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            text = self.value.strip()
+            if text:
+                self.clear()
+                self.post_message(PromptBar.Sent(text))
+            return
+        await super()._on_key(event)
+
     def paste_lines(self, text: str) -> None:
         """A multi-line paste is not squeezed onto the line: the composer opens with all of it."""
         self.post_message(PromptBar.MultiLinePaste(self.value_with(text)))
@@ -20,7 +35,8 @@ class PromptInput(PasteSafeInput):
 
 class PromptBar(Vertical):
     class Sent(Message):
-        """The person pressed Enter on a non-empty prompt."""
+        """The person pressed Enter on a non-empty prompt (it is cleared at once; the chat gives the
+        text back if it cannot be kept)."""
 
         def __init__(self, text: str) -> None:
             super().__init__()
@@ -49,10 +65,3 @@ class PromptBar(Vertical):
     def show_draft_kept(self, kept: bool, compose_key: str) -> None:
         note = "draft kept" if kept else "longer entry"
         self.input.border_subtitle = f"{compose_key}: {note}"
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        text = event.value.strip()
-        if text:
-            event.input.clear()
-            self.post_message(self.Sent(text))
