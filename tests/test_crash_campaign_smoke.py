@@ -10,19 +10,14 @@ import os
 import re
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-with warnings.catch_warnings():  # `campaign` is not registered in pyproject.toml's pytest markers
-    warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
-    campaign = pytest.mark.campaign
-
 pytestmark = [
-    campaign,
+    pytest.mark.campaign,
     pytest.mark.skipif(os.environ.get("MINDPANE_CAMPAIGN") != "1",
                        reason="crash campaign smoke test: slow, set MINDPANE_CAMPAIGN=1 to run it"),
     pytest.mark.timeout(900),
