@@ -46,7 +46,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ORT_DISABLE_TELEMETRY", "1")
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    for name in ("OLLAMA_HOST", "MINDPANE_MODEL", "MINDPANE_EMBEDDER", "MINDPANE_STALL_TIMEOUT"):
+    for name in ("OLLAMA_HOST", "MINDPANE_MODEL", "MINDPANE_EMBEDDER", "MINDPANE_STALL_TIMEOUT", "MINDPANE_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     return home
 

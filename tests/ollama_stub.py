@@ -9,6 +9,11 @@ instead of a mock of it. Replies are scripted per test; every request is recorde
         stub.script(text="partial answer", error_after=1, error="out of memory")
         ...  # point a client at stub.url
         assert stub.chat_requests[0]["model"] == "gemma3:4b-it-qat"
+
+Pulls (``POST /api/pull``) stream progress lines like Ollama's and then add the model to
+``stub.models``; ``stub.pull_fails = "…"`` makes the next pulls end in ``{"error": …}``,
+``stub.pull_slow = True`` keeps a pull downloading until the client hangs up (``stub.pull_closed``
+is set then).
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from typing import Any
 
 DEFAULT_MODEL = "gemma3:4b-it-qat"
 MAX_STALL_SECONDS = 30.0
+DEFAULT_SIZE = 3_300_000_000
+DEFAULT_MODIFIED = "2025-01-01T00:00:00Z"
+SLOW_PULL_PACE = 0.02
+"""Seconds between two progress lines of a slow pull (the stub's pace, not a test's sleep)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,22 @@ class OllamaStub:
         self.default_reply = default_reply
         self.embed_dimension = embed_dimension
         self.version = version
+        self.sizes: dict[str, int] = {}
+        """Bytes per model (full name) in /api/tags; DEFAULT_SIZE otherwise."""
+        self.modified: dict[str, str] = {}
+        """``modified_at`` per model (full name) in /api/tags; DEFAULT_MODIFIED otherwise."""
+        self.pull_fails: str | None = None
+        """Pulls send "pulling manifest" then ``{"error": pull_fails}`` (e.g. "file does not exist")."""
+        self.pull_status: int | None = None
+        """Pulls are refused with this HTTP status and ``{"error": pull_fails or "stub error"}``."""
+        self.pull_slow = False
+        """Pulls keep sending "downloading" lines until the client hangs up (or ``stop()``)."""
+        self.pull_layers: tuple[int, ...] = (2_000_000_000, 12_000)
+        """Bytes of each layer a pull downloads (the model's size is their sum)."""
+        self.pull_steps = 4
+        """Progress lines per layer of a successful pull."""
+        self.pull_closed = threading.Event()
+        """Set when a client hung up in the middle of a pull (a cancelled pull)."""
         self._lock = threading.Lock()
         self._scripts: deque[ScriptedReply] = deque()
         self._requests: list[RecordedRequest] = []
@@ -233,6 +258,20 @@ class OllamaStub:
             return list(self._requests)
 
     @property
+    def pull_requests(self) -> list[dict[str, Any]]:
+        """Bodies of the /api/pull requests, oldest first."""
+        return [r.body for r in self.requests if r.method == "POST" and r.path == "/api/pull"]
+
+    def add_model(self, name: str, size: int | None = None, modified: str | None = None) -> None:
+        full = _full_name(name)
+        with self._lock:
+            self.models.add(name)
+            if size is not None:
+                self.sizes[full] = size
+            if modified is not None:
+                self.modified[full] = modified
+
+    @property
     def chat_requests(self) -> list[dict[str, Any]]:
         """Bodies of the /api/chat requests, oldest first."""
         return [r.body for r in self.requests if r.method == "POST" and r.path == "/api/chat"]
@@ -312,6 +351,7 @@ class _OllamaHandler(BaseHTTPRequestHandler):
             ("POST", "/api/show"): self._show,
             ("POST", "/api/chat"): self._chat,
             ("POST", "/api/embed"): self._embed,
+            ("POST", "/api/pull"): self._pull,
         }.get((method, path))
         try:
             if route is None:
@@ -346,8 +386,8 @@ class _OllamaHandler(BaseHTTPRequestHandler):
                 {
                     "name": full,
                     "model": full,
-                    "modified_at": "2025-01-01T00:00:00Z",
-                    "size": 3_300_000_000,
+                    "modified_at": self.stub.modified.get(full, DEFAULT_MODIFIED),
+                    "size": self.stub.sizes.get(full, DEFAULT_SIZE),
                     "digest": hashlib.sha256(full.encode()).hexdigest(),
                     "details": {
                         "parent_model": "",
@@ -412,6 +452,60 @@ class _OllamaHandler(BaseHTTPRequestHandler):
             self._chat_stream(name, reply)
         else:
             self._chat_whole(name, reply)
+
+    def _pull(self, body: dict[str, Any]) -> None:
+        """Like Ollama: "pulling manifest", per-layer "pulling <digest>" lines with completed/total,
+        "verifying sha256 digest", "writing manifest", "success" — then the model is listed."""
+        stub = self.stub
+        name = body.get("model") or body.get("name") or ""
+        if stub.pull_status is not None:
+            self._send_json(stub.pull_status, {"error": stub.pull_fails or "stub error"})
+            return
+        if not body.get("stream", True):
+            if stub.pull_fails:
+                self._send_json(500, {"error": stub.pull_fails})
+                return
+            stub.add_model(name, sum(stub.pull_layers), _now())
+            self._send_json(200, {"status": "success"})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            self._write_chunk({"status": "pulling manifest"})
+            if stub.pull_fails:
+                self._write_chunk({"error": stub.pull_fails})
+                self._end_chunks()
+                return
+            layers = [
+                (f"sha256:{hashlib.sha256(f'{name}/{index}'.encode()).hexdigest()}", total)
+                for index, total in enumerate(stub.pull_layers)
+            ]
+            if stub.pull_slow:
+                self._pull_slowly(*layers[0])
+                return
+            for digest, total in layers:
+                for step in range(stub.pull_steps + 1):
+                    self._write_chunk({"status": f"pulling {digest[7:19]}", "digest": digest,
+                                       "total": total, "completed": total * step // stub.pull_steps})
+            for status in ("verifying sha256 digest", "writing manifest", "success"):
+                self._write_chunk({"status": status})
+            stub.add_model(name, sum(stub.pull_layers), _now())
+            self._end_chunks()
+        except (BrokenPipeError, ConnectionResetError):
+            stub.pull_closed.set()
+            self.close_connection = True
+
+    def _pull_slowly(self, digest: str, total: int) -> None:
+        """Downloading forever, one line per SLOW_PULL_PACE, until the client hangs up (a write
+        fails: BrokenPipe/ConnectionReset reach ``_pull``) or the stub stops."""
+        completed = 0
+        while not self.stub.wait_released(SLOW_PULL_PACE):
+            completed = min(total - 1, completed + total // 1000)
+            self._write_chunk({"status": f"pulling {digest[7:19]}", "digest": digest,
+                               "total": total, "completed": completed})
+        self.close_connection = True
 
     def _done_payload(self, name: str, content: str, count: int) -> dict[str, Any]:
         return {

@@ -32,6 +32,7 @@ from tui.screens.main_screen import MainScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.screens.store_error_screen import StoreErrorScreen
 from tui.services import engine
+from tui.services.config import ConfigProblem, LoadedConfig, problems_message, update_config
 from tui.services.settings import Settings
 from tui.services.workspace import Workspace
 from tui.terminal_input import safe_driver_class
@@ -56,6 +57,7 @@ class MindpaneApp(App):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t,f2", "next_mode", "Mode", tooltip="Switch to the next mode"),
         Binding("f1,question_mark", "help", "Help", tooltip="List every key"),
+        Binding("f5", "pick_model", "Model", show=False, tooltip="Choose the mode's Ollama model (or pull it)"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -69,11 +71,16 @@ class MindpaneApp(App):
         settings: Settings,
         workspace: Workspace | None = None,
         clock: Callable[[], datetime] | None = None,
+        config: LoadedConfig | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.clock = clock
-        self.workspace = workspace or Workspace(settings, clock=clock)
+        self.workspace = workspace or Workspace(settings, clock=clock, config=config)
+        self.config_problems: list[ConfigProblem] = list(self.workspace.config_problems)
+        """What is wrong in the config file: said once, at start; the defaults stand in for it."""
+        self._remembered_theme: str | None = None
+        """The theme the config file holds; None until the start theme is applied."""
         self.set_reactive(MindpaneApp.mode, next(iter(self.workspace.modes.values())))
 
     def get_driver_class(self) -> type[Driver]:
@@ -83,12 +90,37 @@ class MindpaneApp(App):
         return MainScreen()
 
     def on_mount(self) -> None:
+        chosen = self.settings.sources.get("theme") != "default"  # else Textual's (TEXTUAL_THEME) stands
+        if chosen and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self._remembered_theme = self.theme
+        if self.config_problems:
+            self.notify(problems_message(self.config_problems), title="Config file", severity="warning",
+                        timeout=30, markup=False)
         self.open_store()
         self.check_ollama(self.mode)
         self.set_interval(OLLAMA_RECHECK_SECONDS, self.recheck_ollama)
 
     def on_unmount(self) -> None:
         self.workspace.close()
+
+    # -- the theme: the one picked in the palette is remembered in the config file ---------------
+
+    def watch_theme(self, theme: str) -> None:
+        if self._remembered_theme is None or self.settings.config_path is None or theme == self._remembered_theme:
+            return
+        self._remembered_theme = theme
+        self.remember_theme(theme)
+
+    @work(thread=True, exclusive=True, group="theme", exit_on_error=False, description="remember the theme")
+    def remember_theme(self, theme: str) -> None:
+        """Write ``theme = ...`` into the config file, keeping the person's comments (a file write:
+        never on the event loop). Two quick changes may write in either order: both write the latest."""
+        try:
+            update_config(self.settings.config_path, "theme", self._remembered_theme or theme)
+        except MindpaneError as error:
+            self.call_from_thread(self.notify, f"{error.message}\n{error.hint}".strip(),
+                                  title="Theme not remembered", severity="warning", markup=False)
 
     # -- the store -------------------------------------------------------------------------------
 
@@ -188,7 +220,78 @@ class MindpaneApp(App):
             yield SystemCommand("Changes", "Every edit, delete, reply and import; revert one", screen.action_changes)
             yield SystemCommand("Forget all deleted", "Erase every deleted entry from the disk for good",
                                 screen.forget_deleted)
+            model = self.workspace.model_for(self.mode)
+            yield SystemCommand(f"Model: {model}",
+                                f"Choose the Ollama model {self.mode.title} uses (lists the models Ollama has)",
+                                self.action_pick_model)
+            yield SystemCommand("Pull model", f"Download {model}, the model {self.mode.title} uses, into Ollama",
+                                self.action_pull_model)
         yield SystemCommand("Keys", "List every key binding", self.action_help)
+
+    # -- models: the picker and pulls --------------------------------------------------------------
+    # Screens and services are imported here, not at the top, so this section stays self-contained.
+
+    def action_pick_model(self) -> None:
+        """Open the model picker for the current mode (the models are listed in a worker)."""
+        from tui.screens.model_screen import ModelScreen
+        from tui.screens.pull_screen import PullScreen
+        from tui.services.models import models_in_use
+
+        if isinstance(self.screen, ModelScreen | PullScreen):
+            return
+        mode = self.mode
+        picker = ModelScreen(mode.title, self.workspace.model_for(mode), self.workspace.chat.list_models,
+                             models_in_use(self.workspace.modes.values(), self.settings), forced=self.settings.model)
+        self.push_screen(picker, partial(self._model_chosen, mode.name))
+
+    def _model_chosen(self, mode_name: str, choice) -> None:
+        if choice is None:
+            return
+        if choice.pull:
+            self.action_pull_model(choice.model)
+        else:
+            self.use_model(mode_name, choice.model)
+
+    def use_model(self, mode_name: str, model: str) -> None:
+        """Mode ``mode_name`` uses ``model`` from its next turn on; saved to the config file."""
+        from tui.services.models import set_mode_model
+
+        mode = set_mode_model(self.workspace.modes, mode_name, model)
+        if mode_name == self.mode.name:
+            # The same mode with another model: no watcher needs to run (the transcript, history and
+            # filter stay as they are); turns read the model from workspace.modes.
+            self.set_reactive(MindpaneApp.mode, mode)
+            self.ollama = None
+            self.check_ollama(mode)
+        in_use = self.workspace.model_for(mode)
+        if in_use == model:
+            self.notify(f"{mode.title} uses {model} from now on.", title="Model", markup=False)
+        else:
+            self.notify(f"Saved {model} for {mode.title}; this run uses {in_use} (forced by --model or "
+                        "MINDPANE_MODEL).", title="Model", markup=False)
+        self.save_model_choice(mode_name, model)
+
+    @work(thread=True, group="config", exit_on_error=False)
+    def save_model_choice(self, mode_name: str, model: str) -> None:
+        from tui.services.models import save_mode_model
+
+        try:
+            save_mode_model(self.settings, mode_name, model)
+        except MindpaneError as error:
+            self.call_from_thread(self.notify, f"{error.message}\n{error.hint}".strip(), title="Not saved",
+                                  severity="error", markup=False)
+
+    def action_pull_model(self, model: str | None = None) -> None:
+        """Pull ``model`` (default: the current mode's) into Ollama, with a progress bar."""
+        from tui.screens.pull_screen import PullScreen
+
+        if isinstance(self.screen, PullScreen):
+            return
+        self.push_screen(PullScreen(model or self.workspace.model_for(self.mode), self.workspace.chat))
+
+    def on_pull_screen_pulled(self, message) -> None:
+        """A model arrived in Ollama: the status line looks again (it may have said "not pulled")."""
+        self.check_ollama(self.mode)
 
     # -- quitting --------------------------------------------------------------------------------
 

@@ -6,14 +6,15 @@ import argparse
 import re
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
-from tui import __version__, cli_doctor
+from tui import __version__, cli_config, cli_doctor, cli_models
 from tui.domain.errors import MindpaneError
-from tui.domain.modes import builtin_modes
+from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
+from tui.services.config import LoadedConfig, load_config, load_modes
 from tui.services.settings import Settings, resolve_settings
 from tui.services.turn import Recalled, ReplyChunk, TurnDone, TurnFailed
 from tui.text import for_display, local_day, one_line
@@ -24,37 +25,61 @@ EXIT_INTERRUPTED = 130
 PREVIEW_CHARS = 72
 
 
-def build_parser() -> argparse.ArgumentParser:
-    modes = builtin_modes()
+def build_parser(modes: Mapping[str, Mode] | None = None) -> argparse.ArgumentParser:
+    modes = modes or load_modes(None)
     parser = argparse.ArgumentParser(
         prog="mindpane",
         description="A thought journal and Python code advisor that remembers, on your own Ollama. "
         "Without a command, opens the full-screen app.",
     )
     parser.add_argument("--version", action="version", version=f"mindpane {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="the config file (default: MINDPANE_CONFIG or "
+                        "~/.config/mindpane/config.toml; see `mindpane config path`)")
     parser.add_argument("--data-dir", help="where memories live (default: MINDPANE_DATA_DIR or the user data dir)")
     parser.add_argument("--model", help="Ollama model to use (default: the mode's, else gemma3:4b-it-qat)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask = commands.add_parser("ask", help="do one turn: recall, answer, remember",
                               description="Recall related entries, stream the answer, store the exchange.")
-    ask.add_argument("--mode", choices=sorted(modes), default="journal", help="journal (default) or code")
+    ask.add_argument("--mode", choices=list(modes), default="journal",
+                     help=f"one of {', '.join(modes)} (default: journal)")
     ask.add_argument("--model", dest="ask_model", help="Ollama model for this turn")
     ask.add_argument("--data-dir", dest="ask_data_dir", help="where memories live")
     ask.add_argument("prompt", nargs="+", help="the entry or question; '-' reads it from standard input")
     cli_doctor.add_parser(commands)
+    cli_config.add_parser(commands)
+    cli_models.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    config = load_config(_config_flag(argv))
+    modes = load_modes(config)
+    args = build_parser(modes).parse_args(argv)
     data_dir = getattr(args, "ask_data_dir", None) or args.data_dir
     model = getattr(args, "ask_model", None) or args.model
-    settings = resolve_settings(data_dir=data_dir, model=model)
+    settings = resolve_settings(data_dir=data_dir, model=model, config=config)
+    if args.command is not None:  # the app shows the config's problems itself
+        cli_config.report_problems(config, args, sys.stderr)
     if args.command == "ask":
-        return ask(settings, args.mode, _prompt_text(args.prompt), sys.stdout, sys.stderr)
+        return ask(settings, args.mode, _prompt_text(args.prompt), sys.stdout, sys.stderr, modes)
     if args.command == "doctor":
         return cli_doctor.run(settings, args, sys.stdout, sys.stderr)
-    return run_app(settings)
+    if args.command == "config":
+        return cli_config.run(config, settings, modes, args, sys.stdout, sys.stderr)
+    if args.command == "models":
+        return cli_models.run(settings, args, sys.stdout, sys.stderr, modes)
+    return run_app(settings, config)
+
+
+def _config_flag(argv: Sequence[str]) -> str | None:
+    """``--config PATH`` ahead of the real parse: the file decides which modes ``--mode`` offers."""
+    early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    early.add_argument("--config")
+    try:
+        return early.parse_known_args(argv)[0].config
+    except argparse.ArgumentError:
+        return None  # the real parse says what is wrong
 
 
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
@@ -84,17 +109,18 @@ def _prompt_text(words: list[str], err: TextIO | None = None) -> str:
     return text
 
 
-def run_app(settings: Settings) -> int:
+def run_app(settings: Settings, config: LoadedConfig | None = None) -> int:
     try:
         from tui.app import MindpaneApp
     except ImportError:
         print("mindpane: the full-screen app is not built yet; use `mindpane ask \"...\"`", file=sys.stderr)
         return EXIT_FAILURE
-    MindpaneApp(settings).run()
+    MindpaneApp(settings, config=config).run()
     return 0
 
 
-def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO) -> int:
+def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
+        modes: Mapping[str, Mode] | None = None) -> int:
     """One turn from the shell. Errors become one line on ``err`` and a non-zero exit."""
     from tui.services.engine import make_chat, make_turns, open_outbox, open_store, outbox_error, privacy_notice
     from tui.services.outbox import replay_pending
@@ -103,7 +129,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO)
     if not text:
         print("mindpane: nothing to ask — give the entry or question as an argument", file=err)
         return EXIT_USAGE
-    modes = builtin_modes()
+    modes = modes or load_modes(None)
     mode = modes[mode_name]
     turn_id = str(uuid.uuid4())
     try:  # on the disk before anything slow happens: a kill from here on loses nothing
@@ -131,7 +157,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO)
         if waiting:
             print(f"mindpane: {len(waiting)} unanswered question{'s are' if len(waiting) != 1 else ' is'} kept "
                   "from earlier; open mindpane and press ctrl+r to answer", file=err)
-        turns = make_turns(store, make_chat(settings), settings)
+        turns = make_turns(store, make_chat(settings), settings, dict(modes))
         for event in turns.run(mode, text, turn_id=turn_id):
             if isinstance(event, Recalled):
                 _print_recalled(event.memories, mode.title, out)

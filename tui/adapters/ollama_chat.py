@@ -14,6 +14,10 @@ How a failure is classified (the UI can rely on this):
 - stream broken (connection dropped, bad chunk)    -> ``ReplyInterrupted`` (``partial`` may be "")
 - ``{"error"}`` from the server after some text    -> ``ReplyInterrupted``
 - any other server error (before any text)         -> ``ChatError`` with the server's message
+
+Listing models (``/api/tags``) fails like ``ensure_model``. A pull (``/api/pull``, streamed) fails with
+``OllamaUnreachable``, ``UnknownModel`` (the registry has no such name) or ``PullFailed`` (the
+server's reason: no internet, disk full, a dropped or silent stream, a stream that ends early).
 """
 
 from __future__ import annotations
@@ -34,11 +38,14 @@ from tui.domain.errors import (
     OllamaUnreachable,
     ReplyInterrupted,
 )
+from tui.domain.llm_models import ModelInfo, PullFailed, PullProgress, UnknownModel
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
 START_HINT = "start it with `ollama serve`, or set OLLAMA_HOST"
 RETRY_HINT = "try again; if it keeps happening, look at the `ollama serve` log"
+LIBRARY_URL = "https://ollama.com/library"
+PULL_RETRY_HINT = "try again (Ollama resumes where it stopped); pulling needs internet access on the Ollama host"
 
 
 def normalise_host(host: str | None) -> str:
@@ -103,6 +110,13 @@ def _is_model_missing(exc: ollama.ResponseError) -> bool:
     """A 404 that names a model (not e.g. a proxy's "404 page not found")."""
     reason = str(exc.error).casefold()
     return exc.status_code == 404 and "model" in reason and "not found" in reason
+
+
+def _is_unknown_on_registry(exc: ollama.ResponseError) -> bool:
+    """Ollama's words for a name the registry does not have ("pull model manifest: file does not
+    exist"; a registry's "manifest unknown"), or a 404 answer to the pull itself."""
+    reason = str(exc.error).casefold()
+    return exc.status_code == 404 or "file does not exist" in reason or "manifest unknown" in reason
 
 
 def _is_unreachable(exc: BaseException) -> bool:
@@ -189,8 +203,59 @@ class OllamaChat:
 
     def ensure_model(self, model: str) -> None:
         """Return if the server answers and lists ``model`` (``name`` matches ``name:latest``)."""
+        listing = self._listing(model)
+        available = {model_key(m.model) for m in listing.models if m.model}
+        if model_key(model) not in available:
+            raise self._model_not_found(model)
+
+    def list_models(self) -> list[ModelInfo]:
+        """The models Ollama has (``/api/tags``), sorted by name; raises ``OllamaUnreachable``."""
+        models = [
+            ModelInfo(m.model, int(m.size or 0), m.modified_at)
+            for m in self._listing("").models
+            if m.model
+        ]
+        return sorted(models, key=lambda m: m.name.casefold())
+
+    def pull(self, model: str) -> Iterator[PullProgress]:
+        """Download ``model`` into Ollama, yielding each progress line; the last has status "success".
+
+        Closing the iterator early (a cancel) closes the HTTP response, which makes Ollama stop the
+        download. Raises ``OllamaUnreachable``, ``UnknownModel`` or ``PullFailed`` (never an
+        httpx/ollama exception); a stream that ends without "success" is a ``PullFailed`` too.
+        """
+        parts: Iterator[Any] | None = None
+        status = ""
         try:
-            listing = self._client.list()
+            try:
+                parts = self._client.pull(model, stream=True)
+            except Exception as exc:  # no I/O happens yet: only a malformed request can fail here
+                raise PullFailed(f"Invalid pull request for {model!r}: {first_line(exc)}") from exc
+            while True:
+                # next() is guarded, the yield is not: errors thrown in by the consumer stay theirs.
+                try:
+                    part = next(parts)
+                except StopIteration:
+                    break
+                except Exception as exc:
+                    raise self._pull_error(exc, model) from exc
+                status = (part.status or "").strip()
+                yield PullProgress(status, part.completed, part.total, part.digest)
+            if status != "success":
+                raise PullFailed(
+                    f"The pull of {model} ended before it finished"
+                    + (f" (last step: {status})" if status else ""),
+                    hint=PULL_RETRY_HINT,
+                )
+        finally:
+            if parts is not None and hasattr(parts, "close"):
+                with contextlib.suppress(Exception):
+                    parts.close()
+
+    def _listing(self, model: str) -> Any:
+        """``/api/tags``, with every failure as ``OllamaUnreachable`` (or the translated error)."""
+        try:
+            return self._client.list()
         except httpx.TimeoutException as exc:  # /api/tags is cheap: silence means a hung server
             raise OllamaUnreachable(
                 f"Ollama at {self._host} did not answer within {self.stall_timeout:g} s",
@@ -204,14 +269,37 @@ class OllamaChat:
                     hint="check that OLLAMA_HOST points at an Ollama server",
                 )
             raise error from exc
-        available = {model_key(m.model) for m in listing.models if m.model}
-        if model_key(model) not in available:
-            raise self._model_not_found(model)
 
     # -- translation -------------------------------------------------------------------------------
 
     def _model_not_found(self, model: str) -> ModelNotFound:
         return ModelNotFound(f"Model {model} is not pulled", hint=f"run `ollama pull {model}`")
+
+    def _pull_error(self, exc: Exception, model: str) -> ChatError:
+        """Map a failure while pulling ``model`` to what a person should see."""
+        if isinstance(exc, ChatError):
+            return exc
+        if _is_unreachable(exc) or isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            return self._translate(exc, model, "")
+        if isinstance(exc, httpx.TimeoutException):
+            return PullFailed(
+                f"Ollama sent nothing for {self.stall_timeout:g} s while pulling {model}",
+                hint="the Ollama host may have lost its connection; " + PULL_RETRY_HINT,
+            )
+        if isinstance(exc, ollama.ResponseError):
+            reason = first_line(exc)
+            if exc.status_code == 404 and "page not found" in reason.casefold():
+                return self._translate(exc, model, "")  # something answers, but not Ollama's API
+            if _is_unknown_on_registry(exc):
+                return UnknownModel(
+                    f"The Ollama registry has no model named {model}",
+                    hint=f"check the name and tag at {LIBRARY_URL} (Ollama said: {reason})",
+                )
+            return PullFailed(f"Pulling {model} failed: {reason}", hint=PULL_RETRY_HINT)
+        if isinstance(exc, httpx.TransportError | OSError | ValueError):
+            return PullFailed(f"The pull of {model} broke off: {first_line(exc)}", hint=PULL_RETRY_HINT)
+        return PullFailed(f"Pulling {model} failed: {type(exc).__name__}: {first_line(exc)}",
+                          hint=PULL_RETRY_HINT)
 
     def _translate(self, exc: Exception, model: str, partial: str) -> ChatError:
         """Map any exception from the client to the one ``ChatError`` a person should see."""

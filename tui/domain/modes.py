@@ -1,12 +1,20 @@
 """Modes are data: a prompt, recall settings and what they stamp on stored entries.
 
-The engine only ever reads a ``Mode``; adding a mode (built-in or from a config file later)
-never touches the engine.
+The engine only ever reads a ``Mode``; adding a mode (built-in, or a ``[modes.<id>]`` table in the
+config file: see ``tui/services/config.py``) never touches the engine.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+MODE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+"""What a mode id may be: entries are stored under it, so it is a plain, stable name."""
+
+
+def valid_mode_id(name: str) -> bool:
+    return MODE_ID.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,8 @@ class Mode:
     """What the empty prompt says in this mode."""
     intro: str = ""
     """What an empty transcript of this mode says."""
+    recall_from: tuple[str, ...] = ()
+    """Ids of *other* modes whose entries this mode may also recall; empty: only its own."""
 
     def stamp(self) -> dict:
         return {**self.metadata, "mode": self.name}

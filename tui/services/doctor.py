@@ -109,11 +109,11 @@ def check_bundled_model(settings: Settings) -> Check:
 def check_ollama(settings: Settings) -> list[Check]:
     """Ollama answers at the configured host and has every mode's model (and the embedding model)."""
     from tui.domain.errors import ChatError, OllamaUnreachable
-    from tui.domain.modes import builtin_modes
+    from tui.services.config import load_config, load_modes
     from tui.services.engine import OLLAMA_EMBEDDER_PREFIX, make_chat
 
     users: dict[str, list[str]] = {}
-    for mode in builtin_modes().values():
+    for mode in load_modes(load_config(settings.config_path)).values():
         users.setdefault(settings.model_for(mode.model), []).append(mode.name)
     spec = settings.embedder.strip()
     if spec.startswith(OLLAMA_EMBEDDER_PREFIX):

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from tui.domain.errors import EmbedderError, MindpaneError
-from tui.domain.modes import Mode, builtin_modes
+from tui.domain.modes import Mode
+from tui.services.config import load_modes
 from tui.services.ports import ChatModel, Embedder, MemoryStore, Outbox
 from tui.services.settings import BUNDLED_EMBEDDER, Settings
 from tui.services.turn import TurnService
@@ -81,7 +82,7 @@ def make_chat(settings: Settings) -> ChatModel:
 
 def make_turns(store: MemoryStore, chat: ChatModel, settings: Settings,
                modes: dict[str, Mode] | None = None) -> TurnService:
-    return TurnService(store, chat, settings, modes or builtin_modes())
+    return TurnService(store, chat, settings, modes or load_modes(None))
 
 
 def explain_open_failure(exc: BaseException, settings: Settings) -> MindpaneError:

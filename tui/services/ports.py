@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from tui.domain.llm_models import ModelInfo, PullProgress
 from tui.domain.modes import Mode
 from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
 
@@ -18,7 +19,24 @@ class MemoryStore(Protocol):
         """Store an entry; with ``turn_id`` it leaves the outbox at once, and never twice."""
         ...
 
-    def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256) -> int: ...
+    def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256,
+                       progress: Callable[[int, int], None] | None = None, import_id: str | None = None) -> int:
+        """Store many entries with their own dates, ``batch`` at a time (``progress(done, total)``
+        after each); each is an ``import`` line in the change log, tagged ``import_id``."""
+        ...
+
+    def iter_entries(self, mode_name: str | None = None, since: datetime | None = None,
+                     until: datetime | None = None, batch: int = 500) -> Iterator[MemoryRecord]:
+        """Every entry (of a mode), oldest first, ``since`` inclusive, ``until`` exclusive; streamed."""
+        ...
+
+    def known_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which content keys (``records.content_key``) an entry already has: an import's duplicates."""
+        ...
+
+    def entry_modes(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """The mode of each of ``ids`` in use (None when held by a deleted entry)."""
+        ...
 
     def attach_reply(self, memory_id: str, reply: str, extra: dict | None = None) -> MemoryRecord: ...
 
@@ -83,6 +101,16 @@ class ChatModel(Protocol):
 
     def ensure_model(self, model: str) -> None:
         """Return if the server answers and has ``model``; raise OllamaUnreachable/ModelNotFound."""
+        ...
+
+    def list_models(self) -> list[ModelInfo]:
+        """The models the server has, by name; raise OllamaUnreachable (or another ChatError)."""
+        ...
+
+    def pull(self, model: str) -> Iterator[PullProgress]:
+        """Download ``model`` into the server, yielding its progress lines; the last one has status
+        ``success``. Closing the iterator early cancels the pull (the connection is closed).
+        Raises OllamaUnreachable, UnknownModel (no such model on the registry) or PullFailed."""
         ...
 
     @property

@@ -1,15 +1,31 @@
-"""Where mindpane keeps its data and how it reaches Ollama: flags over environment over defaults."""
+"""Where mindpane keeps its data and how it reaches Ollama: flags over environment over the config
+file over defaults. ``Settings.sources`` says which of the four each value came from."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.services.config import LoadedConfig
 
 DEFAULT_MODEL = "gemma3:4b-it-qat"
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 BUNDLED_EMBEDDER = "bundled"
+DEFAULT_STALL_TIMEOUT = 120.0
+DEFAULT_THEME = "textual-dark"
+
+SETTING_ENV = {
+    "ollama_host": "OLLAMA_HOST",
+    "model": "MINDPANE_MODEL",
+    "embedder": "MINDPANE_EMBEDDER",
+    "stall_timeout": "MINDPANE_STALL_TIMEOUT",
+    "data_dir": "MINDPANE_DATA_DIR",
+}
+"""The environment variable of each setting that has one (``theme`` has none)."""
 
 
 @dataclass(frozen=True)
@@ -17,15 +33,22 @@ class Settings:
     data_dir: Path
     ollama_host: str = DEFAULT_OLLAMA_HOST
     model: str | None = None
-    """A model forced by flag or MINDPANE_MODEL; otherwise the mode's, then DEFAULT_MODEL."""
+    """A model forced by flag or MINDPANE_MODEL; otherwise the mode's, then ``default_model``."""
     embedder: str = BUNDLED_EMBEDDER
     """``bundled`` (offline MiniLM) or ``ollama:<model>``."""
     connect_timeout: float = 5.0
-    stall_timeout: float = 120.0
+    stall_timeout: float = DEFAULT_STALL_TIMEOUT
     """Seconds without a byte from Ollama before a reply counts as stalled (model loading included)."""
+    default_model: str = DEFAULT_MODEL
+    """The model of a mode that names none: the config file's ``model``, else DEFAULT_MODEL."""
+    theme: str = DEFAULT_THEME
+    config_path: Path | None = None
+    """The config file these settings read, where the app remembers the theme; None: none."""
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Per setting: ``flag``, ``env``, ``file`` or ``default``."""
 
     def model_for(self, mode_model: str | None) -> str:
-        return self.model or mode_model or DEFAULT_MODEL
+        return self.model or mode_model or self.default_model
 
 
 def default_data_dir() -> Path:
@@ -38,21 +61,51 @@ def resolve_settings(
     data_dir: str | Path | None = None,
     model: str | None = None,
     env: Mapping[str, str] | None = None,
+    config: LoadedConfig | None = None,
 ) -> Settings:
+    """The settings in effect. ``config`` is the checked config file; None reads the one
+    MINDPANE_CONFIG in ``env`` names, else the one in the user config dir."""
     env = os.environ if env is None else env
-    chosen_dir = data_dir or env.get("MINDPANE_DATA_DIR") or default_data_dir()
+    if config is None:
+        from tui.services.config import load_config
+
+        config = load_config(None, env)
+    file = config.values
+    sources: dict[str, str] = {}
+
+    def pick(key: str, flag: Any = None, parse=lambda raw: raw, default: Any = None) -> Any:
+        if flag:
+            sources[key] = "flag"
+            return flag
+        raw = env.get(SETTING_ENV[key]) if key in SETTING_ENV else None
+        parsed = parse(raw) if raw else None
+        if parsed is not None:
+            sources[key] = "env"
+            return parsed
+        if key in file:
+            sources[key] = "file"
+            return file[key]
+        sources[key] = "default"
+        return default
+
+    chosen_dir = pick("data_dir", data_dir, default=None) or default_data_dir()
+    chosen_model = pick("model", model, default=None)
     return Settings(
         data_dir=Path(chosen_dir).expanduser().resolve(),
-        ollama_host=env.get("OLLAMA_HOST") or DEFAULT_OLLAMA_HOST,
-        model=model or env.get("MINDPANE_MODEL") or None,
-        embedder=env.get("MINDPANE_EMBEDDER") or BUNDLED_EMBEDDER,
-        stall_timeout=_positive_float(env.get("MINDPANE_STALL_TIMEOUT"), 120.0),
+        ollama_host=pick("ollama_host", default=DEFAULT_OLLAMA_HOST),
+        model=chosen_model if sources["model"] in ("flag", "env") else None,
+        embedder=pick("embedder", default=BUNDLED_EMBEDDER),
+        stall_timeout=pick("stall_timeout", parse=_positive_float, default=DEFAULT_STALL_TIMEOUT),
+        default_model=file.get("model") or DEFAULT_MODEL,
+        theme=pick("theme", default=DEFAULT_THEME),
+        config_path=config.path,
+        sources=sources,
     )
 
 
-def _positive_float(raw: str | None, default: float) -> float:
+def _positive_float(raw: str) -> float | None:
     try:
-        value = float(raw) if raw else default
+        value = float(raw)
     except ValueError:
-        return default
-    return value if value > 0 else default
+        return None
+    return value if value > 0 else None

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from tui.domain.errors import StoreError
-from tui.domain.modes import Mode, builtin_modes
+from tui.domain.modes import Mode
 from tui.services import engine
+from tui.services.config import ConfigProblem, LoadedConfig, load_modes
 from tui.services.outbox import Replayed, replay_pending
 from tui.services.ports import ChatModel, MemoryStore, Outbox
 from tui.services.settings import Settings
@@ -26,9 +27,12 @@ class Workspace:
         open_store: Callable[[Settings], MemoryStore] | None = None,
         make_chat: Callable[[Settings], ChatModel] = engine.make_chat,
         open_outbox: Callable[[Settings], Outbox] = engine.open_outbox,
+        config: LoadedConfig | None = None,
     ) -> None:
         self.settings = settings
-        self.modes = modes or builtin_modes()
+        self.modes = modes or load_modes(config)
+        self.config_problems: list[ConfigProblem] = list(config.problems) if config else []
+        """What is wrong in the config file (the defaults are used for those parts): shown once."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._open_store = open_store or (lambda s, outbox=None: engine.open_store(s, clock, outbox))
         self._open_outbox = open_outbox

@@ -34,13 +34,19 @@ def ollama_text(status: OllamaStatus | None, host: str) -> str:
     return f"ollama ✗ {one_line(status.error.message, 60)}"
 
 
+MODE_TITLE_CHARS = 18
+"""A mode's title on the status line is cut to this: titles come from the config file, and a few
+long ones must still leave room for the Ollama state."""
+
+
 def modes_text(modes: Iterable[Mode], current: Mode) -> Text:
     text = Text()
     for mode in modes:
+        title = one_line(mode.title, MODE_TITLE_CHARS)
         if mode.name == current.name:
-            text.append(f" ◆ {mode.title} ", style="bold reverse")
+            text.append(f" ◆ {title} ", style="bold reverse")
         else:
-            text.append(f" ◇ {mode.title} ", style="dim")
+            text.append(f" ◇ {title} ", style="dim")
     return text
 
 

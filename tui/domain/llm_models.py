@@ -1,0 +1,54 @@
+"""What the chat server says about its models: the ones it has, and the progress of a pull.
+
+Plain data, filled by the chat adapter (Ollama's ``/api/tags`` and ``/api/pull``) and shown by the
+CLI and the TUI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tui.domain.errors import ChatError
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model the server has: its full name (``name:tag``), size on disk and last change."""
+
+    name: str
+    size: int
+    """Bytes on disk (0 when the server did not say)."""
+    modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PullProgress:
+    """One progress line of a pull, as the server sent it.
+
+    ``status`` is the server's words ("pulling manifest", "pulling 3f2a…", "verifying sha256
+    digest", "success"); ``completed``/``total`` are bytes of the layer ``digest`` when known.
+    """
+
+    status: str
+    completed: int | None = None
+    total: int | None = None
+    digest: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "success"
+
+
+class PullFailed(ChatError):
+    """A pull did not finish: the server's reason is in the message."""
+
+
+class UnknownModel(PullFailed):
+    """The registry has no model of that name (a typo, or a tag that does not exist)."""
+
+
+def model_key(name: str) -> str:
+    """Ollama treats ``name`` and ``name:latest`` as the same model (and ignores case)."""
+    name = name.strip().casefold()
+    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"

@@ -1,0 +1,166 @@
+"""The model picker: the models the Ollama host has (the mode's current one marked ✓); Enter picks
+one for the mode. When the mode's model is not there, the first row offers to pull it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from tui.detached import call_detached
+from tui.domain.errors import MindpaneError
+from tui.domain.llm_models import ModelInfo, model_key
+from tui.services.models import human_size
+from tui.text import local_day, one_line
+
+log = logging.getLogger(__name__)
+
+PULL_OPTION = "pull"
+USE_PREFIX = "use:"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """What the picker was closed with: use ``model`` for the mode, or pull it first."""
+
+    model: str
+    pull: bool = False
+
+
+class ModelScreen(ModalScreen[ModelChoice | None]):
+    """Dismisses with a ``ModelChoice`` (enter on a row) or ``None`` (escape)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("r", "reload", "Ask Ollama again"),
+    ]
+
+    def __init__(
+        self,
+        mode_title: str,
+        current: str,
+        load: Callable[[], list[ModelInfo]],
+        used_by: Mapping[str, list[str]] | None = None,
+        forced: str | None = None,
+    ) -> None:
+        """``load`` lists the host's models (blocking: it runs in a thread); ``used_by`` maps a
+        ``model_key`` to the modes that use it; ``forced`` is a model forced for every mode."""
+        super().__init__(classes="dialog-screen")
+        self._mode_title = mode_title
+        self._current = current
+        self._load = load
+        self._used_by = dict(used_by or {})
+        self._forced = forced
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog model-picker"):
+            yield Static(f"Model for {self._mode_title}", classes="dialog-title", markup=False)
+            yield Static("Asking Ollama for its models…", classes="model-state -loading", markup=False)
+            yield OptionList(classes="model-list", markup=False)
+            yield Static(self._hint(), classes="dialog-hint", markup=False)
+            yield Footer()
+
+    def _hint(self) -> str:
+        hint = f"enter: {self._mode_title} uses the highlighted model from now on (saved to the config file)"
+        if self._forced:
+            hint += (f". Note: --model / MINDPANE_MODEL forces {self._forced} for every mode in this run; "
+                     "the choice applies when it is not set")
+        return hint
+
+    def on_mount(self) -> None:
+        self.load_models()
+
+    # -- loading (thread worker: the listing may wait for a slow or absent Ollama) ------------------
+
+    @work(thread=True, exclusive=True, group="models", exit_on_error=False)
+    def load_models(self) -> None:
+        worker = get_current_worker()
+        try:
+            models = call_detached(self._load, lambda: worker.is_cancelled, name="mindpane-models")
+        except MindpaneError as error:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_error, error)
+            return
+        except Exception as exc:  # an adapter bug must still end in a readable message
+            log.exception("listing the models failed unexpectedly")
+            if not worker.is_cancelled:
+                self.app.call_from_thread(
+                    self._show_error, MindpaneError(f"Listing the models failed: {type(exc).__name__}: {exc}"))
+            return
+        if models is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._show_models, models)
+
+    def _state(self, text: str, kind: str) -> None:
+        state = self.query_one(".model-state", Static)
+        state.update(text)
+        for name in ("-loading", "-error", "-ready"):
+            state.set_class(name == kind, name)
+
+    def _show_error(self, error: MindpaneError) -> None:
+        if not self.is_attached:
+            return
+        self.query_one(OptionList).clear_options()
+        self._state(f"{error.message}\n{error.hint}".strip() + "\n(r asks again)", "-error")
+
+    def _show_models(self, models: list[ModelInfo]) -> None:
+        if not self.is_attached:
+            return
+        listing = self.query_one(OptionList)
+        listing.clear_options()
+        current = model_key(self._current)
+        have_current = any(model_key(m.name) == current for m in models)
+        options: list[Option] = []
+        if not have_current:
+            options.append(Option(
+                Text(f"↓ Pull {self._current} — {self._mode_title} uses it, Ollama does not have it yet"),
+                id=PULL_OPTION))
+        width = max((len(m.name) for m in models), default=0)
+        for model in models:
+            key = model_key(model.name)
+            mark = "✓" if key == current else " "
+            day = local_day(model.modified) if model.modified else "?"
+            row = f"{mark} {model.name:<{width}}  {human_size(model.size):>8}  {day}"
+            modes = ", ".join(self._used_by.get(key, []))
+            options.append(Option(Text(f"{row}  {modes}" if modes else row), id=USE_PREFIX + model.name))
+        listing.add_options(options)
+        if options:
+            listing.highlighted = next(
+                (i for i, m in enumerate(models, start=len(options) - len(models))
+                 if model_key(m.name) == current), 0)
+            listing.focus()
+        count = f"{len(models)} model{'s' if len(models) != 1 else ''} in Ollama"
+        if not models:
+            count = "Ollama has no models yet"
+        elif not have_current:
+            count += f"; {one_line(self._current, 60)} is not one of them"
+        self._state(count, "-ready")
+
+    # -- choosing --------------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        option_id = event.option.id or ""
+        if option_id == PULL_OPTION:
+            self.dismiss(ModelChoice(self._current, pull=True))
+        elif option_id.startswith(USE_PREFIX):
+            self.dismiss(ModelChoice(option_id.removeprefix(USE_PREFIX)))
+
+    def action_reload(self) -> None:
+        self.query_one(OptionList).clear_options()
+        self._state("Asking Ollama for its models…", "-loading")
+        self.load_models()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

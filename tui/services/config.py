@@ -1,0 +1,545 @@
+"""The config file: where it is, what it may say, and every problem in it as a value.
+
+``load_config`` never raises for what a person wrote: a TOML error, an unknown key, a wrong type or
+a mode without a prompt each become one ``ConfigProblem`` (file, line, dotted key, why) and the
+default is used for that part only, so a broken file never keeps anyone from writing an entry.
+Reads use ``tomllib``; writes (``update_config``) go through ``tomlkit`` so the person's comments
+and layout survive. Which value wins over the file (flags, environment) is ``settings.py``'s job.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import stat
+import threading
+import tomllib
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from tui.domain.errors import MindpaneError
+from tui.domain.modes import Mode, builtin_modes, valid_mode_id
+
+CONFIG_ENV = "MINDPANE_CONFIG"
+FILE_NAME = "config.toml"
+SETTING_KEYS = ("ollama_host", "model", "embedder", "stall_timeout", "theme", "data_dir")
+MODE_FIELDS = ("title", "system_prompt", "model", "recall_size", "min_relevance", "keep_unanswered", "metadata",
+               "recall_from", "placeholder", "intro", "entry_label", "reply_label")
+MAX_RECALL_SIZE = 50
+RESERVED_METADATA = frozenset({"mode", "model", "reply", "created_at", "updated_at", "data", "hash",
+                               "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id"})
+"""Keys the store and the turn write themselves: a mode's metadata may not shadow them."""
+
+
+class ConfigError(MindpaneError):
+    """A config file could not be written (it is broken, unreadable, or the value is not allowed)."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in the config file; ``key`` is dotted (``modes.code.recall_size``), None for
+    the file as a whole, and ``line`` is None where nothing can tell."""
+
+    path: Path
+    key: str | None
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+    def short(self) -> str:
+        """The problem without the file (for a list under a line that names it)."""
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.key}: {self.message}" if self.key else f"{where}{self.message}"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """What the config file says, checked. ``values`` and ``modes`` hold only what is valid;
+    ``lines`` is where each key is written (dotted key → line)."""
+
+    path: Path
+    path_source: str = "default"
+    """How the file was chosen: ``flag`` (--config), ``env`` (MINDPANE_CONFIG) or ``default``."""
+    exists: bool = False
+    values: dict[str, Any] = field(default_factory=dict)
+    """Top-level settings from the file (``data_dir`` as an absolute ``Path``)."""
+    modes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per mode id, in the file's order: the fields the file sets for it."""
+    problems: list[ConfigProblem] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def source(self, key: str) -> str:
+        """``file`` if the file sets this top-level setting, else ``default``."""
+        return "file" if key in self.values else "default"
+
+    def mode_source(self, mode_id: str, name: str) -> str:
+        return "file" if name in self.modes.get(mode_id, {}) else "default"
+
+
+# -- where the file is ------------------------------------------------------------------------------
+
+
+def default_config_path() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path("mindpane", appauthor=False) / FILE_NAME
+
+
+def config_location(flag: str | Path | None = None, env: Mapping[str, str] | None = None) -> tuple[Path, str]:
+    """The config file's path and how it was chosen: --config, then MINDPANE_CONFIG, then the
+    platform's user config dir (``~/.config/mindpane/config.toml`` on Linux)."""
+    env = os.environ if env is None else env
+    if flag:
+        return Path(flag).expanduser().absolute(), "flag"
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV]).expanduser().absolute(), "env"
+    return default_config_path(), "default"
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> LoadedConfig:
+    """Read and check the config file at ``path`` (None: MINDPANE_CONFIG in ``env``, else the
+    default location). Never raises for the file's content: see ``LoadedConfig.problems``."""
+    where, how = config_location(path, env)
+    try:
+        raw = where.read_bytes()
+    except FileNotFoundError:
+        return LoadedConfig(where, how)
+    except OSError as exc:
+        return LoadedConfig(where, how, exists=where.exists(),
+                            problems=[ConfigProblem(where, None, f"cannot be read ({exc.strerror or exc}); "
+                                                    "using the defaults")])
+    try:
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        return LoadedConfig(where, how, exists=True,
+                            problems=[ConfigProblem(where, None, "is not UTF-8 text; using the defaults")])
+    except tomllib.TOMLDecodeError as exc:
+        message, line = _syntax_error(exc)
+        return LoadedConfig(where, how, exists=True, problems=[
+            ConfigProblem(where, None, f"TOML syntax error: {message}; using the defaults", line)])
+    lines = _key_lines(text)
+    report = _Report(where, lines)
+    values = _check_settings(data, report, where.parent)
+    modes = _check_modes(data.get("modes", {}), report) if "modes" in data else {}
+    return LoadedConfig(where, how, exists=True, values=values, modes=modes, problems=report.problems,
+                        lines={_dotted(key): line for key, line in lines.items()})
+
+
+def load_modes(config: LoadedConfig | None) -> dict[str, Mode]:
+    """The modes in order: the built-in ones (with the file's fields over theirs), then the file's
+    own. ``None``: just the built-in modes."""
+    modes = builtin_modes()
+    for mode_id, fields in (config.modes if config else {}).items():
+        values = {name: tuple(value) if name == "recall_from" else value for name, value in fields.items()}
+        base = modes.get(mode_id)
+        if base is not None:
+            modes[mode_id] = replace(base, **values)
+        else:
+            values.setdefault("title", _title_for(mode_id))
+            modes[mode_id] = Mode(name=mode_id, **values)
+    return modes
+
+
+def problems_message(problems: Sequence[ConfigProblem]) -> str:
+    """Every problem as one message that names the file once: what the CLI prints on stderr and
+    the app shows at start. Empty when there is nothing wrong."""
+    if not problems:
+        return ""
+    files = list(dict.fromkeys(problem.path for problem in problems))
+    head = f"config file {files[0]}: using the defaults for what is wrong"
+    if len(files) > 1:
+        return "\n".join([head, *(f"  {problem}" for problem in problems)])
+    return "\n".join([head, *(f"  {problem.short()}" for problem in problems)])
+
+
+def _syntax_error(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
+    text = str(exc)
+    found = re.search(r"\(at line (\d+), column (\d+)\)", text)
+    line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+    message = text[:found.start()].strip() if found else text
+    if found:
+        message = f"{message} (column {found.group(2)})"
+    return message, line
+
+
+# -- where each key is written ----------------------------------------------------------------------
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_KEY = r"""(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)"""
+_DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
+_HEADER = re.compile(rf"\s*\[\s*({_DOTTED})\s*\]\s*(?:#.*)?$")
+_ASSIGN = re.compile(rf"\s*({_DOTTED})\s*=")
+_PART = re.compile(r"""\"((?:[^"\\]|\\.)*)\"|'([^']*)'|([A-Za-z0-9_-]+)""")
+
+
+def _parts(dotted: str) -> tuple[str, ...]:
+    parts = []
+    for match in _PART.finditer(dotted):
+        basic, literal, bare = match.groups()
+        parts.append(json.loads(f'"{basic}"') if basic is not None else literal if literal is not None else bare)
+    return tuple(parts)
+
+
+def _dotted(parts: Sequence[str]) -> str:
+    return ".".join(part if _BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False) for part in parts)
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Each key's line: table headers and ``key = value`` lines, by a line scan (enough for the
+    files people write; multi-line strings are skipped so their content is never a key)."""
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    open_quote: str | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if open_quote:
+            if open_quote in line:
+                open_quote = None
+            continue
+        header = _HEADER.match(line)
+        if header:
+            table = _parts(header.group(1))
+            lines.setdefault(table, number)
+            continue
+        assign = _ASSIGN.match(line)
+        if assign:
+            lines.setdefault(table + _parts(assign.group(1)), number)
+            rest = line[assign.end():]
+            for quote in ('"""', "'''"):
+                if rest.count(quote) == 1:
+                    open_quote = quote
+    return lines
+
+
+@dataclass
+class _Report:
+    path: Path
+    lines: dict[tuple[str, ...], int]
+    problems: list[ConfigProblem] = field(default_factory=list)
+
+    def __call__(self, key: tuple[str, ...], message: str) -> None:
+        self.problems.append(ConfigProblem(self.path, _dotted(key), message, self._line(key)))
+
+    def _line(self, key: tuple[str, ...]) -> int | None:
+        for end in range(len(key), 0, -1):
+            if key[:end] in self.lines:
+                return self.lines[key[:end]]
+        return None
+
+
+# -- what each value may be -------------------------------------------------------------------------
+
+
+class _Invalid(ValueError):
+    """Why a value is not allowed (the message a person reads)."""
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _text(value: Any, empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"must be text in quotes, not {_shown(value)}")
+    if not empty and not value.strip():
+        raise _Invalid("must not be empty")
+    return value
+
+
+def _embedder(value: Any) -> str:
+    spec = _text(value).strip()
+    if spec == "bundled" or (spec.startswith("ollama:") and spec[len("ollama:"):].strip()):
+        return spec
+    raise _Invalid(f'must be "bundled" or "ollama:<model>" (e.g. "ollama:all-minilm"), not {_shown(value)}')
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _Invalid(f"must be a number, not {_shown(value)}")
+    return float(value)
+
+
+def _seconds(value: Any) -> float:
+    seconds = _number(value)
+    if seconds <= 0:
+        raise _Invalid(f"must be more than 0 seconds, not {_shown(value)}")
+    return seconds
+
+
+def known_themes() -> frozenset[str] | None:
+    """The theme names the app knows (Textual's built-in ones); None if they cannot be listed."""
+    try:
+        from textual.theme import BUILTIN_THEMES
+    except ImportError:  # pragma: no cover - textual is a dependency
+        return None
+    return frozenset(BUILTIN_THEMES)
+
+
+def _theme(value: Any) -> str:
+    name = _text(value).strip()
+    themes = known_themes()
+    if themes is not None and name not in themes:
+        raise _Invalid(f"no theme named {_shown(name)} (ctrl+p → \"Change theme\" lists them)")
+    return name
+
+
+def _data_dir(base: Path) -> Callable[[Any], Path]:
+    def check(value: Any) -> Path:
+        chosen = Path(_text(value).strip()).expanduser()
+        return chosen if chosen.is_absolute() else base / chosen
+
+    return check
+
+
+def _setting_checks(base: Path) -> dict[str, Callable[[Any], Any]]:
+    return {"ollama_host": lambda value: _text(value).strip(), "model": lambda value: _text(value).strip(),
+            "embedder": _embedder, "stall_timeout": _seconds, "theme": _theme, "data_dir": _data_dir(base)}
+
+
+def _recall_size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(f"must be a whole number, not {_shown(value)}")
+    if not 0 <= value <= MAX_RECALL_SIZE:
+        raise _Invalid(f"must be from 0 to {MAX_RECALL_SIZE}, not {value}")
+    return value
+
+
+def _relevance(value: Any) -> float:
+    number = _number(value)
+    if not 0 <= number <= 1:
+        raise _Invalid(f"must be from 0 to 1, not {_shown(value)}")
+    return number
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"must be true or false, not {_shown(value)}")
+    return value
+
+
+def _ids(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _Invalid(f'must be a list of mode ids, e.g. ["journal"], not {_shown(value)}')
+    return list(dict.fromkeys(value))
+
+
+_MODE_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "title": _text, "system_prompt": _text, "model": lambda value: _text(value).strip(),
+    "recall_size": _recall_size, "min_relevance": _relevance, "keep_unanswered": _flag, "recall_from": _ids,
+    "placeholder": lambda value: _text(value, empty=True), "intro": lambda value: _text(value, empty=True),
+    "entry_label": _text, "reply_label": _text,
+}
+
+
+def _metadata_value(name: str, value: Any) -> str | int | float | bool:
+    if name in RESERVED_METADATA:
+        raise _Invalid(f"{_shown(name)} is set by mindpane itself; choose another name")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Invalid(f"must be a finite number, not {value}")
+    if not isinstance(value, str | int | float | bool):
+        raise _Invalid(f"must be text, a number or true/false, not {_shown(value)}")
+    return value
+
+
+# -- checking a whole file --------------------------------------------------------------------------
+
+
+def _check_settings(data: dict[str, Any], report: _Report, base: Path) -> dict[str, Any]:
+    checks = _setting_checks(base)
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key == "modes":
+            continue
+        check = checks.get(key)
+        if check is None:
+            report((key,), f"unknown setting (known: {', '.join(SETTING_KEYS)} and [modes.<id>] tables)")
+            continue
+        try:
+            values[key] = check(raw)
+        except _Invalid as why:
+            report((key,), f"{why}; using the default")
+    return values
+
+
+def _check_modes(raw: Any, report: _Report) -> dict[str, dict[str, Any]]:
+    if not isinstance(raw, dict):
+        report(("modes",), "must hold [modes.<id>] tables; using the built-in modes")
+        return {}
+    builtin = builtin_modes()
+    modes: dict[str, dict[str, Any]] = {}
+    for mode_id, table in raw.items():
+        key = ("modes", mode_id)
+        if not valid_mode_id(mode_id):
+            report(key, "a mode id is lowercase letters, digits, '-' and '_' (at most 40); the mode is left out")
+            continue
+        if not isinstance(table, dict):
+            report(key, f"must be a table ([modes.{mode_id}]), not {_shown(table)}; the mode is left out")
+            continue
+        fields = _check_mode(mode_id, table, report, is_new=mode_id not in builtin)
+        if fields is not None:
+            modes[mode_id] = fields
+    known = set(builtin) | set(modes)
+    for mode_id, fields in modes.items():
+        wanted = [other for other in fields.get("recall_from", []) if other != mode_id]
+        unknown = [other for other in wanted if other not in known]
+        if unknown:
+            kept = [other for other in wanted if other in known]
+            report(("modes", mode_id, "recall_from"),
+                   f"no mode named {', '.join(map(_shown, unknown))}; recalling from "
+                   + (", ".join(kept) + " and its own entries" if kept else "its own entries only"))
+        if "recall_from" in fields:
+            fields["recall_from"] = [other for other in wanted if other in known]
+    return modes
+
+
+def _check_mode(mode_id: str, table: dict[str, Any], report: _Report, is_new: bool) -> dict[str, Any] | None:
+    key = ("modes", mode_id)
+    fields: dict[str, Any] = {}
+    for name, value in table.items():
+        if name == "metadata":
+            fields[name] = _check_metadata(key, value, report)
+            continue
+        check = _MODE_CHECKS.get(name)
+        if check is None:
+            report((*key, name), f"unknown mode field (known: {', '.join(MODE_FIELDS)})")
+            continue
+        try:
+            fields[name] = check(value)
+        except _Invalid as why:
+            if not (is_new and name == "system_prompt"):
+                report((*key, name), f"{why}; using the default")
+            else:
+                report((*key, name), f"{why}; a new mode needs a system_prompt, so the mode is left out")
+                return None
+    if is_new and "system_prompt" not in fields:
+        report(key, "a new mode needs a system_prompt; the mode is left out")
+        return None
+    return fields
+
+
+def _check_metadata(key: tuple[str, ...], value: Any, report: _Report) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        report((*key, "metadata"), f"must be a table of values, e.g. {{ team = \"core\" }}, not {_shown(value)}")
+        return {}
+    kept: dict[str, Any] = {}
+    for name, item in value.items():
+        try:
+            kept[name] = _metadata_value(name, item)
+        except _Invalid as why:
+            report((*key, "metadata", name), f"{why}; left out")
+    return kept
+
+
+def _title_for(mode_id: str) -> str:
+    return re.sub(r"[-_]+", " ", mode_id).strip().capitalize() or mode_id
+
+
+# -- writing ----------------------------------------------------------------------------------------
+
+_write_lock = threading.Lock()
+
+
+def update_config(path: str | Path, dotted_key: str, value: Any) -> None:
+    """Set one value in the config file (``theme``, ``modes.code.model``…), keeping everything else
+    as the person wrote it, comments included; creates the file if there is none. Blocking: call it
+    from a worker thread. Raises ``ConfigError`` — and writes nothing — for a key or value the file
+    may not hold, or a file that is broken or unreadable."""
+    path = Path(path)
+    parts = _parts(dotted_key) if re.fullmatch(_DOTTED, dotted_key) else tuple(dotted_key.split("."))
+    _check_update(parts, dotted_key, value, path)
+    from tomlkit import dumps, parse, table
+    from tomlkit.exceptions import TOMLKitError
+
+    with _write_lock:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
+                              "fix the file's permissions; nothing was written") from exc
+        try:
+            document = parse(text)
+        except TOMLKitError as exc:
+            raise ConfigError(f"{path} has a TOML error ({exc})",
+                              "fix it (`mindpane config check`); nothing was written") from exc
+        container: MutableMapping[str, Any] = document
+        for depth, part in enumerate(parts[:-1], 1):
+            if part not in container:
+                container[part] = table(is_super_table=depth == 1)
+            container = container[part]
+            if not isinstance(container, MutableMapping):
+                raise ConfigError(f"{_dotted(parts[:depth])} in {path} is not a table",
+                                  "fix the file (`mindpane config check`); nothing was written")
+        container[parts[-1]] = value
+        _write_atomically(path, dumps(document))
+
+
+def _check_update(parts: tuple[str, ...], dotted_key: str, value: Any, path: Path) -> None:
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"Cannot set {dotted_key} in {path}: {why}", "nothing was written")
+
+    try:
+        if len(parts) == 1 and parts[0] in SETTING_KEYS:
+            _setting_checks(path.parent)[parts[0]](value)
+        elif len(parts) == 3 and parts[0] == "modes":
+            mode_id, name = parts[1], parts[2]
+            if not valid_mode_id(mode_id):
+                raise _Invalid("a mode id is lowercase letters, digits, '-' and '_'")
+            if name == "metadata":
+                if not isinstance(value, dict):
+                    raise _Invalid("must be a table of values")
+                for key, item in value.items():
+                    _metadata_value(key, item)
+            elif name in _MODE_CHECKS:
+                _MODE_CHECKS[name](value)
+            else:
+                raise _Invalid(f"unknown mode field (known: {', '.join(MODE_FIELDS)})")
+        else:
+            raise _Invalid(f"unknown setting (known: {', '.join(SETTING_KEYS)}, modes.<id>.<field>)")
+    except _Invalid as why:
+        raise refuse(str(why)) from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the file and rename over it: a crash leaves the old file or the new, never half.
+    A symlinked config (a dotfiles repository) is written where the link points, keeping the link."""
+    path = path.resolve()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            mode = None
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if mode is not None:
+                os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"Cannot write {path}: {exc.strerror or exc}",
+                          "check the disk and the folder's permissions") from exc

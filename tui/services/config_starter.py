@@ -1,0 +1,124 @@
+"""The starter config file ``mindpane config init`` writes: every setting with its default and a
+comment, and the built-in modes written out as a person would write their own."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Iterable
+from typing import Any
+
+from tui.domain.modes import Mode, builtin_modes
+from tui.services.settings import (
+    BUNDLED_EMBEDDER,
+    DEFAULT_MODEL,
+    DEFAULT_OLLAMA_HOST,
+    DEFAULT_STALL_TIMEOUT,
+    DEFAULT_THEME,
+    default_data_dir,
+)
+
+WRAP = 92
+
+HEAD = """\
+# mindpane's config file. Every setting is written out with its default; change what you like.
+# Flags (--model, --data-dir) and environment variables (OLLAMA_HOST, MINDPANE_MODEL,
+# MINDPANE_EMBEDDER, MINDPANE_STALL_TIMEOUT, MINDPANE_DATA_DIR) win over this file.
+# `mindpane config check` finds mistakes; `mindpane config show` says what is in effect and why.
+# A mistake never stops the app: it starts with the default for that part and says what is wrong.
+"""
+
+MODES_HEAD = """\
+# ---------------------------------------------------------------------------------------------
+# Modes. Each [modes.<id>] table is one mode; ctrl+t goes through them in this order. The id
+# (lowercase letters, digits, - and _) is what the mode's entries are stored under: keep it.
+# The title can change freely, entries stay.
+#
+# A table with a built-in mode's id (journal, code) changes only the fields it names; a new id
+# adds a mode (system_prompt is required). Fields:
+#   title            the name on the status line and in the palette
+#   system_prompt    how the model should answer in this mode
+#   model            the Ollama model (default: `model` above)
+#   recall_size      how many earlier entries are recalled per turn (0 to 50)
+#   min_relevance    0 to 1: weaker matches are not recalled
+#   keep_unanswered  store the text even when the model fails (true for a journal)
+#   metadata         a table of values stamped on every entry, e.g. { team = "core" }
+#   recall_from      other modes' ids whose entries it may recall too (default: only its own)
+#   placeholder      what the empty prompt says
+#   intro            what an empty transcript says
+#   entry_label      the name of what you write ("Entry", "Question")
+#   reply_label      the name of what the model answers ("Reflection", "Answer")
+"""
+
+EXAMPLE = """\
+# A mode of your own, for example:
+#
+# [modes.standup]
+# title = "Stand-up"
+# system_prompt = "You run a short daily stand-up: ask what got done, what is next and what blocks."
+# recall_size = 3
+# metadata = { team = "core" }
+# recall_from = ["journal"]
+"""
+
+
+def starter_text() -> str:
+    parts = [HEAD, *_settings(), MODES_HEAD]
+    for mode in builtin_modes().values():
+        parts.append(_mode_table(mode))
+    parts.append(EXAMPLE)
+    return "\n".join(parts)
+
+
+def _settings() -> Iterable[str]:
+    yield f"# Where Ollama listens.\nollama_host = {_value(DEFAULT_OLLAMA_HOST)}\n"
+    yield f"# The model of every mode that does not name its own.\nmodel = {_value(DEFAULT_MODEL)}\n"
+    yield ('# How entries are embedded: "bundled" (a small offline model) or "ollama:<model>", e.g.\n'
+           '# "ollama:all-minilm". Each embedder keeps its own memories.\n'
+           f"embedder = {_value(BUNDLED_EMBEDDER)}\n")
+    yield ("# Seconds of silence from Ollama before a reply counts as stalled.\n"
+           f"stall_timeout = {_value(int(DEFAULT_STALL_TIMEOUT))}\n")
+    yield ('# The colours. ctrl+p → "Change theme" picks one and remembers it here.\n'
+           f"theme = {_value(DEFAULT_THEME)}\n")
+    yield ("# Where memories live (a relative path is relative to this file). Unset: the user data dir.\n"
+           f"# data_dir = {_value(str(default_data_dir()))}\n")
+
+
+def _mode_table(mode: Mode) -> str:
+    lines = [f"[modes.{mode.name}]", f"title = {_value(mode.title)}",
+             f"system_prompt = {_value(mode.system_prompt, wrap=True)}",
+             f"model = {_value(mode.model)}" if mode.model else f"# model = {_value(DEFAULT_MODEL)}",
+             f"recall_size = {_value(mode.recall_size)}", f"min_relevance = {_value(mode.min_relevance)}",
+             f"keep_unanswered = {_value(mode.keep_unanswered)}", f"metadata = {_value(mode.metadata)}",
+             f"recall_from = {_value(list(mode.recall_from))}", f"placeholder = {_value(mode.placeholder)}",
+             f"intro = {_value(mode.intro, wrap=True)}", f"entry_label = {_value(mode.entry_label)}",
+             f"reply_label = {_value(mode.reply_label)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name, ensure_ascii=False)
+
+
+def _value(value: Any, wrap: bool = False) -> str:
+    """``value`` as TOML; with ``wrap``, a long text as a multi-line string that reads back identical."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_key(key)} = {_value(item)}" for key, item in value.items())
+        return f"{{ {items} }}" if value else "{}"
+    text = str(value)
+    single = json.dumps(text, ensure_ascii=False)
+    if not wrap or len(single) <= WRAP - 20 or any(char in text for char in '"\\') or not text.isprintable():
+        return single
+    lines = textwrap.wrap(text, WRAP, break_long_words=False, break_on_hyphens=False)
+    if " ".join(lines) != text:
+        return single
+    # a line ending in a backslash continues on the next: the newline and the next line's
+    # leading whitespace are dropped, the space before the backslash is kept
+    return '"""\\\n' + "".join(f"{line} \\\n" for line in lines[:-1]) + lines[-1] + '"""'
