@@ -181,4 +181,4 @@ async def test_a_send_the_disk_cannot_keep_gives_the_text_back_and_says_why(sett
 
         assert app.query_one("#prompt", Input).value == "A thought the full disk cannot take."
         assert chat(app).transcript().views == []
-        assert any("disk is full" in n.message.lower() for n in app._notifications)
+        assert any("disk full" in n.message.lower() for n in app._notifications)

@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,10 @@ def _as_store_error(method: Callable) -> Callable:
         except MindpaneError:
             raise
         except Exception as exc:
+            from tui.adapters.disk_space import is_chroma_write_failure
+
+            if is_chroma_write_failure(exc):
+                self._reset_chroma()
             log.error("memory store: %s failed: %s", method.__name__, type(exc).__name__)
             raise self._explain(exc) from exc
 
@@ -109,7 +113,7 @@ class Mem0Store:
     def _open_locked(cls, data_dir: Path, embedder: Embedder, clock: Clock, lock: StoreLock,
                      ollama_host: str, records: RecordDB | None) -> Mem0Store:
         try:
-            import chromadb
+            import chromadb  # noqa: F401  (imported here first: a missing library gets the hint below)
 
             from tui.adapters import mem0_embedding
             from tui.adapters.environment import chroma_settings
@@ -130,8 +134,9 @@ class Mem0Store:
 
         try:
             records = records or RecordDB(data_dir / RECORD_FILE)
-            client = chromadb.PersistentClient(path=str(data_dir / "chroma"),
-                                               settings=chroma_settings(data_dir / "chroma"))
+            from tui.adapters.chroma_recovery import open_chroma
+
+            client = open_chroma(data_dir / "chroma", chroma_settings(data_dir / "chroma"))
             store = cls(client, embedder, records, install_user_id(data_dir), lock, clock, mem0_config, data_dir)
             store._heal()
             store._scrub_hnsw()  # _heal touched every collection: Chroma has written its index files
@@ -151,11 +156,10 @@ class Mem0Store:
     def _explain(self, exc: Exception) -> StoreError:
         from tui.adapters.disk_space import is_disk_full
 
-        if is_disk_full(exc):
-            from tui.domain.errors import DiskFull
+        if is_disk_full(exc, self.data_dir):
+            from tui.adapters.disk_space import disk_full_error
 
-            return DiskFull(f"The disk is full: nothing more can be written to {self.data_dir}",
-                            "free some space, then retry (ctrl+r); your text is kept")
+            return disk_full_error(self.data_dir)
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
         return StoreError(f"The memory store failed: {reason}",
                           "run `mindpane doctor` to see what is wrong; your text is kept")
@@ -168,11 +172,14 @@ class Mem0Store:
             if mode_name not in self._modes:
                 from mem0 import Memory
 
+                self._reopen_if_reset()
                 name = collection_name(self._embedder.name, mode_name)
                 collection = self._client.get_or_create_collection(
                     name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
                     metadata={"mindpane_mode": mode_name})
-                memory = Memory.from_config(self._mem0_config(name))
+                config = self._mem0_config(name)
+                config["vector_store"]["config"]["client"] = self._client
+                memory = Memory.from_config(config)
                 memory.embedding_model.bind(self._embedder)
                 if self._history_db is None:
                     self._history_db = memory.db
@@ -183,6 +190,25 @@ class Mem0Store:
                 self._modes[mode_name] = (memory, collection)
             return self._modes[mode_name]
 
+    def _reset_chroma(self) -> None:
+        """After a failed Chroma call: close the client before anything else touches Chroma (a
+        transaction its failed commit left open would make the next call wait forever, holding
+        the GIL); the next ``_mode`` opens a fresh one."""
+        from tui.adapters.chroma_recovery import close_chroma
+
+        with self._modes_lock:
+            self._modes.clear()
+            self._client = None
+            close_chroma(self.data_dir / "chroma")
+
+    def _reopen_if_reset(self) -> None:
+        """Called holding ``_modes_lock``."""
+        if self._client is None:  # reset after a failed write: reopen (the space was checked)
+            from tui.adapters.chroma_recovery import open_chroma
+            from tui.adapters.environment import chroma_settings
+
+            self._client = open_chroma(self.data_dir / "chroma", chroma_settings(self.data_dir / "chroma"))
+
     def _memory(self, mode_name: str) -> Any:
         return self._mode(mode_name)[0]
 
@@ -192,7 +218,10 @@ class Mem0Store:
     def _collection_modes(self) -> list[str]:
         """Modes that have a collection for this embedder."""
         modes = []
-        for collection in self._client.list_collections():
+        with self._modes_lock:
+            self._reopen_if_reset()
+            collections = self._client.list_collections()
+        for collection in collections:
             mode = (collection.metadata or {}).get("mindpane_mode")
             if mode and collection.name == collection_name(self._embedder.name, mode):
                 modes.append(mode)
@@ -292,20 +321,24 @@ class Mem0Store:
         return record
 
     @_as_store_error
-    def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256) -> int:
+    def import_entries(self, mode: Mode, entries: Sequence[ImportedEntry], batch: int = 256,
+                       progress: Callable[[int, int], None] | None = None, import_id: str | None = None) -> int:
         """Store many entries at once (imports, fixtures, benchmarks): one record transaction and one
-        embedding batch per ``batch``. Each is a line in the change log, so an import can be undone."""
+        embedding batch per ``batch``. Each is a line in the change log (tagged ``import_id``), so an
+        import can be undone. An entry keeps its ``id`` and ``updated_at`` when it has them."""
         stored = 0
         for start in range(0, len(entries), batch):
-            chunk = [MemoryRecord(id=str(uuid.uuid4()), text=e.text, mode=mode.name, created_at=e.created_at,
-                                  updated_at=e.created_at, reply=e.reply,
+            chunk = [MemoryRecord(id=e.id or str(uuid.uuid4()), text=e.text, mode=mode.name, created_at=e.created_at,
+                                  updated_at=e.updated_at or e.created_at, reply=e.reply,
                                   metadata={**(e.extra or {}), **mode.stamp()})
                      for e in entries[start:start + batch]]
             self._check_space("".join(r.text + r.reply for r in chunk))
             with self._write_lock:
-                self.records.insert_many(chunk, self._clock())
+                self.records.insert_many(chunk, self._clock(), import_id)
                 self._following([r.id for r in chunk], lambda c=chunk: self._index_add(c))
             stored += len(chunk)
+            if progress is not None:
+                progress(stored, len(entries))
         return stored
 
     @_as_store_error
@@ -334,6 +367,7 @@ class Mem0Store:
     @_as_store_error
     def delete(self, memory_id: str) -> None:
         """Reversible: the entry leaves recall and history, the change log can bring it back."""
+        self._check_space("")
         with self._write_lock:
             record = self._require(memory_id)
             self.records.mark_deleted(record, self._clock())
@@ -343,6 +377,7 @@ class Mem0Store:
     def undo(self, seq: int | None = None, mode_name: str | None = None) -> Change | None:
         """Revert change ``seq`` (or the latest not yet undone, of ``mode_name`` if given).
         Returns the change reverted, or None when there is nothing to undo."""
+        self._check_space("")
         with self._write_lock:
             change = self.records.change(seq) if seq is not None else self.records.last_undoable(mode_name)
             if change is None or change.undone:
@@ -382,6 +417,7 @@ class Mem0Store:
         outbox, Chroma incl. its log, mem0's history), compacting each so no free page keeps them."""
         from tui.adapters import eraser
 
+        self._check_space("", compacting=True)
         with self._write_lock:
             known = [self.records.get(i, include_deleted=True) for i in memory_ids]
             known = [record for record in known if record is not None]
@@ -438,6 +474,19 @@ class Mem0Store:
         return Page(self.records.page(mode_name, offset, limit), offset, self.records.count(mode_name))
 
     @_as_store_error
+    def iter_entries(self, mode_name: str | None = None, since: datetime | None = None,
+                     until: datetime | None = None, batch: int = 500) -> Iterator[MemoryRecord]:
+        return self.records.iter_entries(mode_name, since, until, batch)
+
+    @_as_store_error
+    def known_keys(self, keys: Sequence[str]) -> set[str]:
+        return self.records.known_keys(keys)
+
+    @_as_store_error
+    def entry_modes(self, ids: Sequence[str]) -> dict[str, str | None]:
+        return self.records.entry_modes(ids)
+
+    @_as_store_error
     def count(self, mode_name: str) -> int:
         return self.records.count(mode_name)
 
@@ -461,7 +510,8 @@ class Mem0Store:
         if self._history_db is not None:
             self._history_db.close()
         try:  # Chroma otherwise keeps serving this path from its old files to a later open
-            self._client.close()
+            if self._client is not None:
+                self._client.close()
         except Exception:
             log.warning("closing the Chroma client failed", exc_info=True)
         self._scrub_hnsw()
@@ -485,10 +535,17 @@ class Mem0Store:
             raise MemoryNotFound(f"No memory with id {memory_id}", "it may have been deleted meanwhile")
         return record
 
-    def _check_space(self, text: str) -> None:
+    def _check_space(self, text: str, compacting: bool = False) -> None:
+        """Refuse a write before any library is entered when the disk is (nearly) full: Chroma can
+        hang for good after a write that failed for lack of space. Compacting (forget) rewrites
+        each SQLite file, so it needs room for the largest copy."""
         from tui.adapters.disk_space import ensure_free_space
 
-        ensure_free_space(self.data_dir, len(text.encode("utf-8", "replace")) * 8)
+        needed = len(text.encode("utf-8", "replace")) * 8
+        if compacting:
+            files = [self.data_dir / name for name in ("entries.db", "history.db", "chroma/chroma.sqlite3")]
+            needed += max((f.stat().st_size for f in files if f.exists()), default=0)
+        ensure_free_space(self.data_dir, needed)
 
     # -- healing: the index follows the record ------------------------------------------------
 

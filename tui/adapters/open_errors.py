@@ -9,7 +9,6 @@ moving one file aside recovers everything. :func:`explain_open_failure` looks at
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import sqlite3
 import urllib.parse
@@ -17,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tui.adapters.data_dir import CHOOSE_ANOTHER, MOVE_OR_CHOOSE, permission_hint
-from tui.domain.errors import DiskFull, MindpaneError, StoreError
+from tui.adapters.disk_space import disk_full_error, is_disk_full
+from tui.domain.errors import MindpaneError, StoreError
 
 REPAIR = "mindpane doctor --repair"
 LOG_FILE = "mindpane.log"
@@ -28,7 +28,6 @@ CHROMA_DB = "chroma/chroma.sqlite3"
 KNOWN_DATABASES = (RECORD, HISTORY, CHROMA_DB)
 """The SQLite files of a data dir, in the order they are probed: the record first (it holds the
 entries), then mem0's change history, then Chroma's (the search index)."""
-_DISK_FULL = ("database or disk is full", "no space left on device")
 _NO_ACCESS = ("permission denied", "readonly database", "read-only file system", "unable to open database file")
 
 
@@ -51,9 +50,8 @@ def _diagnose(exc: Exception, data_dir: Path) -> StoreError:
     settings_error = _chroma_settings_error(chain)
     if settings_error is not None:
         return settings_error
-    if any(_is_disk_full(link) for link in chain):
-        return DiskFull(f"The disk is full: the memory store in {data_dir} cannot be opened",
-                        "free some space, then try again")
+    if is_disk_full(exc, data_dir):
+        return disk_full_error(data_dir)
     blocked = _first_inaccessible(data_dir, chain)
     if blocked is not None:
         return StoreError(f"The memory store in {data_dir} could not be opened: permission denied on {blocked}",
@@ -121,11 +119,6 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _text(exc: BaseException) -> str:
     return str(exc).casefold()
-
-
-def _is_disk_full(exc: BaseException) -> bool:
-    return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
-        any(marker in _text(exc) for marker in _DISK_FULL)
 
 
 def _first_inaccessible(data_dir: Path, chain: list[BaseException]) -> Path | None:

@@ -10,9 +10,9 @@ import sqlite3
 from pathlib import Path
 
 from tui.adapters.data_dir import prepare_data_dir
-from tui.adapters.disk_space import is_disk_full
+from tui.adapters.disk_space import disk_full_error, is_disk_full
 from tui.adapters.record_db import FILE_NAME, RecordDB
-from tui.domain.errors import DiskFull, StoreError
+from tui.domain.errors import StoreError
 
 
 def open_record(data_dir: Path) -> RecordDB:
@@ -26,8 +26,8 @@ def open_record(data_dir: Path) -> RecordDB:
 
 def record_error(exc: BaseException, path: Path) -> StoreError:
     """What went wrong with ``entries.db``, naming the file and the next step."""
-    if is_disk_full(exc):
-        return DiskFull(f"The disk is full: {path} cannot be written", "free some space, then try again")
+    if is_disk_full(exc, path.parent):
+        return disk_full_error(path.parent)
     return StoreError(f"{path} could not be opened: {exc}",
                       "run `mindpane doctor`; if it says the file is damaged, `mindpane doctor --repair` "
                       "moves it aside and rebuilds it")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.domain.records import Change, MemoryRecord, PendingEntry
+from tui.domain.records import Change, MemoryRecord, PendingEntry, content_key
 
 FILE_NAME = "entries.db"
 
@@ -58,6 +58,16 @@ _UPGRADES: tuple[str, ...] = (
     CREATE INDEX change_by_entry ON change (entry_id);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: import dedupe (each entry's content key), streaming oldest first, and the change log's
+    # batches (the lines of one import share one)
+    """
+    ALTER TABLE entry ADD COLUMN content_key TEXT;
+    UPDATE entry SET content_key = mindpane_content_key(mode, created_at, text);
+    CREATE INDEX entry_by_content_key ON entry (content_key);
+    CREATE INDEX entry_by_date ON entry (deleted_at, created_at, id);
+    CREATE INDEX entry_by_mode_oldest ON entry (mode, deleted_at, created_at, id);
+    ALTER TABLE change ADD COLUMN batch TEXT;
+    """,
 )
 SCHEMA_VERSION = len(_UPGRADES)
 
@@ -71,6 +81,11 @@ def _iso(moment: datetime) -> str:
 def _time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _content_key(mode: str, created_at: str, text: str) -> str:
+    """:func:`content_key` of a stored row (used by the schema upgrade, as an SQL function)."""
+    return content_key(mode, _time(created_at), text)
 
 
 def _record(row: Sequence) -> MemoryRecord:
@@ -112,6 +127,7 @@ class RecordDB:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.create_function("mindpane_content_key", 3, _content_key, deterministic=True)
         self._upgrade()
 
     # -- schema ----------------------------------------------------------------------------------
@@ -186,17 +202,20 @@ class RecordDB:
 
     @staticmethod
     def _insert_row(db: sqlite3.Connection, record: MemoryRecord, turn_id: str | None = None) -> None:
+        """A new row, with its content key (kept as it was stored: an edit does not change it)."""
         db.execute(
-            f"INSERT INTO entry ({_COLUMNS}, turn_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO entry ({_COLUMNS}, turn_id, content_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (record.id, record.mode, record.text, record.reply, _iso(record.created_at),
-             _iso(record.updated_at), json.dumps(record.metadata, ensure_ascii=False), turn_id))
+             _iso(record.updated_at), json.dumps(record.metadata, ensure_ascii=False), turn_id,
+             content_key(record.mode, record.created_at, record.text)))
 
-    def insert_many(self, records: Sequence[MemoryRecord], at: datetime) -> None:
-        """Imported entries, with one ``import`` line in the change log per entry."""
+    def insert_many(self, records: Sequence[MemoryRecord], at: datetime, batch: str | None = None) -> None:
+        """Imported entries, with one ``import`` line in the change log per entry; ``batch`` names
+        the import they belong to (every line of one import carries it)."""
         with self._tx() as db:
             for record in records:
                 self._insert_row(db, record)
-                self._log(db, at, "import", record, None, record)
+                self._log(db, at, "import", record, None, record, batch)
 
     def get(self, memory_id: str, include_deleted: bool = False) -> MemoryRecord | None:
         alive = "" if include_deleted else " AND deleted_at IS NULL"
@@ -246,6 +265,55 @@ class RecordDB:
             yield [_record(row) for row in rows]
             last = rows[-1][0]
 
+    def iter_entries(self, mode: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                     batch: int = 500) -> Iterator[MemoryRecord]:
+        """Alive entries oldest first (by ``created_at``, then id), ``since`` inclusive and ``until``
+        exclusive, read ``batch`` rows at a time by keyset: memory stays flat however many there are."""
+        where, args = ["deleted_at IS NULL"], []
+        if mode is not None:
+            where.append("mode = ?")
+            args.append(mode)
+        if since is not None:
+            where.append("created_at >= ?")
+            args.append(_iso(since))
+        if until is not None:
+            where.append("created_at < ?")
+            args.append(_iso(until))
+        query = f"SELECT {_COLUMNS} FROM entry WHERE {' AND '.join(where)}"
+        after: tuple[str, str] | None = None
+        while True:
+            if after is None:
+                rows = self._all(f"{query} ORDER BY created_at, id LIMIT ?", [*args, batch])
+            else:
+                rows = self._all(f"{query} AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
+                                 [*args, *after, batch])
+            yield from (_record(row) for row in rows)
+            if len(rows) < batch:
+                return
+            after = (rows[-1][4], rows[-1][0])
+
+    def known_keys(self, keys: Sequence[str]) -> set[str]:
+        """The content keys (:func:`content_key`) among ``keys`` that an alive entry has."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(row[0] for row in self._all(
+                f"SELECT content_key FROM entry INDEXED BY entry_by_content_key WHERE content_key IN ({marks}) "
+                "AND deleted_at IS NULL", chunk))
+        return found
+
+    def entry_modes(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """For each of ``ids`` the record holds: its mode, or None when only a deleted entry has it."""
+        found: dict[str, str | None] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for memory_id, mode, deleted_at in self._all(
+                    f"SELECT id, mode, deleted_at FROM entry WHERE id IN ({marks})", chunk):
+                found[memory_id] = None if deleted_at else mode
+        return found
+
     def ids(self, mode: str) -> set[str]:
         return {row[0] for row in self._all("SELECT id FROM entry WHERE mode = ? AND deleted_at IS NULL", (mode,))}
 
@@ -285,11 +353,11 @@ class RecordDB:
 
     @staticmethod
     def _log(db: sqlite3.Connection, at: datetime, kind: str, record: MemoryRecord,
-             before: MemoryRecord | None, after: MemoryRecord | None) -> int:
+             before: MemoryRecord | None, after: MemoryRecord | None, batch: str | None = None) -> int:
         cursor = db.execute(
-            "INSERT INTO change (at, kind, entry_id, mode, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO change (at, kind, entry_id, mode, before, after, batch) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (_iso(at), kind, record.id, record.mode, snapshot(before) if before else None,
-             snapshot(after) if after else None))
+             snapshot(after) if after else None, batch))
         return cursor.lastrowid
 
     def changes(self, offset: int = 0, limit: int = 200) -> list[Change]:
