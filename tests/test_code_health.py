@@ -56,3 +56,32 @@ def test_ruff_is_clean():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "tui", "tests", "bench"], cwd=REPO,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+WIDGET_MAY_IMPORT = ("tui.domain", "tui.session", "tui.messages", "tui.text", "tui.widgets", "tui.workers")
+"""What a pane may import from the app: domain types, the session's ``Turn``, the app's messages,
+text helpers, other widgets and the worker-failure mixin — never ``tui.services`` (ports, turns,
+outbox, engine, workspace), ``tui.screens`` or the app: data is handed to a widget, intents leave it
+as messages."""
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "widgets").glob("*.py")), ids=lambda p: p.name)
+def test_widgets_only_display_and_post_intents(path):
+    ours = {name for name in imported_modules(path) if name.split(".")[0] == "tui"}
+    assert not {name for name in ours if not name.startswith(WIDGET_MAY_IMPORT)}, f"{path.name} imports {ours}"
+    assert "app.workspace" not in path.read_text(encoding="utf-8")
+
+
+NOT_YET_MESSAGES = {"model_screen.py", "pull_screen.py"}
+"""Still report back with call_from_thread and keep their own catch-all (shown in the screen): next."""
+
+
+@pytest.mark.parametrize("path", [p for p in ui_modules() if p.name not in NOT_YET_MESSAGES],
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_workers_report_back_with_messages(path):
+    """No ``call_from_thread`` blocks; a module that runs workers reports their failures to the app."""
+    text = path.read_text(encoding="utf-8")
+    assert "call_from_thread" not in text
+    if "@work(" in text and path.name != "app.py":
+        assert "ReportsWorkerFailures" in text
+    assert all("exit_on_error=False" in line for line in text.splitlines() if line.strip().startswith("@work("))

@@ -18,6 +18,7 @@ import pytest
 from tests.ollama_stub import unused_port_url
 from tui import cli_doctor
 from tui.adapters.data_dir import secure_data_dir
+from tui.adapters.record_db import SCHEMA_VERSION
 from tui.adapters.store_lock import StoreLock
 from tui.domain.modes import CODE, JOURNAL
 from tui.services.doctor import diagnose
@@ -100,7 +101,7 @@ def test_a_healthy_store_passes_every_check_and_shows_no_entry_text(settings, cl
     data = settings.data_dir
     assert f"✓ data dir {data}: private" in out
     assert "✓ lock: no other mindpane is using it" in out
-    assert f"✓ {data / 'entries.db'}: ok, schema 1; 3 entries, 0 deleted, 0 in the outbox" in out
+    assert f"✓ {data / 'entries.db'}: ok, schema {SCHEMA_VERSION}; 3 entries, 0 deleted, 0 in the outbox" in out
     assert "✓ chroma index (minilm-l6-v2-int8): code 1/1, journal 2/2 (indexed/entries)" in out
     assert f"✓ {data / 'history.db'}: ok, history of 3 entries" in out
     assert "sha256 ok" in out
@@ -261,5 +262,5 @@ def test_mindpane_doctor_runs_from_the_shell(settings, clock, isolated_home, oll
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ""
-    assert f"✓ {settings.data_dir / 'entries.db'}: ok, schema 1; 3 entries" in result.stdout
+    assert f"✓ {settings.data_dir / 'entries.db'}: ok, schema {SCHEMA_VERSION}; 3 entries" in result.stdout
     assert snapshot(settings.data_dir) == before

@@ -17,7 +17,7 @@ from tui.resources import stylesheet
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.edit_screen import EditScreen
 from tui.screens.entry_screen import EntryScreen
-from tui.services.workspace import Workspace
+from tui.services.workspace import Workspace, WorkspaceHistory
 from tui.widgets.history_pane import HistoryPane
 from tui.widgets.history_table import HistoryTable
 
@@ -25,7 +25,8 @@ START = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
 
 
 class HistoryApp(App):
-    """Just the pane, over a real workspace; remembers every EntryChanged that reaches it."""
+    """Just the pane, over a real workspace; opens an entry as the main screen does, and remembers
+    every EntryChanged that reaches it."""
 
     CSS_PATH: ClassVar = [stylesheet("history.tcss")]
 
@@ -35,7 +36,10 @@ class HistoryApp(App):
         self.changed: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield HistoryPane(id="history")
+        yield HistoryPane(WorkspaceHistory(self.workspace), id="history")
+
+    def on_history_pane_open_entry(self, message: HistoryPane.OpenEntry) -> None:
+        self.push_screen(EntryScreen(message.memory_id, report_to=self.query_one(HistoryPane)))
 
     def on_history_pane_entry_changed(self, message: HistoryPane.EntryChanged) -> None:
         self.changed.append(message.memory_id)

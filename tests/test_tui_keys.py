@@ -35,6 +35,7 @@ async def test_help_lists_every_binding(settings, clock, ollama_stub):
         assert keys[("Main screen", "The change log: every edit, delete, reply and import, with revert")] == "f4"
         assert ("Changes", "Undo the selected change: the entry is restored as it was") in keys
         assert ("Palette", "Command palette (modes, actions)") in keys
+        assert (keys[("History table", "Newest")], keys[("History table", "Oldest")]) == ("home", "end")
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 

@@ -3,6 +3,7 @@ waits and is handled once the store is ready; a store that cannot open gets a cl
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -52,10 +53,16 @@ async def test_second_message_waits_for_the_first_reply(settings, clock, ollama_
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        first = await chat(app).send("One.")
-        second = await chat(app).send("Two.")
-        assert second.turn.state is TurnState.WAITING
+        journal = app.workspace.modes["journal"]
+        first_turn, second_turn = app.turns.send(journal, "One."), app.turns.send(journal, "Two.")
+        assert second_turn.state is TurnState.WAITING
+        for _ in range(200):  # until the chat shows the second turn's status (no full pause: the
+            second = chat(app).view_of(second_turn)  # first reply could finish meanwhile)
+            if second is not None and status_text(second):
+                break
+            await asyncio.sleep(0.005)
         assert "waiting for the previous reply" in status_text(second)
+        first = chat(app).view_of(first_turn)
         await settle(pilot)
         assert (first.reply.text, second.reply.text) == ("First.", "Second.")
         assert [v.turn.text for v in chat(app).transcript().views] == ["One.", "Two."]

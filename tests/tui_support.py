@@ -38,11 +38,14 @@ async def settle(pilot: Pilot, rounds: int = 200) -> None:
 async def send(pilot: Pilot, text: str, wait: bool = True) -> TurnView:
     """Type ``text`` into the prompt (set at once: each key press costs ~65 ms) and press Enter."""
     app = pilot.app
+    shown = len(chat(app).transcript().views)
     app.query_one("#prompt", Input).value = text
     await pilot.press("enter")
     if wait:
         await settle(pilot)
-    else:
+    for _ in range(20):  # the turn controller's TurnQueued reaches the transcript a few messages later
+        if len(chat(app).transcript().views) > shown:
+            break
         await pilot.pause()
     return chat(app).transcript().views[-1]
 

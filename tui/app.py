@@ -1,6 +1,7 @@
-"""The full-screen mindpane app: owns the workspace and the session-wide state (mode, store,
-Ollama) and runs the slow start-up work — opening the store, checking the model — in thread
-workers, so the first frame appears at once and typing works before the store is ready."""
+"""The full-screen mindpane app: owns the workspace, the turn controller and the session-wide state
+(mode, store, Ollama), and runs the slow start-up work — opening the store, checking the model —
+in thread workers, so the first frame appears at once and typing works before the store is ready.
+Every worker that fails unexpectedly ends here, in ``on_worker_state_changed``."""
 
 from __future__ import annotations
 
@@ -16,18 +17,14 @@ from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.reactive import var
 from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.detached import call_detached
 from tui.domain.errors import ChatError, MindpaneError
 from tui.domain.modes import Mode
-from tui.messages import OllamaChecked, OllamaStatus, StoreFailed, StoreOpened
+from tui.messages import OllamaChecked, OllamaStatus, StoreFailed, StoreOpened, TurnProgress, TurnUpdate
 from tui.resources import stylesheet
-from tui.screens.changes_screen import ChangesScreen
-from tui.screens.composer_screen import ComposerScreen
-from tui.screens.edit_screen import EditScreen
-from tui.screens.entry_screen import EntryScreen
-from tui.screens.help_screen import HelpScreen, KeySection
+from tui.screens.help_screen import HelpScreen, KeySection, binding_sections
 from tui.screens.main_screen import MainScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.screens.store_error_screen import StoreErrorScreen
@@ -36,23 +33,17 @@ from tui.services.config import ConfigProblem, LoadedConfig, problems_message, u
 from tui.services.settings import Settings
 from tui.services.workspace import Workspace
 from tui.terminal_input import safe_driver_class
-from tui.widgets.history_pane import HistoryPane
-from tui.widgets.transcript import Transcript
+from tui.turn_controller import TurnController
 
 log = logging.getLogger(__name__)
 
 OLLAMA_RECHECK_SECONDS = 10.0
 
 
-def _stylesheets() -> list:
-    sheets = [stylesheet(name) for name in ("app.tcss", "chat.tcss", "memory.tcss", "dialogs.tcss")]
-    history = stylesheet("history.tcss")
-    return [*sheets, history] if history.exists() else sheets
-
-
 class MindpaneApp(App):
     TITLE = "mindpane"
-    CSS_PATH = _stylesheets()
+    CSS_PATH: ClassVar = [stylesheet(name) for name in ("app.tcss", "chat.tcss", "memory.tcss", "dialogs.tcss",
+                                                        "history.tcss")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t,f2", "next_mode", "Mode", tooltip="Switch to the next mode"),
@@ -77,6 +68,7 @@ class MindpaneApp(App):
         self.settings = settings
         self.clock = clock
         self.workspace = workspace or Workspace(settings, clock=clock, config=config)
+        self.turns = TurnController(self, self.workspace, self._show_turn, retry_key=MainScreen.key_for("retry"))
         self.config_problems: list[ConfigProblem] = list(self.workspace.config_problems)
         """What is wrong in the config file: said once, at start; the defaults stand in for it."""
         self._remembered_theme: str | None = None
@@ -119,8 +111,8 @@ class MindpaneApp(App):
         try:
             update_config(self.settings.config_path, "theme", self._remembered_theme or theme)
         except MindpaneError as error:
-            self.call_from_thread(self.notify, f"{error.message}\n{error.hint}".strip(),
-                                  title="Theme not remembered", severity="warning", markup=False)
+            self.notify(f"{error.message}\n{error.hint}".strip(),
+                        title="Theme not remembered", severity="warning", markup=False)
 
     # -- the store -------------------------------------------------------------------------------
 
@@ -138,10 +130,11 @@ class MindpaneApp(App):
             self.post_message(StoreOpened())
             notice = engine.privacy_notice()
             if notice:
-                self.call_from_thread(self.notify, notice, title="Made private", markup=False)
+                self.notify(notice, title="Made private", markup=False)  # notify posts a message: thread-safe
 
     def on_store_opened(self) -> None:
         self.store_state = "ready"
+        self.turns.store_ready()
         self.prepare_recall(self.mode)
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
@@ -174,9 +167,6 @@ class MindpaneApp(App):
                           name="mindpane-ollama-check")
         except ChatError as error:
             status = OllamaStatus(model, error)
-        except Exception as exc:
-            log.exception("checking Ollama failed unexpectedly")
-            status = OllamaStatus(model, ChatError(f"Checking Ollama failed: {type(exc).__name__}: {exc}"))
         else:
             status = OllamaStatus(model)
         if not worker.is_cancelled:
@@ -190,6 +180,30 @@ class MindpaneApp(App):
     def on_ollama_checked(self, message: OllamaChecked) -> None:
         if message.status.model == self.workspace.model_for(self.mode):
             self.ollama = message.status
+
+    # -- turns: the controller runs them, the main screen shows them ------------------------------
+
+    def _show_turn(self, update: TurnUpdate) -> None:
+        main = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(main, MainScreen):
+            main.post_message(update)
+
+    def on_turn_progress(self, message: TurnProgress) -> None:
+        self.turns.progress(message)
+
+    # -- workers: the one place an unexpected failure is shown -------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker raised something no one translated (a bug): log it, say it, keep running.
+        Screens and widgets forward theirs here (``tui.workers.ReportsWorkerFailures``)."""
+        if event.state is not WorkerState.ERROR:
+            return
+        worker, error = event.worker, event.worker.error
+        log.error("worker %r failed", worker.description or worker.name, exc_info=error)
+        if self.turns.worker_failed(worker):
+            return  # the turn shows the failure and the queue goes on
+        self.notify(f"Something went wrong: {type(error).__name__}: {error}\nSee mindpane.log in the data directory.",
+                    title="Error", severity="error", markup=False)
 
     # -- modes -----------------------------------------------------------------------------------
 
@@ -278,8 +292,8 @@ class MindpaneApp(App):
         try:
             save_mode_model(self.settings, mode_name, model)
         except MindpaneError as error:
-            self.call_from_thread(self.notify, f"{error.message}\n{error.hint}".strip(), title="Not saved",
-                                  severity="error", markup=False)
+            self.notify(f"{error.message}\n{error.hint}".strip(), title="Not saved",
+                        severity="error", markup=False)
 
     def action_pull_model(self, model: str | None = None) -> None:
         """Pull ``model`` (default: the current mode's) into Ollama, with a progress bar."""
@@ -298,7 +312,7 @@ class MindpaneApp(App):
     async def action_quit(self) -> None:
         """Quit; with turns still unanswered, say that they are kept and ask first (ctrl+q again
         in the question quits at once)."""
-        unfinished = self.screen_stack[0].chat.unfinished if isinstance(self.screen_stack[0], MainScreen) else 0
+        unfinished = self.turns.unfinished
         if not unfinished or isinstance(self.screen, QuitScreen):
             self.exit()
             return
@@ -312,15 +326,16 @@ class MindpaneApp(App):
     # -- help ------------------------------------------------------------------------------------
 
     def key_sections(self) -> list[KeySection]:
+        """Every class under ``tui.screens`` and ``tui.widgets`` that declares ``BINDINGS`` (see
+        ``binding_sections``), after the app's own keys and Textual's screen keys."""
+        import tui.screens
+        import tui.widgets
+
+        sections = binding_sections([tui.screens, tui.widgets], first=[MainScreen])
         return [
             ("Anywhere", self.BINDINGS),
-            ("Main screen", [*MainScreen.BINDINGS, *Screen.BINDINGS]),
-            ("Transcript", Transcript.BINDINGS),
-            ("History pane", HistoryPane.BINDINGS),
-            ("History entry", EntryScreen.BINDINGS),
-            ("Changes", ChangesScreen.BINDINGS),
-            ("Entry editor", EditScreen.BINDINGS),
-            ("Composer", ComposerScreen.BINDINGS),
+            ("Main screen", [*sections[0][1], *Screen.BINDINGS]),
+            *sections[1:],
             ("Palette", [Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (modes, actions)")]),
         ]
 

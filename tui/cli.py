@@ -110,11 +110,8 @@ def _prompt_text(words: list[str], err: TextIO | None = None) -> str:
 
 
 def run_app(settings: Settings, config: LoadedConfig | None = None) -> int:
-    try:
-        from tui.app import MindpaneApp
-    except ImportError:
-        print("mindpane: the full-screen app is not built yet; use `mindpane ask \"...\"`", file=sys.stderr)
-        return EXIT_FAILURE
+    from tui.app import MindpaneApp  # here, not at the top: `mindpane ask` never imports Textual
+
     MindpaneApp(settings, config=config).run()
     return 0
 

@@ -10,18 +10,20 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from tui.domain.errors import MindpaneError
 from tui.domain.records import Change
+from tui.messages import WorkFailed
 from tui.text import local_minute
 from tui.widgets.history_messages import EntryChanged
-from tui.widgets.history_text import describe_change
+from tui.widgets.history_text import KIND_LABELS, describe_change
+from tui.workers import ReportsWorkerFailures
 
 CHANGES_SHOWN = 500
-KIND_LABELS = {"edit": "edited", "delete": "deleted", "reply": "reply attached", "import": "imported"}
 
 
 def describe(change: Change) -> str:
@@ -32,11 +34,19 @@ def describe(change: Change) -> str:
     return describe_change(before.text if before else None, after.text if after else None)
 
 
-class ChangesScreen(ModalScreen[None]):
+class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
+    HELP_TITLE = "Changes"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r,u", "revert", "Revert change", tooltip="Undo the selected change: the entry is restored as it was"),
         Binding("escape", "close", "Close"),
     ]
+
+    class Loaded(Message, bubble=False):
+        """The change log, after ``reverted`` was reverted (None: just loaded)."""
+
+        def __init__(self, changes: list[Change], reverted: Change | None = None) -> None:
+            super().__init__()
+            self.changes, self.reverted = changes, reverted
 
     def __init__(self, report_to: MessagePump | None = None) -> None:
         super().__init__(classes="dialog-screen")
@@ -59,11 +69,9 @@ class ChangesScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def _load(self) -> None:
         try:
-            changes = self.app.workspace.store.changes(0, CHANGES_SHOWN)
+            self.post_message(self.Loaded(self.app.workspace.store.changes(0, CHANGES_SHOWN)))
         except MindpaneError as error:
-            self.app.call_from_thread(self._failed, error)
-            return
-        self.app.call_from_thread(self._show, changes)
+            self.post_message(WorkFailed(error))
 
     def _show(self, changes: list[Change]) -> None:
         self.changes = changes
@@ -99,21 +107,20 @@ class ChangesScreen(ModalScreen[None]):
     def _revert(self, seq: int) -> None:
         try:
             reverted = self.app.workspace.store.undo(seq)
-            changes = self.app.workspace.store.changes(0, CHANGES_SHOWN)
+            self.post_message(self.Loaded(self.app.workspace.store.changes(0, CHANGES_SHOWN), reverted))
         except MindpaneError as error:
-            self.app.call_from_thread(self._failed, error)
-            return
-        self.app.call_from_thread(self._reverted, reverted, changes)
+            self.post_message(WorkFailed(error))
 
-    def _reverted(self, reverted: Change | None, changes: list[Change]) -> None:
-        self._show(changes)
+    def on_changes_screen_loaded(self, message: Loaded) -> None:
+        self._show(message.changes)
+        reverted = message.reverted
         if reverted is not None:
             self.notify(f"Undone: {KIND_LABELS.get(reverted.kind, reverted.kind)} entry.", markup=False)
             (self._report_to or self.app).post_message(
                 EntryChanged(reverted.entry_id, deleted=reverted.kind == "import"))
 
-    def _failed(self, error: MindpaneError) -> None:
-        self.notify(str(error), severity="error", markup=False)
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.notify(str(message.error), severity="error", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -23,6 +23,7 @@ class Composed:
 
 
 class ComposerScreen(ModalScreen[Composed]):
+    HELP_TITLE = "Composer"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s,ctrl+enter", "send", "Send"),
         Binding("escape", "cancel", "Cancel, keep draft"),

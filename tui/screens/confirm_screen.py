@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Static
 class ConfirmScreen(ModalScreen[bool]):
     """Dismisses with ``True`` (y, enter) or ``False`` (n, escape)."""
 
+    HELP_TITLE = "Question"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "confirm", "Yes"),
         Binding("n,escape", "cancel", "No"),

@@ -15,6 +15,7 @@ class EditScreen(ModalScreen[str | None]):
     """Dismisses with the new text (ctrl+s) or ``None`` (escape). Empty text is refused:
     an entry with nothing in it would be recalled for every question."""
 
+    HELP_TITLE = "Entry editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),

@@ -16,15 +16,19 @@ from textual.widgets import Footer, Static
 
 from tui.domain.errors import MemoryNotFound, MindpaneError
 from tui.domain.records import HistoryEvent, MemoryRecord
+from tui.messages import WorkFailed
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.edit_screen import EditScreen
 from tui.text import for_display, local_minute
 from tui.widgets.history_messages import EntryChanged
 from tui.widgets.history_text import describe_change
+from tui.workers import ReportsWorkerFailures
 
 
-class EntryScreen(ModalScreen[None]):
+class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     """Show one entry; ``report_to`` receives ``EntryChanged`` (default: the app)."""
+
+    HELP_TITLE = "History entry"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit"),
@@ -40,6 +44,18 @@ class EntryScreen(ModalScreen[None]):
         def __init__(self, record: MemoryRecord) -> None:
             super().__init__()
             self.record = record
+
+    class Loaded(Message, bubble=False):
+        """The entry as stored and its changes; ``edited``: after an edit made here."""
+
+        def __init__(self, record: MemoryRecord, changes: list[HistoryEvent], edited: bool = False) -> None:
+            super().__init__()
+            self.record, self.changes, self.edited = record, changes, edited
+
+    class Deleted(Message, bubble=False):
+        def __init__(self, forgotten: bool) -> None:
+            super().__init__()
+            self.forgotten = forgotten
 
     def __init__(self, memory_id: str, report_to: MessagePump | None = None) -> None:
         super().__init__()
@@ -64,18 +80,21 @@ class EntryScreen(ModalScreen[None]):
 
     # -- loading ---------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="entry-load")
+    @work(thread=True, exclusive=True, group="entry-load", exit_on_error=False)
     def _load(self) -> None:
         try:
             store = self.app.workspace.store
             record = store.get(self.memory_id)
             if record is None:
                 raise MemoryNotFound("This entry no longer exists", "it was deleted meanwhile")
-            changes = store.history(self.memory_id)
+            self.post_message(self.Loaded(record, store.history(self.memory_id)))
         except MindpaneError as error:
-            self.app.call_from_thread(self._failed, error)
-            return
-        self.app.call_from_thread(self._show, record, changes)
+            self.post_message(WorkFailed(error))
+
+    def on_entry_screen_loaded(self, message: Loaded) -> None:
+        self._show(message.record, message.changes)
+        if message.edited:
+            self._report(False)
 
     def _show(self, record: MemoryRecord, changes: list[HistoryEvent]) -> None:
         self.record = record
@@ -120,17 +139,14 @@ class EntryScreen(ModalScreen[None]):
         if text is not None and self.record is not None and text != self.record.text:
             self._save(text)
 
-    @work(thread=True, exclusive=True, group="entry-write")
+    @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
     def _save(self, text: str) -> None:
         try:
             store = self.app.workspace.store
             record = store.update_text(self.memory_id, text)
-            changes = store.history(self.memory_id)
+            self.post_message(self.Loaded(record, store.history(self.memory_id), edited=True))
         except MindpaneError as error:
-            self.app.call_from_thread(self._failed, error)
-            return
-        self.app.call_from_thread(self._show, record, changes)
-        self.app.call_from_thread(self._report, False)
+            self.post_message(WorkFailed(error))
 
     # -- answering -------------------------------------------------------------------------------
 
@@ -156,7 +172,7 @@ class EntryScreen(ModalScreen[None]):
         if confirmed:
             self._delete(forget=True)
 
-    @work(thread=True, exclusive=True, group="entry-write")
+    @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
     def _delete(self, forget: bool) -> None:
         try:
             store = self.app.workspace.store
@@ -165,11 +181,12 @@ class EntryScreen(ModalScreen[None]):
             else:
                 store.delete(self.memory_id)
         except MindpaneError as error:
-            self.app.call_from_thread(self._failed, error)
+            self.post_message(WorkFailed(error))
             return
-        self.app.call_from_thread(self._deleted, forget)
+        self.post_message(self.Deleted(forget))
 
-    def _deleted(self, forgotten: bool) -> None:
+    def on_entry_screen_deleted(self, message: Deleted) -> None:
+        forgotten = message.forgotten
         self._report(True)
         self.notify("Entry forgotten: erased from the disk." if forgotten
                     else "Entry deleted. u in the history (or Changes) brings it back.", markup=False)
@@ -198,7 +215,8 @@ class EntryScreen(ModalScreen[None]):
     def _report(self, deleted: bool) -> None:
         (self._report_to or self.app).post_message(EntryChanged(self.memory_id, deleted=deleted))
 
-    def _failed(self, error: MindpaneError) -> None:
+    def on_work_failed(self, message: WorkFailed) -> None:
+        error = message.error
         self.notify(str(error), severity="error", markup=False)
         if isinstance(error, MemoryNotFound):
             self._report(True)

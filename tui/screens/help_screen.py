@@ -3,7 +3,12 @@ never drift from what the keys do."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+import re
 from collections.abc import Iterable, Sequence
+from types import ModuleType
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -13,6 +18,30 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 KeySection = tuple[str, Sequence[BindingType]]
+
+
+def help_title(cls: type) -> str:
+    """A class's section in the help: its ``HELP_TITLE``, else its name in words (``HistoryTable``
+    → "History table")."""
+    title = cls.__dict__.get("HELP_TITLE")
+    if title:
+        return title
+    words = re.findall(r"[A-Z][a-z0-9]*", cls.__name__)
+    return " ".join([words[0], *(word.lower() for word in words[1:])]) if words else cls.__name__
+
+
+def binding_sections(packages: Iterable[ModuleType], first: Sequence[type] = ()) -> list[KeySection]:
+    """One section per class, in ``packages``' modules, that declares its own ``BINDINGS``: the
+    ``first`` classes in that order, then the rest by module — so a new widget's keys are listed
+    without anyone adding them here."""
+    found: list[type] = []
+    for package in packages:
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            found += [cls for _, cls in inspect.getmembers(module, inspect.isclass)
+                      if cls.__module__ == module.__name__ and "BINDINGS" in cls.__dict__]
+    ordered = [*first, *(cls for cls in found if cls not in first)]
+    return [(help_title(cls), cls.BINDINGS) for cls in ordered]
 
 
 def key_rows(sections: Iterable[KeySection], key_display) -> list[tuple[str, str, str]]:
@@ -32,6 +61,7 @@ def key_rows(sections: Iterable[KeySection], key_display) -> list[tuple[str, str
 
 
 class HelpScreen(ModalScreen[None]):
+    HELP_TITLE = "Keys"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1", "close", "Close")]
 
     def __init__(self, sections: Sequence[KeySection]) -> None:

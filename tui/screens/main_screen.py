@@ -1,43 +1,45 @@
 """The main screen: status line, chat, and the memory column (receipts + history).
 
-It routes rather than decides: app state (mode, store, Ollama) flows in through watchers, pane
-messages flow out to the pane that should react. Wide terminals get a side column; narrow ones
-stack the memory panes under the chat, and F3 hides them.
+It routes rather than decides: app state (mode, store, Ollama) flows in through watchers, the turn
+controller's ``TurnUpdate`` messages go to the chat, pane intents (send, retry, answer, open an
+entry or a receipt) go to the controller or become the screen that shows them. Wide terminals
+get a side column; narrow ones stack the memory panes under the chat, and F3 hides them.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
-from tui.messages import OllamaStatus
+from tui.messages import OllamaStatus, TurnFinished, TurnUpdate
 from tui.screens.changes_screen import ChangesScreen
 from tui.screens.composer_screen import Composed, ComposerScreen
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.entry_screen import EntryScreen
 from tui.screens.receipt_screen import ReceiptScreen
-from tui.services.turn import PendingTurn
-from tui.session import Turn
+from tui.services.workspace import WorkspaceHistory
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.history_pane import HistoryPane
 from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.recalled_pane import RecalledPane
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.transcript import Transcript
+from tui.workers import ReportsWorkerFailures
 
 WIDE_FROM = 100
 """Columns from which the memory panes sit beside the chat instead of under it."""
 
 
-class MainScreen(Screen):
+class MainScreen(ReportsWorkerFailures, Screen):
     AUTO_FOCUS = "#prompt"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE_FROM, "-wide")]
 
@@ -57,10 +59,10 @@ class MainScreen(Screen):
         app = self.app
         yield StatusBar(id="status")
         with Horizontal(id="body"):
-            yield ChatPane(app.workspace.modes, app.mode, retry_key=self._key_for("retry"), id="chat")
+            yield ChatPane(app.workspace.modes, app.mode, retry_key=self.key_for("retry"), id="chat")
             with Vertical(id="memory"):
                 yield RecalledPane(id="receipts")
-                yield HistoryPane(id="history")
+                yield HistoryPane(WorkspaceHistory(app.workspace), id="history")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -83,8 +85,9 @@ class MainScreen(Screen):
     def history(self) -> HistoryPane:
         return self.query_one(HistoryPane)
 
-    def _key_for(self, action: str) -> str:
-        for binding in Binding.make_bindings(self.BINDINGS):
+    @classmethod
+    def key_for(cls, action: str) -> str:
+        for binding in Binding.make_bindings(cls.BINDINGS):
             if binding.action == action:
                 return binding.key
         return action
@@ -93,7 +96,7 @@ class MainScreen(Screen):
 
     def _mode_changed(self, mode: Mode) -> None:
         self.query_one(StatusBar).show_mode(self.app.workspace.modes.values(), mode)
-        self.chat.show_mode(mode, self._key_for("compose"))
+        self.chat.show_mode(mode, self.key_for("compose"))
         if self.app.workspace.ready:
             self.history.show_mode(mode)
 
@@ -102,7 +105,6 @@ class MainScreen(Screen):
         self.query_one("#memory").loading = state == "loading"
         if state == "ready":
             self.history.show_mode(self.app.mode)
-            self.chat.store_ready()
 
     def _ollama_changed(self, status: OllamaStatus | None) -> None:
         self.query_one(StatusBar).show_ollama(status, self.app.workspace.chat.host)
@@ -115,10 +117,21 @@ class MainScreen(Screen):
             turn = message.view.turn if message.view is not None else None
             self.receipts.show(turn, self.app.mode.entry_label)
 
-    def on_chat_pane_entry_stored(self, message: ChatPane.EntryStored) -> None:
-        message.stop()
-        if message.mode == self.app.mode.name:
+    @on(TurnUpdate)
+    async def _turn_update(self, message: TurnUpdate) -> None:
+        """From the turn controller: the chat shows it; a stored entry reloads the history."""
+        await self.chat.show_turn(message)
+        if isinstance(message, TurnFinished) and message.stored is not None and message.turn.mode == self.app.mode.name:
             self.history.reload()
+
+    def on_prompt_bar_sent(self, message: PromptBar.Sent) -> None:
+        message.stop()
+        if self.app.turns.send(self.app.mode, message.text) is None:  # not kept: back to the prompt
+            self.chat.give_back(message.text)
+
+    def on_history_pane_open_entry(self, message: HistoryPane.OpenEntry) -> None:
+        message.stop()
+        self.app.push_screen(EntryScreen(message.memory_id, report_to=self.history))
 
     def on_recalled_pane_opened(self, message: RecalledPane.Opened) -> None:
         message.stop()
@@ -136,8 +149,7 @@ class MainScreen(Screen):
             return
         if mode.name != self.app.mode.name:
             self.app.use_mode(mode.name)
-        turn = Turn(record.mode, record.text, record=record, pending=PendingTurn(record.mode, record.text, record.id))
-        self.call_later(self.chat.answer, turn)
+        self.app.turns.answer(record)
 
     # -- actions -----------------------------------------------------------------------------------
 
@@ -154,15 +166,27 @@ class MainScreen(Screen):
         self.app.push_screen(ConfirmScreen("Forget every deleted entry? They are erased from the disk for good and "
                                            "can no longer be undone.", confirm_label="Forget"), confirmed)
 
+    class Forgotten(Message, bubble=False):
+        """The deleted entries were erased (``count``), or ``error`` says why not."""
+
+        def __init__(self, count: int = 0, error: MindpaneError | None = None) -> None:
+            super().__init__()
+            self.count = count
+            self.error = error
+
     @work(thread=True, exclusive=True, group="forget", exit_on_error=False)
     def _forget_deleted(self) -> None:
         try:
-            count = self.app.workspace.store.forget_deleted()
+            self.post_message(self.Forgotten(self.app.workspace.store.forget_deleted()))
         except MindpaneError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, f"Forgot {count} deleted entr{'y' if count == 1 else 'ies'}: "
-                                  "erased from the disk.", markup=False)
+            self.post_message(self.Forgotten(error=error))
+
+    def on_main_screen_forgotten(self, message: Forgotten) -> None:
+        if message.error is not None:
+            self.notify(str(message.error), severity="error", markup=False)
+        else:
+            self.notify(f"Forgot {message.count} deleted entr{'y' if message.count == 1 else 'ies'}: "
+                        "erased from the disk.", markup=False)
 
     def on_prompt_bar_multi_line_paste(self, message: PromptBar.MultiLinePaste) -> None:
         """A multi-line paste into the prompt opens the composer with all of it; a draft kept
@@ -177,14 +201,14 @@ class MainScreen(Screen):
     def _open_composer(self, draft: str) -> None:
         prompt = self.chat.prompt_bar.input
 
-        async def composed(result: Composed | None) -> None:
+        def composed(result: Composed | None) -> None:
             if result is None:
                 return
-            compose_key = self._key_for("compose")
+            compose_key = self.key_for("compose")
             if result.send:
                 self.chat.keep_draft("")
                 prompt.clear()
-                if await self.chat.send(result.text) is None:  # not kept: the text stays as the draft
+                if self.app.turns.send(self.app.mode, result.text) is None:  # not kept: it stays as the draft
                     self.chat.keep_draft(result.text)
             else:
                 self.chat.keep_draft(result.text)
@@ -193,8 +217,8 @@ class MainScreen(Screen):
 
         self.app.push_screen(ComposerScreen(self.app.mode, draft), composed)
 
-    async def action_retry(self) -> None:
-        if await self.chat.retry() is None:
+    def action_retry(self) -> None:
+        if self.app.turns.retry(self.app.mode.name) is None:
             self.notify(f"No failed {self.app.mode.title.lower()} turn to retry.", markup=False)
 
     def action_copy(self) -> None:

@@ -41,6 +41,7 @@ class ModelChoice:
 class ModelScreen(ModalScreen[ModelChoice | None]):
     """Dismisses with a ``ModelChoice`` (enter on a row) or ``None`` (escape)."""
 
+    HELP_TITLE = "Model picker"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("r", "reload", "Ask Ollama again"),

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 class PullScreen(ModalScreen[bool]):
     """Dismisses with ``True`` once the model was pulled, ``False`` if cancelled or failed."""
 
+    HELP_TITLE = "Model pull"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel / close"),
         Binding("enter", "close_when_done", "Close", show=False),

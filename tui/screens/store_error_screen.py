@@ -14,15 +14,18 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.domain.errors import MindpaneError
+from tui.workers import ReportsWorkerFailures
 
 
-class StoreErrorScreen(Screen[bool]):
+class StoreErrorScreen(ReportsWorkerFailures, Screen[bool]):
     """Dismissed with True when the person asks to try opening the store again."""
 
+    HELP_TITLE = "Store error"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r,f5", "try_again", "Try again"),
         Binding("ctrl+d,f6", "diagnose", "Diagnose", tooltip="Check the data dir, the store and Ollama (read-only)"),
@@ -67,21 +70,27 @@ class StoreErrorScreen(Screen[bool]):
     def _run_doctor(self, repair: bool) -> None:
         """``mindpane doctor`` in-process; its lines (never entry text) are shown here."""
         out, err = io.StringIO(), io.StringIO()
-        try:
-            if repair:
-                from tui.services.doctor_repair import run_repair
+        if repair:
+            from tui.services.doctor_repair import run_repair
 
-                code = run_repair(self.app.settings, out, err)
-            else:
-                from tui.services.doctor import run_doctor
+            code = run_repair(self.app.settings, out, err)
+        else:
+            from tui.services.doctor import run_doctor
 
-                code = run_doctor(self.app.settings, out)
-        except Exception as exc:
-            self.app.call_from_thread(self._report, f"The check itself failed: {type(exc).__name__}: {exc}")
-            return
+            code = run_doctor(self.app.settings, out)
         verdict = ("Repaired: press ctrl+r to open the store." if repair and code == 0
                    else "All checks pass." if code == 0 else "")
-        self.app.call_from_thread(self._report, (out.getvalue().strip() + "\n" + verdict).strip())
+        self.post_message(self.Reported((out.getvalue().strip() + "\n" + verdict).strip()))
+
+    class Reported(Message, bubble=False):
+        """What the doctor (or its repair) found, to show under the error."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def on_store_error_screen_reported(self, message: Reported) -> None:
+        self._report(message.text)
 
     def _report(self, text: str) -> None:
         self.query_one(".store-error-report", Static).update(text)

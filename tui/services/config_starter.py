@@ -75,7 +75,7 @@ def _settings() -> Iterable[str]:
     yield f"# Where Ollama listens.\nollama_host = {_value(DEFAULT_OLLAMA_HOST)}\n"
     yield f"# The model of every mode that does not name its own.\nmodel = {_value(DEFAULT_MODEL)}\n"
     yield ('# How entries are embedded: "bundled" (a small offline model) or "ollama:<model>", e.g.\n'
-           '# "ollama:all-minilm". Each embedder keeps its own memories.\n'
+           '# "ollama:all-minilm". Each embedder keeps its own index, built from your entries.\n'
            f"embedder = {_value(BUNDLED_EMBEDDER)}\n")
     yield ("# Seconds of silence from Ollama before a reply counts as stalled.\n"
            f"stall_timeout = {_value(int(DEFAULT_STALL_TIMEOUT))}\n")

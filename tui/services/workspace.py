@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from tui.domain.errors import StoreError
 from tui.domain.modes import Mode
+from tui.domain.records import Change, Page, RecalledMemory
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, load_modes
 from tui.services.outbox import Replayed, replay_pending
@@ -122,3 +123,26 @@ class Workspace:
         model = self.model_for(mode)
         self.chat.ensure_model(model)
         return model
+
+
+class WorkspaceHistory:
+    """What the history pane may do with the workspace — list, search and undo one mode's entries —
+    handed to it by the screen, so the pane never reaches into the app. Blocking: call from a worker."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+
+    @property
+    def ready(self) -> bool:
+        return self._workspace.ready
+
+    def page(self, mode_name: str, offset: int, limit: int) -> Page:
+        return self._workspace.store.page(mode_name, offset, limit)
+
+    def search(self, query: str, mode: Mode, k: int) -> tuple[list[RecalledMemory], int]:
+        """The ``k`` entries closest to ``query`` (any score), and how many the mode holds."""
+        store = self._workspace.store
+        return store.recall(query, mode, k=k, min_score=0), store.count(mode.name)
+
+    def undo(self, mode_name: str) -> Change | None:
+        return self._workspace.store.undo(mode_name=mode_name)

@@ -1,26 +1,28 @@
 """The memory-history pane: a mode's entries newest first, paged in as the cursor nears the end,
-with a semantic filter. Every store call runs in a thread worker; results come back through
-``call_from_thread`` and are dropped if the view changed meanwhile (a newer ``_view``)."""
+with a semantic filter. It reads through the ``HistorySource`` the screen gives it; every call runs
+in a thread worker whose result comes back as a message, dropped if the view changed meanwhile (a
+newer ``_view``). Opening an entry is the screen's job: the pane posts ``OpenEntry``."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
 from tui.domain.records import Change, Page, RecalledMemory
-from tui.screens.changes_screen import KIND_LABELS
-from tui.screens.entry_screen import EntryScreen
 from tui.widgets.history_messages import EntryChanged
 from tui.widgets.history_table import HistoryTable
+from tui.widgets.history_text import KIND_LABELS
 from tui.widgets.paste_safe_input import PasteSafeInput
+from tui.workers import ReportsWorkerFailures
 
 PAGE_SIZE = 100
 RECALL_SIZE = 50
@@ -32,10 +34,54 @@ def _entries(count: int) -> str:
     return f"{count:,} entry" if count == 1 else f"{count:,} entries"
 
 
-class HistoryPane(Vertical):
+class HistorySource(Protocol):
+    """What the pane reads (and undoes); blocking, so only called from its workers.
+    The app's is ``tui.services.workspace.WorkspaceHistory``."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    def page(self, mode_name: str, offset: int, limit: int) -> Page: ...
+
+    def search(self, query: str, mode: Mode, k: int) -> tuple[list[RecalledMemory], int]: ...
+
+    def undo(self, mode_name: str) -> Change | None: ...
+
+
+class HistoryPane(ReportsWorkerFailures, Vertical):
     """Browse, filter and open the stored entries of one mode."""
 
     EntryChanged = EntryChanged
+
+    class OpenEntry(Message):
+        """The person chose an entry: the screen shows it in full."""
+
+        def __init__(self, memory_id: str) -> None:
+            super().__init__()
+            self.memory_id = memory_id
+
+    class PageLoaded(Message, bubble=False):
+        def __init__(self, view: int, page: Page, keep_id: str | None, keep_row: int | None) -> None:
+            super().__init__()
+            self.view, self.page, self.keep_id, self.keep_row = view, page, keep_id, keep_row
+
+    class Searched(Message, bubble=False):
+        def __init__(self, view: int, found: list[RecalledMemory], total: int, keep_id: str | None,
+                     keep_row: int) -> None:
+            super().__init__()
+            self.view, self.found, self.total, self.keep_id, self.keep_row = view, found, total, keep_id, keep_row
+
+    class Undone(Message, bubble=False):
+        def __init__(self, change: Change | None) -> None:
+            super().__init__()
+            self.change = change
+
+    class Failed(Message, bubble=False):
+        """A store call failed with ``error`` for view ``view``."""
+
+        def __init__(self, view: int, error: MindpaneError) -> None:
+            super().__init__()
+            self.view, self.error = view, error
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("/", "focus_filter", "Filter"),
@@ -43,8 +89,9 @@ class HistoryPane(Vertical):
         Binding("u", "undo", "Undo", tooltip="Undo the last change in this mode (edit, delete, reply, import)"),
     ]
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, source: HistorySource, **kwargs) -> None:
         super().__init__(**kwargs)
+        self._source = source
         self._mode: Mode | None = None
         self._query = ""
         self._view = 0
@@ -102,7 +149,7 @@ class HistoryPane(Vertical):
     def _start_list(self, keep_id: str | None, keep_row: int, rows: int) -> None:
         if self._mode is None:
             return
-        if not self.app.workspace.ready:
+        if not self._source.ready:
             self._set_title("History · opening the memory store…")
             return
         self._fetch_page(self._new_view(), self._mode.name, 0, rows, keep_id, keep_row)
@@ -118,23 +165,21 @@ class HistoryPane(Vertical):
     def _row_highlighted(self) -> None:
         self._load_more_if_near_end()
 
-    @work(thread=True, exclusive=True, group="history-page")
+    @work(thread=True, exclusive=True, group="history-page", exit_on_error=False)
     def _fetch_page(self, view: int, mode_name: str, offset: int, limit: int,
                     keep_id: str | None, keep_row: int | None) -> None:
         try:
-            page = self.app.workspace.store.page(mode_name, offset, limit)
+            self.post_message(self.PageLoaded(view, self._source.page(mode_name, offset, limit), keep_id, keep_row))
         except MindpaneError as error:
-            self.app.call_from_thread(self._failed, view, error)
-            return
-        self.app.call_from_thread(self._show_page, view, page, keep_id, keep_row)
+            self.post_message(self.Failed(view, error))
 
-    def _show_page(self, view: int, page: Page, keep_id: str | None, keep_row: int | None) -> None:
-        if view != self._view:
+    def on_history_pane_page_loaded(self, message: PageLoaded) -> None:
+        if message.view != self._view:
             return
-        table = self._table
+        table, page = self._table, message.page
         if page.offset == 0:
             table.show_records(page.records)
-            table.place_cursor(keep_id, keep_row or 0)
+            table.place_cursor(message.keep_id, message.keep_row or 0)
         else:
             table.append_records(page.records)
         self._total = page.total
@@ -185,31 +230,28 @@ class HistoryPane(Vertical):
             self._filter_timer = None
 
     def _start_recall(self, query: str, keep_id: str | None, keep_row: int) -> None:
-        if not self.app.workspace.ready:
+        if not self._source.ready:
             self._set_title("History · opening the memory store…")
             return
         self._set_title(f"History · {_entries(self._total)} · searching…")
         self._recall(self._new_view(), query, self._mode, keep_id, keep_row)
 
-    @work(thread=True, exclusive=True, group="history-recall")
+    @work(thread=True, exclusive=True, group="history-recall", exit_on_error=False)
     def _recall(self, view: int, query: str, mode: Mode, keep_id: str | None, keep_row: int) -> None:
         try:
-            store = self.app.workspace.store
-            found = store.recall(query, mode, k=RECALL_SIZE, min_score=0)
-            total = store.count(mode.name)
+            found, total = self._source.search(query, mode, RECALL_SIZE)
         except MindpaneError as error:
-            self.app.call_from_thread(self._failed, view, error)
+            self.post_message(self.Failed(view, error))
             return
-        self.app.call_from_thread(self._show_recalled, view, found, total, keep_id, keep_row)
+        self.post_message(self.Searched(view, found, total, keep_id, keep_row))
 
-    def _show_recalled(self, view: int, found: list[RecalledMemory], total: int,
-                       keep_id: str | None, keep_row: int) -> None:
-        if view != self._view:
+    def on_history_pane_searched(self, message: Searched) -> None:
+        if message.view != self._view:
             return
-        table = self._table
+        table, found = self._table, message.found
         table.show_recalled(found)
-        table.place_cursor(keep_id, keep_row)
-        self._total = total
+        table.place_cursor(message.keep_id, message.keep_row)
+        total = self._total = message.total
         self._loading = False
         matches = f"{len(found)} closest of" if found else "no match in"
         self._set_title(f"History · {matches} {_entries(total)}")
@@ -221,7 +263,7 @@ class HistoryPane(Vertical):
     def _open_entry(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value is not None:
-            self.app.push_screen(EntryScreen(event.row_key.value, report_to=self))
+            self.post_message(self.OpenEntry(event.row_key.value))
 
     def on_history_pane_entry_changed(self, _message: EntryChanged) -> None:
         """Posted here by the entry screen; reload, then let it bubble to the screen and app."""
@@ -233,19 +275,18 @@ class HistoryPane(Vertical):
         self._filter.focus()
 
     def action_undo(self) -> None:
-        if self._mode is not None and self.app.workspace.ready:
+        if self._mode is not None and self._source.ready:
             self._undo(self._mode.name)
 
-    @work(thread=True, exclusive=True, group="history-undo")
+    @work(thread=True, exclusive=True, group="history-undo", exit_on_error=False)
     def _undo(self, mode_name: str) -> None:
         try:
-            change = self.app.workspace.store.undo(mode_name=mode_name)
+            self.post_message(self.Undone(self._source.undo(mode_name)))
         except MindpaneError as error:
-            self.app.call_from_thread(self._failed, self._view, error)
-            return
-        self.app.call_from_thread(self._undone, change)
+            self.post_message(self.Failed(self._view, error))
 
-    def _undone(self, change: Change | None) -> None:
+    def on_history_pane_undone(self, message: Undone) -> None:
+        change = message.change
         if change is None:
             self.notify("Nothing to undo in this mode.", markup=False)
             return
@@ -273,7 +314,7 @@ class HistoryPane(Vertical):
         self.query_one(".history-empty", Static).update(hint)
         self.set_class(empty, "-empty")
 
-    def _failed(self, view: int, error: MindpaneError) -> None:
-        if view == self._view:
+    def on_history_pane_failed(self, message: Failed) -> None:
+        if message.view == self._view:
             self._loading = False
-        self.notify(str(error), severity="error", markup=False)
+        self.notify(str(message.error), severity="error", markup=False)

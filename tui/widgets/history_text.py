@@ -24,3 +24,7 @@ def describe_change(old_text: str | None, new_text: str | None) -> str:
     if old and new:
         return f"{old} → {new}"
     return new or old
+
+
+KIND_LABELS = {"edit": "edited", "delete": "deleted", "reply": "reply attached", "import": "imported"}
+"""A change's kind as the change log and the history's undo name it."""

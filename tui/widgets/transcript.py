@@ -24,8 +24,6 @@ from tui.domain.modes import Mode
 from tui.session import Turn
 from tui.widgets.turn_view import TurnView
 
-CONTEXT_TURNS = 20
-"""How many earlier answered turns of the session go with a new one (a small model's window is short)."""
 SHOWN_TURNS = 30
 REVEAL_BATCH = 20
 
@@ -113,18 +111,8 @@ class Transcript(VerticalScroll, can_focus=True):
         if event.widget is not None and event.widget.has_class("transcript-earlier"):
             self.reveal_from(self._first_shown - REVEAL_BATCH)
 
-    def context_before(self, view: TurnView) -> list[tuple[str, str]]:
-        """Earlier answered turns of this transcript, oldest first, as ``TurnService`` context."""
-        earlier: list[tuple[str, str]] = []
-        for other in self.views:
-            if other is view:
-                break
-            if other.turn.answered:
-                earlier.append((other.turn.text, other.turn.reply))
-        return earlier[-CONTEXT_TURNS:]
-
-    def last_failed(self) -> TurnView | None:
-        return next((view for view in reversed(self.views) if view.turn.retryable), None)
+    def view_of(self, turn: Turn) -> TurnView | None:
+        return next((view for view in self.views if view.turn is turn), None)
 
     def select(self, view: TurnView) -> None:
         views = self.views

@@ -17,7 +17,8 @@ WAITING_FOR_TURN = "waiting for the previous reply to finish"
 
 
 class TurnView(Vertical):
-    """Shows a ``Turn``; the chat pane updates it as the turn's events arrive."""
+    """Shows a ``Turn``: the turn controller changes the turn, the chat pane then asks this view to
+    show it (it never changes the turn itself)."""
 
     class Clicked(Message):
         def __init__(self, view: TurnView) -> None:
@@ -43,36 +44,37 @@ class TurnView(Vertical):
     def on_click(self) -> None:
         self.post_message(self.Clicked(self))
 
-    # -- state changes (called by the chat pane, on the event loop) -----------------------------
+    # -- showing the turn's state (called by the chat pane, on the event loop) -------------------
 
     def show_waiting(self, store_ready: bool) -> None:
         self._status(WAITING_FOR_TURN if store_ready else WAITING_FOR_STORE, "-waiting")
 
     def show_recalling(self) -> None:
-        self.turn.state = TurnState.RECALLING
         self._status("recalling related memories…", "-busy")
 
     def show_recalled(self) -> None:
-        self.turn.state = TurnState.STREAMING
         count = len(self.turn.recalled or [])
         memories = "no earlier memory" if not count else f"{count} memor{'y' if count == 1 else 'ies'}"
         self._status(f"{self.mode.reply_label} from {self.turn.model} · recalled {memories}", "-busy")
 
     async def add_chunk(self, chunk: str) -> None:
         await self.reply.write(chunk)
-        self.turn.reply = self.reply.text
+
+    async def show_finished(self) -> None:
+        """Done or failed, as ``turn.state`` says."""
+        if self.turn.state is TurnState.DONE:
+            await self.show_done()
+        else:
+            await self.show_failed()
 
     async def show_done(self) -> None:
         await self.reply.finish()
-        self.turn.state = TurnState.DONE
-        self.turn.reply = self.reply.text
         count = len(self.turn.recalled or [])
         recalled = f"recalled {count}" if count else "nothing recalled"
         self._status(f"{self.mode.reply_label} · {self.turn.model} · {recalled}", "-done")
 
     async def show_failed(self) -> None:
         await self.reply.finish()
-        self.turn.state = TurnState.FAILED
         error = self.turn.error
         lines = [f"⚠ {error.message}" if error else "⚠ The turn failed"]
         if error and error.hint:
@@ -82,10 +84,6 @@ class TurnView(Vertical):
 
     async def reset_for_retry(self) -> None:
         await self.reply.clear()
-        self.turn.state = TurnState.WAITING
-        self.turn.reply = ""
-        self.turn.error = None
-        self.turn.recalled = None
 
     def _kept_note(self) -> str:
         if self.turn.record is not None:

@@ -1,0 +1,216 @@
+"""The turns of this session, owned by the app: it keeps what is sent, queues it, runs each turn
+in a thread worker and tells the chat what happened — the chat only shows it.
+
+Nothing typed is lost: a send is written to the outbox first (before it is acknowledged), and a
+send before the store is open, or while a reply is still streaming, waits its turn. The worker
+iterates ``TurnService.retry`` and posts each event to the app as ``TurnProgress``; the app hands
+it back here, on the event loop, where the ``Turn`` is updated, notifications and the Ollama status
+are decided, and a ``TurnUpdate`` (see ``tui.messages``) is delivered for the views.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from functools import partial
+
+from textual.app import App
+from textual.worker import Worker, get_current_worker
+
+from tui.detached import iterate_detached
+from tui.domain.errors import MindpaneError, ModelNotFound, OllamaUnreachable, ReplyInterrupted
+from tui.domain.modes import Mode
+from tui.domain.records import MemoryRecord
+from tui.messages import (
+    OllamaChecked,
+    OllamaStatus,
+    TurnChunk,
+    TurnFinished,
+    TurnProgress,
+    TurnQueued,
+    TurnRecalled,
+    TurnRecovered,
+    TurnStarted,
+    TurnUpdate,
+    TurnWaiting,
+)
+from tui.services.turn import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnFailed
+from tui.services.workspace import Workspace
+from tui.session import Turn, TurnState
+
+log = logging.getLogger(__name__)
+
+CONTEXT_TURNS = 20
+"""How many earlier answered turns of the session go with a new one (a small model's window is short)."""
+
+
+class TurnController:
+    """Queues and runs the turns; ``deliver`` shows a ``TurnUpdate`` (the app posts it to the chat)."""
+
+    def __init__(self, app: App, workspace: Workspace, deliver: Callable[[TurnUpdate], None],
+                 retry_key: str = "ctrl+r") -> None:
+        self._app = app
+        self._workspace = workspace
+        self._deliver = deliver
+        self.retry_key = retry_key
+        self._turns: list[Turn] = []
+        """Every turn of this session, in the order the transcripts show them."""
+        self._queue: deque[Turn] = deque()
+        self._current: Turn | None = None
+        self._worker: Worker | None = None
+
+    # -- intents (on the event loop) -------------------------------------------------------------
+
+    def send(self, mode: Mode, text: str) -> Turn | None:
+        """Keep ``text`` in the outbox, then queue its turn. None (and a visible error) if the text
+        could not be kept: the caller gives it back to the person."""
+        try:
+            outbox_id = self._workspace.keep(mode, text)
+        except MindpaneError as error:
+            self._app.notify(f"{error.message}\n{error.hint}\nYour text is back in the prompt (or the composer's "
+                             "draft).", title="Not sent", severity="error", markup=False)
+            return None
+        return self._enqueue(Turn(mode.name, text, outbox_id=outbox_id))
+
+    def answer(self, record: MemoryRecord) -> Turn:
+        """Ask the model about a stored entry that never got a reply (from the history)."""
+        pending = PendingTurn(record.mode, record.text, record.id)
+        return self._enqueue(Turn(record.mode, record.text, record=record, pending=pending))
+
+    def retry(self, mode_name: str) -> Turn | None:
+        """Send ``mode_name``'s last failed turn again, in place; None if nothing failed."""
+        turn = next((turn for turn in reversed(self._turns) if turn.mode == mode_name and turn.retryable), None)
+        if turn is None or turn in self._queue:
+            return None
+        turn.state, turn.reply, turn.error, turn.recalled = TurnState.WAITING, "", None, None
+        self._queue.append(turn)
+        self._deliver(TurnQueued(turn, again=True))
+        self._pump()
+        return turn
+
+    def store_ready(self) -> None:
+        """The store opened: what an earlier run left unanswered comes back, and the queue runs."""
+        self._recover()
+        self._pump()
+
+    @property
+    def unfinished(self) -> int:
+        """Turns sent but not stored yet: queued, running, or failed before their entry was kept."""
+        busy = [*self._queue, *([self._current] if self._current is not None else [])]
+        return len(busy) + sum(1 for turn in self._turns
+                               if turn.retryable and turn.record is None and turn not in busy)
+
+    # -- the queue -------------------------------------------------------------------------------
+
+    def _enqueue(self, turn: Turn) -> Turn:
+        self._turns.append(turn)
+        self._queue.append(turn)
+        self._deliver(TurnQueued(turn))
+        self._pump()
+        return turn
+
+    def _pump(self) -> None:
+        ready = self._workspace.ready
+        if self._current is None and ready and self._queue:
+            self._start(self._queue.popleft())
+        for waiting in self._queue:
+            self._deliver(TurnWaiting(waiting, ready))
+
+    def _start(self, turn: Turn) -> None:
+        self._current = turn
+        turn.model = self._workspace.model_for(self._workspace.modes[turn.mode])
+        turn.state = TurnState.RECALLING
+        self._deliver(TurnStarted(turn))
+        pending = turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id)
+        self._worker = self._app.run_worker(partial(self._run, turn.id, pending, self._context(turn)),
+                                            name=f"turn {turn.id}", group="turn", description="answer a turn",
+                                            thread=True, exit_on_error=False)
+
+    def _context(self, turn: Turn) -> list[tuple[str, str]]:
+        """Earlier answered turns of the turn's mode, oldest first, as ``TurnService`` context."""
+        earlier = self._turns[:self._turns.index(turn)]
+        return [(other.text, other.reply) for other in earlier if other.mode == turn.mode and other.answered][
+            -CONTEXT_TURNS:]
+
+    def _run(self, turn_id: int, pending: PendingTurn, context: list[tuple[str, str]]) -> None:
+        """In a thread worker: the turn's events, posted to the app as they come."""
+        worker = get_current_worker()
+        turns = self._workspace.turns
+        for event in iterate_detached(lambda: turns.retry(pending, context), lambda: worker.is_cancelled,
+                                      name="mindpane-turn"):
+            self._app.post_message(TurnProgress(turn_id, event))
+
+    def worker_failed(self, worker: Worker) -> bool:
+        """A turn's worker raised (a bug, not a failure the services translate): the turn fails
+        with that error and the queue goes on. False if ``worker`` is not the running turn's."""
+        turn = self._current
+        if turn is None or worker is not self._worker:
+            return False
+        error = MindpaneError(f"Something went wrong: {type(worker.error).__name__}: {worker.error}",
+                              "see mindpane.log in the data directory")
+        self._failed(turn, TurnFailed(error, turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id)))
+        return True
+
+    # -- turn events (on the event loop) ---------------------------------------------------------
+
+    def progress(self, message: TurnProgress) -> None:
+        turn = self._current
+        if turn is None or turn.id != message.turn_id:
+            return
+        event = message.event
+        if isinstance(event, Recalled):
+            turn.recalled, turn.model, turn.state = event.memories, event.model, TurnState.STREAMING
+            self._deliver(TurnRecalled(turn))
+        elif isinstance(event, ReplyChunk):
+            turn.reply += event.text
+            self._deliver(TurnChunk(turn, event.text))
+        elif isinstance(event, TurnDone):
+            turn.state, turn.reply, turn.record, turn.pending = TurnState.DONE, event.reply, event.record, None
+            self._deliver(TurnFinished(turn, stored=event.record))
+            self._app.post_message(OllamaChecked(OllamaStatus(turn.model)))
+            self._finish()
+        elif isinstance(event, TurnFailed):
+            self._failed(turn, event)
+
+    def _failed(self, turn: Turn, event: TurnFailed) -> None:
+        turn.state, turn.error, turn.pending = TurnState.FAILED, event.error, event.pending
+        turn.record = event.record or turn.record
+        self._deliver(TurnFinished(turn, stored=event.record, partial=event.partial))
+        kept = "saved without a reply" if turn.record is not None else "kept until answered"
+        label = self._workspace.modes[turn.mode].entry_label
+        self._app.notify(f"{event.error.message}\n{event.error.hint}".strip() + f"\n({label} {kept}; "
+                         f"{self.retry_key} retries)", title="No reply", severity="error", markup=False)
+        if isinstance(event.error, OllamaUnreachable | ModelNotFound | ReplyInterrupted):
+            self._app.post_message(OllamaChecked(OllamaStatus(turn.model, event.error)))
+        self._finish()
+
+    def _finish(self) -> None:
+        self._current = self._worker = None
+        self._pump()
+
+    # -- turns an earlier run left -----------------------------------------------------------------
+
+    def _recover(self) -> None:
+        replayed = self._workspace.replayed
+        turns = []
+        for pending, record in replayed.stored:
+            turns.append(Turn(pending.mode, pending.text, state=TurnState.FAILED, record=record,
+                              pending=PendingTurn(pending.mode, pending.text, record.id, pending.turn_id),
+                              error=MindpaneError("Kept from an earlier session, without a reply",
+                                                  f"{self.retry_key} asks for one")))
+        for pending in replayed.waiting:
+            if pending.mode in self._workspace.modes:
+                turns.append(Turn(pending.mode, pending.text, state=TurnState.FAILED,
+                                  pending=PendingTurn(pending.mode, pending.text, None, pending.turn_id),
+                                  error=MindpaneError("Not answered in an earlier session; kept",
+                                                      f"{self.retry_key} asks again")))
+        replayed.stored, replayed.waiting = [], []
+        for turn in turns:
+            self._turns.append(turn)
+            self._deliver(TurnRecovered(turn))
+        if turns:
+            many = len(turns) != 1
+            self._app.notify(f"{len(turns)} unanswered turn{'s' if many else ''} from an earlier session "
+                             f"{'are' if many else 'is'} back in the transcript ({self.retry_key} answers).",
+                             title="Recovered", markup=False)
