@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,17 @@ class ImportedEntry:
     created_at: datetime
     reply: str = ""
     extra: dict | None = None
+    id: str | None = None
+    """Keep this id (an entry coming back from mindpane's own export); None makes a new one."""
+    updated_at: datetime | None = None
+    """When it was last changed; None means when it was written."""
+
+
+def content_key(mode: str, created_at: datetime, text: str) -> str:
+    """What makes two entries the same for an import: the mode, the moment (in UTC, to the
+    microsecond) and the text. The record keeps each entry's key from when it was stored."""
+    moment = created_at.astimezone(UTC).isoformat()
+    return hashlib.sha256("\x1f".join((mode, moment, text)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,293 @@
+"""``mindpane export`` and ``mindpane import``: entries out (JSON, Markdown, jrnl) and back in.
+
+    mindpane export [--format json|md|jrnl] [--mode M] [--since DATE] [--until DATE] [-o PATH]
+    mindpane import PATH [--format auto|json|jrnl|jrnl-txt] [--mode M] [--dry-run] [--skip-bad]
+
+Export reads only the record (``entries.db``), so it works while the app is open. Import checks the
+whole file before it writes anything; a problem is one line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from tui.domain.errors import MindpaneError
+from tui.domain.modes import Mode, builtin_modes
+from tui.services.settings import Settings
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+EXPORT_FORMATS = ("json", "md", "jrnl")
+IMPORT_FORMATS = ("auto", "json", "jrnl", "jrnl-txt")
+RECORD_FILE = "entries.db"
+
+
+def add_parser(commands: Any) -> None:
+    """Add ``export`` and ``import`` to ``commands`` (the result of ``add_subparsers``)."""
+    export = commands.add_parser(
+        "export", help="write every entry out: lossless JSON, Markdown to read, or jrnl's JSON",
+        description="Entries oldest first, to standard output or -o PATH. json is lossless (mindpane import "
+        "reads it back exactly); md has a section per day; jrnl is jrnl's JSON export, each reply at the end "
+        "of its body after a '--- reply ---' line.")
+    export.add_argument("--format", dest="export_format", choices=EXPORT_FORMATS, default="json",
+                        help="json (default), md or jrnl")
+    export.add_argument("--mode", dest="export_mode", metavar="MODE", help="only this mode's entries")
+    export.add_argument("--since", metavar="DATE",
+                        help="from this local day YYYY-MM-DD (or ISO 8601 time) on, inclusive")
+    export.add_argument("--until", metavar="DATE",
+                        help="up to this local day YYYY-MM-DD (or ISO 8601 time), inclusive")
+    export.add_argument("-o", "--output", metavar="PATH", help="write to PATH (default: standard output)")
+    export.add_argument("--data-dir", dest="transfer_data_dir", metavar="DIR", help="where memories live")
+
+    load = commands.add_parser(
+        "import", help="add entries from a mindpane export, jrnl's JSON export or a jrnl journal file",
+        description="Entries keep their dates; ones already there are skipped, so importing a file again "
+        "adds nothing. A malformed file imports nothing (exit status 1) unless --skip-bad.")
+    load.add_argument("path", metavar="PATH", help="the file to import")
+    load.add_argument("--format", dest="import_format", choices=IMPORT_FORMATS, default="auto",
+                      help="auto (default), json (mindpane's), jrnl (jrnl --format json) or jrnl-txt "
+                      "(a jrnl journal file)")
+    load.add_argument("--mode", dest="import_mode", metavar="MODE",
+                      help="import every entry into MODE (default: each entry's own; journal for jrnl)")
+    load.add_argument("--dry-run", action="store_true", help="say what would be imported; write nothing")
+    load.add_argument("--skip-bad", action="store_true",
+                      help="import the good entries of a partly malformed file and say which were skipped")
+    load.add_argument("--data-dir", dest="transfer_data_dir", metavar="DIR", help="where memories live")
+
+
+def run(settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO,
+        modes: Mapping[str, Mode] | None = None) -> int:
+    chosen = getattr(args, "transfer_data_dir", None)
+    if chosen:
+        settings = replace(settings, data_dir=Path(chosen).expanduser().resolve())
+    modes = modes if modes is not None else builtin_modes()
+    if args.command == "export":
+        return run_export(settings, args, out, err, modes)
+    return run_import(settings, args, out, err, modes)
+
+
+# -- export --------------------------------------------------------------------------------------
+
+
+def run_export(settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO,
+               modes: Mapping[str, Mode]) -> int:
+    from tui.services.export import parse_bound
+
+    try:
+        since = parse_bound(args.since, end=False) if args.since else None
+        until = parse_bound(args.until, end=True) if args.until else None
+    except ValueError as exc:
+        print(f"mindpane: export: {exc}", file=err)
+        return EXIT_USAGE
+    try:
+        source, close = _export_source(settings)
+    except MindpaneError as error:
+        print(f"mindpane: {error}", file=err)
+        return EXIT_FAILURE
+    job = _Export(settings, source, args, since, until, modes)
+    try:
+        if args.output:
+            return _export_to_file(job, Path(args.output).expanduser(), err)
+        if out is sys.stdout and (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            out.reconfigure(encoding="utf-8")  # a C locale must not turn an é into an error
+        job.write(out)
+        return 0
+    except BrokenPipeError:  # `mindpane export | head`: the reader has all it wants
+        _silence_stdout(out)
+        return 0
+    except MindpaneError as error:
+        print(f"mindpane: {error}", file=err)
+        return EXIT_FAILURE
+    finally:
+        close()
+
+
+class _Export:
+    def __init__(self, settings: Settings, source: Any, args: argparse.Namespace, since: Any, until: Any,
+                 modes: Mapping[str, Mode]) -> None:
+        self.settings, self.source, self.args, self.since, self.until, self.modes = (
+            settings, source, args, since, until, modes)
+
+    def write(self, out: TextIO) -> int:
+        from tui.services.export import export_entries
+
+        try:
+            return export_entries(self.source, out, self.args.export_format, self.args.export_mode, self.since,
+                                  self.until, self.modes)
+        except (OSError, MindpaneError):
+            raise
+        except Exception as exc:  # the record failed mid-way (a damaged page, an unreadable file)
+            from tui.services.engine import outbox_error
+
+            raise outbox_error(exc, self.settings) from exc
+
+
+def _export_to_file(job: _Export, path: Path, err: TextIO) -> int:
+    """Write next to ``path`` and rename when done, owner-only: a failed export leaves no half file."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open(handle, "w", encoding="utf-8", newline="\n") as stream:
+            count = job.write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        print(f"mindpane: cannot write {path}: {exc.strerror or exc}", file=err)
+        return EXIT_FAILURE
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    print(f"mindpane: exported {count} {'entry' if count == 1 else 'entries'} to {path}", file=err)
+    return 0
+
+
+def _export_source(settings: Settings) -> tuple[Any, Any]:
+    """The record alone when it exists (fast, no lock: the app may stay open); the whole store when
+    only an older install's Chroma dir holds the entries (opening it adopts them); else nothing."""
+    from tui.services.engine import open_outbox, open_store
+    from tui.services.export import NoEntries
+
+    if (settings.data_dir / RECORD_FILE).is_file():
+        record = open_outbox(settings)
+        return record, record.close
+    if (settings.data_dir / "chroma").is_dir():
+        store = open_store(settings)
+        return store, store.close
+    return NoEntries(), lambda: None
+
+
+def _silence_stdout(out: TextIO) -> None:
+    if out is sys.stdout:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+def run_import(settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO,
+               modes: Mapping[str, Mode]) -> int:
+    from tui.services import import_entries as importer
+
+    path = Path(args.path).expanduser()
+    if args.import_mode is not None and args.import_mode not in modes:
+        print(f"mindpane: import: unknown mode {args.import_mode!r} (known modes: {', '.join(modes)})", file=err)
+        return EXIT_USAGE
+    try:
+        plan = _scan(settings, path, args, modes)
+        if args.dry_run or not plan.fresh:  # nothing new: no need to load the store
+            report = importer.dry_run_report(plan)
+            report = replace(report, dry_run=args.dry_run)
+        else:
+            report = _store_plan(settings, plan, err)
+    except importer.ImportRefused as refused:
+        print(f"mindpane: cannot import {path}: {refused}", file=err)
+        return EXIT_FAILURE
+    except importer.ImportStopped as stopped:
+        print(f"mindpane: {stopped} ({stopped.imported} {'entry was' if stopped.imported == 1 else 'entries were'} "
+              "imported before it stopped; import the file again to add the rest)", file=err)
+        return EXIT_FAILURE
+    except MindpaneError as error:
+        print(f"mindpane: {error} (nothing was imported)", file=err)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("\nmindpane: interrupted (what was imported so far stays; import the file again to add the rest)",
+              file=err)
+        return EXIT_INTERRUPTED
+    if report.problems:
+        print(f"mindpane: {importer.problems_line(report.problems, path, report.dry_run)}", file=err)
+    print(importer.summary(report, path), file=out)
+    return 0
+
+
+def _scan(settings: Settings, path: Path, args: argparse.Namespace, modes: Mapping[str, Mode]) -> Any:
+    """Check the file, and count what the record already has (read, never written); a data dir that
+    does not exist yet has nothing, and is not created by a dry run or a refused import."""
+    from tui.services import import_entries as importer
+
+    if not (settings.data_dir / RECORD_FILE).is_file():
+        return importer.scan(path, modes, args.import_format, args.import_mode, args.skip_bad, importer.NothingKnown())
+    from tui.services.engine import open_outbox
+
+    record = open_outbox(settings)
+    try:
+        return importer.scan(path, modes, args.import_format, args.import_mode, args.skip_bad, record)
+    finally:
+        record.close()
+
+
+def _store_plan(settings: Settings, plan: Any, err: TextIO) -> Any:
+    from tui.services import import_entries as importer
+    from tui.services.engine import open_store, privacy_notice
+
+    store = open_store(settings)
+    try:
+        notice = privacy_notice()
+        if notice:
+            print(f"mindpane: {notice}", file=err)
+        bar = ProgressBar(err, plan.total)
+        try:
+            return importer.apply(plan, store, bar.update)
+        finally:
+            bar.close()
+    finally:
+        store.close()
+
+
+class ProgressBar:
+    """``importing [#####-----] 4,500/10,000`` on a terminal's stderr, redrawn at most 10 times a
+    second; nothing when stderr is not a terminal or the import is small."""
+
+    WIDTH = 30
+    MINIMUM = 200
+
+    def __init__(self, stream: TextIO, total: int) -> None:
+        self._stream = stream
+        self._total = total
+        self._shown = False
+        self._last = 0.0
+        isatty = getattr(stream, "isatty", None)
+        self._on = total >= self.MINIMUM and bool(isatty and isatty())
+
+    def update(self, done: int, total: int) -> None:
+        if not self._on:
+            return
+        now = time.monotonic()
+        if done < total and now - self._last < 0.1:
+            return
+        self._last = now
+        filled = int(self.WIDTH * done / max(total, 1))
+        self._stream.write(f"\rimporting [{'#' * filled}{'-' * (self.WIDTH - filled)}] {done:,}/{total:,}")
+        self._stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            self._stream.write("\r\x1b[2K")
+            self._stream.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tui.cli_transfer export|import ...`` (the same commands as ``mindpane``)."""
+    from tui.services.settings import resolve_settings
+
+    parser = argparse.ArgumentParser(prog="mindpane")
+    parser.add_argument("--data-dir", help="where memories live (default: MINDPANE_DATA_DIR or the user data dir)")
+    add_parser(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    args = parser.parse_args(argv)
+    return run(resolve_settings(data_dir=args.data_dir), args, sys.stdout, sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

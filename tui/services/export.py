@@ -1,0 +1,221 @@
+"""Entries out of mindpane: lossless JSON, Markdown to read, or jrnl's JSON.
+
+The entries stream from the record oldest first, a page at a time, and each is written as it
+comes: exporting 100k entries holds one page in memory, never the whole journal.
+
+- ``json``: ``{"mindpane_export": 1, "entries": [...]}``, one entry per line with its id, mode,
+  text, reply, ``created_at``/``updated_at`` (ISO 8601, local time with its offset), ``model`` (or
+  null) and the rest of its ``metadata``. ``mindpane import`` reads it back exactly.
+- ``md``: a ``## YYYY-MM-DD`` section per local day, an entry per ``###`` heading (local time and
+  mode), its text, then its reply as a blockquote. Text is rendered literally: Markdown and HTML
+  in it are escaped (code blocks stay code blocks) and terminal escapes are dropped.
+- ``jrnl``: jrnl's JSON export (``title``, ``body``, ``date``, ``time``, ``tags``, ``starred``); the
+  reply goes at the end of the body after a ``--- reply ---`` line (see ``jrnl_format``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime, timedelta
+from typing import Protocol, TextIO
+
+from tui.domain.modes import Mode
+from tui.domain.records import MemoryRecord
+from tui.services import jrnl_format
+from tui.text import for_display
+
+FORMATS = ("json", "md", "jrnl")
+EXPORT_VERSION = 1
+PAGE = 500
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_C1 = re.compile("[\x7f-\x9f]")
+"""Characters ``json.dumps(ensure_ascii=False)`` leaves raw that a terminal acts on (8-bit CSI…)."""
+
+
+class EntrySource(Protocol):
+    """Where entries stream from: the record (``RecordDB``) or the store (``MemoryStore``)."""
+
+    def iter_entries(self, mode_name: str | None = None, since: datetime | None = None,
+                     until: datetime | None = None, batch: int = 500) -> Iterator[MemoryRecord]: ...
+
+
+class NoEntries:
+    """The source of a data dir that holds nothing yet (so exporting it creates nothing)."""
+
+    def iter_entries(self, mode_name: str | None = None, since: datetime | None = None,
+                     until: datetime | None = None, batch: int = 500) -> Iterator[MemoryRecord]:
+        return iter(())
+
+
+def parse_bound(value: str, *, end: bool) -> datetime:
+    """``--since``/``--until`` as a bound: a day ``YYYY-MM-DD`` is the whole local day, an ISO 8601
+    moment is exact (local when it has no offset); both inclusive. Returned as ``since``
+    (inclusive) or, with ``end``, as an exclusive upper bound. Raises ``ValueError`` saying why."""
+    text = value.strip()
+    if _DAY.fullmatch(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+        if end:
+            day += timedelta(days=1)
+        return datetime(day.year, day.month, day.day).astimezone()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD or an ISO 8601 time like "
+                         "2026-11-20T09:30 or 2026-11-20T09:30:00+01:00") from None
+    moment = moment if moment.tzinfo else moment.astimezone()
+    return moment + timedelta(microseconds=1) if end else moment
+
+
+def export_entries(source: EntrySource, out: TextIO, fmt: str = "json", mode: str | None = None,
+                   since: datetime | None = None, until: datetime | None = None,
+                   modes: Mapping[str, Mode] | None = None, page: int = PAGE) -> int:
+    """Write the entries (of ``mode``, created in [``since``, ``until``)) to ``out`` in ``fmt``,
+    oldest first, as they stream from ``source``. Returns how many were written."""
+    writers: dict[str, Callable[[Iterator[MemoryRecord], TextIO, str | None, Mapping[str, Mode]], int]] = {
+        "json": _write_json, "md": _write_markdown, "jrnl": _write_jrnl}
+    if fmt not in writers:
+        raise ValueError(f"unknown export format {fmt!r}: one of {', '.join(FORMATS)}")
+    records = source.iter_entries(mode, since, until, page)
+    return writers[fmt](records, out, mode, modes or {})
+
+
+# -- json ----------------------------------------------------------------------------------------
+
+
+def entry_json(record: MemoryRecord) -> dict:
+    """One entry of mindpane's own export: everything needed to bring it back exactly."""
+    metadata = dict(record.metadata)
+    model = metadata.pop("model", None)
+    return {"id": record.id, "mode": record.mode, "text": record.text, "reply": record.reply,
+            "created_at": record.created_at.astimezone().isoformat(),
+            "updated_at": record.updated_at.astimezone().isoformat(),
+            "model": model, "metadata": dict(sorted(metadata.items()))}
+
+
+def _dumps(value: object, indent: int | None = None) -> str:
+    """JSON as UTF-8 text, with no character a terminal would act on left raw."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _C1.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def _write_json(records: Iterator[MemoryRecord], out: TextIO, mode: str | None, modes: Mapping[str, Mode]) -> int:
+    out.write(f'{{"mindpane_export": {EXPORT_VERSION}, "entries": [')
+    count = 0
+    for record in records:
+        out.write(("\n  " if count == 0 else ",\n  ") + _dumps(entry_json(record)))
+        count += 1
+    out.write("\n]}\n" if count else "]}\n")
+    return count
+
+
+# -- jrnl ----------------------------------------------------------------------------------------
+
+
+def _write_jrnl(records: Iterator[MemoryRecord], out: TextIO, mode: str | None, modes: Mapping[str, Mode]) -> int:
+    """jrnl's shape; its ``tags`` (entries per tag) come after the entries, counted as they pass."""
+    out.write('{\n  "entries": [')
+    count, tag_counts = 0, {}
+    for record in records:
+        entry = jrnl_format.entry_dict(record)
+        for tag in entry["tags"]:
+            tag_counts[tag] = tag_counts.get(tag, 0) + 1
+        body = _dumps(entry, indent=2).replace("\n", "\n    ")
+        out.write(("\n    " if count == 0 else ",\n    ") + body)
+        count += 1
+    ordered = dict(sorted(tag_counts.items(), key=lambda item: (item[1], item[0])))
+    out.write(("\n  ],\n" if count else "],\n") + f'  "tags": {_dumps(ordered)}\n}}\n')
+    return count
+
+
+# -- markdown ------------------------------------------------------------------------------------
+
+
+def _write_markdown(records: Iterator[MemoryRecord], out: TextIO, mode: str | None,
+                    modes: Mapping[str, Mode]) -> int:
+    title = _mode_title(mode, modes) if mode else None
+    out.write(f"# mindpane · {title}\n" if title else "# mindpane\n")
+    count, day = 0, None
+    for record in records:
+        local = record.created_at.astimezone()
+        if local.strftime("%Y-%m-%d") != day:
+            day = local.strftime("%Y-%m-%d")
+            out.write(f"\n## {day}\n")
+        known = modes.get(record.mode)
+        out.write(f"\n### {local.strftime('%H:%M')} · {_mode_title(record.mode, modes)}\n\n")
+        out.write("\n".join(literal_markdown(record.text)) + "\n")
+        if record.reply:
+            label = known.reply_label if known else "Reply"
+            model = record.metadata.get("model")
+            caption = f"**{label}**" + (f" · {_inline(str(model))}" if model else "")
+            quoted = [caption, "", *literal_markdown(record.reply)]
+            out.write("\n" + "\n".join(f"> {line}" if line else ">" for line in quoted) + "\n")
+        count += 1
+    return count
+
+
+def _mode_title(name: str, modes: Mapping[str, Mode]) -> str:
+    known = modes.get(name)
+    return _inline(known.title if known else name)
+
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
+_BLOCK_START = re.compile(r"[#>+=-]|\d+[.)]")
+
+
+def _inline(text: str) -> str:
+    """``text`` (one line) with every character Markdown or HTML would act on escaped."""
+    return _INLINE_SPECIAL.sub(r"\\\1", " ".join(for_display(text).split()))
+
+
+def literal_markdown(text: str) -> list[str]:
+    """The lines of ``text`` as Markdown that renders as written: Markdown and HTML in it are
+    escaped, fenced code blocks stay code blocks (closed if left open), line breaks are kept,
+    and terminal escapes and control characters are dropped."""
+    lines = for_display(text).split("\n")
+    shown: list[str] = []
+    fence: str | None = None
+    prose: list[bool] = []
+    for line in lines:
+        if fence is not None:
+            shown.append(line)
+            prose.append(False)
+            closing = _FENCE.match(line)
+            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
+                    and not line[closing.end():].strip():
+                fence = None
+            continue
+        opening = _FENCE.match(line)
+        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end():]):
+            fence = opening.group(1)
+            shown.append(line.lstrip(" "))
+            prose.append(False)
+            continue
+        shown.append(_escape_line(line))
+        prose.append(bool(line.strip()))
+    if fence is not None:
+        shown.append(fence)
+        prose.append(False)
+    for index in range(len(shown) - 1):  # a line break inside a paragraph stays a line break
+        if prose[index] and prose[index + 1]:
+            shown[index] += "  "
+    while shown and not shown[-1].strip():
+        shown.pop()
+    return shown
+
+
+def _escape_line(line: str) -> str:
+    rest = line.lstrip(" \t")
+    indent = line[: len(line) - len(rest)].replace("\t", "    ").replace(" ", "\u00a0")
+    rest = _INLINE_SPECIAL.sub(r"\\\1", rest.rstrip())
+    start = _BLOCK_START.match(rest)
+    if start:
+        mark = start.group()
+        rest = f"{mark[:-1]}\\{mark[-1]}{rest[start.end():]}"
+    return indent + rest

@@ -1,0 +1,583 @@
+"""Entries into mindpane: from its own JSON export, jrnl's JSON export, or a jrnl text journal.
+
+An import reads the file twice, streaming both times (a 100k-entry file never sits in memory):
+
+1. :func:`scan` checks every entry (and, for a dry run, which are already there). A malformed
+   entry, a line that is not valid JSON, an unknown mode: the import is refused, naming where,
+   and nothing is written — unless ``skip_bad``, which sets the bad entries aside (a break in the
+   JSON ends the file there: the entries before it are kept).
+2. :func:`apply` reads it again and stores the new entries through the store's batched
+   ``import_entries`` (embedding a batch at a time), all under one ``import_id`` in the change log.
+
+Original dates are kept (local time when the file has none). Nothing is imported twice: an entry
+whose content key (mode + moment + text, ``records.content_key``) an entry already has is
+skipped, and so is one of our own export whose id is already in use in that mode. Our own export
+keeps its ids when they are free, so exporting, importing into an empty data dir and exporting
+again gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from tui.domain.errors import MindpaneError
+from tui.domain.modes import Mode
+from tui.domain.records import ImportedEntry, content_key
+from tui.services import jrnl_format
+from tui.services.export import EXPORT_VERSION
+from tui.services.ports import MemoryStore
+from tui.text import one_line
+
+FORMATS = ("auto", "json", "jrnl", "jrnl-txt")
+DEFAULT_MODE = "journal"
+WINDOW = 1024
+"""Entries checked for duplicates (and then stored) together."""
+EMBED_BATCH = 256
+_CHUNK = 1 << 16
+
+
+class ImportRefused(MindpaneError):
+    """The file cannot be imported as it is; nothing was written."""
+
+
+class ImportStopped(MindpaneError):
+    """The store failed part way; ``imported`` entries were stored before it stopped."""
+
+    def __init__(self, message: str, hint: str, imported: int) -> None:
+        super().__init__(message, hint)
+        self.imported = imported
+
+
+class KnownEntries(Protocol):
+    """What an import asks the record: which entries are already there."""
+
+    def known_keys(self, keys: Sequence[str]) -> set[str]: ...
+
+    def entry_modes(self, ids: Sequence[str]) -> dict[str, str | None]: ...
+
+
+class NothingKnown:
+    """The answer of a data dir that holds nothing yet."""
+
+    def known_keys(self, keys: Sequence[str]) -> set[str]:
+        return set()
+
+    def entry_modes(self, ids: Sequence[str]) -> dict[str, str | None]:
+        return {}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry read from the file, or (``problem`` set) a part of it that is not a good entry.
+    ``fatal``: the reader cannot go past it (broken JSON), so the rest of the file is lost."""
+
+    where: str
+    entry: ImportedEntry | None = None
+    mode: str | None = None
+    problem: str | None = None
+    fatal: bool = False
+
+    @property
+    def described(self) -> str:
+        rest = "; the rest of the file was not read" if self.fatal else ""
+        return f"{self.where}: {self.problem}{rest}"
+
+
+@dataclass
+class Plan:
+    """What :func:`scan` found, for :func:`apply` (or a dry run's report)."""
+
+    path: Path
+    fmt: str
+    mode: str | None
+    modes: Mapping[str, Mode]
+    signature: tuple[int, int]
+    per_mode: dict[str, int] = field(default_factory=dict)
+    fresh: dict[str, int] = field(default_factory=dict)
+    """Per mode, the entries not there yet (counted only when scanned with ``known``)."""
+    duplicates: int = 0
+    problems: list[Item] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_mode.values())
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    imported: dict[str, int]
+    duplicates: int
+    problems: list[Item]
+    dry_run: bool = False
+    import_id: str | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.imported.values())
+
+
+# -- the two passes ------------------------------------------------------------------------------
+
+
+def scan(path: Path, modes: Mapping[str, Mode], fmt: str = "auto", mode: str | None = None,
+         skip_bad: bool = False, known: KnownEntries | None = None) -> Plan:
+    """Read and check the whole file; with ``known`` also count what is already there (a dry run).
+    Raises :class:`ImportRefused` on the first problem, unless ``skip_bad``."""
+    if fmt not in FORMATS:
+        raise ImportRefused(f"unknown format {fmt!r}", f"use one of {', '.join(FORMATS)}")
+    if mode is not None and mode not in modes:
+        raise ImportRefused(f"unknown mode {mode!r}", f"known modes: {', '.join(modes)}")
+    path = Path(path)
+    signature = _signature(path)
+    plan = Plan(path, _format_of(path) if fmt == "auto" else _FLAVOURS[fmt], mode, modes, signature)
+    unknown: dict[str, list] = {}
+    dedupe = _Dedupe(known) if known is not None else None
+    window: list[tuple[str, ImportedEntry]] = []
+    for item in _items(plan):
+        if item.problem is not None:
+            if not skip_bad:
+                raise ImportRefused(item.described, "nothing was imported; --skip-bad imports the other entries")
+            plan.problems.append(item)
+            continue
+        name = _mode_name(item, plan)
+        if name not in modes:
+            seen = unknown.setdefault(name, [0, item.where])
+            seen[0] += 1
+            continue
+        plan.per_mode[name] = plan.per_mode.get(name, 0) + 1
+        if dedupe is not None:
+            window.append((name, item.entry))
+            if len(window) >= WINDOW:
+                _count_fresh(plan, dedupe, window)
+    if dedupe is not None and window:
+        _count_fresh(plan, dedupe, window)
+    if unknown:
+        named = ", ".join(f"{_quoted(name)} ({count} {_entries(count)}, first at {where})"
+                          for name, (count, where) in unknown.items())
+        raise ImportRefused(f"unknown mode {named}",
+                            f"known modes: {', '.join(modes)}; pass --mode to import them into one of these")
+    return plan
+
+
+def _count_fresh(plan: Plan, dedupe: _Dedupe, window: list[tuple[str, ImportedEntry]]) -> None:
+    for (name, _), entry in zip(window, dedupe.sift(window), strict=True):
+        if entry is None:
+            plan.duplicates += 1
+        else:
+            plan.fresh[name] = plan.fresh.get(name, 0) + 1
+    window.clear()
+
+
+def dry_run_report(plan: Plan) -> ImportReport:
+    """What importing a plan scanned with ``known`` would do."""
+    would = {name: count for name in plan.modes if (count := plan.fresh.get(name, 0))}
+    return ImportReport(would, plan.duplicates, plan.problems, dry_run=True)
+
+
+def apply(plan: Plan, store: MemoryStore, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Store the plan's new entries (a second read of the file), in batches, as one import."""
+    if _signature(plan.path) != plan.signature:
+        raise ImportRefused(f"{plan.path} changed while it was being imported", "nothing was imported; run it again")
+    import_id = str(uuid.uuid4())
+    dedupe = _Dedupe(store)
+    imported: dict[str, int] = {}
+    state = {"done": 0, "duplicates": 0, "in_call": 0}
+    window: list[tuple[str, ImportedEntry]] = []
+
+    def flush() -> None:
+        buckets: dict[str, list[ImportedEntry]] = {}
+        for (name, _), entry in zip(window, dedupe.sift(window), strict=True):
+            if entry is None:
+                state["duplicates"] += 1
+            else:
+                buckets.setdefault(name, []).append(entry)
+        state["done"] += len(window) - sum(len(b) for b in buckets.values())
+        window.clear()
+        for name, entries in buckets.items():
+            base = state["done"]
+
+            def step(done: int, _total: int, base: int = base) -> None:
+                state["in_call"] = done
+                if progress is not None:
+                    progress(base + done, plan.total)
+
+            state["in_call"] = 0
+            try:
+                stored = store.import_entries(plan.modes[name], entries, batch=EMBED_BATCH, progress=step,
+                                              import_id=import_id)
+            except MindpaneError as error:
+                raise ImportStopped(error.message, error.hint, sum(imported.values()) + state["in_call"]) from error
+            imported[name] = imported.get(name, 0) + stored
+            state["done"] += stored
+        if progress is not None:
+            progress(state["done"], plan.total)
+
+    for item in _items(plan):
+        if item.problem is not None:
+            continue
+        name = _mode_name(item, plan)
+        if name not in plan.modes:
+            continue
+        window.append((name, item.entry))
+        if len(window) >= WINDOW:
+            flush()
+    if window:
+        flush()
+    ordered = {name: imported[name] for name in plan.modes if imported.get(name)}
+    return ImportReport(ordered, state["duplicates"], plan.problems, import_id=import_id)
+
+
+def summary(report: ImportReport, path: Path) -> str:
+    """One line: what was (or would be) imported, per mode, and what was already there."""
+    verb = "would import" if report.dry_run else "imported"
+    line = f"{verb} {report.total} {_entries(report.total)}"
+    if report.imported:
+        line += " (" + ", ".join(f"{name} {count}" for name, count in report.imported.items()) + ")"
+    line += f" from {path}"
+    if report.duplicates:
+        line += f"; {report.duplicates} already there, skipped"
+    if report.dry_run:
+        line += "; nothing was written (dry run)"
+    return line
+
+
+def problems_line(problems: Sequence[Item], path: Path, dry_run: bool = False, shown: int = 5) -> str:
+    """One line saying which bad entries were (or would be) skipped, and where."""
+    verb = "would skip" if dry_run else "skipped"
+    where = "; ".join(item.described for item in problems[:shown])
+    more = f"; and {len(problems) - shown} more" if len(problems) > shown else ""
+    return f"{verb} {len(problems)} bad {_entries(len(problems))} in {path}: {where}{more}"
+
+
+# -- duplicates ----------------------------------------------------------------------------------
+
+
+class _Dedupe:
+    """Sifts out entries already there (by content key, or by id in the same mode) or already seen
+    in this file; an id already in use elsewhere is dropped so the entry gets a new one."""
+
+    def __init__(self, known: KnownEntries) -> None:
+        self._known = known
+        self._seen_keys: set[bytes] = set()
+        self._seen_ids: set[str] = set()
+
+    def sift(self, window: Sequence[tuple[str, ImportedEntry]]) -> list[ImportedEntry | None]:
+        keys = [content_key(name, entry.created_at, entry.text) for name, entry in window]
+        known = self._known.known_keys(sorted(set(keys)))
+        owners = self._known.entry_modes(sorted({entry.id for _, entry in window if entry.id}))
+        kept: list[ImportedEntry | None] = []
+        for (name, entry), key in zip(window, keys, strict=True):
+            digest = bytes.fromhex(key)
+            if key in known or digest in self._seen_keys or (entry.id and owners.get(entry.id) == name):
+                kept.append(None)
+                continue
+            if entry.id:
+                if entry.id in owners or entry.id in self._seen_ids:
+                    entry = replace(entry, id=None)
+                else:
+                    self._seen_ids.add(entry.id)
+            self._seen_keys.add(digest)
+            kept.append(entry)
+        return kept
+
+
+# -- reading the file ----------------------------------------------------------------------------
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ImportRefused(f"cannot read {path}: {exc.strerror or exc}", "check the path") from None
+    if not path.is_file():
+        raise ImportRefused(f"{path} is not a file", "give the path of an export or a jrnl journal")
+    return info.st_size, info.st_mtime_ns
+
+
+def _open(path: Path) -> TextIO:
+    try:
+        return open(path, encoding="utf-8-sig")
+    except OSError as exc:
+        raise ImportRefused(f"cannot read {path}: {exc.strerror or exc}", "check the path") from None
+
+
+_FLAVOURS = {"json": "mindpane", "jrnl": "jrnl", "jrnl-txt": "jrnl-txt"}
+"""Formats as given on the command line, and as read (``auto-json``: ours or jrnl's, told apart
+by the first key or entry)."""
+
+
+def _format_of(path: Path) -> str:
+    """``auto-json`` or ``jrnl-txt``, from the first text of the file."""
+    with _open(path) as stream:
+        try:
+            head = stream.read(4096).lstrip()
+        except UnicodeDecodeError:
+            raise ImportRefused(f"{path} is not UTF-8 text", "give mindpane's or jrnl's export") from None
+    if head.startswith("{"):
+        return "auto-json"
+    if not head or re.match(r"\[\d{4}-\d{2}-\d{2}", head):  # an empty jrnl journal holds no entries
+        return "jrnl-txt"
+    raise ImportRefused(f"cannot tell the format of {path}: it is neither JSON nor a jrnl journal",
+                        "pass --format json, jrnl or jrnl-txt")
+
+
+def _items(plan: Plan) -> Iterator[Item]:
+    with _open(plan.path) as stream:
+        try:
+            if plan.fmt == "jrnl-txt":
+                yield from _text_items(stream)
+            else:
+                yield from _json_items(stream, plan)
+        except UnicodeDecodeError:
+            yield Item("the file", problem="it is not UTF-8 text", fatal=True)
+
+
+def _mode_name(item: Item, plan: Plan) -> str:
+    if plan.mode is not None:
+        return plan.mode
+    if item.mode is not None:
+        return item.mode
+    return DEFAULT_MODE if DEFAULT_MODE in plan.modes else next(iter(plan.modes), DEFAULT_MODE)
+
+
+def _text_items(stream: TextIO) -> Iterator[Item]:
+    for found in jrnl_format.read_text_journal(stream):
+        where = f"line {found.line}"
+        if found.problem is not None:
+            yield Item(where, problem=_clean(found.problem))
+            continue
+        parts, local = found.parts, found.when.astimezone()
+        extra = {"starred": True} if found.starred else {}
+        if parts.model:
+            extra["model"] = parts.model
+        yield Item(where, ImportedEntry(parts.text, local, parts.reply, extra or None))
+
+
+def _json_items(stream: TextIO, plan: Plan) -> Iterator[Item]:
+    reader = _JsonReader(stream)
+    number = 0
+    try:
+        for kind, name, line, value in reader.events():
+            if kind == "key":
+                if name == "mindpane_export" and plan.fmt in ("auto-json", "mindpane"):
+                    if not isinstance(value, int) or value > EXPORT_VERSION:
+                        raise ImportRefused(f"{plan.path} is a format-{_quoted(str(value))} export, not one this "
+                                            "mindpane reads", "upgrade mindpane: pip install --upgrade mindpane")
+                    plan.fmt = "mindpane"
+                continue
+            number = name
+            if plan.fmt == "auto-json":  # our export has "text", jrnl's "title"/"body"/"date"
+                plan.fmt = "jrnl" if isinstance(value, dict) and "text" not in value and (
+                    "title" in value or "body" in value or "date" in value) else "mindpane"
+            where = f"entry {number} (line {line})"
+            try:
+                yield _jrnl_item(value, where) if plan.fmt == "jrnl" else _own_item(value, where)
+            except _Bad as bad:
+                yield Item(where, problem=_clean(str(bad)))
+    except _Broken as broken:
+        where = f"entry {number + 1}, line {broken.line}" if reader.in_entries else f"line {broken.line}"
+        yield Item(where, problem=_clean(broken.what), fatal=True)
+
+
+class _Bad(Exception):
+    """An entry that is not one (a field missing or of the wrong kind)."""
+
+
+def _own_item(value: object, where: str) -> Item:
+    if not isinstance(value, dict):
+        raise _Bad("an entry must be a JSON object")
+    text = value.get("text")
+    if not isinstance(text, str):
+        raise _Bad('"text" is missing' if text is None else '"text" must be a string')
+    if not text.strip():
+        raise _Bad('"text" is empty')
+    created = _moment(value, "created_at", required=True)
+    updated = _moment(value, "updated_at", required=False) or created
+    reply = value.get("reply") or ""
+    if not isinstance(reply, str):
+        raise _Bad('"reply" must be a string')
+    mode = value.get("mode")
+    if mode is not None and not isinstance(mode, str):
+        raise _Bad('"mode" must be a string')
+    memory_id = value.get("id")
+    if memory_id is not None and (not isinstance(memory_id, str) or not memory_id.strip()):
+        raise _Bad('"id" must be a string')
+    metadata = value.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise _Bad('"metadata" must be an object')
+    model = value.get("model")
+    extra = {**metadata, "model": model} if model is not None else dict(metadata)
+    return Item(where, ImportedEntry(text, created, reply, extra or None, id=memory_id, updated_at=updated), mode)
+
+
+def _moment(value: dict, key: str, required: bool) -> datetime | None:
+    raw = value.get(key)
+    if raw is None:
+        if required:
+            raise _Bad(f'"{key}" is missing')
+        return None
+    try:
+        moment = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise _Bad(f'"{key}" is not an ISO 8601 date: {_quoted(str(raw))}')
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _jrnl_item(value: object, where: str) -> Item:
+    if not isinstance(value, dict):
+        raise _Bad("an entry must be a JSON object")
+    title, body = value.get("title") or "", value.get("body") or ""
+    if not isinstance(title, str) or not isinstance(body, str):
+        raise _Bad('"title" and "body" must be strings')
+    day, clock = value.get("date"), value.get("time") or f"{jrnl_format.DEFAULT_HOUR:02d}:00"
+    if day is None:
+        raise _Bad('"date" is missing')
+    when = jrnl_format.parse_stamp(f"{day} {clock}") if isinstance(day, str) and isinstance(clock, str) else None
+    if when is None:
+        raise _Bad(f'"date"/"time" is not a date: {_quoted(f"{day} {clock}")}')
+    parts = jrnl_format.from_title_body(title, body)
+    if not parts.text.strip():
+        raise _Bad("the entry is empty")
+    extra = {"starred": True} if value.get("starred") is True else {}
+    if parts.model:
+        extra["model"] = parts.model
+    return Item(where, ImportedEntry(parts.text, when.astimezone(), parts.reply, extra or None))
+
+
+class _Broken(Exception):
+    """The file stops being valid JSON at ``line``."""
+
+    def __init__(self, line: int, what: str) -> None:
+        super().__init__(what)
+        self.line = line
+        self.what = what
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _JsonReader:
+    """Streams ``{"key": value, ..., "entries": [entry, ...], ...}`` an entry at a time: the buffer
+    holds about one entry (or one 64 KiB chunk), never the file."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._buffer = ""
+        self._pos = 0
+        self._line = 1  # the line of self._buffer[0]
+        self._eof = False
+        self._decoder = json.JSONDecoder()
+        self.in_entries = False
+
+    def _more(self, want: int = 0) -> bool:
+        if self._eof:
+            return False
+        data = self._stream.read(max(_CHUNK, want))
+        if not data:
+            self._eof = True
+            return False
+        self._line += self._buffer.count("\n", 0, self._pos)
+        self._buffer = self._buffer[self._pos:] + data
+        self._pos = 0
+        return True
+
+    def line(self, pos: int | None = None) -> int:
+        return self._line + self._buffer.count("\n", 0, self._pos if pos is None else pos)
+
+    def _peek(self) -> str:
+        while True:
+            self._pos = _WHITESPACE.match(self._buffer, self._pos).end()
+            if self._pos < len(self._buffer):
+                return self._buffer[self._pos]
+            if not self._more():
+                return ""
+
+    def _take(self, expected: str, after: str) -> None:
+        found = self._peek()
+        if found != expected:
+            shown = repr(found) if found else "the end of the file"
+            raise _Broken(self.line(), f"not valid JSON: expected {expected!r} {after}, found {shown}")
+        self._pos += 1
+
+    def _value(self) -> object:
+        if not self._peek():
+            raise _Broken(self.line(), "not valid JSON: the file ends too soon")
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self._buffer, self._pos)
+            except json.JSONDecodeError as exc:
+                cut = exc.pos >= len(self._buffer) - 8 or exc.msg.startswith("Unterminated string")
+                if cut and self._more(len(self._buffer)):
+                    continue
+                raise _Broken(self.line(exc.pos), f"not valid JSON ({exc.msg})") from None
+            if end >= len(self._buffer) and self._more():  # a number may go on in the next chunk
+                continue
+            self._pos = end
+            return value
+
+    def events(self) -> Iterator[tuple[str, object, int, object]]:
+        """("key", name, line, value) for each top-level key but "entries", and ("entry", n, line,
+        value) for each of its entries, in file order."""
+        self._take("{", "at the start")
+        if self._peek() == "}":
+            self._pos += 1
+        else:
+            while True:
+                line = self.line()
+                key = self._value()
+                if not isinstance(key, str):
+                    raise _Broken(line, "not valid JSON: expected a key")
+                self._take(":", f"after {key!r}")
+                if key == "entries":
+                    yield from self._entries()
+                else:
+                    yield "key", key, line, self._value()
+                found = self._peek()
+                if found == "}":
+                    self._pos += 1
+                    break
+                self._take(",", "between keys")
+        if self._peek():
+            raise _Broken(self.line(), "not valid JSON: more text after its end")
+
+    def _entries(self) -> Iterator[tuple[str, object, int, object]]:
+        self._take("[", 'after "entries"')
+        self.in_entries = True
+        if self._peek() == "]":
+            self._pos += 1
+        else:
+            number = 0
+            while True:
+                number += 1
+                self._peek()
+                line = self.line()
+                yield "entry", number, line, self._value()
+                found = self._peek()
+                if found == "]":
+                    self._pos += 1
+                    break
+                self._take(",", f"after entry {number}")
+        self.in_entries = False
+
+
+def _clean(text: str) -> str:
+    return one_line(text, 200)
+
+
+def _quoted(text: str) -> str:
+    return repr(one_line(text, 60))
+
+
+def _entries(count: int) -> str:
+    return "entry" if count == 1 else "entries"
+
+
