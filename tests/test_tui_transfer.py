@@ -1,0 +1,70 @@
+"""Export and import from the palette: in the background, with the path shown and progress."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import Input, Static
+
+from tests.tui_support import SIZE, make_app, settle
+from tui.domain.modes import JOURNAL
+from tui.screens.transfer_screen import ImportScreen
+
+
+async def test_export_writes_every_entry_to_a_file_in_the_home_and_says_where(settings, clock, isolated_home):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.workspace.store.add_entry(JOURNAL, "Exported from the palette.", "Noted.")
+
+        app.export_all()
+        await settle(pilot)
+
+        files = list(isolated_home.rglob("mindpane-export-*.json"))
+        assert len(files) == 1
+        exported = json.loads(files[0].read_text(encoding="utf-8"))
+        assert [(e["text"], e["reply"]) for e in exported["entries"]] == [("Exported from the palette.", "Noted.")]
+        assert any(str(files[0]) in n.message and "Exported 1 entry" in n.message for n in app._notifications)
+
+
+async def test_import_asks_for_a_path_and_brings_the_entries_in_with_their_dates(settings, clock, tmp_path):
+    journal = tmp_path / "journal.txt"
+    journal.write_text("[2025-03-02 08:15] Walked to the lighthouse.\nThe fog lifted by nine.\n\n"
+                       "[2025-03-03 21:40] Read by the fire.\n", encoding="utf-8")
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.import_file()
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+
+        screen.query_one(Input).value = str(journal)
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert "imported 2 entries" in str(screen.query_one(".transfer-status", Static).content)
+        records = app.workspace.store.page("journal").records
+        assert [(r.text.splitlines()[0], r.created_at.strftime("%Y-%m-%d %H:%M")) for r in records] == [
+            ("Read by the fire.", "2025-03-03 21:40"), ("Walked to the lighthouse.", "2025-03-02 08:15")]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ImportScreen)
+        assert "2 entries" in str(app.screen.history.query_one(".history-title", Static).content)
+
+
+async def test_a_malformed_file_imports_nothing_and_says_where(settings, clock, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"entries": [{"mode": "journal", "created_at": "2025-01-01T10:00:00+00:00"}]}', encoding="utf-8")
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.import_file()
+        await settle(pilot)
+        app.screen.query_one(Input).value = str(bad)
+        await pilot.press("enter")
+        await settle(pilot)
+
+        status = str(app.screen.query_one(".transfer-status", Static).content)
+        assert "entry 1" in status and "nothing was imported" in status
+        assert app.workspace.store.count("journal") == 0

@@ -1,0 +1,138 @@
+"""Export and import from inside the app, in the background with progress.
+
+Export writes everything as lossless JSON to the documents folder and says where; import asks
+for a path, checks the whole file first (nothing is half-imported), then stores it in batches
+with a progress bar. Both use the same services as ``mindpane export``/``mindpane import``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, ProgressBar, Static
+
+from tui.domain.errors import MindpaneError
+from tui.messages import WorkFailed
+from tui.widgets.paste_safe_input import PasteSafeInput
+from tui.workers import ReportsWorkerFailures
+
+
+def export_path(now: datetime) -> Path:
+    """A new file in the person's documents folder (else home), named by the time."""
+    from platformdirs import user_documents_path
+
+    folder = user_documents_path()
+    folder = folder if folder.is_dir() else Path.home()
+    return folder / f"mindpane-export-{now:%Y%m%d-%H%M%S}.json"
+
+
+class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
+    """Dismissed with True when something was imported (the history should reload)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+
+    class Progressed(Message):
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+
+    class Finished(Message):
+        def __init__(self, line: str, imported: int) -> None:
+            super().__init__()
+            self.line = line
+            self.imported = imported
+
+    def __init__(self) -> None:
+        super().__init__(classes="dialog-screen")
+        self._imported = 0
+        self._importing = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog transfer"):
+            yield Static("Import entries", classes="dialog-title", markup=False)
+            yield PasteSafeInput(placeholder="path of a mindpane JSON export, a jrnl JSON export or a jrnl journal",
+                                 classes="transfer-path")
+            yield ProgressBar(total=None, show_eta=False, classes="transfer-progress")
+            yield Static("Enter imports (the whole file is checked first: nothing is half-imported). "
+                         "Original dates are kept; entries already here are skipped; u in the history undoes it.",
+                         classes="dialog-hint transfer-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(".transfer-path", Input).focus()
+
+    @on(Input.Submitted, ".transfer-path")
+    def _path_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        path = Path(event.value.strip()).expanduser()
+        if self._importing or not event.value.strip():
+            return
+        self._importing = True
+        self._status(f"Checking {path}…")
+        self._import(path)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def _import(self, path: Path) -> None:
+        from tui.services.import_entries import apply, scan, summary
+
+        workspace = self.app.workspace
+        try:
+            plan = scan(path, workspace.modes)
+            report = apply(plan, workspace.store, lambda done, total: self.post_message(self.Progressed(done, total)))
+        except MindpaneError as error:
+            self.post_message(WorkFailed(error))
+            return
+        except OSError as error:
+            self.post_message(WorkFailed(MindpaneError(f"Cannot read {path}: {error.strerror or error}",
+                                                       "check the path")))
+            return
+        self.post_message(self.Finished(summary(report, path), report.total))
+
+    def on_import_screen_progressed(self, message: Progressed) -> None:
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(message.total, 1), progress=message.done)
+        self._status(f"Importing… {message.done:,} of {message.total:,}")
+
+    def on_import_screen_finished(self, message: Finished) -> None:
+        self._importing = False
+        self._imported += message.imported
+        bar = self.query_one(ProgressBar)
+        bar.update(total=1, progress=1)
+        self._status(message.line)
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self._importing = False
+        self._status(str(message.error))
+
+    def _status(self, text: str) -> None:
+        self.query_one(".transfer-status", Static).update(text)
+
+    def action_close(self) -> None:
+        if self._importing:
+            self.notify("Importing: this closes when it is done.", markup=False)
+            return
+        self.dismiss(self._imported > 0)
+
+
+def write_export(workspace, path: Path) -> int:
+    """Blocking (a worker's job): every entry as lossless JSON, written to a temporary file that
+    replaces ``path`` only when complete. Returns how many entries were written."""
+    from tui.services.export import export_entries
+
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as out:
+            count = export_entries(workspace.store, out, "json", modes=workspace.modes)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count
