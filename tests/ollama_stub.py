@@ -13,7 +13,8 @@ instead of a mock of it. Replies are scripted per test; every request is recorde
 Pulls (``POST /api/pull``) stream progress lines like Ollama's and then add the model to
 ``stub.models``; ``stub.pull_fails = "…"`` makes the next pulls end in ``{"error": …}``,
 ``stub.pull_slow = True`` keeps a pull downloading until the client hangs up (``stub.pull_closed``
-is set then).
+is set then). A chat reply scripted with ``stall_after`` notices a client that hangs up while it
+stalls (``stub.chat_closed`` is set then: a stopped reply).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import hashlib
 import json
 import math
 import re
+import select
 import socket
 import sys
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +40,8 @@ DEFAULT_SIZE = 3_300_000_000
 DEFAULT_MODIFIED = "2025-01-01T00:00:00Z"
 SLOW_PULL_PACE = 0.02
 """Seconds between two progress lines of a slow pull (the stub's pace, not a test's sleep)."""
+STALL_POLL = 0.02
+"""Seconds between two looks, during a stalled reply, at whether the client hung up."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,8 @@ class OllamaStub:
         """Progress lines per layer of a successful pull."""
         self.pull_closed = threading.Event()
         """Set when a client hung up in the middle of a pull (a cancelled pull)."""
+        self.chat_closed = threading.Event()
+        """Set when a client hung up while a chat reply stalled (a stopped reply)."""
         self._lock = threading.Lock()
         self._scripts: deque[ScriptedReply] = deque()
         self._requests: list[RecordedRequest] = []
@@ -523,7 +530,17 @@ class _OllamaHandler(BaseHTTPRequestHandler):
         }
 
     def _stall(self) -> None:
-        self.stub.wait_released(MAX_STALL_SECONDS)
+        """Send nothing until released; a client hanging up meanwhile sets ``stub.chat_closed``."""
+        deadline = time.monotonic() + MAX_STALL_SECONDS
+        while not self.stub.wait_released(0) and time.monotonic() < deadline:
+            readable, _, _ = select.select([self.connection], [], [], STALL_POLL)
+            try:
+                hung_up = bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+            except OSError:  # reset by the client
+                hung_up = True
+            if hung_up:
+                self.stub.chat_closed.set()
+                break
         self.close_connection = True
 
     def _chat_whole(self, name: str, reply: ScriptedReply) -> None:

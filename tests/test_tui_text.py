@@ -1,4 +1,4 @@
-"""Small pure helpers of the app: literal display text, code blocks to copy, and the detached
+"""Small pure helpers of the app: literal display text and the detached
 iterator that lets quitting leave a stalled reply behind."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import pytest
 
 from tui.detached import iterate_detached
 from tui.text import for_display, one_line
-from tui.widgets.reply import code_blocks
 
 
 @pytest.mark.parametrize(
@@ -31,12 +30,6 @@ def test_display_text_keeps_what_was_typed_but_no_terminal_controls(raw, shown):
 def test_one_line_preview_is_flat_and_bounded():
     assert one_line("first line\n  second\tline", 80) == "first line second line"
     assert one_line("abcdefghij", 5) == "abcd…"
-
-
-def test_code_blocks_in_order_including_an_unclosed_last_one():
-    reply = "Intro\n\n```python\na = 1\n```\n\ntext\n\n~~~\nb = 2\n~~~\n\n```py\nstill typing"
-    assert code_blocks(reply) == ["a = 1", "b = 2", "still typing"]
-    assert code_blocks("no code at all") == []
 
 
 def test_a_cancelled_consumer_stops_waiting_on_a_stalled_producer():

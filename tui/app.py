@@ -229,7 +229,15 @@ class MindpaneApp(App):
         if isinstance(screen, MainScreen):
             yield SystemCommand("Long entry", "Open the multi-line composer", screen.action_compose)
             yield SystemCommand("Retry", "Send the last failed turn again", screen.action_retry)
+            yield SystemCommand("Stop reply", "Stop the reply that is streaming; what arrived is kept (Esc)",
+                                screen.action_stop)
+            yield SystemCommand("Regenerate", "Ask again for the selected answer with the same memories (ctrl+n)",
+                                screen.action_regenerate)
+            yield SystemCommand("Edit and resend", "Put the selected turn's text back in the prompt to edit and "
+                                "send it again (ctrl+f)", screen.action_edit_resend)
             yield SystemCommand("Copy code", "Copy the reply's last code block (or the reply)", screen.action_copy)
+            yield SystemCommand("What was sent", "Exactly what the model received for the selected answer",
+                                screen.action_show_sent)
             yield SystemCommand("Memory panes", "Show or hide receipts and history", screen.action_toggle_memory)
             yield SystemCommand("Changes", "Every edit, delete, reply and import; revert one", screen.action_changes)
             yield SystemCommand("Forget all deleted", "Erase every deleted entry from the disk for good",
@@ -240,6 +248,11 @@ class MindpaneApp(App):
                                 self.action_pick_model)
             yield SystemCommand("Pull model", f"Download {model}, the model {self.mode.title} uses, into Ollama",
                                 self.action_pull_model)
+        if self.workspace.ready:
+            yield SystemCommand("Export", "Write every entry as JSON to your documents folder (lossless)",
+                                self.export_all)
+            yield SystemCommand("Import", "Bring in a mindpane JSON export, a jrnl JSON export or a jrnl journal",
+                                self.import_file)
         yield SystemCommand("Keys", "List every key binding", self.action_help)
 
     # -- models: the picker and pulls --------------------------------------------------------------
@@ -322,6 +335,36 @@ class MindpaneApp(App):
                 self.exit()
 
         self.push_screen(QuitScreen(unfinished), answered)
+
+    # -- export and import ------------------------------------------------------------------------
+
+    def export_all(self) -> None:
+        from tui.screens.transfer_screen import export_path
+
+        path = export_path(datetime.now())
+        self.notify(f"Exporting to {path}…", markup=False)
+        self._export(path)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, path) -> None:
+        from tui.screens.transfer_screen import write_export
+
+        try:
+            count = write_export(self.workspace, path)
+        except (MindpaneError, OSError) as error:
+            self.notify(f"Export failed: {error}", severity="error", markup=False)
+            return
+        self.notify(f"Exported {count:,} entr{'y' if count == 1 else 'ies'} to {path}", title="Exported",
+                    markup=False)
+
+    def import_file(self) -> None:
+        from tui.screens.transfer_screen import ImportScreen
+
+        def imported(changed: bool | None) -> None:
+            if changed and isinstance(self.screen_stack[0], MainScreen):
+                self.screen_stack[0].history.reload()
+
+        self.push_screen(ImportScreen(), imported)
 
     # -- help ------------------------------------------------------------------------------------
 

@@ -10,14 +10,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
-from tui import __version__, cli_config, cli_doctor, cli_models
+from tui import __version__, cli_config, cli_doctor, cli_models, cli_transfer
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
 from tui.services.config import LoadedConfig, load_config, load_modes
 from tui.services.settings import Settings, resolve_settings
 from tui.services.turn import Recalled, ReplyChunk, TurnDone, TurnFailed
-from tui.text import for_display, local_day, one_line
+from tui.text import entry_preview, for_display, local_day, one_line
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -48,6 +48,7 @@ def build_parser(modes: Mapping[str, Mode] | None = None) -> argparse.ArgumentPa
     cli_doctor.add_parser(commands)
     cli_config.add_parser(commands)
     cli_models.add_parser(commands)
+    cli_transfer.add_parser(commands)
     return parser
 
 
@@ -69,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_config.run(config, settings, modes, args, sys.stdout, sys.stderr)
     if args.command == "models":
         return cli_models.run(settings, args, sys.stdout, sys.stderr, modes)
+    if args.command in ("export", "import"):
+        return cli_transfer.run(settings, args, sys.stdout, sys.stderr, modes)
     return run_app(settings, config)
 
 
@@ -199,7 +202,10 @@ def _print_recalled(memories: list[RecalledMemory], title: str, out: TextIO) -> 
     out.write(f"Recalled {len(memories)} earlier {title.lower()} {'entry' if len(memories) == 1 else 'entries'}:\n")
     for memory in memories:
         record = memory.record
-        out.write(f"  {memory.score:.2f}  {local_day(record.created_at)}  {one_line(record.text, PREVIEW_CHARS)}\n")
+        preview = entry_preview(record.text, PREVIEW_CHARS)
+        out.write(f"  {memory.score:.2f}  {local_day(record.created_at)}  {preview}\n")
+        if memory.reason:
+            out.write(f"        ↳ {one_line(memory.reason, PREVIEW_CHARS)}\n")
     out.write("\n")
     out.flush()
 

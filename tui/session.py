@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord, RecalledMemory
@@ -21,6 +22,17 @@ class TurnState(Enum):
     STREAMING = "streaming"
     DONE = "done"
     FAILED = "failed"
+    STOPPED = "stopped"
+    """The person stopped the reply (Esc): what arrived is kept, marked stopped — not an error."""
+
+
+@dataclass(frozen=True)
+class AskAgain:
+    """How a turn that has an entry is asked again: with ``given`` memories (None: recall anew),
+    and, with ``edit``, after its entry's text is replaced by the turn's (edited) text."""
+
+    given: list[RecalledMemory] | None = None
+    edit: bool = False
 
 
 @dataclass
@@ -32,6 +44,10 @@ class Turn:
     recalled: list[RecalledMemory] | None = None
     """The memories put into this turn's prompt, best first (None until recall ran)."""
     model: str = ""
+    sent: list[dict[str, str]] | None = None
+    """Exactly the messages the model received for this turn (None until the prompt was built)."""
+    sent_options: dict[str, Any] = field(default_factory=dict)
+    """What went with them besides the model (``stream``, ``options``…), as the chat reported it."""
     reply: str = ""
     error: MindpaneError | None = None
     pending: PendingTurn | None = None
@@ -39,6 +55,10 @@ class Turn:
     record: MemoryRecord | None = None
     outbox_id: str | None = None
     """The turn's row in the outbox, which keeps its text on the disk until the entry is stored."""
+    excluded: set[str] = field(default_factory=set)
+    """Ids of recalled memories the person left out of this answer (they stay in ``recalled``)."""
+    again: AskAgain | None = None
+    """Set while the turn is queued to be asked again (regenerate, leave out, edit and resend)."""
 
     @property
     def answered(self) -> bool:

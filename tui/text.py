@@ -42,3 +42,17 @@ def one_line(text: str, limit: int) -> str:
     """A single-line preview of at most ``limit`` characters, for lists and captions."""
     line = " ".join(for_display(text).split())
     return line if len(line) <= limit else line[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def entry_preview(text: str, limit: int) -> str:
+    """An entry's one-line preview for receipts, the history and the CLI: a pasted traceback reads
+    as its exception line (``KeyError: 'date'``), then the words around it, never as
+    "Traceback (most recent call last):"; other text as ``one_line``."""
+    from tui.domain.tracebacks import traceback_span
+
+    span = traceback_span(text)
+    if span is None:
+        return one_line(text, limit)
+    start, end, exception = span
+    around = " ".join((text[:start] + " " + text[end:]).split())
+    return one_line(f"{exception} — {around}" if around else exception, limit)

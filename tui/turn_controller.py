@@ -22,6 +22,7 @@ from tui.detached import iterate_detached
 from tui.domain.errors import MindpaneError, ModelNotFound, OllamaUnreachable, ReplyInterrupted
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord
+from tui.domain.stop import StopSignal
 from tui.messages import (
     OllamaChecked,
     OllamaStatus,
@@ -35,9 +36,9 @@ from tui.messages import (
     TurnUpdate,
     TurnWaiting,
 )
-from tui.services.turn import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnFailed
+from tui.services.turn import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnFailed, TurnStopped
 from tui.services.workspace import Workspace
-from tui.session import Turn, TurnState
+from tui.session import AskAgain, Turn, TurnState
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class TurnController:
         self._queue: deque[Turn] = deque()
         self._current: Turn | None = None
         self._worker: Worker | None = None
+        self._stop: StopSignal | None = None
+        """Stops the running turn's reply (its stream hangs up at once)."""
 
     # -- intents (on the event loop) -------------------------------------------------------------
 
@@ -89,6 +92,59 @@ class TurnController:
         self._pump()
         return turn
 
+    def stop(self) -> Turn | None:
+        """Stop the turn that is recalling or streaming: it shows as stopped at once, Ollama's
+        connection is closed, and the worker then keeps what arrived (``TurnStopped``). None if no
+        reply is running."""
+        turn = self._current
+        if turn is None or self._stop is None or turn.state not in (TurnState.RECALLING, TurnState.STREAMING):
+            return None
+        self._stop.stop()
+        turn.state = TurnState.STOPPED
+        self._deliver(TurnFinished(turn))
+        return turn
+
+    def regenerate(self, turn: Turn) -> str | None:
+        """Ask again for ``turn``'s entry with the same memories (minus those left out); the new
+        reply replaces the entry's (the old one stays in the change log). None if queued, else
+        why not."""
+        given = list(turn.recalled) if turn.recalled is not None else None
+        return self._again(turn, AskAgain(given))
+
+    def exclude(self, turn: Turn, memory_id: str) -> str | None:
+        """Leave a recalled memory out of ``turn``'s answer (or take it back in) and ask again."""
+        refused = self._refused(turn)
+        if refused is None:
+            turn.excluded ^= {memory_id}
+        return refused or self.regenerate(turn)
+
+    def edit(self, turn: Turn, text: str) -> str | None:
+        """Replace ``turn``'s stored text by ``text`` (an edit in the change log) and ask again,
+        recalling anew for the new text."""
+        refused = self._refused(turn)
+        if refused is None:
+            turn.text, turn.excluded = text, set()
+        return refused or self._again(turn, AskAgain(None, edit=True))
+
+    def _refused(self, turn: Turn) -> str | None:
+        if turn is self._current or turn in self._queue:
+            return "That answer is still on its way: wait for it, or stop it with Esc."
+        if turn.record is None:
+            return f"Nothing is stored for that turn yet: {self.retry_key} sends it."
+        return None
+
+    def _again(self, turn: Turn, again: AskAgain) -> str | None:
+        refused = self._refused(turn)
+        if refused is not None or turn.record is None:
+            return refused
+        turn.again = again
+        turn.state, turn.reply, turn.error = TurnState.WAITING, "", None
+        turn.pending = PendingTurn(turn.mode, turn.text, turn.record.id, None)
+        self._queue.append(turn)
+        self._deliver(TurnQueued(turn, again=True))
+        self._pump()
+        return None
+
     def store_ready(self) -> None:
         """The store opened: what an earlier run left unanswered comes back, and the queue runs."""
         self._recover()
@@ -100,6 +156,11 @@ class TurnController:
         busy = [*self._queue, *([self._current] if self._current is not None else [])]
         return len(busy) + sum(1 for turn in self._turns
                                if turn.retryable and turn.record is None and turn not in busy)
+
+    def unstored(self, mode_name: str) -> list[str]:
+        """The texts of ``mode_name``'s turns sent this session whose entry is not stored yet (the
+        outbox), newest first: the prompt's history shows them before the stored entries."""
+        return [turn.text for turn in reversed(self._turns) if turn.mode == mode_name and turn.record is None]
 
     # -- the queue -------------------------------------------------------------------------------
 
@@ -121,9 +182,17 @@ class TurnController:
         self._current = turn
         turn.model = self._workspace.model_for(self._workspace.modes[turn.mode])
         turn.state = TurnState.RECALLING
+        turn.sent = None  # a retry's prompt is built anew
         self._deliver(TurnStarted(turn))
         pending = turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id)
-        self._worker = self._app.run_worker(partial(self._run, turn.id, pending, self._context(turn)),
+        self._stop = StopSignal()
+        options: dict = {"stop": self._stop}
+        again, turn.again = turn.again, None
+        if again is not None:
+            options["edit"] = again.edit
+            if again.given is not None:
+                options["given"] = [memory for memory in again.given if memory.record.id not in turn.excluded]
+        self._worker = self._app.run_worker(partial(self._run, turn.id, pending, self._context(turn), options),
                                             name=f"turn {turn.id}", group="turn", description="answer a turn",
                                             thread=True, exit_on_error=False)
 
@@ -133,11 +202,12 @@ class TurnController:
         return [(other.text, other.reply) for other in earlier if other.mode == turn.mode and other.answered][
             -CONTEXT_TURNS:]
 
-    def _run(self, turn_id: int, pending: PendingTurn, context: list[tuple[str, str]]) -> None:
-        """In a thread worker: the turn's events, posted to the app as they come."""
+    def _run(self, turn_id: int, pending: PendingTurn, context: list[tuple[str, str]], options: dict) -> None:
+        """In a thread worker: the turn's events, posted to the app as they come. ``options`` go to
+        ``TurnService.run`` (``stop``; ``given``/``edit`` when asked again)."""
         worker = get_current_worker()
         turns = self._workspace.turns
-        for event in iterate_detached(lambda: turns.retry(pending, context), lambda: worker.is_cancelled,
+        for event in iterate_detached(lambda: turns.retry(pending, context, **options), lambda: worker.is_cancelled,
                                       name="mindpane-turn"):
             self._app.post_message(TurnProgress(turn_id, event))
 
@@ -160,15 +230,30 @@ class TurnController:
             return
         event = message.event
         if isinstance(event, Recalled):
-            turn.recalled, turn.model, turn.state = event.memories, event.model, TurnState.STREAMING
+            if turn.state is TurnState.STOPPED:  # stopped while recalling: the stopped event follows
+                return
+            # A turn with memories left out keeps listing them all (the receipts mark the left-out ones).
+            turn.recalled = turn.recalled if turn.excluded else event.memories
+            turn.model, turn.state = event.model, TurnState.STREAMING
+            turn.sent, turn.sent_options = event.messages, event.options
             self._deliver(TurnRecalled(turn))
         elif isinstance(event, ReplyChunk):
+            if turn.state is TurnState.STOPPED:  # in flight when stopped: ``TurnStopped`` has them all
+                return
             turn.reply += event.text
             self._deliver(TurnChunk(turn, event.text))
         elif isinstance(event, TurnDone):
             turn.state, turn.reply, turn.record, turn.pending = TurnState.DONE, event.reply, event.record, None
             self._deliver(TurnFinished(turn, stored=event.record))
             self._app.post_message(OllamaChecked(OllamaStatus(turn.model)))
+            self._finish()
+        elif isinstance(event, TurnStopped):
+            missing = event.partial[len(turn.reply):] if event.partial.startswith(turn.reply) else ""
+            turn.reply = event.partial if missing else turn.reply
+            if missing:
+                self._deliver(TurnChunk(turn, missing))
+            turn.state, turn.record, turn.pending, turn.error = TurnState.STOPPED, event.record, None, None
+            self._deliver(TurnFinished(turn, stored=event.record))
             self._finish()
         elif isinstance(event, TurnFailed):
             self._failed(turn, event)
@@ -186,7 +271,7 @@ class TurnController:
         self._finish()
 
     def _finish(self) -> None:
-        self._current = self._worker = None
+        self._current = self._worker = self._stop = None
         self._pump()
 
     # -- turns an earlier run left -----------------------------------------------------------------

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import socket
+import threading
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -39,6 +41,7 @@ from tui.domain.errors import (
     ReplyInterrupted,
 )
 from tui.domain.llm_models import ModelInfo, PullFailed, PullProgress, UnknownModel
+from tui.domain.stop import StopSignal
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
@@ -84,13 +87,49 @@ def is_loopback(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def make_client(host: str, timeout: httpx.Timeout) -> ollama.Client:
+def make_client(host: str, timeout: httpx.Timeout, **httpx_options: Any) -> ollama.Client:
     """An ``ollama.Client`` for ``host``; a local Ollama is never reached through HTTP(S)_PROXY.
 
     httpx honours HTTP_PROXY/ALL_PROXY even for 127.0.0.1, so a proxy set for the web would make a
     running local Ollama look unreachable. Remote hosts keep the environment's proxy settings.
+    ``httpx_options`` go to the ``httpx.Client`` (e.g. ``event_hooks``).
     """
-    return ollama.Client(host=host, timeout=timeout, trust_env=not is_loopback(host))
+    return ollama.Client(host=host, timeout=timeout, trust_env=not is_loopback(host), **httpx_options)
+
+
+class _HangUp:
+    """The HTTP response a stream reads, hung up from another thread when its turn is stopped.
+
+    Closing a response from another thread does not wake a read blocked on its socket (a stalled
+    model); shutting the socket down does: the read ends, and Ollama sees the connection close.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._response: httpx.Response | None = None
+        self._hung_up = False
+
+    def opened(self, response: httpx.Response) -> None:
+        with self._lock:
+            self._response = response
+            hung_up = self._hung_up
+        if hung_up:
+            _shut_down(response)
+
+    def __call__(self) -> None:
+        with self._lock:
+            self._hung_up = True
+            response = self._response
+        if response is not None:
+            _shut_down(response)
+
+
+def _shut_down(response: httpx.Response) -> None:
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    with contextlib.suppress(OSError):
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def model_key(name: str) -> str:
@@ -148,31 +187,48 @@ class OllamaChat:
         self.options: dict[str, Any] = dict(options or {})
         # read/write/pool = stall_timeout: httpx's read timeout is per socket read, i.e. between bytes.
         timeout = httpx.Timeout(stall_timeout, connect=connect_timeout)
-        self._client = make_client(self._host, timeout)
+        self._streaming = threading.local()
+        """The ``_HangUp`` of the stream this thread is reading (set around each read)."""
+        self._client = make_client(self._host, timeout, event_hooks={"response": [self._response_opened]})
 
     @property
     def host(self) -> str:
         """The normalised address, e.g. ``http://127.0.0.1:11434``, for messages and the status bar."""
         return self._host
 
+    @property
+    def request_options(self) -> dict[str, Any]:
+        """What ``stream`` sends besides the model and the messages (per-call ``options`` aside)."""
+        return {"stream": True, "options": dict(self.options) or None}
+
     def close(self) -> None:
         """Release pooled connections (optional; the process exit does it too)."""
         self._client.close()
+
+    def _response_opened(self, response: httpx.Response) -> None:
+        """httpx's response hook, in the thread that sent the request: a stream learns its response."""
+        hang_up = getattr(self._streaming, "hang_up", None)
+        if hang_up is not None:
+            hang_up.opened(response)
 
     def stream(
         self,
         model: str,
         messages: Sequence[Mapping[str, str]],
         options: Mapping[str, Any] | None = None,
+        stop: StopSignal | None = None,
     ) -> Iterator[str]:
         """Yield the reply's text chunks as they arrive; raise only ``ChatError`` subclasses.
 
         ``options`` (per call) override the constructor's model options. Closing the iterator early
-        closes the HTTP response, which makes Ollama stop generating.
+        closes the HTTP response, which makes Ollama stop generating. So does ``stop``, from any
+        thread, even while a read waits for a stalled model: the stream then just ends.
         """
         merged = {**self.options, **(options or {})}
         received: list[str] = []
         parts: Iterator[Any] | None = None
+        hang_up = _HangUp()
+        forget = stop.on_stop(hang_up) if stop is not None else None
         try:
             try:
                 parts = self._client.chat(
@@ -185,17 +241,26 @@ class OllamaChat:
                 raise ChatError(f"Invalid chat request: {first_line(exc)}") from exc
             while True:
                 # next() is guarded, the yield is not: errors thrown in by the consumer stay theirs.
+                self._streaming.hang_up = hang_up
                 try:
                     part = next(parts)
                 except StopIteration:
                     return
                 except Exception as exc:
+                    if stop is not None and stop.stopped:  # the hang-up broke the read: not a failure
+                        return
                     raise self._translate(exc, model, "".join(received)) from exc
+                finally:
+                    self._streaming.hang_up = None
+                if stop is not None and stop.stopped:
+                    return
                 text = part.message.content or ""
                 if text:
                     received.append(text)
                     yield text
         finally:
+            if forget is not None:
+                forget()
             if parts is not None and hasattr(parts, "close"):
                 # Closing a broken stream may itself fail; there is nothing left to report then.
                 with contextlib.suppress(Exception):

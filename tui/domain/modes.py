@@ -37,6 +37,9 @@ class Mode:
     """What an empty transcript of this mode says."""
     recall_from: tuple[str, ...] = ()
     """Ids of *other* modes whose entries this mode may also recall; empty: only its own."""
+    traceback_recall: bool = False
+    """A pasted Python traceback recalls earlier exchanges with the same exception (and library)
+    first (see ``tui.domain.tracebacks``); other text is recalled by similarity alone."""
 
     def stamp(self) -> dict:
         return {**self.metadata, "mode": self.name}
@@ -72,6 +75,7 @@ CODE = Mode(
     recall_size=5,
     min_relevance=0.25,
     keep_unanswered=False,
+    traceback_recall=True,
     entry_label="Question",
     reply_label="Answer",
     placeholder="Ask a Python question… (Enter sends)",

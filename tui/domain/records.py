@@ -30,6 +30,9 @@ class RecalledMemory:
 
     record: MemoryRecord
     score: float
+    reason: str = ""
+    """Why it was recalled when similarity alone does not say, e.g. "same `KeyError` in pandas,
+    Nov 3 — the answer then: …"; empty for an ordinary similarity match."""
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,21 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from tui.clipboard import copy_with_notice
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
 from tui.messages import OllamaStatus, TurnFinished, TurnUpdate
 from tui.screens.changes_screen import ChangesScreen
+from tui.screens.code_screen import CodeScreen
 from tui.screens.composer_screen import Composed, ComposerScreen
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.entry_screen import EntryScreen
 from tui.screens.receipt_screen import ReceiptScreen
+from tui.screens.sent_screen import SentScreen
 from tui.services.workspace import WorkspaceHistory
+from tui.session import Turn
+from tui.text import local_day
+from tui.widgets.block_cursor import BlockCursor
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.history_pane import HistoryPane
 from tui.widgets.prompt_bar import PromptBar
@@ -47,12 +53,24 @@ class MainScreen(ReportsWorkerFailures, Screen):
         Binding("ctrl+e", "compose", "Compose", tooltip="Write a longer, multi-line entry", priority=True),
         Binding("ctrl+r", "retry", "Retry", tooltip="Send the last failed turn again"),
         Binding("ctrl+y", "copy", "Copy", tooltip="Copy the reply's last code block (or the whole reply)"),
+        Binding("ctrl+o", "block_cursor", "Blocks", show=False,
+                tooltip="Move a cursor over the selected reply's blocks: copy one, open a code block full-screen"),
         Binding("f3,ctrl+g", "toggle_memory", "Panes", tooltip="Show or hide the receipts and history panes"),
         Binding("f4", "changes", "Changes", show=False,
                 tooltip="The change log: every edit, delete, reply and import, with revert"),
         Binding("alt+up,ctrl+up", "earlier_reply", "Earlier reply", show=False),
         Binding("alt+down,ctrl+down", "later_reply", "Later reply", show=False),
-        Binding("escape", "focus_prompt", "Back to the prompt", show=False),
+        Binding("escape", "escape", "Stop / back to the prompt", show=False,
+                tooltip="Stop the reply that is streaming (what arrived is kept); else cancel an edit and go "
+                        "back to the prompt"),
+        Binding("ctrl+n", "regenerate", "Regenerate", show=False,
+                tooltip="Ask again for the selected answer, with the same memories; the old reply stays in "
+                        "the change log"),
+        Binding("ctrl+f", "edit_resend", "Edit and resend", show=False,
+                tooltip="Put the selected turn's text back in the prompt: sending edits that journal entry and "
+                        "asks again (code: asks a new question)"),
+        Binding("ctrl+l", "show_sent", "What was sent", show=False,
+                tooltip="Show exactly what the model received for the selected answer: messages, model, options"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -97,6 +115,7 @@ class MainScreen(ReportsWorkerFailures, Screen):
     def _mode_changed(self, mode: Mode) -> None:
         self.query_one(StatusBar).show_mode(self.app.workspace.modes.values(), mode)
         self.chat.show_mode(mode, self.key_for("compose"))
+        self._stop_editing()
         if self.app.workspace.ready:
             self.history.show_mode(mode)
 
@@ -126,8 +145,50 @@ class MainScreen(ReportsWorkerFailures, Screen):
 
     def on_prompt_bar_sent(self, message: PromptBar.Sent) -> None:
         message.stop()
+        editing = self._editing
+        self._stop_editing()
+        if editing is not None and self._edits_entry(editing):
+            refused = self.app.turns.edit(editing, message.text)
+            if refused is not None:
+                self.notify(refused, title="Not sent", markup=False)
+                self.chat.give_back(message.text)
+            return
         if self.app.turns.send(self.app.mode, message.text) is None:  # not kept: back to the prompt
             self.chat.give_back(message.text)
+
+    def on_prompt_bar_history_wanted(self, message: PromptBar.HistoryWanted) -> None:
+        """↑ in the prompt: a page of the mode's entries, loaded in a worker (this session's sends
+        not stored yet go first)."""
+        message.stop()
+        unstored = self.app.turns.unstored(message.mode_name) if message.offset == 0 else []
+        self._load_prompt_history(message, unstored)
+
+    class PromptHistory(Message, bubble=False):
+        """A page of texts for the prompt's history walk ``walk``, newest first."""
+
+        def __init__(self, walk: int, texts: list[str], next_offset: int, more: bool) -> None:
+            super().__init__()
+            self.walk = walk
+            self.texts = texts
+            self.next_offset = next_offset
+            self.more = more
+
+    @work(thread=True, group="prompt-history", exit_on_error=False, description="load the prompt's history")
+    def _load_prompt_history(self, wanted: PromptBar.HistoryWanted, unstored: list[str]) -> None:
+        history = WorkspaceHistory(self.app.workspace)
+        texts, next_offset, more = list(unstored), wanted.offset, False
+        if history.ready:
+            try:
+                page = history.page(wanted.mode_name, wanted.offset, wanted.limit)
+            except MindpaneError:
+                pass  # the store is in trouble: its own screen says so; the walk has what it has
+            else:
+                texts += [record.text for record in page.records]
+                next_offset, more = page.offset + len(page.records), page.has_more
+        self.post_message(self.PromptHistory(wanted.walk, texts, next_offset, more))
+
+    def on_main_screen_prompt_history(self, message: PromptHistory) -> None:
+        self.chat.prompt_bar.add_history(message.walk, message.texts, message.next_offset, message.more)
 
     def on_history_pane_open_entry(self, message: HistoryPane.OpenEntry) -> None:
         message.stop()
@@ -222,13 +283,24 @@ class MainScreen(ReportsWorkerFailures, Screen):
             self.notify(f"No failed {self.app.mode.title.lower()} turn to retry.", markup=False)
 
     def action_copy(self) -> None:
-        text = self.chat.copy_text()
-        if not text:
-            self.notify("No reply to copy yet.", markup=False)
-            return
-        self.app.copy_to_clipboard(text)
-        lines = text.count("\n") + 1
-        self.notify(f"Copied {lines} line{'s' if lines != 1 else ''} to the clipboard.", markup=False)
+        copy_with_notice(self.app, self.chat.copy_text())
+
+    def action_block_cursor(self) -> None:
+        """The cursor goes over the selected reply (else the newest one) and takes the keys."""
+        transcript = self.chat.transcript()
+        view = transcript.selected or (transcript.views[-1] if transcript.views else None)
+        if view is None or not view.reply.enter_cursor():
+            self.notify("No reply to move through yet.", markup=False)
+
+    @on(BlockCursor.Copy)
+    def _copy_block(self, message: BlockCursor.Copy) -> None:
+        message.stop()
+        copy_with_notice(self.app, message.text)
+
+    @on(BlockCursor.Open)
+    def _open_block(self, message: BlockCursor.Open) -> None:
+        message.stop()
+        self.app.push_screen(CodeScreen(message.text, message.language))
 
     def action_toggle_memory(self) -> None:
         self.toggle_class("-memory-hidden")
@@ -239,5 +311,87 @@ class MainScreen(ReportsWorkerFailures, Screen):
     def action_later_reply(self) -> None:
         self.chat.transcript().move(+1)
 
+    def action_show_sent(self) -> None:
+        """The selected answer's request (the newest answer's if none is selected), read-only."""
+        transcript = self.chat.transcript()
+        selected = transcript.selected
+        if selected is not None:
+            turn = selected.turn
+        else:
+            turn = next((view.turn for view in reversed(transcript.views) if view.turn.sent is not None), None)
+        if turn is None or turn.sent is None:
+            self.notify("Nothing was sent to the model for this turn yet.", markup=False)
+            return
+        self.app.push_screen(SentScreen(turn))
+
     def action_focus_prompt(self) -> None:
         self.chat.prompt_bar.input.focus()
+
+    # -- asking again: stop, regenerate, leave a memory out, edit and resend ---------------------------
+
+    _editing: Turn | None = None
+    """The turn whose text the prompt holds for an edit and resend (``action_edit_resend``)."""
+
+    def action_escape(self) -> None:
+        """Stop a streaming reply; else cancel an edit and resend; and go back to the prompt."""
+        if self.app.turns.stop() is not None:
+            return
+        self._stop_editing()
+        self.action_focus_prompt()
+
+    def action_stop(self) -> None:
+        if self.app.turns.stop() is None:
+            self.notify("No reply is streaming.", markup=False)
+
+    def _selected_turn(self) -> Turn | None:
+        """The selected turn of this mode's transcript, else its newest."""
+        transcript = self.chat.transcript()
+        view = transcript.selected or (transcript.views[-1] if transcript.views else None)
+        return view.turn if view is not None else None
+
+    def action_regenerate(self) -> None:
+        turn = self._selected_turn()
+        refused = "No answer to ask again for yet." if turn is None else self.app.turns.regenerate(turn)
+        if refused is not None:
+            self.notify(refused, markup=False)
+
+    def on_recalled_pane_exclude_toggled(self, message: RecalledPane.ExcludeToggled) -> None:
+        message.stop()
+        refused = self.app.turns.exclude(message.turn, message.memory.record.id)
+        if refused is not None:
+            self.notify(refused, markup=False)
+        self.receipts.show(message.turn, self.app.mode.entry_label)
+
+    def _edits_entry(self, turn: Turn) -> bool:
+        """Sending an edited ``turn`` edits its entry (a mode that keeps entries: journal) rather than
+        asking a new question (code)."""
+        mode = self.app.workspace.modes.get(turn.mode)
+        return mode is not None and mode.keep_unanswered and turn.record is not None
+
+    def action_edit_resend(self) -> None:
+        turn = self._selected_turn()
+        if turn is None:
+            self.notify("Nothing sent yet to edit.", markup=False)
+            return
+        prompt = self.chat.prompt_bar.input
+        if "\n" in turn.text:  # a multi-line text goes to the composer's draft; sending it there is a new send
+            self._stop_editing()
+            self._open_composer(turn.text)
+            return
+        self._editing = turn
+        prompt.value = turn.text
+        prompt.cursor_position = len(prompt.value)
+        if self._edits_entry(turn) and turn.record is not None:
+            day = local_day(turn.record.created_at)
+            note = f"editing entry of {day}: sending saves an edit of that entry and asks again (Esc cancels)"
+        else:
+            label = self.app.mode.entry_label.lower()
+            does = "saves it as a new entry" if self.app.mode.keep_unanswered else "asks a new question"
+            note = f"editing a sent {label}: sending {does} (Esc cancels)"
+        self.chat.show_editing(note)
+        prompt.focus()
+
+    def _stop_editing(self) -> None:
+        if self._editing is not None:
+            self._editing = None
+            self.chat.show_editing(None)

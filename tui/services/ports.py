@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from tui.domain.llm_models import ModelInfo, PullProgress
 from tui.domain.modes import Mode
 from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
+from tui.domain.stop import StopSignal
 
 
 class MemoryStore(Protocol):
@@ -95,8 +96,16 @@ class Outbox(Protocol):
 class ChatModel(Protocol):
     """A chat LLM that streams. Every failure is raised as a ``tui.domain.errors.ChatError``."""
 
-    def stream(self, model: str, messages: Sequence[dict[str, str]]) -> Iterator[str]:
-        """Yield the reply's text chunks as they arrive."""
+    def stream(self, model: str, messages: Sequence[dict[str, str]], *,
+               stop: StopSignal | None = None) -> Iterator[str]:
+        """Yield the reply's text chunks as they arrive; after ``stop`` (from any thread, even
+        mid-read) the connection is closed and the stream just ends."""
+        ...
+
+    @property
+    def request_options(self) -> Mapping[str, Any]:
+        """What ``stream`` sends besides the model and the messages (e.g. ``stream``, ``options``),
+        for showing a person exactly what the model received. Optional: read with ``getattr``."""
         ...
 
     def ensure_model(self, model: str) -> None:

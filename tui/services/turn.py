@@ -7,12 +7,16 @@ the text before asking the model, and every failure carries a ``PendingTurn`` to
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from tui.domain.errors import ChatError, MindpaneError, ReplyInterrupted
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord, RecalledMemory
+from tui.domain.stop import StopSignal
+from tui.services import traceback_recall
 from tui.services.ports import ChatModel, MemoryStore
 from tui.services.prompt import chat_messages
 from tui.services.settings import Settings
@@ -33,6 +37,10 @@ class PendingTurn:
 class Recalled:
     memories: list[RecalledMemory]
     model: str
+    messages: list[dict[str, str]] = field(default_factory=list)
+    """Exactly what the model is sent for this turn (system prompt with the memories, context, text)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """What the chat sends besides the model and messages (``ChatModel.request_options``)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,17 @@ class TurnFailed:
     """The entry as stored despite the failure (journal), or None if nothing was stored."""
 
 
-TurnEvent = Recalled | ReplyChunk | TurnDone | TurnFailed
+@dataclass(frozen=True)
+class TurnStopped:
+    """The person stopped the reply: ``partial`` is what had arrived, ``record`` the entry as kept
+    (its reply is the partial one, metadata ``stopped``; a journal entry stopped before any text
+    keeps the reply it had)."""
+
+    partial: str
+    record: MemoryRecord
+
+
+TurnEvent = Recalled | ReplyChunk | TurnDone | TurnFailed | TurnStopped
 
 
 class TurnService:
@@ -75,8 +93,17 @@ class TurnService:
         context: Sequence[tuple[str, str]] = (),
         entry_id: str | None = None,
         turn_id: str | None = None,
+        *,
+        given: Sequence[RecalledMemory] | None = None,
+        edit: bool = False,
+        stop: StopSignal | None = None,
     ) -> Iterator[TurnEvent]:
         """Do one turn. ``entry_id`` names an entry already stored for this text (a retry).
+
+        Asking again: ``given`` are the memories to use instead of recalling (a regenerate, maybe
+        with some left out); ``edit`` first replaces ``entry_id``'s text by ``text`` (an edit in the
+        change log). ``stop`` (set from another thread) ends the reply early: what arrived is kept
+        as the entry's reply, marked ``stopped``, and ``TurnStopped`` ends the events.
 
         A mode that keeps unanswered entries (journal) stores the text right after recall, before
         the model is asked, so neither a failure nor quitting mid-reply can lose it; the reply is
@@ -87,42 +114,86 @@ class TurnService:
         pending = PendingTurn(mode.name, text, entry_id, turn_id)
         record: MemoryRecord | None = None
         try:
-            recalled = [
+            recalled = list(given) if given is not None else [
                 memory
-                for memory in self.store.recall(text, mode, mode.recall_size + (1 if entry_id else 0),
-                                                mode.min_relevance)
+                for memory in traceback_recall.recall(self.store, mode, text,
+                                                      mode.recall_size + (1 if entry_id else 0), mode.min_relevance)
                 if memory.record.id != entry_id
             ][: mode.recall_size]
-            if entry_id:
+            if entry_id and edit:
+                record = self.store.update_text(entry_id, text)
+            elif entry_id:
                 record = self.store.get(entry_id)
             elif mode.keep_unanswered:
-                record = self.store.add_entry(mode, text, "", {"model": model}, turn_id=turn_id)
+                record = self.store.add_entry(mode, text, "",
+                                             {"model": model, **traceback_recall.traceback_metadata(mode, text)},
+                                             turn_id=turn_id)
                 pending = PendingTurn(mode.name, text, record.id, turn_id)
         except MindpaneError as error:
             yield TurnFailed(error, pending)
             return
-        yield Recalled(recalled, model)
+        messages = chat_messages(mode, recalled, text, context)
+        yield Recalled(recalled, model, messages, dict(getattr(self.chat, "request_options", {})))
 
         chunks: list[str] = []
+        if stop is not None and stop.stopped:  # stopped while recalling: Ollama is not asked
+            yield self._stopped(mode, text, "", model, pending, record)
+            return
         try:
-            for chunk in self.chat.stream(model, chat_messages(mode, recalled, text, context)):
-                chunks.append(chunk)
-                yield ReplyChunk(chunk)
+            with contextlib.closing(self._stream(model, messages, stop)) as stream:
+                for chunk in stream:
+                    if stop is not None and stop.stopped:
+                        break
+                    chunks.append(chunk)
+                    yield ReplyChunk(chunk)
         except ChatError as error:
-            partial = error.partial if isinstance(error, ReplyInterrupted) else "".join(chunks)
-            yield TurnFailed(error, pending, partial, record)
+            if stop is None or not stop.stopped:
+                partial = error.partial if isinstance(error, ReplyInterrupted) else "".join(chunks)
+                yield TurnFailed(error, pending, partial, record)
+                return
+        if stop is not None and stop.stopped:
+            yield self._stopped(mode, text, "".join(chunks), model, pending, record)
             return
 
         reply = "".join(chunks)
         try:
             if pending.entry_id:
-                record = self.store.attach_reply(pending.entry_id, reply, {"model": model})
+                was_stopped = record is not None and record.metadata.get("stopped")
+                record = self.store.attach_reply(pending.entry_id, reply,
+                                                 {"model": model, **({"stopped": False} if was_stopped else {})})
             else:
-                record = self.store.add_entry(mode, text, reply, {"model": model}, turn_id=turn_id)
+                record = self.store.add_entry(mode, text, reply,
+                                             {"model": model, **traceback_recall.traceback_metadata(mode, text)},
+                                             turn_id=turn_id)
         except MindpaneError as error:
             yield TurnFailed(error, pending, reply, record)
             return
         yield TurnDone(reply, record)
 
-    def retry(self, pending: PendingTurn, context: Sequence[tuple[str, str]] = ()) -> Iterator[TurnEvent]:
-        return self.run(self.modes[pending.mode], pending.text, context, pending.entry_id, pending.turn_id)
+    def _stream(self, model: str, messages: list[dict[str, str]], stop: StopSignal | None) -> Iterator[str]:
+        return self.chat.stream(model, messages) if stop is None else self.chat.stream(model, messages, stop=stop)
+
+    def _stopped(self, mode: Mode, text: str, partial: str, model: str, pending: PendingTurn,
+                 record: MemoryRecord | None) -> TurnEvent:
+        """Keep a stopped turn: the partial reply is the entry's (marked ``stopped``). A journal
+        entry stopped before any text keeps the reply it had; a code question is stored with
+        whatever arrived, even nothing, so its text leaves the outbox and is not asked again."""
+        extra = {"model": model, "stopped": True}
+        try:
+            if pending.entry_id and partial:
+                record = self.store.attach_reply(pending.entry_id, partial, extra)
+            elif pending.entry_id:
+                record = record or self.store.get(pending.entry_id)
+            else:
+                record = self.store.add_entry(mode, text, partial,
+                                              {**extra, **traceback_recall.traceback_metadata(mode, text)},
+                                              turn_id=pending.turn_id)
+        except MindpaneError as error:
+            return TurnFailed(error, pending, partial, record)
+        if record is None:  # the entry was deleted meanwhile
+            return TurnFailed(MindpaneError("The entry was deleted while it was answered"), pending, partial)
+        return TurnStopped(partial, record)
+
+    def retry(self, pending: PendingTurn, context: Sequence[tuple[str, str]] = (), **again: Any) -> Iterator[TurnEvent]:
+        """``again``: ``given``, ``edit`` and ``stop``, as ``run`` takes them."""
+        return self.run(self.modes[pending.mode], pending.text, context, pending.entry_id, pending.turn_id, **again)

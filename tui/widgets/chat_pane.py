@@ -72,6 +72,13 @@ class ChatPane(Vertical):
         else:
             self._drafts.pop(self.mode.name, None)
 
+    def show_editing(self, note: str | None) -> None:
+        """The prompt's border says what sending will do (editing a sent turn), or (None) is the
+        mode's again."""
+        prompt = self.prompt_bar.input
+        prompt.border_title = note or f"{self.mode.title} · {self.mode.entry_label.lower()}"
+        prompt.set_class(note is not None, "-editing")
+
     def give_back(self, text: str) -> None:
         """A send that could not be kept: its text goes back in front of what the prompt holds."""
         prompt = self.prompt_bar.input

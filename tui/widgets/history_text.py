@@ -6,15 +6,15 @@ and tab) before it reaches a widget.
 
 from __future__ import annotations
 
-from tui.text import one_line
+from tui.text import entry_preview, one_line
 
 PREVIEW_LENGTH = 160
 CHANGE_PREVIEW_LENGTH = 300
 
 
 def preview(text: str) -> str:
-    """One line of an entry for a list row."""
-    return one_line(text, PREVIEW_LENGTH)
+    """One line of an entry for a list row (a traceback reads as its exception line)."""
+    return entry_preview(text, PREVIEW_LENGTH)
 
 
 def describe_change(old_text: str | None, new_text: str | None) -> str:

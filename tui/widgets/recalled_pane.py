@@ -1,12 +1,16 @@
 """Receipts: the memories the selected answer was given, best first, with score, date and preview.
 
 Receipts belong to an answer: the pane shows whichever turn the transcript has selected.
-Choosing a receipt asks the screen to show that memory in full.
+Choosing a receipt asks the screen to show that memory in full; ``x`` leaves it out of the answer
+(the screen asks again without it) and shows it struck through, "excluded" (``x`` again takes it back).
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -15,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from tui.domain.records import RecalledMemory
 from tui.session import Turn, TurnState
-from tui.text import local_day, one_line
+from tui.text import entry_preview, local_day, one_line
 
 PREVIEW_CHARS = 200
 """Long enough for the widest pane; the list cuts the line to its width."""
@@ -24,11 +28,25 @@ PREVIEW_CHARS = 200
 def receipt_line(memory: RecalledMemory, note: str = "") -> str:
     """Plain text: wrap it in ``Content`` (never markup) before it reaches a widget."""
     date = local_day(memory.record.created_at)
-    preview = one_line(memory.record.text, PREVIEW_CHARS)
-    return f"{memory.score:.2f}  {date}  {f'({note}) ' if note else ''}{preview}"
+    preview = entry_preview(memory.record.text, PREVIEW_CHARS)
+    line = f"{memory.score:.2f}  {date}  {f'({note}) ' if note else ''}{preview}"
+    return f"{line}\n      ↳ {one_line(memory.reason, PREVIEW_CHARS)}" if memory.reason else line
 
 
 class RecalledPane(Vertical):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "exclude", "Leave out", show=False,
+                tooltip="Leave the highlighted memory out of this answer and ask again (x again takes it back)"),
+    ]
+
+    class ExcludeToggled(Message):
+        """``x`` on a receipt: leave ``memory`` out of ``turn``'s answer (or take it back) and ask again."""
+
+        def __init__(self, turn: Turn, memory: RecalledMemory) -> None:
+            super().__init__()
+            self.turn = turn
+            self.memory = memory
+
     class Opened(Message):
         """A receipt was chosen: show its memory in full."""
 
@@ -65,26 +83,32 @@ class RecalledPane(Vertical):
         keep = options.highlighted if turn is not None and turn.recalled == self._memories else None
         self._memories = list(turn.recalled or []) if turn is not None else []
         options.clear_options()
-        options.add_options(
-            Option(Content(receipt_line(memory, self._notes.get(memory.record.id, ""))), id=str(index))
-            for index, memory in enumerate(self._memories)
-        )
+        options.add_options(Option(self._line(memory), id=str(index)) for index, memory in enumerate(self._memories))
         if self._memories:
             options.highlighted = keep if keep is not None and keep < len(self._memories) else 0
         self._caption(self._caption_for(turn, entry_label))
         self.set_class(not self._memories, "-empty")
 
+    def _line(self, memory: RecalledMemory) -> Content:
+        memory_id = memory.record.id
+        excluded = self._turn is not None and memory_id in self._turn.excluded
+        note = ", ".join(note for note in ("excluded" if excluded else "", self._notes.get(memory_id, "")) if note)
+        line = Content(receipt_line(memory, note))
+        return line.stylize("strike dim") if excluded else line
+
     def _caption_for(self, turn: Turn | None, entry_label: str) -> str:
         if turn is None:
             return "Memories recalled for an answer appear here."
-        about = one_line(turn.text, 60)
+        about = entry_preview(turn.text, 60)
         if turn.recalled is None:
             waiting = turn.state in (TurnState.WAITING, TurnState.RECALLING)
             return f"recalling for “{about}”…" if waiting else f"nothing recalled for “{about}”"
         if not turn.recalled:
             return f"no earlier {entry_label.lower()} was close enough to “{about}”"
         count = len(turn.recalled)
-        return f"{count} recalled for “{about}” · Enter opens"
+        left_out = sum(1 for memory in turn.recalled if memory.record.id in turn.excluded)
+        return f"{count} recalled for “{about}”" + (f" · {left_out} left out" if left_out else "") + \
+            " · Enter opens, x leaves out"
 
     def _caption(self, text: str) -> None:
         self.query_one(".receipts-caption", Static).update(text)
@@ -95,6 +119,11 @@ class RecalledPane(Vertical):
         self._notes[memory_id] = "deleted" if deleted else "edited since"
         if any(memory.record.id == memory_id for memory in self._memories):
             self.show(self._turn, self._entry_label)
+
+    def action_exclude(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        if self._turn is not None and index is not None and 0 <= index < len(self._memories):
+            self.post_message(self.ExcludeToggled(self._turn, self._memories[index]))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

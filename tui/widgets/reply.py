@@ -1,26 +1,19 @@
 """One reply, streamed token by token into its own Markdown widget (code fences highlighted).
 
-One widget per reply keeps each append cheap however long the transcript grows.
+One widget per reply keeps each append cheap however long the transcript grows. A block cursor
+moves over its blocks (see ``block_cursor``); copying walks the same blocks.
 """
 
 from __future__ import annotations
-
-import re
 
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownStream
 
 from tui.text import for_display
-
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)(?:^ {0,3}\1[`~]*[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
-
-
-def code_blocks(markdown: str) -> list[str]:
-    """The contents of the fenced code blocks in ``markdown``, in order (an unclosed last one too)."""
-    return [match.group(2).rstrip("\n") for match in _FENCE.finditer(markdown)]
+from tui.widgets.block_cursor import BlockCursor, block_text
 
 
-class ReplyView(Markdown):
+class ReplyView(BlockCursor):
     """The model's reply to one turn."""
 
     def __init__(self, **kwargs) -> None:
@@ -44,11 +37,13 @@ class ReplyView(Markdown):
             await stream.stop()
 
     async def clear(self) -> None:
+        if self.block_cursor >= 0:
+            self.action_leave_cursor()
         await self.finish()
         self.text = ""
         await self.update("")
 
     def copy_text(self) -> str:
         """The last code block, else the whole reply: what a person most likely wants to paste."""
-        blocks = code_blocks(self.text)
-        return blocks[-1] if blocks else self.text
+        code = self.last_code_block()
+        return block_text(code) if code is not None else self.text

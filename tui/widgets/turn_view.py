@@ -61,9 +61,11 @@ class TurnView(Vertical):
         await self.reply.write(chunk)
 
     async def show_finished(self) -> None:
-        """Done or failed, as ``turn.state`` says."""
+        """Done, stopped or failed, as ``turn.state`` says."""
         if self.turn.state is TurnState.DONE:
             await self.show_done()
+        elif self.turn.state is TurnState.STOPPED:
+            await self.show_stopped()
         else:
             await self.show_failed()
 
@@ -82,7 +84,18 @@ class TurnView(Vertical):
         lines.append(f"  {self._kept_note()} Press {self.retry_key} to retry.")
         self._status("\n".join(lines), "-failed")
 
+    async def show_stopped(self) -> None:
+        """Stopped by the person: what arrived stays, and the line says so (not an error)."""
+        await self.reply.finish()
+        if self.turn.record is not None:
+            kept = "partial reply saved" if self.turn.reply else f"{self.mode.entry_label.lower()} saved"
+        else:
+            kept = "saving what arrived…"
+        self._status(f"■ stopped · {self.mode.reply_label} · {self.turn.model} · {kept}", "-stopped")
+
     async def reset_for_retry(self) -> None:
+        """Asked again: the reply goes; the text is shown anew (an edit and resend changed it)."""
+        self.query_one(".turn-text", Static).update(for_display(self.turn.text))
         await self.reply.clear()
 
     def _kept_note(self) -> str:
@@ -94,5 +107,5 @@ class TurnView(Vertical):
     def _status(self, text: str, state_class: str) -> None:
         status = self.query_one(".turn-status", Static)
         status.update(text)
-        for name in ("-waiting", "-busy", "-done", "-failed"):
+        for name in ("-waiting", "-busy", "-done", "-failed", "-stopped"):
             self.set_class(name == state_class, name)
