@@ -37,7 +37,6 @@ import fcntl
 import os
 import pty
 import random
-import select
 import shutil
 import signal
 import sqlite3
@@ -54,6 +53,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.ollama_stub import OllamaStub
+from tests.pty_support import read_for as _read_for
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -287,21 +287,6 @@ def run_ask(procs: Processes, env: dict[str, str], data_dir: Path, run: Run) -> 
         run.killed = procs.kill(proc)
     if run.killed:
         run.exit_code = None
-
-
-def _read_for(fd: int, seconds: float, needle: bytes | None = None) -> bytes:
-    """Keep reading the app's output (so it never blocks on a full pty) for ``seconds``, or until
-    ``needle`` shows up."""
-    seen = b""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not (needle and needle in seen):
-        ready, _, _ = select.select([fd], [], [], min(0.05, max(0.0, deadline - time.monotonic())))
-        if ready:
-            try:
-                seen += os.read(fd, 65536)
-            except OSError:
-                break
-    return seen
 
 
 def run_tui(procs: Processes, env: dict[str, str], data_dir: Path, run: Run, rng: random.Random) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
+from tests.pty_support import read_for
 from tests.tui_support import SIZE, chat, make_app, send, settle
 from tui.screens.quit_screen import QuitScreen
 from tui.services.workspace import Workspace
@@ -89,24 +88,6 @@ async def test_an_unanswered_code_question_comes_back_after_a_restart_and_can_be
         assert app.workspace.store.pending() == []
 
 
-def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while needle not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                seen += os.read(fd, 65536)
-            except OSError:
-                break
-    return seen
-
-
-def _drain_for(fd: int, seconds: float) -> None:
-    """Keep reading the app's output (so it never blocks on a full pty) for ``seconds``."""
-    _read_until(fd, b"\0never\0", seconds)
-
-
 def test_killing_the_app_right_after_enter_loses_nothing_and_duplicates_nothing(settings, clock, ollama_stub,
                                                                                isolated_home):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}
@@ -118,11 +99,11 @@ def test_killing_the_app_right_after_enter_loses_nothing_and_duplicates_nothing(
                            cwd=REPO, start_new_session=True)
     os.close(slave)
     try:
-        assert b"Journal" in _read_until(master, b"Journal", 60), "the app never drew its first frame"
+        assert b"Journal" in read_for(master, 60, b"Journal"), "the app never drew its first frame"
         os.write(master, b"Killed a moment after pressing Enter.")
-        _drain_for(master, 0.3)
+        read_for(master, 0.3)
         os.write(master, b"\r")
-        _drain_for(master, 0.1)
+        read_for(master, 0.1)
         app.send_signal(signal.SIGKILL)
         app.wait(30)
     finally:
