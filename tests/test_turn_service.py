@@ -189,3 +189,19 @@ def test_a_store_failure_during_recall_keeps_the_text_for_a_retry(turns, store, 
 
     assert len(events) == 1 and isinstance(events[0], TurnFailed)
     assert events[0].pending.text == "Written while the disk is failing."
+
+
+def test_a_mode_recalls_other_modes_only_when_its_recall_from_names_them(store, settings, ollama_stub):
+    from dataclasses import replace
+
+    store.add_entry(JOURNAL, "Felt anxious before the sprint review with the team.")
+    standup = replace(JOURNAL, name="standup", title="Stand-up", recall_from=("journal",))
+    walled = replace(standup, name="walled", title="Walled", recall_from=())
+    modes = {"journal": JOURNAL, "code": CODE, "standup": standup, "walled": walled}
+    turns = make_turns(store, make_chat(settings), settings, modes)
+
+    across = run_turn(turns, standup, "How did the sprint review go?")[0]
+    alone = run_turn(turns, walled, "How did the sprint review go?")[0]
+
+    assert [(m.record.mode, m.reason) for m in across.memories] == [("journal", "from Journal")]
+    assert alone.memories == []  # the wall holds without recall_from

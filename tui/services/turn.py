@@ -116,8 +116,7 @@ class TurnService:
         try:
             recalled = list(given) if given is not None else [
                 memory
-                for memory in traceback_recall.recall(self.store, mode, text,
-                                                      mode.recall_size + (1 if entry_id else 0), mode.min_relevance)
+                for memory in self._recall(mode, text, mode.recall_size + (1 if entry_id else 0))
                 if memory.record.id != entry_id
             ][: mode.recall_size]
             if entry_id and edit:
@@ -193,6 +192,21 @@ class TurnService:
         if record is None:  # the entry was deleted meanwhile
             return TurnFailed(MindpaneError("The entry was deleted while it was answered"), pending, partial)
         return TurnStopped(partial, record)
+
+    def _recall(self, mode: Mode, text: str, k: int) -> list[RecalledMemory]:
+        """The mode's own memories, plus — only for the modes its ``recall_from`` names — other
+        modes' memories, each saying where it came from. Without ``recall_from`` the wall between
+        modes holds. Memories picked for a reason (the same traceback) stay first."""
+        own = traceback_recall.recall(self.store, mode, text, k, mode.min_relevance)
+        others = [self.modes[name] for name in mode.recall_from if name in self.modes and name != mode.name]
+        if not others:
+            return own
+        rest = [memory for memory in own if not memory.reason]
+        for other in others:
+            rest += [RecalledMemory(memory.record, memory.score, f"from {other.title}")
+                     for memory in self.store.recall(text, other, k, mode.min_relevance)]
+        rest.sort(key=lambda memory: memory.score, reverse=True)
+        return [*(memory for memory in own if memory.reason), *rest][:k]
 
     def retry(self, pending: PendingTurn, context: Sequence[tuple[str, str]] = (), **again: Any) -> Iterator[TurnEvent]:
         """``again``: ``given``, ``edit`` and ``stop``, as ``run`` takes them."""
