@@ -72,12 +72,7 @@ def test_widgets_only_display_and_post_intents(path):
     assert "app.workspace" not in path.read_text(encoding="utf-8")
 
 
-NOT_YET_MESSAGES = {"model_screen.py", "pull_screen.py"}
-"""Still report back with call_from_thread and keep their own catch-all (shown in the screen): next."""
-
-
-@pytest.mark.parametrize("path", [p for p in ui_modules() if p.name not in NOT_YET_MESSAGES],
-                         ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize("path", ui_modules(), ids=lambda p: str(p.relative_to(REPO)))
 def test_workers_report_back_with_messages(path):
     """No ``call_from_thread`` blocks; a module that runs workers reports their failures to the app."""
     text = path.read_text(encoding="utf-8")

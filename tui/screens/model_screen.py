@@ -3,7 +3,6 @@ one for the mode. When the mode's model is not there, the first row offers to pu
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
@@ -13,18 +12,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.detached import call_detached
 from tui.domain.errors import MindpaneError
 from tui.domain.llm_models import ModelInfo, model_key
+from tui.messages import WorkFailed
 from tui.services.models import human_size
 from tui.text import local_day, one_line
-
-log = logging.getLogger(__name__)
+from tui.workers import ReportsWorkerFailures
 
 PULL_OPTION = "pull"
 USE_PREFIX = "use:"
@@ -38,7 +38,7 @@ class ModelChoice:
     pull: bool = False
 
 
-class ModelScreen(ModalScreen[ModelChoice | None]):
+class ModelScreen(ReportsWorkerFailures, ModalScreen[ModelChoice | None]):
     """Dismisses with a ``ModelChoice`` (enter on a row) or ``None`` (escape)."""
 
     HELP_TITLE = "Model picker"
@@ -46,6 +46,13 @@ class ModelScreen(ModalScreen[ModelChoice | None]):
         Binding("escape", "close", "Close"),
         Binding("r", "reload", "Ask Ollama again"),
     ]
+
+    class Loaded(Message, bubble=False):
+        """The Ollama host's models, as listed by the loading worker."""
+
+        def __init__(self, models: list[ModelInfo]) -> None:
+            super().__init__()
+            self.models = models
 
     def __init__(
         self,
@@ -91,16 +98,23 @@ class ModelScreen(ModalScreen[ModelChoice | None]):
             models = call_detached(self._load, lambda: worker.is_cancelled, name="mindpane-models")
         except MindpaneError as error:
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._show_error, error)
-            return
-        except Exception as exc:  # an adapter bug must still end in a readable message
-            log.exception("listing the models failed unexpectedly")
-            if not worker.is_cancelled:
-                self.app.call_from_thread(
-                    self._show_error, MindpaneError(f"Listing the models failed: {type(exc).__name__}: {exc}"))
+                self.post_message(WorkFailed(error))
             return
         if models is not None and not worker.is_cancelled:
-            self.app.call_from_thread(self._show_models, models)
+            self.post_message(self.Loaded(models))
+
+    def on_model_screen_loaded(self, message: Loaded) -> None:
+        self._show_models(message.models)
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self._show_error(message.error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """An unexpected exception (a bug) in the listing: the picker says so in place. Textual also
+        runs ``ReportsWorkerFailures.on_worker_state_changed``, which hands it to the app to log and show."""
+        if event.state is WorkerState.ERROR and event.worker.group == "models" and not event.worker.is_cancelled:
+            self._show_error(MindpaneError("Listing the models failed unexpectedly.",
+                                           "See mindpane.log in the data directory."))
 
     def _state(self, text: str, kind: str) -> None:
         state = self.query_one(".model-state", Static)

@@ -3,7 +3,6 @@ is closed, so Ollama stops downloading), a failure is shown with Ollama's reason
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import ClassVar
 
@@ -14,17 +13,18 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, ProgressBar, Static
+from textual.worker import Worker, WorkerState
 
 from tui.detached import iterate_detached
 from tui.domain.errors import MindpaneError
+from tui.messages import WorkFailed
 from tui.services.models import PullState, PullTally, human_size, pull_until
 from tui.services.ports import ChatModel
 from tui.text import one_line
+from tui.workers import ReportsWorkerFailures
 
-log = logging.getLogger(__name__)
 
-
-class PullScreen(ModalScreen[bool]):
+class PullScreen(ReportsWorkerFailures, ModalScreen[bool]):
     """Dismisses with ``True`` once the model was pulled, ``False`` if cancelled or failed."""
 
     HELP_TITLE = "Model pull"
@@ -39,6 +39,20 @@ class PullScreen(ModalScreen[bool]):
         def __init__(self, model: str) -> None:
             super().__init__()
             self.model = model
+
+    class Progressed(Message, bubble=False):
+        """The pull so far, every layer added up."""
+
+        def __init__(self, state: PullState) -> None:
+            super().__init__()
+            self.state = state
+
+    class Done(Message, bubble=False):
+        """The pull finished: the model is in Ollama (``state`` is the final tally)."""
+
+        def __init__(self, state: PullState) -> None:
+            super().__init__()
+            self.state = state
 
     def __init__(self, model: str, chat: ChatModel) -> None:
         super().__init__(classes="dialog-screen")
@@ -75,19 +89,29 @@ class PullScreen(ModalScreen[bool]):
                                              stop.is_set, name="mindpane-pull"):
                 state = tally.add(progress)
                 if not stop.is_set():
-                    self.app.call_from_thread(self._show_progress, state)
+                    self.post_message(self.Progressed(state))
         except MindpaneError as error:
             if not stop.is_set():
-                self.app.call_from_thread(self._failed, error)
-            return
-        except Exception as exc:  # an adapter bug must still end in a readable message
-            log.exception("pulling %s failed unexpectedly", self.model)
-            if not stop.is_set():
-                self.app.call_from_thread(
-                    self._failed, MindpaneError(f"Pulling failed: {type(exc).__name__}: {exc}"))
+                self.post_message(WorkFailed(error))
             return
         if not stop.is_set():
-            self.app.call_from_thread(self._succeeded, tally.state)
+            self.post_message(self.Done(tally.state))
+
+    def on_pull_screen_progressed(self, message: Progressed) -> None:
+        self._show_progress(message.state)
+
+    def on_pull_screen_done(self, message: Done) -> None:
+        self._succeeded(message.state)
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self._failed(message.error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """An unexpected exception (a bug) in the pull: the dialog says so in place. Textual also
+        runs ``ReportsWorkerFailures.on_worker_state_changed``, which hands it to the app to log and show."""
+        if event.state is WorkerState.ERROR and event.worker.group == "pull" and not self._stop.is_set():
+            self._failed(MindpaneError(f"Pulling {self.model} failed unexpectedly.",
+                                       "See mindpane.log in the data directory."))
 
     def _show_progress(self, state: PullState) -> None:
         if not self.is_attached or self._outcome is not None:
