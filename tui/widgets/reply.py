@@ -2,45 +2,210 @@
 
 One widget per reply keeps each append cheap however long the transcript grows. A block cursor
 moves over its blocks (see ``block_cursor``); copying walks the same blocks.
+
+While a reply streams, what costs is the open code fence: the stock widget re-highlights the whole
+fence (and re-renders all its lines) on every append. So while streaming, a fence is a
+``StreamingFence``: its completed ``CHUNK_LINES``-line chunks are highlighted once and frozen,
+only the open chunk is highlighted again. When the stream ends each streaming fence becomes the
+stock ``MarkdownFence`` it would have been (highlighted whole, once), so the finished reply is
+the same widget tree as before.
 """
 
 from __future__ import annotations
 
-from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownStream
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
+from textual.content import Content
+from textual.widget import MountError
+from textual.widgets import Label, Markdown
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence, MarkdownStream
 
 from tui.text import for_display
 from tui.widgets.block_cursor import BlockCursor, block_text
+
+CHUNK_LINES = 16
+"""Lines per frozen chunk of a streaming fence: each chunk is a widget, and each widget adds layout
+cost (16 measured better than 8 or 4)."""
+
+_PARSER: MarkdownIt | None = None
+
+
+def _parser() -> MarkdownIt:
+    """One parser for every reply (the stock widget builds a new one on every append)."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = MarkdownIt("gfm-like")
+    return _PARSER
+
+
+class StreamingFence(MarkdownFence):
+    """A code fence while its reply streams: frozen highlighted chunks and the open tail."""
+
+    DEFAULT_CSS = """
+    StreamingFence {
+        padding: 1 0;
+    }
+    StreamingFence > Label.stream-code {
+        padding: 0 2;
+    }
+    StreamingFence:ansi {
+        padding: 1 0;
+    }
+    StreamingFence:ansi > Label.stream-code {
+        padding: 0 0;
+    }
+    """
+
+    def __init__(self, markdown: Markdown, token: Token, code: str) -> None:
+        # Not MarkdownFence.__init__: that highlights the whole code, which is what we avoid.
+        MarkdownBlock.__init__(self, markdown, token)
+        self.code = code
+        self.lexer = token.info
+        self.auto_links = False
+        self._highlighted_code = Content()
+        self._frozen: list[str] = []
+        """The code of each frozen chunk, in order."""
+        self._tail: Label | None = None
+
+    def _highlight(self, code: str) -> Content:
+        return self.highlight(code, self.lexer, ansi=self.app.native_ansi_color, dark=self.app.current_theme.dark)
+
+    def _split(self) -> tuple[list[str], str]:
+        """The chunks to freeze beyond those frozen already, and the open tail's code."""
+        lines = self.code.split("\n")
+        done = len(self._frozen) * CHUNK_LINES
+        # The last line may still be growing: a chunk freezes only once a line follows it.
+        new = []
+        while done + CHUNK_LINES < len(lines):
+            new.append("\n".join(lines[done:done + CHUNK_LINES]))
+            done += CHUNK_LINES
+        return new, "\n".join(lines[done:])
+
+    def compose(self) -> ComposeResult:
+        new, tail = self._split()
+        for code in new:
+            self._frozen.append(code)
+            yield Label(self._highlight(code), classes="stream-code -frozen", expand=True)
+        self._tail = Label(self._highlight(tail), classes="stream-code", expand=True)
+        yield self._tail
+
+    def _is_continued_by(self, block: MarkdownBlock) -> bool:
+        if not isinstance(block, StreamingFence) or block.lexer != self.lexer:
+            return False
+        return not self._frozen or block.code.startswith("\n".join(self._frozen) + "\n")
+
+    async def _update_from_block(self, block: MarkdownBlock) -> None:
+        if not self._is_continued_by(block) or self._tail is None:
+            await MarkdownBlock._update_from_block(self, block)  # replaced by the new block
+            return
+        assert isinstance(block, StreamingFence)
+        MarkdownBlock._copy_context(self, block)
+        self.code = block.code
+        new, tail = self._split()
+        if new:
+            self._frozen.extend(new)
+            await self.mount_all([Label(self._highlight(code), classes="stream-code -frozen", expand=True)
+                                  for code in new], before=self._tail)
+        self._tail.update(self._highlight(tail))
+
+    def notify_style_update(self) -> None:
+        """The theme changed: highlight the chunks again in its colours."""
+        chunks = list(self.query_children(".stream-code").results(Label))
+        codes = [*self._frozen, self._split()[1]]
+        for label, code in zip(chunks, codes, strict=False):
+            label.update(self._highlight(code))
+        MarkdownBlock.notify_style_update(self)
+
+    def final(self) -> MarkdownFence:
+        """The stock fence this one stands in for, highlighted whole."""
+        fence = MarkdownFence(self._markdown, self._token, self.code)
+        fence.source_range = self.source_range
+        return fence
 
 
 class ReplyView(BlockCursor):
     """The model's reply to one turn."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__("", **kwargs)
-        self.text = ""
+        super().__init__("", parser_factory=_parser, **kwargs)
+        self._parts: list[str] = []
+        """The reply so far, in pieces (joined when read: joining on every chunk is O(n²))."""
         self._stream: MarkdownStream | None = None
+        self._streaming = False
+
+    @property
+    def text(self) -> str:
+        parts = self._parts
+        if len(parts) > 1:
+            parts[:] = ["".join(parts)]
+        return parts[0] if parts else ""
+
+    def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
+        if self._streaming and block_name == "fence":
+            return StreamingFence
+        return super().get_block_class(block_name)
 
     async def write(self, chunk: str) -> None:
         chunk = for_display(chunk)
         if not chunk:
             return
         if self._stream is None:
+            self._streaming = True
             self._stream = Markdown.get_stream(self)
-        self.text += chunk
+        self._parts.append(chunk)
         await self._stream.write(chunk)
+
+    def append(self, markdown: str) -> AwaitComplete:
+        """The stock append, except that a reply taken off the screen (the app quitting mid-stream)
+        drops what was still on its way instead of failing to mount it."""
+        appended = super().append(markdown)
+
+        async def guarded() -> None:
+            try:
+                await appended
+            except MountError:
+                if self.is_attached and not self._closing and not self.app._closing:
+                    raise
+
+        return AwaitComplete(guarded())
+
+    def on_unmount(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream._pending.clear()  # nothing left to flush into a widget that is gone
+            if stream._task is not None:
+                stream._task.cancel()
 
     async def finish(self) -> None:
         """Flush what is still buffered; the reply is complete (or cut off)."""
         if self._stream is not None:
             stream, self._stream = self._stream, None
             await stream.stop()
+            self._streaming = False
+            await self._finalise_fences()
+
+    async def _finalise_fences(self) -> None:
+        """Each streaming fence becomes the stock fence, so the finished reply is what it always was."""
+        if not self.is_attached or self._closing or self.app._closing:
+            return  # quitting: nothing will be shown again
+        fences = list(self.query(StreamingFence))
+        if not fences:
+            return
+        with self.app.batch_update():
+            for fence in fences:
+                parent = fence.parent
+                if parent is None:
+                    continue
+                await parent.mount(fence.final(), after=fence)
+                await fence.remove()
 
     async def clear(self) -> None:
         if self.block_cursor >= 0:
             self.action_leave_cursor()
         await self.finish()
-        self.text = ""
+        self._parts = []
         await self.update("")
 
     def copy_text(self) -> str:

@@ -52,6 +52,8 @@ class Transcript(VerticalScroll, can_focus=True):
         self.hint = hint
         self._first_shown = 0
         """Index of the earliest displayed turn; the ones before it are hidden."""
+        self._last_view: TurnView | None = None
+        """The view ``view_of`` found last (the streaming turn's, chunk after chunk)."""
 
     def compose(self) -> ComposeResult:
         yield Static(self.hint, classes="transcript-hint", markup=False)
@@ -112,7 +114,12 @@ class Transcript(VerticalScroll, can_focus=True):
             self.reveal_from(self._first_shown - REVEAL_BATCH)
 
     def view_of(self, turn: Turn) -> TurnView | None:
-        return next((view for view in self.views if view.turn is turn), None)
+        last = self._last_view
+        if last is not None and last.turn is turn and last.parent is self:  # each chunk of a reply asks
+            return last
+        view = next((view for view in self.views if view.turn is turn), None)
+        self._last_view = view
+        return view
 
     def select(self, view: TurnView) -> None:
         views = self.views

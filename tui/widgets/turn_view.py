@@ -30,16 +30,22 @@ class TurnView(Vertical):
         self.turn = turn
         self.mode = mode
         self.retry_key = retry_key
+        self._reply: ReplyView | None = None
+        self._state_class: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.mode.entry_label, classes="turn-label", markup=False)
         yield Static(for_display(self.turn.text), classes="turn-text", markup=False)
         yield Static("", classes="turn-status", markup=False)
-        yield ReplyView(classes="reply")
+        self._reply = ReplyView(classes="reply")
+        yield self._reply
 
     @property
     def reply(self) -> ReplyView:
-        return self.query_one(ReplyView)
+        """(Kept, not queried: it is asked for on every chunk of a streaming reply.)"""
+        if self._reply is None:
+            self._reply = self.query_one(ReplyView)
+        return self._reply
 
     def on_click(self) -> None:
         self.post_message(self.Clicked(self))
@@ -107,5 +113,10 @@ class TurnView(Vertical):
     def _status(self, text: str, state_class: str) -> None:
         status = self.query_one(".turn-status", Static)
         status.update(text)
+        if state_class == self._state_class:
+            return
+        self._state_class = state_class
+        # One style update, not one per class: each walks every widget of the reply below.
         for name in ("-waiting", "-busy", "-done", "-failed", "-stopped"):
-            self.set_class(name == state_class, name)
+            self.set_class(name == state_class, name, update=False)
+        self.update_node_styles()
