@@ -89,6 +89,11 @@ class MindpaneApp(App):
         if self.config_problems:
             self.notify(problems_message(self.config_problems), title="Config file", severity="warning",
                         timeout=30, markup=False)
+        # After the first frame: the workers import mem0, Chroma and the Ollama client, and an
+        # import in a thread still holds the GIL the first render needs.
+        self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
         self.open_store()
         self.check_ollama(self.mode)
         self.set_interval(OLLAMA_RECHECK_SECONDS, self.recheck_ollama)

@@ -66,7 +66,12 @@ class BundledEmbedder:
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in the batch
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # One sentence at a time, of varying length: the arena and the memory-pattern planner keep
+        # the largest buffers ever seen for good (tens of MB) and buy nothing at this size.
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
         try:
             self._session = onnxruntime.InferenceSession(
                 str(model_path), sess_options=options, providers=["CPUExecutionProvider"]

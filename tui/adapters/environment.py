@@ -134,6 +134,42 @@ def chroma_settings(chroma_path: Path) -> Any:
     return Settings.model_construct(**values)
 
 
+QDRANT_CONFIG_MODULE = "mem0.configs.vector_stores.qdrant"
+
+
+def import_mem0() -> None:
+    """Import mem0 (after :func:`contain_environment`) without ``qdrant_client``.
+
+    mem0 2.2.1 builds a default ``MemoryConfig()`` in ``Memory.__init__``'s signature, at import: its
+    default vector store is Qdrant, whose config module imports ``qdrant_client`` (≈ 0.9 s and tens
+    of MB, for a config mindpane never uses: its store is Chroma). While mem0 is imported, a stand-in
+    for that one config module takes the default; it is removed again afterwards, so a later use of
+    the Qdrant config would import the real one."""
+    if "mem0.memory.main" in sys.modules:
+        return
+    import types
+
+    from pydantic import BaseModel, ConfigDict
+
+    class QdrantConfig(BaseModel):
+        """Stand-in for the default config mem0 builds at import; never used to open a store."""
+
+        model_config = ConfigDict(extra="allow")
+
+    stand_in = types.ModuleType(QDRANT_CONFIG_MODULE)
+    stand_in.QdrantConfig = QdrantConfig  # type: ignore[attr-defined]
+    stand_in.__mindpane_stand_in__ = True  # type: ignore[attr-defined]
+    installed = sys.modules.setdefault(QDRANT_CONFIG_MODULE, stand_in) is stand_in
+    try:
+        import mem0  # noqa: F401
+    finally:
+        if installed and sys.modules.get(QDRANT_CONFIG_MODULE) is stand_in:
+            del sys.modules[QDRANT_CONFIG_MODULE]
+            package = sys.modules.get("mem0.configs.vector_stores")
+            if getattr(package, "qdrant", None) is stand_in:
+                delattr(package, "qdrant")
+
+
 def route_logs_to_file(log_file: Path) -> None:
     """Send every log record and warning to ``log_file``; nothing reaches the terminal."""
     root = logging.getLogger()

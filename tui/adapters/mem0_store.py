@@ -86,9 +86,10 @@ class Mem0Store:
         self._clock = clock
         self._mem0_config = mem0_config
         self.data_dir = data_dir
-        self._modes: dict[str, tuple[Any, Any]] = {}
-        self._modes_lock = threading.Lock()
-        self._history_db: Any = None
+        self._collections: dict[str, Any] = {}
+        self._memories: dict[str, Any] = {}
+        self._modes_lock = threading.RLock()
+        self._history: Any = None
         self._vectors: dict[str, ExactVectors] = {}
         self._vectors_lock = threading.Lock()
         self._write_lock = threading.RLock()
@@ -115,8 +116,10 @@ class Mem0Store:
         try:
             import chromadb  # noqa: F401  (imported here first: a missing library gets the hint below)
 
+            from tui.adapters.environment import chroma_settings, import_mem0
+
+            import_mem0()  # before anything else imports mem0: see there
             from tui.adapters import mem0_embedding
-            from tui.adapters.environment import chroma_settings
         except ImportError as exc:
             raise StoreError(f"A library the memory store needs is missing: {exc}",
                              "reinstall mindpane: pip install --force-reinstall mindpane") from exc
@@ -139,6 +142,8 @@ class Mem0Store:
             client = open_chroma(data_dir / "chroma", chroma_settings(data_dir / "chroma"))
             store = cls(client, embedder, records, install_user_id(data_dir), lock, clock, mem0_config, data_dir)
             store._heal()
+            if (data_dir / "history.db").exists():  # opened now so that a damaged file is named at open
+                store._history_db  # noqa: B018
             store._scrub_hnsw()  # _heal touched every collection: Chroma has written its index files
         except MindpaneError:
             raise
@@ -166,29 +171,43 @@ class Mem0Store:
 
     # -- per-mode collections ------------------------------------------------------------------
 
-    def _mode(self, mode_name: str) -> tuple[Any, Any]:
-        """The mode's (mem0 Memory, Chroma collection), made on first use."""
+    def _collection(self, mode_name: str) -> Any:
+        """The mode's Chroma collection, made on first use (all that opening, recall and adding need)."""
         with self._modes_lock:
-            if mode_name not in self._modes:
+            if mode_name not in self._collections:
+                self._reopen_if_reset()
+                self._collections[mode_name] = self._client.get_or_create_collection(
+                    collection_name(self._embedder.name, mode_name), configuration={"hnsw": {"space": "cosine"}},
+                    embedding_function=None, metadata={"mindpane_mode": mode_name})
+            return self._collections[mode_name]
+
+    def _memory(self, mode_name: str) -> Any:
+        """The mode's mem0 ``Memory`` (edits and deletes go through it), made on first use: building
+        one costs more than the rest of opening, and most sessions only add and recall."""
+        with self._modes_lock:
+            if mode_name not in self._memories:
                 from mem0 import Memory
 
-                self._reopen_if_reset()
-                name = collection_name(self._embedder.name, mode_name)
-                collection = self._client.get_or_create_collection(
-                    name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
-                    metadata={"mindpane_mode": mode_name})
-                config = self._mem0_config(name)
+                collection = self._collection(mode_name)
+                config = self._mem0_config(collection.name)
                 config["vector_store"]["config"]["client"] = self._client
                 memory = Memory.from_config(config)
                 memory.embedding_model.bind(self._embedder)
-                if self._history_db is None:
-                    self._history_db = memory.db
-                    _index_history_by_memory(memory.db)
-                else:  # one connection to the history table for all modes
-                    memory.db.close()
-                    memory.db = self._history_db
-                self._modes[mode_name] = (memory, collection)
-            return self._modes[mode_name]
+                memory.db.close()  # one connection to the history table for all modes
+                memory.db = self._history_db
+                self._memories[mode_name] = memory
+            return self._memories[mode_name]
+
+    @property
+    def _history_db(self) -> Any:
+        """mem0's history table (its ``SQLiteManager``), shared by every mode; opened on first use."""
+        with self._modes_lock:
+            if self._history is None:
+                from mem0.memory.storage import SQLiteManager
+
+                self._history = SQLiteManager(str(self.data_dir / "history.db"))
+                _index_history_by_memory(self._history)
+            return self._history
 
     def _reset_chroma(self) -> None:
         """After a failed Chroma call: close the client before anything else touches Chroma (a
@@ -197,7 +216,8 @@ class Mem0Store:
         from tui.adapters.chroma_recovery import close_chroma
 
         with self._modes_lock:
-            self._modes.clear()
+            self._collections.clear()
+            self._memories.clear()
             self._client = None
             close_chroma(self.data_dir / "chroma")
 
@@ -208,12 +228,6 @@ class Mem0Store:
             from tui.adapters.environment import chroma_settings
 
             self._client = open_chroma(self.data_dir / "chroma", chroma_settings(self.data_dir / "chroma"))
-
-    def _memory(self, mode_name: str) -> Any:
-        return self._mode(mode_name)[0]
-
-    def _collection(self, mode_name: str) -> Any:
-        return self._mode(mode_name)[1]
 
     def _collection_modes(self) -> list[str]:
         """Modes that have a collection for this embedder."""
@@ -429,7 +443,7 @@ class Mem0Store:
                 by_mode.setdefault(record.mode, []).append(record.id)
             for mode_name, ids in by_mode.items():
                 eraser.erase_from_chroma(self._collection(mode_name), self.data_dir / "chroma", ids)
-            if self._history_db is not None:
+            if self._history is not None or (self.data_dir / "history.db").exists():
                 eraser.erase_history(self._history_db, [record.id for record in known])
             self.records.erase([record.id for record in known])
             texts = [text for record in known for text in (record.text, record.reply) if text]
@@ -496,8 +510,8 @@ class Mem0Store:
 
     @_as_store_error
     def history(self, memory_id: str) -> list[HistoryEvent]:
-        if self._history_db is None:  # no mode has stored anything yet (opening touches every mode)
-            return []
+        if self._history is None and not (self.data_dir / "history.db").exists():
+            return []  # nothing was ever stored
         return [
             HistoryEvent(event=str(row.get("event", "")), old_text=row.get("old_memory"),
                          new_text=row.get("new_memory"),
@@ -507,8 +521,8 @@ class Mem0Store:
 
     def close(self) -> None:
         self.records.close()
-        if self._history_db is not None:
-            self._history_db.close()
+        if self._history is not None:
+            self._history.close()
         try:  # Chroma otherwise keeps serving this path from its old files to a later open
             if self._client is not None:
                 self._client.close()

@@ -126,7 +126,9 @@ class MainScreen(ReportsWorkerFailures, Screen):
             self.history.show_mode(self.app.mode)
 
     def _ollama_changed(self, status: OllamaStatus | None) -> None:
-        self.query_one(StatusBar).show_ollama(status, self.app.workspace.chat.host)
+        # No status yet (start-up): no host shown, and the Ollama client is not made on the event loop.
+        host = self.app.workspace.chat.host if status is not None else ""
+        self.query_one(StatusBar).show_ollama(status, host)
 
     # -- pane messages flowing out -----------------------------------------------------------------
 

@@ -37,7 +37,9 @@ class Workspace:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._open_store = open_store or (lambda s, outbox=None: engine.open_store(s, clock, outbox))
         self._open_outbox = open_outbox
-        self.chat = make_chat(settings)
+        self._make_chat = make_chat
+        self._chat: ChatModel | None = None
+        self._chat_lock = threading.Lock()
         self._outbox: Outbox | None = None
         self._outbox_lock = threading.Lock()
         self._issued: set[str] = set()
@@ -102,6 +104,16 @@ class Workspace:
     @property
     def ready(self) -> bool:
         return self._ready.is_set()
+
+    @property
+    def chat(self) -> ChatModel:
+        """The Ollama client, made on first use (from a worker: it imports the client library, which
+        must not delay the first frame)."""
+        if self._chat is None:
+            with self._chat_lock:
+                if self._chat is None:
+                    self._chat = self._make_chat(self.settings)
+        return self._chat
 
     @property
     def store(self) -> MemoryStore:

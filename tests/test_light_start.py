@@ -1,0 +1,108 @@
+"""Start-up stays light: the first frame needs only Textual and mindpane's UI modules (the libraries of
+the store and of Ollama are imported by workers afterwards), and opening and using the store never
+imports ``qdrant_client`` (mem0's default vector store, unused with Chroma). Each check runs in a
+process of its own: other tests in this one have long imported everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("ollama", "httpx", "mem0", "chromadb", "onnxruntime", "qdrant_client", "tokenizers", "numpy")
+ROOT = Path(__file__).resolve().parent.parent
+
+FIRST_FRAME = """
+import asyncio, json, sys, threading
+from tui.app import MindpaneApp
+from tui.services.settings import resolve_settings
+from tui.services.workspace import Workspace
+
+gate = threading.Event()
+seen = {}
+def gated_open(settings, outbox=None):
+    gate.wait(60)
+    from tui.services.engine import open_store
+    return open_store(settings, None, outbox)
+
+start = MindpaneApp._start_background
+def first_frame_drawn(self):
+    seen["at_first_frame"] = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)
+    seen["screen"] = type(self.screen).__name__
+    start(self)
+MindpaneApp._start_background = first_frame_drawn
+
+async def main():
+    settings = resolve_settings()
+    app = MindpaneApp(settings, Workspace(settings, open_store=gated_open))
+    seen["after_init"] = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        seen["store_state"] = app.store_state
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        seen["store_state_later"] = app.store_state
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+STORE_USE = """
+import json, sys
+from tui.domain.records import ImportedEntry
+from tui.services.config import load_modes
+from tui.services.engine import open_store
+from tui.services.settings import resolve_settings
+from datetime import UTC, datetime
+
+modes = load_modes(None)
+settings = resolve_settings()
+store = open_store(settings)
+entry = store.add_entry(modes["journal"], "The garden needs water.")
+store.add_entry(modes["code"], "Why does my list comprehension shadow x?")
+seen = {"after_add": sorted(m for m in sys.modules if m.startswith("qdrant")),
+        "memories_after_add": sorted(store._memories)}
+store.close()
+store = open_store(settings)  # opening heals every mode from Chroma counts, without mem0 Memory objects
+seen["memories_after_open"] = sorted(store._memories)
+seen["recalled"] = [m.record.text for m in store.recall("watering plants", modes["journal"], k=3)]
+store.update_text(entry.id, "The garden needs water and weeding.")
+seen["history"] = [event.event for event in store.history(entry.id)]
+store.delete(entry.id)
+seen["count"] = store.count("journal")
+seen["stand_in_left"] = "mem0.configs.vector_stores.qdrant" in sys.modules
+seen["qdrant"] = sorted(m for m in sys.modules if m.startswith("qdrant"))
+store.close()
+print(json.dumps(seen))
+"""
+
+
+def run_script(script: str, settings, tmp_path: Path) -> dict:
+    env = dict(os.environ, MINDPANE_DATA_DIR=str(settings.data_dir), OLLAMA_HOST=settings.ollama_host)
+    code = f"HEAVY = {HEAVY!r}\n{script}"
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_first_frame_imports_no_store_or_ollama_library(settings, tmp_path):
+    seen = run_script(FIRST_FRAME, settings, tmp_path)
+    assert seen["after_init"] == []  # building the app (and its workspace) imports none of them
+    assert seen["screen"] == "MainScreen"
+    assert seen["at_first_frame"] == []
+    assert seen["store_state"] == "loading"
+    assert seen["store_state_later"] == "ready"
+
+
+def test_the_store_works_without_qdrant_client_and_builds_mem0_memory_only_to_edit(settings, tmp_path):
+    seen = run_script(STORE_USE, settings, tmp_path)
+    assert seen["after_add"] == [] and seen["qdrant"] == []
+    assert seen["memories_after_add"] == []  # adding needs Chroma and the history table, not mem0's Memory
+    assert seen["memories_after_open"] == []
+    assert seen["recalled"] == ["The garden needs water."]
+    assert seen["history"] == ["ADD", "UPDATE"]
+    assert seen["count"] == 0
+    assert seen["stand_in_left"] is False
