@@ -158,7 +158,7 @@ async def test_the_semantic_filter_finds_a_related_entry_and_clearing_it_restore
         assert previews(app)[0] == "We adopted a small grey kitten today and named her Miso"
         score = float(str(table.get_row_at(0)[1]))
         assert 0 < score <= 1
-        assert title(app) == "History · 4 closest of 4 entries"
+        assert title(app) == "History · no exact match — 4 closest by meaning of 4 entries"
 
         await pilot.press("ctrl+u")  # empty the filter: back to the newest-first list
         await settle(app, pilot)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
-from tui import __version__, cli_config, cli_doctor, cli_models, cli_transfer
+from tui import __version__, cli_config, cli_doctor, cli_models, cli_search, cli_transfer
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
@@ -49,6 +49,7 @@ def build_parser(modes: Mapping[str, Mode] | None = None) -> argparse.ArgumentPa
     cli_config.add_parser(commands)
     cli_models.add_parser(commands)
     cli_transfer.add_parser(commands)
+    cli_search.add_parser(commands)
     return parser
 
 
@@ -72,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_models.run(settings, args, sys.stdout, sys.stderr, modes)
     if args.command in ("export", "import"):
         return cli_transfer.run(settings, args, sys.stdout, sys.stderr, modes)
+    if args.command == "search":
+        return cli_search.run(settings, args, sys.stdout, sys.stderr, modes)
     return run_app(settings, config)
 
 

@@ -31,6 +31,7 @@ from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
 from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
 from tui.services.ports import Embedder
+from tui.services.search_query import SearchQuery
 
 _SYNC_BATCH = 1000
 _VECTOR_LOAD_BATCH = 5000
@@ -486,6 +487,10 @@ class Mem0Store:
     @_as_store_error
     def page(self, mode_name: str, offset: int = 0, limit: int = 50) -> Page:
         return Page(self.records.page(mode_name, offset, limit), offset, self.records.count(mode_name))
+
+    @_as_store_error
+    def search(self, query: SearchQuery, offset: int = 0, limit: int = 50) -> tuple[list[MemoryRecord], int]:
+        return self.records.search(query, offset, limit)
 
     @_as_store_error
     def iter_entries(self, mode_name: str | None = None, since: datetime | None = None,

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.domain.records import Change, MemoryRecord, PendingEntry, content_key
+from tui.services.search_query import SearchQuery, entry_tags, fts_match
 
 FILE_NAME = "entries.db"
 
@@ -68,6 +69,29 @@ _UPGRADES: tuple[str, ...] = (
     CREATE INDEX entry_by_mode_oldest ON entry (mode, deleted_at, created_at, id);
     ALTER TABLE change ADD COLUMN batch TEXT;
     """,
+    # 3: search: full text (FTS5 over the alive entries' text and reply, kept in step by triggers,
+    # diacritics-insensitive) and the #tags written in each entry's text
+    """
+    CREATE VIEW entry_alive AS SELECT rowid AS row, text, reply FROM entry WHERE deleted_at IS NULL;
+    CREATE VIRTUAL TABLE entry_fts USING fts5(text, reply, content = 'entry_alive', content_rowid = 'row',
+                                              tokenize = 'unicode61 remove_diacritics 2');
+    CREATE TRIGGER entry_fts_insert AFTER INSERT ON entry WHEN new.deleted_at IS NULL BEGIN
+        INSERT INTO entry_fts (rowid, text, reply) VALUES (new.rowid, new.text, new.reply);
+    END;
+    CREATE TRIGGER entry_fts_delete AFTER DELETE ON entry WHEN old.deleted_at IS NULL BEGIN
+        INSERT INTO entry_fts (entry_fts, rowid, text, reply) VALUES ('delete', old.rowid, old.text, old.reply);
+    END;
+    CREATE TRIGGER entry_fts_update AFTER UPDATE OF text, reply, deleted_at ON entry BEGIN
+        INSERT INTO entry_fts (entry_fts, rowid, text, reply)
+            SELECT 'delete', old.rowid, old.text, old.reply WHERE old.deleted_at IS NULL;
+        INSERT INTO entry_fts (rowid, text, reply) SELECT new.rowid, new.text, new.reply WHERE new.deleted_at IS NULL;
+    END;
+    INSERT INTO entry_fts (entry_fts) VALUES ('rebuild');
+    CREATE TABLE tag (tag TEXT NOT NULL, entry_id TEXT NOT NULL, PRIMARY KEY (tag, entry_id)) WITHOUT ROWID;
+    CREATE INDEX tag_by_entry ON tag (entry_id);
+    INSERT OR IGNORE INTO tag (tag, entry_id)
+        SELECT tags.value, entry.id FROM entry, json_each(mindpane_tags(entry.text)) AS tags;
+    """,
 )
 SCHEMA_VERSION = len(_UPGRADES)
 
@@ -86,6 +110,24 @@ def _time(value: str) -> datetime:
 def _content_key(mode: str, created_at: str, text: str) -> str:
     """:func:`content_key` of a stored row (used by the schema upgrade, as an SQL function)."""
     return content_key(mode, _time(created_at), text)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of an upgrade step; a trigger's body keeps its own semicolons."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
+    if pending.strip(" \n;"):
+        yield pending
+
+
+def _tags_json(text: str) -> str:
+    """The ``#tags`` of an entry's text as a JSON list (the schema upgrade's SQL function)."""
+    return json.dumps(sorted(entry_tags(text)), ensure_ascii=False)
 
 
 def _record(row: Sequence) -> MemoryRecord:
@@ -128,6 +170,7 @@ class RecordDB:
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.create_function("mindpane_content_key", 3, _content_key, deterministic=True)
+        self._db.create_function("mindpane_tags", 1, _tags_json, deterministic=True)
         self._upgrade()
 
     # -- schema ----------------------------------------------------------------------------------
@@ -145,7 +188,7 @@ class RecordDB:
                     f"{self.path} was written by a newer mindpane (schema {version} > {SCHEMA_VERSION})")
             for step, script in enumerate(_UPGRADES[version:], start=version + 1):
                 with self._tx() as db:
-                    for statement in filter(str.strip, script.split(";")):
+                    for statement in _statements(script):
                         db.execute(statement)
                     db.execute(f"PRAGMA user_version = {step}")
 
@@ -208,6 +251,14 @@ class RecordDB:
             (record.id, record.mode, record.text, record.reply, _iso(record.created_at),
              _iso(record.updated_at), json.dumps(record.metadata, ensure_ascii=False), turn_id,
              content_key(record.mode, record.created_at, record.text)))
+        RecordDB._set_tags(db, record.id, record.text)
+
+    @staticmethod
+    def _set_tags(db: sqlite3.Connection, memory_id: str, text: str) -> None:
+        """The entry's ``#tags``, as its text has them now."""
+        db.execute("DELETE FROM tag WHERE entry_id = ?", (memory_id,))
+        db.executemany("INSERT OR IGNORE INTO tag (tag, entry_id) VALUES (?, ?)",
+                       [(tag, memory_id) for tag in sorted(entry_tags(text))])
 
     def insert_many(self, records: Sequence[MemoryRecord], at: datetime, batch: str | None = None) -> None:
         """Imported entries, with one ``import`` line in the change log per entry; ``batch`` names
@@ -320,6 +371,35 @@ class RecordDB:
     def deleted_ids(self) -> list[str]:
         return [row[0] for row in self._all("SELECT id FROM entry WHERE deleted_at IS NOT NULL")]
 
+    def search(self, query: SearchQuery, offset: int = 0, limit: int = 50) -> tuple[list[MemoryRecord], int]:
+        """Alive entries matching every part of ``query`` (words and phrases in the text or reply,
+        #tags, local days, mode), newest first: the page at ``offset`` and how many match in all."""
+        where, args = ["entry.deleted_at IS NULL"], []
+        if query.mode:
+            where.append("entry.mode = ?")
+            args.append(query.mode)
+        since, until = query.bounds()
+        if since is not None:
+            where.append("entry.created_at >= ?")
+            args.append(_iso(since))
+        if until is not None:
+            where.append("entry.created_at < ?")
+            args.append(_iso(until))
+        match = fts_match(query)
+        if match:
+            where.append("entry.rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
+            args.append(match)
+        for tag in query.tags:
+            where.append("entry.id IN (SELECT entry_id FROM tag WHERE tag = ?)")
+            args.append(tag)
+        clause = " AND ".join(where)
+        with self._lock:
+            total = self._db.execute(f"SELECT COUNT(*) FROM entry WHERE {clause}", args).fetchone()[0]
+            rows = self._db.execute(
+                f"SELECT {', '.join('entry.' + c for c in _COLUMNS.split(', '))} FROM entry WHERE {clause} "
+                "ORDER BY entry.created_at DESC, entry.rowid DESC LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
+        return [_record(row) for row in rows], total
+
     # -- changes (each one a line in the change log, in the same transaction) --------------------
 
     def replace(self, before: MemoryRecord, after: MemoryRecord, kind: str, at: datetime) -> int | None:
@@ -329,6 +409,7 @@ class RecordDB:
             db.execute("UPDATE entry SET text = ?, reply = ?, updated_at = ?, metadata = ? WHERE id = ?",
                        (after.text, after.reply, _iso(after.updated_at),
                         json.dumps(after.metadata, ensure_ascii=False), after.id))
+            self._set_tags(db, after.id, after.text)
             return self._log(db, at, kind, after, before, after) if kind else None
 
     def mark_deleted(self, record: MemoryRecord, at: datetime) -> int:
@@ -344,6 +425,7 @@ class RecordDB:
                            "updated_at = ?, metadata = ? WHERE id = ?",
                            (record.text, record.reply, _iso(record.created_at), _iso(record.updated_at),
                             json.dumps(record.metadata, ensure_ascii=False), record.id))
+                self._set_tags(db, record.id, record.text)
             else:
                 self._insert_row(db, record)
 
@@ -398,6 +480,9 @@ class RecordDB:
                     db.execute("DELETE FROM outbox WHERE turn_id = ?", (turn[0],))
                 db.execute("DELETE FROM entry WHERE id = ?", (memory_id,))
                 db.execute("DELETE FROM change WHERE entry_id = ?", (memory_id,))
+                db.execute("DELETE FROM tag WHERE entry_id = ?", (memory_id,))
+            # the full-text index drops what it held of them (a delete only marks it as gone)
+            db.execute("INSERT INTO entry_fts (entry_fts) VALUES ('rebuild')")
         self.compact()
 
     def compact(self) -> None:

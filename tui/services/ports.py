@@ -10,6 +10,7 @@ from tui.domain.llm_models import ModelInfo, PullProgress
 from tui.domain.modes import Mode
 from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
 from tui.domain.stop import StopSignal
+from tui.services.search_query import SearchQuery
 
 
 class MemoryStore(Protocol):
@@ -48,6 +49,11 @@ class MemoryStore(Protocol):
         ...
 
     def page(self, mode_name: str, offset: int = 0, limit: int = 50) -> Page: ...
+
+    def search(self, query: SearchQuery, offset: int = 0, limit: int = 50) -> tuple[list[MemoryRecord], int]:
+        """Entries matching ``query`` exactly (words, phrases, #tags, days, mode), newest first: the
+        page at ``offset`` and how many match in all."""
+        ...
 
     def count(self, mode_name: str) -> int: ...
 

@@ -8,13 +8,14 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from tui.domain.errors import StoreError
+from tui.domain.errors import MindpaneError, StoreError
 from tui.domain.modes import Mode
 from tui.domain.records import Change, Page, RecalledMemory
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, load_modes
 from tui.services.outbox import Replayed, replay_pending
 from tui.services.ports import ChatModel, MemoryStore, Outbox
+from tui.services.search_query import SearchQuery, SearchResult
 from tui.services.settings import Settings
 from tui.services.turn import TurnService
 
@@ -137,6 +138,10 @@ class Workspace:
         return model
 
 
+class SearchError(MindpaneError):
+    """A search names something that is not there (a mode)."""
+
+
 class WorkspaceHistory:
     """What the history pane may do with the workspace — list, search and undo one mode's entries —
     handed to it by the screen, so the pane never reaches into the app. Blocking: call from a worker."""
@@ -151,10 +156,19 @@ class WorkspaceHistory:
     def page(self, mode_name: str, offset: int, limit: int) -> Page:
         return self._workspace.store.page(mode_name, offset, limit)
 
-    def search(self, query: str, mode: Mode, k: int) -> tuple[list[RecalledMemory], int]:
-        """The ``k`` entries closest to ``query`` (any score), and how many the mode holds."""
+    def search(self, query: SearchQuery, mode: Mode, offset: int, limit: int, k: int) -> SearchResult:
+        """Entries matching ``query`` exactly, in ``mode`` unless it names another, a page of them
+        newest first; when none does and it has words, the ``k`` closest by meaning (any score)."""
         store = self._workspace.store
-        return store.recall(query, mode, k=k, min_score=0), store.count(mode.name)
+        query = query.with_mode(mode.name)
+        searched = self._workspace.modes.get(query.mode or mode.name)
+        if searched is None:
+            raise SearchError(f"No mode named {query.mode!r}", f"known modes: {', '.join(self._workspace.modes)}")
+        records, total = store.search(query, offset, limit)
+        recalled: list[RecalledMemory] = []
+        if total == 0 and offset == 0 and query.words:
+            recalled = store.recall(query.meaning, searched, k=k, min_score=0)
+        return SearchResult(query, records, total, offset, recalled, store.count(searched.name))
 
     def undo(self, mode_name: str) -> Change | None:
         return self._workspace.store.undo(mode_name=mode_name)

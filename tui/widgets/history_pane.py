@@ -1,5 +1,6 @@
 """The memory-history pane: a mode's entries newest first, paged in as the cursor nears the end,
-with a semantic filter. It reads through the ``HistorySource`` the screen gives it; every call runs
+with a filter (words, "phrases", #tags, on:/since:/until: days, mode: — exact matches, else the closest
+by meaning). It reads through the ``HistorySource`` the screen gives it; every call runs
 in a thread worker whose result comes back as a message, dropped if the view changed meanwhile (a
 newer ``_view``). Opening an entry is the screen's job: the pane posts ``OpenEntry``."""
 
@@ -17,7 +18,8 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
-from tui.domain.records import Change, Page, RecalledMemory
+from tui.domain.records import Change, Page
+from tui.domain.search import SYNTAX_HELP, SearchQuery, SearchQueryError, SearchResult, parse_query
 from tui.widgets.history_messages import EntryChanged
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.history_text import KIND_LABELS
@@ -43,7 +45,7 @@ class HistorySource(Protocol):
 
     def page(self, mode_name: str, offset: int, limit: int) -> Page: ...
 
-    def search(self, query: str, mode: Mode, k: int) -> tuple[list[RecalledMemory], int]: ...
+    def search(self, query: SearchQuery, mode: Mode, offset: int, limit: int, k: int) -> SearchResult: ...
 
     def undo(self, mode_name: str) -> Change | None: ...
 
@@ -66,10 +68,9 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
             self.view, self.page, self.keep_id, self.keep_row = view, page, keep_id, keep_row
 
     class Searched(Message, bubble=False):
-        def __init__(self, view: int, found: list[RecalledMemory], total: int, keep_id: str | None,
-                     keep_row: int) -> None:
+        def __init__(self, view: int, result: SearchResult, keep_id: str | None, keep_row: int | None) -> None:
             super().__init__()
-            self.view, self.found, self.total, self.keep_id, self.keep_row = view, found, total, keep_id, keep_row
+            self.view, self.result, self.keep_id, self.keep_row = view, result, keep_id, keep_row
 
     class Undone(Message, bubble=False):
         def __init__(self, change: Change | None) -> None:
@@ -94,6 +95,7 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
         self._source = source
         self._mode: Mode | None = None
         self._query = ""
+        self._parsed: SearchQuery | None = None
         self._view = 0
         self._loading = False
         self._next_offset = 0
@@ -102,7 +104,9 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("History", classes="history-title", markup=False)
-        yield PasteSafeInput(placeholder="filter (semantic)…", compact=True, classes="history-filter")
+        box = PasteSafeInput(placeholder="filter (semantic)…", compact=True, classes="history-filter")
+        box.tooltip = f"Search: {SYNTAX_HELP}; no exact match → the closest by meaning"
+        yield box
         yield HistoryTable(classes="history-table")
         yield Static("", classes="history-empty", markup=False)
 
@@ -134,7 +138,8 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
             return
         table = self._table
         if self._query:
-            self._start_recall(self._query, keep_id=table.memory_id, keep_row=table.cursor_row)
+            rows = max(PAGE_SIZE, table.row_count)
+            self._start_search(keep_id=table.memory_id, keep_row=table.cursor_row, rows=rows)
         else:
             rows = max(PAGE_SIZE, table.row_count)
             self._start_list(keep_id=table.memory_id, keep_row=table.cursor_row, rows=rows)
@@ -156,7 +161,13 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
 
     def _load_more_if_near_end(self) -> None:
         table = self._table
-        if self._query or self._loading or self._next_offset >= self._total or not table.near_end:
+        if self._loading or self._next_offset >= self._total or not table.near_end:
+            return
+        if self._query:
+            if self._parsed is None or table.scored:
+                return
+            self._loading = True
+            self._search(self._view, self._parsed, self._mode, self._next_offset, PAGE_SIZE, None, None)
             return
         self._loading = True
         self._fetch_page(self._view, self._mode.name, self._next_offset, PAGE_SIZE, None, None)
@@ -217,11 +228,22 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
         if self._mode is None or (query == self._query and not force):
             return
         self._query = query
-        self._start_recall(query, keep_id=None, keep_row=0)
+        try:
+            self._parsed = parse_query(query)
+        except SearchQueryError as error:
+            self._parsed = None
+            self._view += 1  # a search still running for the previous text is not shown
+            self._loading = False
+            self._table.show_records([])
+            self._set_title(f"History · {error}")
+            self._show_empty(True, str(error))
+            return
+        self._start_search(keep_id=None, keep_row=0, rows=PAGE_SIZE)
 
     def _clear_query(self) -> None:
         if self._query:
             self._query = ""
+            self._parsed = None
             self._start_list(keep_id=None, keep_row=0, rows=PAGE_SIZE)
 
     def _cancel_filter_timer(self) -> None:
@@ -229,33 +251,46 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
             self._filter_timer.stop()
             self._filter_timer = None
 
-    def _start_recall(self, query: str, keep_id: str | None, keep_row: int) -> None:
+    def _start_search(self, keep_id: str | None, keep_row: int, rows: int) -> None:
+        if self._parsed is None:
+            return
         if not self._source.ready:
             self._set_title("History · opening the memory store…")
             return
         self._set_title(f"History · {_entries(self._total)} · searching…")
-        self._recall(self._new_view(), query, self._mode, keep_id, keep_row)
+        self._search(self._new_view(), self._parsed, self._mode, 0, rows, keep_id, keep_row)
 
     @work(thread=True, exclusive=True, group="history-recall", exit_on_error=False)
-    def _recall(self, view: int, query: str, mode: Mode, keep_id: str | None, keep_row: int) -> None:
+    def _search(self, view: int, query: SearchQuery, mode: Mode, offset: int, limit: int, keep_id: str | None,
+                keep_row: int | None) -> None:
         try:
-            found, total = self._source.search(query, mode, RECALL_SIZE)
+            result = self._source.search(query, mode, offset, limit, RECALL_SIZE)
         except MindpaneError as error:
             self.post_message(self.Failed(view, error))
             return
-        self.post_message(self.Searched(view, found, total, keep_id, keep_row))
+        self.post_message(self.Searched(view, result, keep_id, keep_row))
 
     def on_history_pane_searched(self, message: Searched) -> None:
         if message.view != self._view:
             return
-        table, found = self._table, message.found
-        table.show_recalled(found)
-        table.place_cursor(message.keep_id, message.keep_row)
-        total = self._total = message.total
+        table, result = self._table, message.result
         self._loading = False
-        matches = f"{len(found)} closest of" if found else "no match in"
-        self._set_title(f"History · {matches} {_entries(total)}")
-        self._show_empty(not found)
+        if result.recalled:
+            table.show_recalled(result.recalled)
+            table.place_cursor(message.keep_id, message.keep_row or 0)
+            self._total = self._next_offset = len(result.recalled)
+            self._set_title(f"History · {result.title()} of {_entries(result.mode_total)}")
+            self._show_empty(False)
+            return
+        if result.offset == 0:
+            table.show_records(result.records)
+            table.place_cursor(message.keep_id, message.keep_row or 0)
+        else:
+            table.append_records(result.records)
+        self._total = result.total
+        self._next_offset = result.offset + len(result.records) if result.records else result.total
+        self._set_title(f"History · {result.title()}" if result.total else "History · no match")
+        self._show_empty(result.total == 0)
 
     # -- opening entries -------------------------------------------------------------------------
 
@@ -307,9 +342,9 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
     def _set_title(self, title: str) -> None:
         self.query_one(".history-title", Static).update(title)
 
-    def _show_empty(self, empty: bool) -> None:
-        hint = ""
-        if empty and self._mode is not None:
+    def _show_empty(self, empty: bool, why: str = "") -> None:
+        hint = why
+        if empty and not why and self._mode is not None:
             hint = "No entry matches the filter." if self._query else f"No {self._mode.title} entries yet."
         self.query_one(".history-empty", Static).update(hint)
         self.set_class(empty, "-empty")
