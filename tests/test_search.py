@@ -19,7 +19,7 @@ from tui.adapters import eraser
 from tui.adapters.record_db import SCHEMA_VERSION, RecordDB
 from tui.domain.modes import CODE, JOURNAL
 from tui.domain.records import ImportedEntry, MemoryRecord
-from tui.services.search_query import SearchQuery, SearchQueryError, parse_query
+from tui.domain.search import SearchQuery, SearchQueryError, parse_query
 from tui.services.workspace import WorkspaceHistory
 
 DAY = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -28,7 +28,7 @@ RECORD_FILE = "entries.db"
 
 def add_parser(commands: Any) -> None:
     """Add ``search`` to ``commands`` (the result of ``add_subparsers``)."""
-    from tui.services.search_query import SYNTAX_HELP
+    from tui.domain.search import SYNTAX_HELP
 
     search = commands.add_parser(
         "search", help="find entries: words, \"phrases\", #tags, on:/since:/until:DAY, mode:NAME",
@@ -46,7 +46,7 @@ def add_parser(commands: Any) -> None:
 
 def run(settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO,
         modes: Mapping[str, Mode] | None = None) -> int:
-    from tui.services.search_query import SearchQueryError, parse_query
+    from tui.domain.search import SearchQueryError, parse_query
 
     chosen = getattr(args, "search_data_dir", None)
     if chosen:

@@ -30,8 +30,8 @@ from tui.adapters.store_lock import StoreLock
 from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
 from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
+from tui.domain.search import SearchQuery
 from tui.services.ports import Embedder
-from tui.services.search_query import SearchQuery
 
 _SYNC_BATCH = 1000
 _VECTOR_LOAD_BATCH = 5000

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.domain.records import Change, MemoryRecord, PendingEntry, content_key
-from tui.services.search_query import SearchQuery, entry_tags, fts_match
+from tui.domain.search import SearchQuery, entry_tags, fts_match
 
 FILE_NAME = "entries.db"
 

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 from tui.domain.llm_models import ModelInfo, PullProgress
 from tui.domain.modes import Mode
 from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
+from tui.domain.search import SearchQuery
 from tui.domain.stop import StopSignal
-from tui.services.search_query import SearchQuery
 
 
 class MemoryStore(Protocol):

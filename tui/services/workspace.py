@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from tui.domain.errors import MindpaneError, StoreError
 from tui.domain.modes import Mode
 from tui.domain.records import Change, Page, RecalledMemory
+from tui.domain.search import SearchQuery, SearchResult
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, load_modes
 from tui.services.outbox import Replayed, replay_pending
 from tui.services.ports import ChatModel, MemoryStore, Outbox
-from tui.services.search_query import SearchQuery, SearchResult
 from tui.services.settings import Settings
 from tui.services.turn import TurnService
 
