@@ -198,8 +198,9 @@ async def run_mindpane(data_dir: Path, host: str, size: tuple[int, int], recall_
         ticker.start()
         started = time.perf_counter()
         await pilot.press(*"felt anxious on the train")
-        await wait_until(lambda: "closest of" in str(pane.query_one(".history-title").content)
-                         or "no match" in str(pane.query_one(".history-title").content), "the filter's results")
+        await wait_until(lambda: any(done in str(pane.query_one(".history-title").content)
+                                     for done in ("closest by meaning", "matches for", "match for", "no match")),
+                         "the filter's results")
         await settle(pilot)
         samples = ticker.stop()
         results["history filter (type + results)"] = (samples, f"{time.perf_counter() - started:.1f} s")

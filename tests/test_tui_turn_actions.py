@@ -191,3 +191,49 @@ async def test_edit_and_resend_a_code_question_asks_a_new_one(settings, clock, o
         assert sorted(entry.text for entry in entries(app, "code")) == [
             "What is a walrus operator in Python 3.12?", "What is a walrus operator?"]
         assert "sending asks" not in str(prompt.border_title)
+
+
+async def test_a_reply_of_many_tiny_chunks_arrives_whole_in_far_fewer_messages(settings, clock, ollama_stub):
+    chunks = [f"w{n % 10} " if n % 50 else "\n\n" for n in range(5000)]
+    reply = "".join(chunks)
+    ollama_stub.script(chunks=chunks)
+    app = make_app(settings, clock)
+    handled: list[object] = []
+    progress = app.turns.progress
+
+    def counting(message) -> None:
+        handled.append(message.event)
+        progress(message)
+
+    app.turns.progress = counting
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = await send(pilot, "Many tiny pieces, please.")
+        await settle(pilot)
+
+        assert view.turn.state is TurnState.DONE
+        assert view.turn.reply == reply
+        assert view.reply.text.strip() == reply.strip()
+        [entry] = entries(app, "journal")
+        assert entry.reply == reply
+        streamed = [event for event in handled if type(event).__name__ == "ReplyChunk"]
+        assert streamed and len(streamed) < len(chunks) // 10
+        assert type(handled[-1]).__name__ == "TurnDone"  # the last chunk came before the end
+
+
+async def test_quitting_while_a_reply_streams_exits_promptly_and_keeps_the_turn(settings, clock, ollama_stub):
+    ollama_stub.script(chunks=[f"piece {n} " for n in range(400)], stall_after=200)
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = await send(pilot, "A long answer, please.", wait=False)
+        await until(pilot, lambda: "piece 10 " in view.reply.text)
+
+        await pilot.press("ctrl+q")
+        await pilot.press("ctrl+q")  # in the question: quit at once
+        for _ in range(20):
+            if not app.is_running:
+                break
+            await pilot.pause()
+        assert not app.is_running
+    ollama_stub.release_stalls()

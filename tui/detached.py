@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
@@ -25,6 +26,19 @@ def iterate_detached(
 
     Exceptions raised by the producer are re-raised here, in the consumer's thread.
     """
+    for batch in iterate_detached_batches(produce, cancelled, name):
+        yield from batch
+
+
+def iterate_detached_batches(
+    produce: Callable[[], Iterable[T]], cancelled: Callable[[], bool], name: str = "mindpane-detached",
+    every: float = 0.0, hold: Callable[[T], bool] = lambda item: False,
+) -> Iterator[list[T]]:
+    """Like ``iterate_detached``, in batches: an item for which ``hold(item)`` is true may wait
+    until ``every`` seconds have passed since the previous batch, so a fast stream of small items
+    becomes a few larger batches. The first item is never held, and any other item (and the end of
+    the stream, or its error) sends what was held at once, in order.
+    """
     relay: queue.Queue[tuple[int, object]] = queue.Queue()
 
     def pump() -> None:
@@ -37,16 +51,28 @@ def iterate_detached(
             relay.put((_END, None))
 
     threading.Thread(target=pump, name=name, daemon=True).start()
+    batch: list[T] = []
+    sent_at = float("-inf")
     while not cancelled():
+        due = sent_at + every
+        wait = min(POLL_SECONDS, max(0.0, due - time.monotonic())) if batch else POLL_SECONDS
         try:
-            kind, value = relay.get(timeout=POLL_SECONDS)
+            kind, value = relay.get(timeout=wait) if wait > 0 else relay.get_nowait()
         except queue.Empty:
+            if batch and time.monotonic() >= due:
+                yield batch
+                batch, sent_at = [], time.monotonic()
             continue
-        if kind == _END:
+        if kind != _ITEM:
+            if batch:
+                yield batch
+            if kind == _ERROR:
+                raise value  # type: ignore[misc]
             return
-        if kind == _ERROR:
-            raise value  # type: ignore[misc]
-        yield value  # type: ignore[misc]
+        batch.append(value)  # type: ignore[arg-type]
+        if not hold(value) or time.monotonic() >= due:  # type: ignore[arg-type]
+            yield batch
+            batch, sent_at = [], time.monotonic()
 
 
 def call_detached(call: Callable[[], T], cancelled: Callable[[], bool], name: str = "mindpane-detached") -> T | None:

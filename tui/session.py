@@ -48,7 +48,6 @@ class Turn:
     """Exactly the messages the model received for this turn (None until the prompt was built)."""
     sent_options: dict[str, Any] = field(default_factory=dict)
     """What went with them besides the model (``stream``, ``options``…), as the chat reported it."""
-    reply: str = ""
     error: MindpaneError | None = None
     pending: PendingTurn | None = None
     """Set when the turn failed: hands ``TurnService.retry`` the text and any stored entry."""
@@ -59,6 +58,26 @@ class Turn:
     """Ids of recalled memories the person left out of this answer (they stay in ``recalled``)."""
     again: AskAgain | None = None
     """Set while the turn is queued to be asked again (regenerate, leave out, edit and resend)."""
+    _reply_parts: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+    """The reply so far, in pieces: a long reply arrives in thousands of them, and joining on
+    every piece is O(n²). ``reply`` joins them when read."""
+
+    @property
+    def reply(self) -> str:
+        """The reply so far."""
+        parts = self._reply_parts
+        if len(parts) > 1:
+            parts[:] = ["".join(parts)]
+        return parts[0] if parts else ""
+
+    @reply.setter
+    def reply(self, text: str) -> None:
+        self._reply_parts = [text] if text else []
+
+    def add_reply(self, text: str) -> None:
+        """One more piece of the streaming reply."""
+        if text:
+            self._reply_parts.append(text)
 
     @property
     def answered(self) -> bool:

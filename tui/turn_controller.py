@@ -18,7 +18,7 @@ from functools import partial
 from textual.app import App
 from textual.worker import Worker, get_current_worker
 
-from tui.detached import iterate_detached
+from tui.detached import iterate_detached_batches
 from tui.domain.errors import MindpaneError, ModelNotFound, OllamaUnreachable, ReplyInterrupted
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord
@@ -44,6 +44,26 @@ log = logging.getLogger(__name__)
 
 CONTEXT_TURNS = 20
 """How many earlier answered turns of the session go with a new one (a small model's window is short)."""
+COALESCE_SECONDS = 0.04
+"""A streaming reply reaches the app at most once per this many seconds (the first piece at once):
+a model sends a token every few milliseconds, and a message per token kept the event loop busy."""
+
+
+def coalesce_chunks(events: list) -> list:
+    """``events`` with each run of reply chunks joined into one chunk (the text exactly kept)."""
+    joined: list = []
+    run: list[str] = []
+    for event in events:
+        if isinstance(event, ReplyChunk):
+            run.append(event.text)
+            continue
+        if run:
+            joined.append(ReplyChunk("".join(run)))
+            run = []
+        joined.append(event)
+    if run:
+        joined.append(ReplyChunk("".join(run)))
+    return joined
 
 
 class TurnController:
@@ -207,9 +227,11 @@ class TurnController:
         ``TurnService.run`` (``stop``; ``given``/``edit`` when asked again)."""
         worker = get_current_worker()
         turns = self._workspace.turns
-        for event in iterate_detached(lambda: turns.retry(pending, context, **options), lambda: worker.is_cancelled,
-                                      name="mindpane-turn"):
-            self._app.post_message(TurnProgress(turn_id, event))
+        for batch in iterate_detached_batches(lambda: turns.retry(pending, context, **options),
+                                              lambda: worker.is_cancelled, name="mindpane-turn",
+                                              every=COALESCE_SECONDS, hold=lambda event: isinstance(event, ReplyChunk)):
+            for event in coalesce_chunks(batch):
+                self._app.post_message(TurnProgress(turn_id, event))
 
     def worker_failed(self, worker: Worker) -> bool:
         """A turn's worker raised (a bug, not a failure the services translate): the turn fails
@@ -240,7 +262,7 @@ class TurnController:
         elif isinstance(event, ReplyChunk):
             if turn.state is TurnState.STOPPED:  # in flight when stopped: ``TurnStopped`` has them all
                 return
-            turn.reply += event.text
+            turn.add_reply(event.text)
             self._deliver(TurnChunk(turn, event.text))
         elif isinstance(event, TurnDone):
             turn.state, turn.reply, turn.record, turn.pending = TurnState.DONE, event.reply, event.record, None
