@@ -104,7 +104,7 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("History", classes="history-title", markup=False)
-        box = PasteSafeInput(placeholder="filter (semantic)…", compact=True, classes="history-filter")
+        box = PasteSafeInput(placeholder="filter: words, #tag, on:DATE…", compact=True, classes="history-filter")
         box.tooltip = f"Search: {SYNTAX_HELP}; no exact match → the closest by meaning"
         yield box
         yield HistoryTable(classes="history-table")
