@@ -33,8 +33,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_support import Children, Table, copy_store, isolated_env, median, stub_process
+
+from tests.pty_support import read_for
 
 GOAL_FIRST_FRAME = 0.30
 GOAL_RSS_MB = 250.0
@@ -51,22 +54,6 @@ class Bare(App):
 
 Bare().run()
 """
-
-
-def read_for(fd: int, seconds: float, needle: bytes | None = None, start: bytes = b"") -> bytes:
-    """Keep draining the pty (so the app never blocks on it) for ``seconds`` or until ``needle``."""
-    import select
-
-    seen = start
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not (needle and needle in seen):
-        ready, _, _ = select.select([fd], [], [], min(0.02, max(0.0, deadline - time.monotonic())))
-        if ready:
-            try:
-                seen += os.read(fd, 65536)
-            except OSError:
-                break
-    return seen
 
 
 def rss_mb(pid: int) -> float:

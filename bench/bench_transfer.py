@@ -63,9 +63,7 @@ def fill(data_dir: Path, total: int) -> float:
 
 
 def command() -> list[str]:
-    """``python -m tui`` once ``export``/``import`` are wired into tui/cli.py, else their own module."""
-    wired = "cli_transfer" in (REPO / "tui" / "cli.py").read_text(encoding="utf-8")
-    return [sys.executable, "-m", "tui" if wired else "tui.cli_transfer"]
+    return [sys.executable, "-m", "tui"]
 
 
 def timed_child(argv: list[str], env: dict, log: Path) -> tuple[float, float]:

@@ -7,10 +7,10 @@ import select
 import time
 
 
-def read_for(fd: int, seconds: float, needle: bytes | None = None) -> bytes:
+def read_for(fd: int, seconds: float, needle: bytes | None = None, start: bytes = b"") -> bytes:
     """Keep reading the app's output (so it never blocks on a full pty) for ``seconds``, or until
-    ``needle`` shows up."""
-    seen = b""
+    ``needle`` shows up (``start``: output already read, searched too)."""
+    seen = start
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not (needle and needle in seen):
         ready, _, _ = select.select([fd], [], [], min(0.05, max(0.0, deadline - time.monotonic())))

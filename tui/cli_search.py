@@ -10,7 +10,6 @@ shown instead (that opens the whole store), and stderr says so.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -126,18 +125,3 @@ def _write(records: list, out: TextIO, as_json: bool, scores: list[float] | None
         out.write(f"{score}{local_minute(record.created_at)}  {record.mode:<8}  "
                   f"{entry_preview(record.text, PREVIEW_CHARS)}\n")
     out.flush()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tui.cli_search QUERY...`` (the same command as ``mindpane search``)."""
-    from tui.services.settings import resolve_settings
-
-    parser = argparse.ArgumentParser(prog="mindpane")
-    parser.add_argument("--data-dir", help="where memories live (default: MINDPANE_DATA_DIR or the user data dir)")
-    add_parser(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
-    args = parser.parse_args(argv)
-    return run(resolve_settings(data_dir=args.data_dir), args, sys.stdout, sys.stderr)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -276,18 +276,3 @@ class ProgressBar:
         if self._shown:
             self._stream.write("\r\x1b[2K")
             self._stream.flush()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tui.cli_transfer export|import ...`` (the same commands as ``mindpane``)."""
-    from tui.services.settings import resolve_settings
-
-    parser = argparse.ArgumentParser(prog="mindpane")
-    parser.add_argument("--data-dir", help="where memories live (default: MINDPANE_DATA_DIR or the user data dir)")
-    add_parser(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
-    args = parser.parse_args(argv)
-    return run(resolve_settings(data_dir=args.data_dir), args, sys.stdout, sys.stderr)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
