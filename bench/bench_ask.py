@@ -18,16 +18,14 @@ Goal (issue "Smooth and light"): ask ≤ 0.9 s excluding the model's time.
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_support import Children, Table, copy_store, isolated_env, median, stub_process
+from bench_support import Children, Table, against_goal, bench_run, copy_store, isolated_env, median, stub_process
 
 GOAL_SECONDS = 0.9
 RUN_TIMEOUT = 120.0
@@ -58,9 +56,7 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=0, help="entries in mindpane's store (default 0)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="mindpane-bench-ask-"))
-    children = Children()
-    try:
+    with bench_run("ask", args.keep) as (root, children):
         data_dir = copy_store(args.entries, root / "data", children)
         seed_dir = root / "seed"
         env = isolated_env(root, MEM0_DIR=str(seed_dir / "mem0"))
@@ -82,18 +78,12 @@ def main() -> int:
                       f"{args.entries:,} entries, {args.runs} runs")
         med, seed_med = median(mine), median(theirs)
         table.add("mindpane ask (median)", f"{med:.3f} s", f"≤ {GOAL_SECONDS} s",
-                  f"{med / GOAL_SECONDS:.2f}× goal {'met' if med <= GOAL_SECONDS else 'MISSED'}")
+                  against_goal(med, GOAL_SECONDS))
         table.add("mindpane ask (min / max)", f"{min(mine):.3f} / {max(mine):.3f} s")
         table.add("seed-style script (median)", f"{seed_med:.3f} s", "", f"ask = {med / seed_med:.2f}× seed")
         table.add("seed-style script (min / max)", f"{min(theirs):.3f} / {max(theirs):.3f} s")
         table.print()
         return 0
-    finally:
-        children.kill_all()
-        if args.keep:
-            print(f"kept: {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,14 +26,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_support import (
     LONG_MARKER,
-    Children,
     Table,
+    against_goal,
+    bench_run,
     copy_store,
     isolate_this_process,
     long_reply,
     percentile,
     split_chunks,
     stub_process,
+    verdict,
 )
 
 INTERVAL = 0.005
@@ -239,9 +239,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     size = parse_size(args.size)
-    root = Path(tempfile.mkdtemp(prefix="mindpane-bench-stall-"))
-    children = Children()
-    try:
+    with bench_run("stall", args.keep) as (root, children):
         data_dir = copy_store(args.entries, root / "data", children)
         isolate_this_process(root)
         chunks = split_chunks(long_reply())
@@ -259,8 +257,8 @@ def main() -> int:
                                           ("max", mmax, smax, GOAL_MAX_MS)):
             goal_text = f"≤ {goal:.0f} and < stock" if goal else "< stock"
             ok = (goal is None or mine <= goal) and mine < theirs
-            table.add(f"mindpane {label}", f"{mine:.1f}", goal_text, f"{mine / theirs:.2f}× stock "
-                      f"{'met' if ok else 'MISSED'}" if theirs else "")
+            table.add(f"mindpane {label}", f"{mine:.1f}", goal_text, f"{mine / theirs:.2f}× stock {verdict(ok)}"
+                      if theirs else "")
             table.add(f"stock Markdown {label}", f"{theirs:.1f}")
         for name, (samples, note) in found.items():
             if name == "long reply streaming":
@@ -268,18 +266,10 @@ def main() -> int:
             table.section(f"{name} ({note})" if note else name)
             p50, p99, top = stats(samples)
             table.add("p50", f"{p50:.1f}")
-            table.add("p99", f"{p99:.1f}", f"≤ {GOAL_P99_MS:.0f}", f"{p99 / GOAL_P99_MS:.2f}× goal "
-                      f"{'met' if p99 <= GOAL_P99_MS else 'MISSED'}")
-            table.add("max", f"{top:.1f}", f"≤ {GOAL_MAX_MS:.0f}", f"{top / GOAL_MAX_MS:.2f}× goal "
-                      f"{'met' if top <= GOAL_MAX_MS else 'MISSED'}")
+            table.add("p99", f"{p99:.1f}", f"≤ {GOAL_P99_MS:.0f}", against_goal(p99, GOAL_P99_MS))
+            table.add("max", f"{top:.1f}", f"≤ {GOAL_MAX_MS:.0f}", against_goal(top, GOAL_MAX_MS))
         table.print()
         return 0
-    finally:
-        children.kill_all()
-        if args.keep:
-            print(f"kept: {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import sqlite3
 import struct
 import subprocess
 import sys
-import tempfile
 import termios
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_support import Children, Table, copy_store, isolated_env, median, stub_process
+from bench_support import Children, Table, against_goal, bench_run, copy_store, isolated_env, median, stub_process
 
 from tests.pty_support import read_for
 
@@ -132,9 +131,7 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=5, help="turns before the last RSS reading (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="mindpane-bench-start-"))
-    children = Children()
-    try:
+    with bench_run("start", args.keep) as (root, children):
         env = isolated_env(root)
         with stub_process(children, env) as host:
             env["OLLAMA_HOST"] = host
@@ -170,7 +167,7 @@ def main() -> int:
         table = Table(f"start-up and memory, {args.entries:,} entries, {SIZE[0]}x{SIZE[1]} pty, {args.runs} runs")
         med, bare_med = median(app_times), median(bare_times)
         table.add("first frame, mindpane (median)", f"{med:.3f} s", f"≤ {GOAL_FIRST_FRAME:.2f} s",
-                  f"{med / GOAL_FIRST_FRAME:.2f}× goal {'met' if med <= GOAL_FIRST_FRAME else 'MISSED'}")
+                  against_goal(med, GOAL_FIRST_FRAME))
         table.add("first frame, mindpane (min / max)", f"{min(app_times):.3f} / {max(app_times):.3f} s")
         table.add("first frame, bare Textual (median)", f"{bare_med:.3f} s", "",
                   f"mindpane = {med / bare_med:.2f}× bare")
@@ -179,17 +176,10 @@ def main() -> int:
         if args.turns:
             done, seconds = turned
             table.add(f"RSS after store open + {done}/{args.turns} turns", f"{after_turns:.0f} MB",
-                      f"≤ {GOAL_RSS_MB:.0f} MB (at 10k)", f"{after_turns / GOAL_RSS_MB:.2f}× goal "
-                      f"{'met' if after_turns <= GOAL_RSS_MB else 'MISSED'}")
+                      f"≤ {GOAL_RSS_MB:.0f} MB (at 10k)", against_goal(after_turns, GOAL_RSS_MB))
             table.add(f"{done} turns typed and stored", f"{seconds:.1f} s")
         table.print()
         return 0
-    finally:
-        children.kill_all()
-        if args.keep:
-            print(f"kept: {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

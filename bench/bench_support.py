@@ -118,14 +118,21 @@ class Children:
         self.live.append(proc)
         return proc
 
-    def kill(self, proc: subprocess.Popen, timeout: float = 10.0) -> None:
-        if proc.poll() is None:
+    def kill(self, proc: subprocess.Popen, timeout: float = 10.0) -> bool:
+        """SIGKILL the process group; True if the process was still running."""
+        if proc not in self.live:
+            return False
+        running = proc.poll() is None
+        if running:  # not reaped yet, so the pid (and its group) is still this process's
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
+        try:
             proc.wait(timeout)
-        if proc in self.live:
-            self.live.remove(proc)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+        self.live.remove(proc)
+        return running
 
     def kill_all(self) -> None:
         for proc in list(self.live):
@@ -300,8 +307,29 @@ class Table:
             print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
-def verdict(value: float, goal: float) -> str:
-    return "met" if value <= goal else "MISSED"
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def against_goal(value: float, goal: float) -> str:
+    """The ratio column for a figure with an upper goal, e.g. ``1.25× goal MISSED``."""
+    return f"{value / goal:.2f}× goal {verdict(value <= goal)}"
+
+
+@contextlib.contextmanager
+def bench_run(name: str, keep: bool) -> Iterator[tuple[Path, Children]]:
+    """A temporary root and the children started under it: every child is killed and the root
+    removed (or kept, and its path printed) whatever happens."""
+    root = Path(tempfile.mkdtemp(prefix=f"mindpane-bench-{name}-"))
+    children = Children()
+    try:
+        yield root, children
+    finally:
+        children.kill_all()
+        if keep:
+            print(f"kept: {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> None:

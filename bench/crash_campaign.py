@@ -52,6 +52,8 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_support import Children
+
 from tests.ollama_stub import OllamaStub
 from tests.pty_support import read_for as _read_for
 
@@ -211,39 +213,6 @@ def locate(data_dir: Path, texts: list[str]) -> dict[str, Found]:
 
 # -- processes -------------------------------------------------------------------------------------
 
-class Processes:
-    """Every child the campaign starts, each in its own session so a kill takes its whole group."""
-
-    def __init__(self) -> None:
-        self.live: list[subprocess.Popen] = []
-
-    def spawn(self, argv: list[str], **options) -> subprocess.Popen:
-        proc = subprocess.Popen(argv, cwd=REPO, start_new_session=True, **options)
-        self.live.append(proc)
-        return proc
-
-    def kill(self, proc: subprocess.Popen) -> bool:
-        """SIGKILL the process group; True if the process was still running."""
-        if proc not in self.live:
-            return False
-        running = proc.poll() is None
-        if running:  # not reaped yet, so the pid (and its group) is still this process's
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-        try:
-            proc.wait(WAIT_AFTER_KILL)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(WAIT_AFTER_KILL)
-        if proc in self.live:
-            self.live.remove(proc)
-        return running
-
-    def kill_all(self) -> None:
-        for proc in list(self.live):
-            self.kill(proc)
-
-
 def child_env(root: Path, ollama: OllamaStub) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("OLLAMA", "MINDPANE", "MEM0", "XDG_")) and key not in
@@ -263,7 +232,7 @@ def ask_argv(data_dir: Path, mode: str, text: str) -> list[str]:
     return [sys.executable, "-m", "tui", "ask", "--data-dir", str(data_dir), *mode_args, text]
 
 
-def run_unkilled_ask(procs: Processes, env: dict[str, str], data_dir: Path, text: str,
+def run_unkilled_ask(procs: Children, env: dict[str, str], data_dir: Path, text: str,
                      log: Path) -> tuple[int | None, float]:
     start = time.monotonic()
     with log.open("wb") as err:
@@ -273,23 +242,23 @@ def run_unkilled_ask(procs: Processes, env: dict[str, str], data_dir: Path, text
             code = proc.wait(RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
             code = None
-        procs.kill(proc)
+        procs.kill(proc, WAIT_AFTER_KILL)
     return code, time.monotonic() - start
 
 
-def run_ask(procs: Processes, env: dict[str, str], data_dir: Path, run: Run) -> None:
+def run_ask(procs: Children, env: dict[str, str], data_dir: Path, run: Run) -> None:
     marker = run.markers[0]
     with run.log.open("wb") as err:
         proc = procs.spawn(ask_argv(data_dir, marker.asked_mode, marker.text), env=env,
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         with contextlib.suppress(subprocess.TimeoutExpired):
             run.exit_code = proc.wait(run.planned_kill)
-        run.killed = procs.kill(proc)
+        run.killed = procs.kill(proc, WAIT_AFTER_KILL)
     if run.killed:
         run.exit_code = None
 
 
-def run_tui(procs: Processes, env: dict[str, str], data_dir: Path, run: Run, rng: random.Random) -> None:
+def run_tui(procs: Children, env: dict[str, str], data_dir: Path, run: Run, rng: random.Random) -> None:
     columns, lines = TUI_SIZE
     tui_env = dict(env, MINDPANE_DATA_DIR=str(data_dir), TERM="xterm-256color", COLUMNS=str(columns),
                    LINES=str(lines))
@@ -304,7 +273,7 @@ def run_tui(procs: Processes, env: dict[str, str], data_dir: Path, run: Run, rng
         transcript += _read_for(master, FIRST_FRAME_TIMEOUT, b"Journal")
         if b"Journal" not in transcript:
             run.note = "no first frame"
-            run.killed = procs.kill(proc)
+            run.killed = procs.kill(proc, WAIT_AFTER_KILL)
             return
         if run.markers[0].asked_mode == "code":
             os.write(master, b"\x14")  # ctrl+t: the next mode (code)
@@ -316,12 +285,12 @@ def run_tui(procs: Processes, env: dict[str, str], data_dir: Path, run: Run, rng
             transcript += _read_for(master, 0.2)
             os.write(master, b"\r")
         transcript += _read_for(master, run.planned_kill)
-        run.killed = procs.kill(proc)
+        run.killed = procs.kill(proc, WAIT_AFTER_KILL)
         if not run.killed:
             run.exit_code = proc.returncode
             run.note = "exited before the kill"
     finally:
-        procs.kill(proc)
+        procs.kill(proc, WAIT_AFTER_KILL)
         os.close(master)
         run.log.write_bytes(transcript[-20000:])
 
@@ -389,7 +358,7 @@ def record_problems(data_dir: Path, prefix: str) -> list[str]:
         db.close()
 
 
-def execute(runs: list[Run], procs: Processes, env: dict[str, str], data_dir: Path, rng: random.Random) -> None:
+def execute(runs: list[Run], procs: Children, env: dict[str, str], data_dir: Path, rng: random.Random) -> None:
     for number, run in enumerate(runs, 1):
         if run.kind == "ask":
             run_ask(procs, env, data_dir, run)
@@ -459,7 +428,7 @@ def campaign(args: argparse.Namespace, root: Path) -> int:
     tag = f"{seed:06d}x{os.getpid() % 10000:04d}"
     data_dir = Path(args.data_dir).resolve() if args.data_dir else root / "data"
     logs = root / "logs"
-    procs = Processes()
+    procs = Children()
     print(f"crash campaign: seed {seed}, data dir {data_dir}, work dir {root}", flush=True)
     try:
         with SlowOllama(CHUNK_DELAY) as ollama:
