@@ -3,6 +3,7 @@ settings pointing at it, a fixed clock, and an opened real store (mem0 + Chroma 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -70,6 +71,20 @@ def clock() -> FixedClock:
 @pytest.fixture
 def settings(data_dir: Path, ollama_stub: OllamaStub) -> Settings:
     return Settings(data_dir=data_dir, ollama_host=ollama_stub.url, stall_timeout=2.0, connect_timeout=2.0)
+
+
+@pytest.fixture
+def cli_env(tmp_path, isolated_home, data_dir, ollama_stub) -> dict[str, str]:
+    """The environment a shell gives a mindpane subprocess: our HOME, TMPDIR and data dir, the
+    stand-in Ollama, and none of the variables mindpane must set itself."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}
+    env.update(HOME=str(isolated_home), MINDPANE_DATA_DIR=str(data_dir), OLLAMA_HOST=ollama_stub.host_port,
+               TMPDIR=str(tmp), PYTHONDONTWRITEBYTECODE="1", TZ="UTC")
+    for name in ("MEM0_DIR", "MEM0_TELEMETRY", "ANONYMIZED_TELEMETRY", "ORT_DISABLE_TELEMETRY"):
+        env.pop(name, None)  # the app must set these itself
+    return env
 
 
 @pytest.fixture

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from tests.ollama_stub import unused_port_url
 from tui.services.prompt import MEMORY_BLOCK_END, MEMORY_BLOCK_START
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def cli_env(tmp_path, isolated_home, data_dir, ollama_stub):
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}
-    env.update(HOME=str(isolated_home), MINDPANE_DATA_DIR=str(data_dir), OLLAMA_HOST=ollama_stub.host_port,
-               TMPDIR=str(tmp), PYTHONDONTWRITEBYTECODE="1", TZ="UTC")
-    for name in ("MEM0_DIR", "MEM0_TELEMETRY", "ANONYMIZED_TELEMETRY", "ORT_DISABLE_TELEMETRY"):
-        env.pop(name, None)  # the app must set these itself
-    return env
 
 
 def mindpane(env, *args, stdin=None):

@@ -4,7 +4,6 @@ what became of the entry."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -16,19 +15,6 @@ from tui import cli
 from tui.domain.errors import ChatError, StoreError
 from tui.domain.records import MemoryRecord
 from tui.services.turn import PendingTurn, TurnFailed
-
-
-@pytest.fixture
-def cli_env(tmp_path, isolated_home, data_dir, ollama_stub):
-    """As in test_cli.py: the CLI's environment, pointing at the stand-in Ollama."""
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}
-    env.update(HOME=str(isolated_home), MINDPANE_DATA_DIR=str(data_dir), OLLAMA_HOST=ollama_stub.host_port,
-               TMPDIR=str(tmp), PYTHONDONTWRITEBYTECODE="1", TZ="UTC")
-    for name in ("MEM0_DIR", "MEM0_TELEMETRY", "ANONYMIZED_TELEMETRY", "ORT_DISABLE_TELEMETRY"):
-        env.pop(name, None)
-    return env
 
 
 def mindpane_bytes(env, *args, stdin: bytes):
