@@ -135,6 +135,18 @@ def _record(row: Sequence) -> MemoryRecord:
                         updated_at=_time(row[5]), metadata=json.loads(row[6] or "{}"))
 
 
+def _alive_in_range(prefix: str, mode: str | None, since: datetime | None,
+                    until: datetime | None) -> tuple[list[str], list[str]]:
+    """WHERE terms (and their arguments) for alive entries of ``mode`` created in [since, until)."""
+    where, args = [f"{prefix}deleted_at IS NULL"], []
+    for term, value in ((f"{prefix}mode = ?", mode), (f"{prefix}created_at >= ?", since and _iso(since)),
+                        (f"{prefix}created_at < ?", until and _iso(until))):
+        if value is not None:
+            where.append(term)
+            args.append(value)
+    return where, args
+
+
 def snapshot(record: MemoryRecord) -> str:
     """An entry as JSON, for the change log: enough to restore it exactly."""
     return json.dumps({"id": record.id, "mode": record.mode, "text": record.text, "reply": record.reply,
@@ -320,16 +332,7 @@ class RecordDB:
                      batch: int = 500) -> Iterator[MemoryRecord]:
         """Alive entries oldest first (by ``created_at``, then id), ``since`` inclusive and ``until``
         exclusive, read ``batch`` rows at a time by keyset: memory stays flat however many there are."""
-        where, args = ["deleted_at IS NULL"], []
-        if mode is not None:
-            where.append("mode = ?")
-            args.append(mode)
-        if since is not None:
-            where.append("created_at >= ?")
-            args.append(_iso(since))
-        if until is not None:
-            where.append("created_at < ?")
-            args.append(_iso(until))
+        where, args = _alive_in_range("", mode, since, until)
         query = f"SELECT {_COLUMNS} FROM entry WHERE {' AND '.join(where)}"
         after: tuple[str, str] | None = None
         while True:
@@ -374,17 +377,7 @@ class RecordDB:
     def search(self, query: SearchQuery, offset: int = 0, limit: int = 50) -> tuple[list[MemoryRecord], int]:
         """Alive entries matching every part of ``query`` (words and phrases in the text or reply,
         #tags, local days, mode), newest first: the page at ``offset`` and how many match in all."""
-        where, args = ["entry.deleted_at IS NULL"], []
-        if query.mode:
-            where.append("entry.mode = ?")
-            args.append(query.mode)
-        since, until = query.bounds()
-        if since is not None:
-            where.append("entry.created_at >= ?")
-            args.append(_iso(since))
-        if until is not None:
-            where.append("entry.created_at < ?")
-            args.append(_iso(until))
+        where, args = _alive_in_range("entry.", query.mode or None, *query.bounds())
         match = fts_match(query)
         if match:
             where.append("entry.rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
-from tui.domain.records import Change, Page
+from tui.domain.records import Change, MemoryRecord, Page
 from tui.domain.search import SYNTAX_HELP, SearchQuery, SearchQueryError, SearchResult, parse_query
 from tui.widgets.history_messages import EntryChanged
 from tui.widgets.history_table import HistoryTable
@@ -184,17 +184,24 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
         except MindpaneError as error:
             self.post_message(self.Failed(view, error))
 
+    def _show_rows(self, records: list[MemoryRecord], offset: int, total: int, keep_id: str | None,
+                   keep_row: int | None) -> None:
+        """A page of rows: the first replaces the table (the cursor stays on ``keep_id`` or near
+        ``keep_row``), later ones are appended; where the next page starts."""
+        table = self._table
+        if offset == 0:
+            table.show_records(records)
+            table.place_cursor(keep_id, keep_row or 0)
+        else:
+            table.append_records(records)
+        self._total = total
+        self._next_offset = offset + len(records) if records else total
+
     def on_history_pane_page_loaded(self, message: PageLoaded) -> None:
         if message.view != self._view:
             return
-        table, page = self._table, message.page
-        if page.offset == 0:
-            table.show_records(page.records)
-            table.place_cursor(message.keep_id, message.keep_row or 0)
-        else:
-            table.append_records(page.records)
-        self._total = page.total
-        self._next_offset = page.offset + len(page.records) if page.records else page.total
+        page = message.page
+        self._show_rows(page.records, page.offset, page.total, message.keep_id, message.keep_row)
         self._loading = False
         self._set_title(f"History · {_entries(page.total)}")
         self._show_empty(page.total == 0)
@@ -282,13 +289,7 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
             self._set_title(f"History · {result.title()} of {_entries(result.mode_total)}")
             self._show_empty(False)
             return
-        if result.offset == 0:
-            table.show_records(result.records)
-            table.place_cursor(message.keep_id, message.keep_row or 0)
-        else:
-            table.append_records(result.records)
-        self._total = result.total
-        self._next_offset = result.offset + len(result.records) if result.records else result.total
+        self._show_rows(result.records, result.offset, result.total, message.keep_id, message.keep_row)
         self._set_title(f"History · {result.title()}" if result.total else "History · no match")
         self._show_empty(result.total == 0)
 
