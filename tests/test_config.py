@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import cli_env, mindpane  # noqa: F401  (cli_env is a fixture)
+from tests.test_cli import mindpane
 from tui import cli
 from tui.domain.modes import builtin_modes
 from tui.services.config import ConfigError, load_config, load_modes, problems_message, update_config
@@ -409,7 +409,7 @@ def test_a_config_flag_naming_a_missing_file_changes_nothing(capsys, tmp_path):
 # -- a user mode end to end, from the shell --------------------------------------------------------
 
 
-def test_a_mode_from_the_config_answers_from_the_shell_with_its_own_prompt(cli_env, ollama_stub, config_file,  # noqa: F811
+def test_a_mode_from_the_config_answers_from_the_shell_with_its_own_prompt(cli_env, ollama_stub, config_file,
                                                                            data_dir):
     write(config_file, STANDUP)
     ollama_stub.script("What blocks you today?")
@@ -428,7 +428,7 @@ def test_a_mode_from_the_config_answers_from_the_shell_with_its_own_prompt(cli_e
     assert unknown.returncode == 2 and "standup" in unknown.stderr
 
 
-def test_a_broken_config_never_blocks_a_journal_entry_from_the_shell(cli_env, ollama_stub, config_file):  # noqa: F811
+def test_a_broken_config_never_blocks_a_journal_entry_from_the_shell(cli_env, ollama_stub, config_file):
     write(config_file, 'model = "x\n')
     result = mindpane(cli_env, "ask", "Still writing.")
     assert result.returncode == 0, result.stderr
