@@ -475,13 +475,6 @@ def test_the_schema_upgrade_gives_existing_entries_their_content_key(data_dir):
         records.close()
 
 
-def _wired() -> bool:
-    from tui.cli import build_parser
-
-    return "export" in build_parser().format_help()
-
-
-@pytest.mark.skipif(not _wired(), reason="`export`/`import` are not wired into tui/cli.py yet")
 def test_mindpane_export_runs_from_the_shell(settings, clock, tmp_path, isolated_home):
     three_days(settings, clock)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}

@@ -64,8 +64,6 @@ def _erase_with_the_eraser(store, data_dir: Path, memory_id: str) -> eraser.Chro
 
 @pytest.mark.parametrize("how", ["eraser", "store.forget"])
 def test_a_forgotten_entry_leaves_no_byte_of_its_text_in_any_file(how, store, settings, clock, data_dir, capsys):
-    if how == "store.forget" and not hasattr(store, "forget"):
-        pytest.skip("the store has no public forget() yet")
     for n in range(5):
         clock.advance(minutes=1)
         store.add_entry(JOURNAL, f"Day {n}: weeded the vegetable garden and planted beans.")
