@@ -241,6 +241,9 @@ class MindpaneApp(App):
             yield SystemCommand("Edit and resend", "Put the selected turn's text back in the prompt to edit and "
                                 "send it again (ctrl+f)", screen.action_edit_resend)
             yield SystemCommand("Copy code", "Copy the reply's last code block (or the reply)", screen.action_copy)
+            yield SystemCommand("Also recall from other modes",
+                                f"The next {self.mode.entry_label.lower()} also recalls from other modes, this turn "
+                                "only (F9)", screen.action_other_modes)
             yield SystemCommand("What was sent", "Exactly what the model received for the selected answer",
                                 screen.action_show_sent)
             yield SystemCommand("Memory panes", "Show or hide receipts and history", screen.action_toggle_memory)

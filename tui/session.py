@@ -56,6 +56,8 @@ class Turn:
     """The turn's row in the outbox, which keeps its text on the disk until the entry is stored."""
     excluded: set[str] = field(default_factory=set)
     """Ids of recalled memories the person left out of this answer (they stay in ``recalled``)."""
+    other_modes: bool = False
+    """Recall from the mode's readable other modes too, for this turn only (the toggle was on)."""
     again: AskAgain | None = None
     """Set while the turn is queued to be asked again (regenerate, leave out, edit and resend)."""
     _reply_parts: list[str] = field(default_factory=list, init=False, repr=False, compare=False)

@@ -85,16 +85,17 @@ class TurnController:
 
     # -- intents (on the event loop) -------------------------------------------------------------
 
-    def send(self, mode: Mode, text: str) -> Turn | None:
-        """Keep ``text`` in the outbox, then queue its turn. None (and a visible error) if the text
-        could not be kept: the caller gives it back to the person."""
+    def send(self, mode: Mode, text: str, other_modes: bool = False) -> Turn | None:
+        """Keep ``text`` in the outbox, then queue its turn (``other_modes``: it also recalls from
+        the mode's readable other modes). None (and a visible error) if the text could not be
+        kept: the caller gives it back to the person."""
         try:
             outbox_id = self._workspace.keep(mode, text)
         except MindpaneError as error:
             self._app.notify(f"{error.message}\n{error.hint}\nYour text is back in the prompt (or the composer's "
                              "draft).", title="Not sent", severity="error", markup=False)
             return None
-        return self._enqueue(Turn(mode.name, text, outbox_id=outbox_id))
+        return self._enqueue(Turn(mode.name, text, outbox_id=outbox_id, other_modes=other_modes))
 
     def answer(self, record: MemoryRecord) -> Turn:
         """Ask the model about a stored entry that never got a reply (from the history)."""
@@ -206,7 +207,7 @@ class TurnController:
         self._deliver(TurnStarted(turn))
         pending = turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id)
         self._stop = StopSignal()
-        options: dict = {"stop": self._stop}
+        options: dict = {"stop": self._stop, "other_modes": turn.other_modes}
         again, turn.again = turn.again, None
         if again is not None:
             options["edit"] = again.edit

@@ -7,6 +7,7 @@ config file: see ``tui/services/config.py``) never touches the engine.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 MODE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -36,13 +37,23 @@ class Mode:
     intro: str = ""
     """What an empty transcript of this mode says."""
     recall_from: tuple[str, ...] = ()
-    """Ids of *other* modes whose entries this mode may also recall; empty: only its own."""
+    """Ids of *other* modes whose entries this mode always recalls too; empty: only its own."""
+    may_read: tuple[str, ...] | None = None
+    """Ids of other modes that "also recall from other modes" (a one-turn toggle) reads; None:
+    every other mode; empty: none, the toggle is refused. Without the toggle the wall holds."""
     traceback_recall: bool = False
     """A pasted Python traceback recalls earlier exchanges with the same exception (and library)
     first (see ``tui.domain.tracebacks``); other text is recalled by similarity alone."""
 
     def stamp(self) -> dict:
         return {**self.metadata, "mode": self.name}
+
+
+def readable_modes(mode: Mode, modes: Mapping[str, Mode]) -> list[str]:
+    """The other modes "also recall from other modes" reads for ``mode``: its ``may_read``, or
+    every other mode when it names none."""
+    wanted = mode.may_read if mode.may_read is not None else tuple(modes)
+    return [name for name in wanted if name in modes and name != mode.name]
 
 
 JOURNAL = Mode(

@@ -20,7 +20,7 @@ from textual.widgets import Footer
 
 from tui.clipboard import copy_with_notice
 from tui.domain.errors import MindpaneError
-from tui.domain.modes import Mode
+from tui.domain.modes import Mode, readable_modes
 from tui.messages import OllamaStatus, TurnFinished, TurnUpdate
 from tui.screens.changes_screen import ChangesScreen
 from tui.screens.code_screen import CodeScreen
@@ -69,6 +69,8 @@ class MainScreen(ReportsWorkerFailures, Screen):
         Binding("ctrl+f", "edit_resend", "Edit and resend", show=False,
                 tooltip="Put the selected turn's text back in the prompt: sending edits that journal entry and "
                         "asks again (code: asks a new question)"),
+        Binding("f9", "other_modes", "Other modes", show=False,
+                tooltip="The next turn also recalls from other modes (the mode's may_read); F9 again cancels"),
         Binding("ctrl+l", "show_sent", "What was sent", show=False,
                 tooltip="Show exactly what the model received for the selected answer: messages, model, options"),
     ]
@@ -115,6 +117,7 @@ class MainScreen(ReportsWorkerFailures, Screen):
     def _mode_changed(self, mode: Mode) -> None:
         self.query_one(StatusBar).show_mode(self.app.workspace.modes.values(), mode)
         self.chat.show_mode(mode, self.key_for("compose"))
+        self._other_modes = False
         self._stop_editing()
         if self.app.workspace.ready:
             self.history.show_mode(mode)
@@ -155,7 +158,9 @@ class MainScreen(ReportsWorkerFailures, Screen):
                 self.notify(refused, title="Not sent", markup=False)
                 self.chat.give_back(message.text)
             return
-        if self.app.turns.send(self.app.mode, message.text) is None:  # not kept: back to the prompt
+        other_modes, self._other_modes = self._other_modes, False
+        self.chat.show_other_modes(None)
+        if self.app.turns.send(self.app.mode, message.text, other_modes) is None:  # not kept: back to the prompt
             self.chat.give_back(message.text)
 
     def on_prompt_bar_history_wanted(self, message: PromptBar.HistoryWanted) -> None:
@@ -279,6 +284,22 @@ class MainScreen(ReportsWorkerFailures, Screen):
             prompt.focus()
 
         self.app.push_screen(ComposerScreen(self.app.mode, draft), composed)
+
+    _other_modes = False
+    """The next send also recalls from the mode's readable other modes (one turn, F9)."""
+
+    def action_other_modes(self) -> None:
+        """Toggle "also recall from other modes" for the next turn only; the wall is the default."""
+        modes = self.app.workspace.modes
+        mode = self.app.mode
+        titles = [modes[name].title for name in readable_modes(mode, modes)]
+        if not titles:
+            self.notify(f"{mode.title} reads no other modes (may_read = [] in its config).", markup=False)
+            return
+        self._other_modes = not self._other_modes
+        self.chat.show_other_modes(titles if self._other_modes else None)
+        self.notify(f"The next {mode.entry_label.lower()} also recalls from {', '.join(titles)}."
+                    if self._other_modes else f"Back to {mode.title}'s own memories only.", markup=False)
 
     def action_retry(self) -> None:
         if self.app.turns.retry(self.app.mode.name) is None:

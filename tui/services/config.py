@@ -28,7 +28,8 @@ CONFIG_ENV = "MINDPANE_CONFIG"
 FILE_NAME = "config.toml"
 SETTING_KEYS = ("ollama_host", "model", "embedder", "stall_timeout", "theme", "data_dir")
 MODE_FIELDS = ("title", "system_prompt", "model", "recall_size", "min_relevance", "keep_unanswered", "metadata",
-               "recall_from", "placeholder", "intro", "entry_label", "reply_label", "traceback_recall")
+               "recall_from", "may_read", "placeholder", "intro", "entry_label", "reply_label",
+               "traceback_recall")
 MAX_RECALL_SIZE = 50
 RESERVED_METADATA = frozenset({"mode", "model", "reply", "created_at", "updated_at", "data", "hash",
                                "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id", "traceback"})
@@ -141,7 +142,8 @@ def load_modes(config: LoadedConfig | None) -> dict[str, Mode]:
     own. ``None``: just the built-in modes."""
     modes = builtin_modes()
     for mode_id, fields in (config.modes if config else {}).items():
-        values = {name: tuple(value) if name == "recall_from" else value for name, value in fields.items()}
+        values = {name: tuple(value) if name in ("recall_from", "may_read") else value
+                  for name, value in fields.items()}
         base = modes.get(mode_id)
         if base is not None:
             modes[mode_id] = replace(base, **values)
@@ -344,6 +346,7 @@ def _ids(value: Any) -> list[str]:
 _MODE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "title": _text, "system_prompt": _text, "model": lambda value: _text(value).strip(),
     "recall_size": _recall_size, "min_relevance": _relevance, "keep_unanswered": _flag, "recall_from": _ids,
+    "may_read": _ids,
     "placeholder": lambda value: _text(value, empty=True), "intro": lambda value: _text(value, empty=True),
     "entry_label": _text, "reply_label": _text, "traceback_recall": _flag,
 }
@@ -398,16 +401,24 @@ def _check_modes(raw: Any, report: _Report) -> dict[str, dict[str, Any]]:
             modes[mode_id] = fields
     known = set(builtin) | set(modes)
     for mode_id, fields in modes.items():
-        wanted = [other for other in fields.get("recall_from", []) if other != mode_id]
-        unknown = [other for other in wanted if other not in known]
-        if unknown:
-            kept = [other for other in wanted if other in known]
-            report(("modes", mode_id, "recall_from"),
-                   f"no mode named {', '.join(map(_shown, unknown))}; recalling from "
-                   + (", ".join(kept) + " and its own entries" if kept else "its own entries only"))
-        if "recall_from" in fields:
-            fields["recall_from"] = [other for other in wanted if other in known]
+        for name, reads in (("recall_from", "recalling from"), ("may_read", "the other-modes toggle reads")):
+            if name in fields:
+                fields[name] = _known_others(mode_id, name, fields[name], known, reads, report)
     return modes
+
+
+def _known_others(mode_id: str, name: str, wanted: list[str], known: set[str], reads: str,
+                  report: _Report) -> list[str]:
+    """``wanted`` without the mode itself and without ids no mode has (reported, naming what is kept)."""
+    wanted = [other for other in wanted if other != mode_id]
+    kept = [other for other in wanted if other in known]
+    unknown = [other for other in wanted if other not in known]
+    if unknown:
+        own = "and its own entries" if name == "recall_from" else ""
+        report(("modes", mode_id, name), f"no mode named {', '.join(map(_shown, unknown))}; {reads} "
+               + (f"{', '.join(kept)} {own}".strip() if kept else
+                  "its own entries only" if name == "recall_from" else "no other mode"))
+    return kept
 
 
 def _check_mode(mode_id: str, table: dict[str, Any], report: _Report, is_new: bool) -> dict[str, Any] | None:

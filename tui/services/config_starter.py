@@ -44,7 +44,9 @@ MODES_HEAD = """\
 #   min_relevance    0 to 1: weaker matches are not recalled
 #   keep_unanswered  store the text even when the model fails (true for a journal)
 #   metadata         a table of values stamped on every entry, e.g. { team = "core" }
-#   recall_from      other modes' ids whose entries it may recall too (default: only its own)
+#   recall_from      other modes' ids whose entries it always recalls too (default: only its own)
+#   may_read         other modes' ids that "also recall from other modes" (F9, one turn) may read
+#                    (default: every other mode; [] refuses the toggle)
 #   placeholder      what the empty prompt says
 #   intro            what an empty transcript says
 #   entry_label      the name of what you write ("Entry", "Question")

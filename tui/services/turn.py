@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.errors import ChatError, MindpaneError, ReplyInterrupted
-from tui.domain.modes import Mode
+from tui.domain.modes import Mode, readable_modes
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.domain.stop import StopSignal
 from tui.services import traceback_recall
@@ -97,6 +97,7 @@ class TurnService:
         given: Sequence[RecalledMemory] | None = None,
         edit: bool = False,
         stop: StopSignal | None = None,
+        other_modes: bool = False,
     ) -> Iterator[TurnEvent]:
         """Do one turn. ``entry_id`` names an entry already stored for this text (a retry).
 
@@ -104,6 +105,7 @@ class TurnService:
         with some left out); ``edit`` first replaces ``entry_id``'s text by ``text`` (an edit in the
         change log). ``stop`` (set from another thread) ends the reply early: what arrived is kept
         as the entry's reply, marked ``stopped``, and ``TurnStopped`` ends the events.
+        ``other_modes`` (a one-turn toggle) also recalls from the modes ``modes.readable_modes`` names.
 
         A mode that keeps unanswered entries (journal) stores the text right after recall, before
         the model is asked, so neither a failure nor quitting mid-reply can lose it; the reply is
@@ -116,7 +118,8 @@ class TurnService:
         try:
             recalled = list(given) if given is not None else [
                 memory
-                for memory in self._recall(mode, text, mode.recall_size + (1 if entry_id else 0))
+                for memory in self._recall(mode, text, mode.recall_size + (1 if entry_id else 0),
+                                           readable_modes(mode, self.modes) if other_modes else ())
                 if memory.record.id != entry_id
             ][: mode.recall_size]
             if entry_id and edit:
@@ -193,12 +196,13 @@ class TurnService:
             return TurnFailed(MindpaneError("The entry was deleted while it was answered"), pending, partial)
         return TurnStopped(partial, record)
 
-    def _recall(self, mode: Mode, text: str, k: int) -> list[RecalledMemory]:
-        """The mode's own memories, plus — only for the modes its ``recall_from`` names — other
-        modes' memories, each saying where it came from. Without ``recall_from`` the wall between
-        modes holds. Memories picked for a reason (the same traceback) stay first."""
+    def _recall(self, mode: Mode, text: str, k: int, also_from: Sequence[str] = ()) -> list[RecalledMemory]:
+        """The mode's own memories, plus — only for the modes its ``recall_from`` names, or this
+        turn's ``also_from`` — other modes' memories, each saying where it came from. Otherwise the
+        wall between modes holds. Memories picked for a reason (the same traceback) stay first."""
         own = traceback_recall.recall(self.store, mode, text, k, mode.min_relevance)
-        others = [self.modes[name] for name in mode.recall_from if name in self.modes and name != mode.name]
+        others = [self.modes[name] for name in dict.fromkeys((*mode.recall_from, *also_from))
+                  if name in self.modes and name != mode.name]
         if not others:
             return own
         rest = [memory for memory in own if not memory.reason]

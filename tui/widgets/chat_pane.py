@@ -79,6 +79,13 @@ class ChatPane(Vertical):
         prompt.border_title = note or f"{self.mode.title} · {self.mode.entry_label.lower()}"
         prompt.set_class(note is not None, "-editing")
 
+    def show_other_modes(self, titles: list[str] | None) -> None:
+        """The prompt's border says the next send also recalls from ``titles`` (None: it does not)."""
+        prompt = self.prompt_bar.input
+        base = f"{self.mode.title} · {self.mode.entry_label.lower()}"
+        prompt.border_title = f"{base} · also recalls from {', '.join(titles)} (this turn)" if titles else base
+        prompt.set_class(bool(titles), "-other-modes")
+
     def give_back(self, text: str) -> None:
         """A send that could not be kept: its text goes back in front of what the prompt holds."""
         prompt = self.prompt_bar.input
