@@ -118,7 +118,8 @@ def test_a_full_turn_talks_only_to_ollama_and_writes_only_in_the_data_dir(cli_en
     assert all(path.startswith(str(data_dir)) for path in seen["sqlite"])
     assert list(isolated_home.rglob("*")) == []
     assert list((tmp_path / "tmp").rglob("*")) == []
-    assert (data_dir / "mem0").is_dir()
+    assert (data_dir / "entries.db").is_file()
+    assert not (data_dir / "mem0").exists()  # one shell turn never loads mem0 (the next full open indexes it)
 
 
 def test_recalled_previews_never_send_terminal_escapes(cli_env, ollama_stub):

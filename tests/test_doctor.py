@@ -110,6 +110,22 @@ def test_a_healthy_store_passes_every_check_and_shows_no_entry_text(settings, cl
         assert entry.text not in out and entry.reply not in out
 
 
+def test_entries_from_the_shell_that_wait_for_the_index_are_not_reported_as_damage(settings, clock):
+    fill(settings, clock)
+    shell = open_store(settings, clock, index_later=True)  # as `mindpane ask` opens it
+    try:
+        shell.add_entry(CODE, "How do I read a CSV file lazily?", "Use csv.reader over the open file.")
+    finally:
+        close(shell)
+
+    code, out, _ = doctor(settings)
+
+    assert code == 0, out
+    assert ("✓ chroma index (minilm-l6-v2-int8): code 1/1, journal 2/2 (indexed/entries); 1 entry from the "
+            "shell wait to be indexed at the next open") in out
+    assert all(line.startswith("✓ ") for line in out.splitlines()), out
+
+
 def test_outbox_turns_are_counted_by_mode_and_date_and_checking_writes_nothing(settings, clock):
     fill(settings, clock)
     outbox = open_outbox(settings)  # stays open: its turns are in entries.db-wal, not yet in the main file

@@ -106,3 +106,49 @@ def test_the_store_works_without_qdrant_client_and_builds_mem0_memory_only_to_ed
     assert seen["history"] == ["ADD", "UPDATE"]
     assert seen["count"] == 0
     assert seen["stand_in_left"] is False
+
+
+SHELL_TURNS = """
+import io, json, sys
+from tui.cli import main
+
+out = io.StringIO()
+sys.stdout = out
+codes = [main(["ask", "The tomatoes in the garden need water."]), main(["ask", "Watering the garden plants again."])]
+sys.stdout = sys.__stdout__
+print(json.dumps({"codes": codes, "out": out.getvalue(),
+                  "loaded": sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in HEAVY})}))
+"""
+
+FULL_OPEN = """
+import json
+from tui.services.engine import open_store
+from tui.services.settings import resolve_settings
+
+store = open_store(resolve_settings())
+entries = store.page("journal").records
+collection = store._collection("journal")
+seen = {"texts": [r.text for r in entries], "replies": [r.reply for r in entries],
+        "in_chroma": collection.count(),
+        "chroma_replies": sorted(m["reply"] for m in collection.get(include=["metadatas"])["metadatas"]),
+        "history": [[e.event for e in store.history(r.id)] for r in entries]}
+store.close()
+print(json.dumps(seen))
+"""
+
+
+def test_a_turn_from_the_shell_loads_neither_mem0_nor_chroma_and_recalls_the_one_before(settings, tmp_path):
+    seen = run_script(SHELL_TURNS, settings, tmp_path)
+    assert seen["codes"] == [0, 0]
+    assert "mem0" not in seen["loaded"] and "chromadb" not in seen["loaded"] and "qdrant_client" not in seen["loaded"]
+    second = seen["out"].split("Recalled 1 earlier journal entry:", 1)[1]
+    assert "The tomatoes in the garden need water." in second.splitlines()[1]
+
+
+def test_the_next_full_open_indexes_what_shell_turns_stored_with_their_history(settings, tmp_path):
+    run_script(SHELL_TURNS, settings, tmp_path)
+    seen = run_script(FULL_OPEN, settings, tmp_path)
+    assert seen["texts"] == ["Watering the garden plants again.", "The tomatoes in the garden need water."]
+    assert seen["in_chroma"] == 2
+    assert seen["chroma_replies"] == sorted(seen["replies"]) and all(seen["replies"])
+    assert seen["history"] == [["ADD"], ["ADD"]]

@@ -299,6 +299,15 @@ def test_mindpane_ask_in_a_directory_with_a_chroma_dotenv_stays_local(session_en
     assert run.returncode == 0, run.stderr
     assert_only_ollama_and_the_data_dir(json.loads((tmp_path / "audit.json").read_text()), ollama_stub, data_dir,
                                         isolated_home, tmp_path / "tmp")
+    assert not (data_dir / "chroma").exists()  # a shell turn leaves the index to the next full open
+
+    # that open, in the same directory and environment, indexes the entry into the local Chroma
+    opened = subprocess.run([sys.executable, "-c", "from tui.services.engine import open_store\n"
+                             "from tui.services.settings import resolve_settings\n"
+                             "open_store(resolve_settings()).close()"],
+                            env={**session_env, "MINDPANE_DATA_DIR": str(data_dir)}, cwd=project,
+                            capture_output=True, text=True, timeout=240)
+    assert opened.returncode == 0, opened.stderr
     assert sum(local_collections(data_dir / "chroma").values()) == 1
     assert chroma_server.collections() == on_the_server
 

@@ -213,13 +213,14 @@ def test_a_failing_disk_becomes_a_store_error_not_a_library_traceback(store, mon
     store.add_entry(JOURNAL, "Before the disk failed.")
     monkeypatch.setattr(store, "_collection", lambda mode_name: BrokenCollection())
 
-    for call in (lambda: store.recall("disk", JOURNAL, k=3),
-                 lambda: store.add_entry(JOURNAL, "After the disk failed.")):
-        with pytest.raises(StoreError) as caught:
-            call()
-        assert "disk I/O error" in caught.value.message
-        assert "mindpane doctor" in caught.value.hint
+    with pytest.raises(StoreError) as caught:
+        store.add_entry(JOURNAL, "After the disk failed.")
+    assert "disk I/O error" in caught.value.message
+    assert "mindpane doctor" in caught.value.hint
     assert store.page("journal").total == 2, "the record keeps what the index could not take"
+    # recall reads the vectors the record keeps: it still finds both entries
+    assert {m.record.text for m in store.recall("the disk failed", JOURNAL, k=3)} == {
+        "Before the disk failed.", "After the disk failed."}
 
 
 def test_recall_prepared_before_any_entry_still_finds_later_entries(store):
@@ -235,3 +236,21 @@ def test_recall_prepared_before_any_entry_still_finds_later_entries(store):
 
     assert [r.record.id for r in recalled] == [kept.id]
     assert recalled[0].score > 0.5
+
+
+def test_entries_stored_before_the_record_kept_vectors_get_theirs_from_chroma(settings, clock):
+    from tui.services.engine import open_store
+
+    store = open_store(settings, clock)
+    kept = store.add_entry(JOURNAL, "Planted garlic along the fence.")
+    store.records._db.execute("DELETE FROM vector")  # as an entries.db from before schema 4 has it
+    store.close()
+
+    reopened = open_store(settings, clock)
+    try:
+        assert reopened.recall("garlic in the garden", JOURNAL, k=1)[0].record.id == kept.id
+        assert [row[0] for row in reopened.records.vectors(reopened._embedder.name, "journal")] == [kept.id]
+        reopened.forget([kept.id])
+        assert reopened.records._db.execute("SELECT count(*) FROM vector").fetchone() == (0,)
+    finally:
+        reopened.close()

@@ -146,7 +146,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
         print(f"mindpane: {error}", file=err)
         return EXIT_FAILURE
     try:
-        store = open_store(settings, outbox=outbox)
+        store = open_store(settings, outbox=outbox, index_later=True)
     except MindpaneError as error:
         outbox.close()
         print(f"mindpane: {error} (your text is kept and is stored the next time mindpane opens the store)",

@@ -104,7 +104,7 @@ def _closest(settings: Settings, query: Any, modes: Mapping[str, Mode]) -> list:
 
     if not (settings.data_dir / RECORD_FILE).is_file():
         return []
-    store = open_store(settings)
+    store = open_store(settings, index_later=True)  # recall reads the record's vectors: no Chroma
     try:
         searched = [modes[query.mode]] if query.mode else list(modes.values())
         found = [memory for mode in searched for memory in store.recall(query.meaning, mode, k=10, min_score=0)]

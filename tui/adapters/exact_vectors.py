@@ -15,6 +15,11 @@ from collections.abc import Sequence
 import numpy as np
 
 
+def vector_bytes(vector: Sequence[float]) -> bytes:
+    """How the record keeps a vector: float32, native order (the same machine reads it back)."""
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
 class ExactVectors:
     """Thread-safe id → unit vector table with cosine top-k search."""
 
@@ -39,6 +44,11 @@ class ExactVectors:
                 self._rows[memory_id] = len(self._ids)
                 self._ids.append(memory_id)
                 self._pending.append(np.asarray(vector, dtype=np.float32))
+
+    def add_bytes(self, ids: Sequence[str], blobs: Sequence[bytes]) -> None:
+        """Add vectors kept as ``vector_bytes`` (loading a mode's table from the record)."""
+        if ids:
+            self.add(ids, np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1))
 
     def remove(self, memory_id: str) -> None:
         with self._lock:

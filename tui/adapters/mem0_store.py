@@ -22,9 +22,10 @@ from typing import Any
 
 from tui.adapters.data_dir import install_user_id, prepare_data_dir
 from tui.adapters.environment import contain_environment, route_logs_to_file
-from tui.adapters.exact_vectors import ExactVectors
+from tui.adapters.exact_vectors import ExactVectors, vector_bytes
 from tui.adapters.mem0_payload import collection_name, entry_payload, parse_time, record_from_payload
 from tui.adapters.record_db import FILE_NAME as RECORD_FILE
+from tui.adapters.record_db import INDEX_LATER_KEY as _LATER_KEY
 from tui.adapters.record_db import RecordDB
 from tui.adapters.store_lock import StoreLock
 from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
@@ -78,8 +79,12 @@ class Mem0Store:
     """``MemoryStore`` over the canonical record and mem0 + Chroma. Open it with :meth:`open`."""
 
     def __init__(self, client: Any, embedder: Embedder, records: RecordDB, user_id: str, lock: StoreLock,
-                 clock: Clock, mem0_config: Callable[[str], dict], data_dir: Path) -> None:
+                 clock: Clock, mem0_config: Callable[[str], dict], data_dir: Path,
+                 index_later: bool = False) -> None:
         self._client = client
+        self._index_later = index_later
+        """Writes leave the index (Chroma, mem0's history) to the next full open: see ``open``."""
+        self._chroma_opened = client is not None
         self._embedder = embedder
         self.records = records
         self._user_id = user_id
@@ -98,7 +103,11 @@ class Mem0Store:
 
     @classmethod
     def open(cls, data_dir: Path, embedder_factory: Callable[[], Embedder], clock: Clock = _utc_now,
-             ollama_host: str = "http://127.0.0.1:11434", records: RecordDB | None = None) -> Mem0Store:
+             ollama_host: str = "http://127.0.0.1:11434", records: RecordDB | None = None,
+             index_later: bool = False) -> Mem0Store:
+        """Open the store. ``index_later`` (one turn from the shell) neither imports nor opens mem0
+        and Chroma unless a call needs them: entries and their vectors go to the record, recall
+        reads the record's vectors, and the next full open indexes what was written."""
         data_dir = Path(data_dir)
         prepare_data_dir(data_dir)
         lock = StoreLock(data_dir)
@@ -106,39 +115,36 @@ class Mem0Store:
         try:
             contain_environment(data_dir)
             route_logs_to_file(data_dir / "mindpane.log")
-            return cls._open_locked(data_dir, embedder_factory(), clock, lock, ollama_host, records)
+            return cls._open_locked(data_dir, embedder_factory(), clock, lock, ollama_host, records, index_later)
         except Exception:
             lock.release()
             raise
 
     @classmethod
     def _open_locked(cls, data_dir: Path, embedder: Embedder, clock: Clock, lock: StoreLock,
-                     ollama_host: str, records: RecordDB | None) -> Mem0Store:
-        try:
-            import chromadb  # noqa: F401  (imported here first: a missing library gets the hint below)
-
-            from tui.adapters.environment import chroma_settings, import_mem0
-
-            import_mem0()  # before anything else imports mem0: see there
-            from tui.adapters import mem0_embedding
-        except ImportError as exc:
-            raise StoreError(f"A library the memory store needs is missing: {exc}",
-                             "reinstall mindpane: pip install --force-reinstall mindpane") from exc
-        except Exception as exc:  # e.g. a malformed Chroma option in a .env file breaks the import
-            raise cls._explain_open(exc, data_dir) from exc
-        mem0_embedding.register()
-
+                     ollama_host: str, records: RecordDB | None, index_later: bool) -> Mem0Store:
         def mem0_config(name: str) -> dict:
+            from tui.adapters import mem0_embedding
+
             return {
-                "vector_store": {"provider": "chroma", "config": {"collection_name": name, "client": client}},
+                "vector_store": {"provider": "chroma", "config": {"collection_name": name, "client": None}},
                 "embedder": {"provider": mem0_embedding.PROVIDER},
                 "llm": {"provider": "ollama", "config": {"ollama_base_url": ollama_host}},
                 "history_db_path": str(data_dir / "history.db"),
             }
 
+        if index_later:
+            try:
+                store = cls(None, embedder, records or RecordDB(data_dir / RECORD_FILE), install_user_id(data_dir),
+                            lock, clock, mem0_config, data_dir, index_later=True)
+            except Exception as exc:  # sqlite raises untyped errors on a broken file
+                raise cls._explain_open(exc, data_dir) from exc
+            return store
+        cls._import_index_libraries(data_dir)
         try:
             records = records or RecordDB(data_dir / RECORD_FILE)
             from tui.adapters.chroma_recovery import open_chroma
+            from tui.adapters.environment import chroma_settings
 
             client = open_chroma(data_dir / "chroma", chroma_settings(data_dir / "chroma"))
             store = cls(client, embedder, records, install_user_id(data_dir), lock, clock, mem0_config, data_dir)
@@ -152,6 +158,23 @@ class Mem0Store:
             log.error("opening the store failed: %s", type(exc).__name__)
             raise cls._explain_open(exc, data_dir) from exc
         return store
+
+    @classmethod
+    def _import_index_libraries(cls, data_dir: Path) -> None:
+        """Chroma, then mem0 (through ``import_mem0``, before anything else imports it)."""
+        try:
+            import chromadb  # noqa: F401  (imported here first: a missing library gets the hint below)
+
+            from tui.adapters.environment import import_mem0
+
+            import_mem0()
+            from tui.adapters import mem0_embedding
+        except ImportError as exc:
+            raise StoreError(f"A library the memory store needs is missing: {exc}",
+                             "reinstall mindpane: pip install --force-reinstall mindpane") from exc
+        except Exception as exc:  # e.g. a malformed Chroma option in a .env file breaks the import
+            raise cls._explain_open(exc, data_dir) from exc
+        mem0_embedding.register()
 
     @staticmethod
     def _explain_open(exc: Exception, data_dir: Path) -> StoreError:
@@ -223,12 +246,16 @@ class Mem0Store:
             close_chroma(self.data_dir / "chroma")
 
     def _reopen_if_reset(self) -> None:
-        """Called holding ``_modes_lock``."""
-        if self._client is None:  # reset after a failed write: reopen (the space was checked)
+        """Called holding ``_modes_lock``. Opens Chroma when it is not open: reset after a failed
+        write (the space was checked), or never opened (``index_later``) until a call needed it."""
+        if self._client is None:
             from tui.adapters.chroma_recovery import open_chroma
             from tui.adapters.environment import chroma_settings
 
+            if not self._chroma_opened:
+                self._import_index_libraries(self.data_dir)
             self._client = open_chroma(self.data_dir / "chroma", chroma_settings(self.data_dir / "chroma"))
+            self._chroma_opened = True
 
     def _collection_modes(self) -> list[str]:
         """Modes that have a collection for this embedder."""
@@ -243,19 +270,30 @@ class Mem0Store:
         return modes
 
     def _vectors_for(self, mode_name: str) -> ExactVectors:
-        """The mode's exact vector table, loaded from Chroma on first use and then kept in step."""
+        """The mode's exact vector table, loaded from the record on first use and then kept in
+        step. Entries the record has no vector for (stored before it kept them) get theirs from
+        Chroma, or are embedded again, and the record keeps them from then on."""
         with self._vectors_lock:
             if mode_name not in self._vectors:
+                self._fill_missing_vectors(mode_name)
                 table = ExactVectors(self._embedder.dimension)
-                collection, offset = self._collection(mode_name), 0
-                while True:
-                    got = collection.get(include=["embeddings"], limit=_VECTOR_LOAD_BATCH, offset=offset)
-                    if not len(got["ids"]):
-                        break
-                    table.add(got["ids"], got["embeddings"])
-                    offset += len(got["ids"])
+                rows = self.records.vectors(self._embedder.name, mode_name)
+                table.add_bytes([memory_id for memory_id, _ in rows], [data for _, data in rows])
                 self._vectors[mode_name] = table
             return self._vectors[mode_name]
+
+    def _fill_missing_vectors(self, mode_name: str) -> None:
+        missing = self.records.without_vector(self._embedder.name, mode_name)
+        for start in range(0, len(missing), _VECTOR_LOAD_BATCH):
+            chunk = missing[start:start + _VECTOR_LOAD_BATCH]
+            got = self._collection(mode_name).get(ids=chunk, include=["embeddings"])
+            found = dict(zip(got["ids"], got["embeddings"], strict=True))
+            absent = self.records.fetch([memory_id for memory_id in chunk if memory_id not in found])
+            if absent:
+                ids = list(absent)
+                found.update(zip(ids, self._embedder.embed([absent[i].text for i in ids]), strict=True))
+            self.records.put_vectors(self._embedder.name,
+                                     [(memory_id, vector_bytes(vector)) for memory_id, vector in found.items()])
 
     # -- the index (Chroma + mem0 history) follows the record ----------------------------------
 
@@ -263,14 +301,18 @@ class Mem0Store:
                    history_at: datetime | None = None) -> None:
         """Embed and store records under their own ids, as mem0's ``add(infer=False)`` would;
         ``history_event`` None when mem0's history already tells the entry's story (a re-index)."""
-        from mem0.utils.lemmatization import lemmatize_for_bm25
-
         if not records:
             return
         mode_name = records[0].mode
-        collection = self._collection(mode_name)
         vectors = self._embedder.embed([record.text for record in records])
         ids = [record.id for record in records]
+        self._keep_vectors(mode_name, ids, vectors)
+        if self._index_later:
+            self._defer_index(ids)
+            return
+        from mem0.utils.lemmatization import lemmatize_for_bm25
+
+        collection = self._collection(mode_name)
         payloads = [entry_payload(r.text, r.created_at.astimezone(UTC).isoformat(), self._user_id,
                                   lemmatize_for_bm25(r.text), {**r.metadata, "mode": r.mode, "reply": r.reply})
                     for r in records]
@@ -278,8 +320,6 @@ class Mem0Store:
         if mode_name not in self._scrubbed:  # a mode's first write this session made its index files
             self._scrubbed.add(mode_name)
             self._scrub_hnsw()
-        if mode_name in self._vectors:
-            self._vectors[mode_name].add(ids, vectors)
         if history_event is None:
             return
         self._history_db.batch_add_history([
@@ -288,6 +328,17 @@ class Mem0Store:
              "updated_at": history_at.astimezone(UTC).isoformat() if history_at else p["updated_at"]}
             for r, p in zip(records, payloads, strict=True)])
 
+    def _keep_vectors(self, mode_name: str, ids: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
+        """The record keeps the vectors; the mode's loaded table takes them too."""
+        self.records.put_vectors(self._embedder.name, [(i, vector_bytes(v)) for i, v in zip(ids, vectors, strict=True)])
+        if mode_name in self._vectors:
+            self._vectors[mode_name].add(ids, vectors)
+
+    def _defer_index(self, ids: Sequence[str]) -> None:
+        """Leave these entries to the next full open's ``_heal`` (``index_later``)."""
+        later = set(json.loads(self.records.get_meta(_LATER_KEY) or "[]")) | set(ids)
+        self.records.set_meta(_LATER_KEY, json.dumps(sorted(later)))
+
     def _index_remove(self, record: MemoryRecord) -> None:
         self._memory(record.mode).delete(record.id)
         if record.mode in self._vectors:
@@ -295,14 +346,15 @@ class Mem0Store:
 
     def _index_reply(self, record: MemoryRecord) -> None:
         """Chroma keeps a copy of the reply, so a lost record can still be rebuilt from it."""
+        if self._index_later:
+            self._defer_index([record.id])
+            return
         self._collection(record.mode).update(ids=[record.id], metadatas=[{**record.metadata, "reply": record.reply}])
 
     def _index_text(self, record: MemoryRecord) -> None:
         self._memory(record.mode).update(record.id, text=record.text)
-        table = self._vectors.get(record.mode)
-        if table is not None:
-            got = self._collection(record.mode).get(ids=[record.id], include=["embeddings"])
-            table.add(got["ids"], got["embeddings"])
+        got = self._collection(record.mode).get(ids=[record.id], include=["embeddings"])
+        self._keep_vectors(record.mode, got["ids"], got["embeddings"])
 
     def _following(self, ids: Sequence[str], index_step: Callable[[], None]) -> None:
         """Run an index step after the record changed; if it fails the record still holds the
@@ -533,7 +585,8 @@ class Mem0Store:
                 self._client.close()
         except Exception:
             log.warning("closing the Chroma client failed", exc_info=True)
-        self._scrub_hnsw()
+        if self._chroma_opened:
+            self._scrub_hnsw()
         self._lock.release()
 
     def _scrub_hnsw(self) -> None:
@@ -574,6 +627,7 @@ class Mem0Store:
         if self.records.get_meta("adopted_chroma") is None:
             self._adopt_from_chroma()
             self.records.set_meta("adopted_chroma", "1")
+        self._index_left_for_later()
         stale = set(json.loads(self.records.get_meta(_STALE_KEY) or "[]"))
         for mode_name in set(self.records.modes()) | set(self._collection_modes()):
             collection = self._collection(mode_name)
@@ -581,6 +635,23 @@ class Mem0Store:
                 self.sync_index(mode_name, stale)
         if stale:
             self.records.set_meta(_STALE_KEY, "[]")
+
+    def _index_left_for_later(self) -> None:
+        """Entries a shell turn stored without the index (``index_later``): new ones are indexed
+        with their ADD in mem0's history, known ones take the reply they were given since."""
+        later = json.loads(self.records.get_meta(_LATER_KEY) or "[]")
+        if not later:
+            return
+        by_mode: dict[str, list[MemoryRecord]] = {}
+        for record in self.records.fetch(later).values():
+            by_mode.setdefault(record.mode, []).append(record)
+        for mode_name, records in by_mode.items():
+            known = set(self._collection(mode_name).get(ids=[r.id for r in records], include=[])["ids"])
+            self._index_add([r for r in records if r.id not in known])
+            for record in records:
+                if record.id in known:
+                    self._index_reply(record)
+        self.records.set_meta(_LATER_KEY, "[]")
 
     def _adopt_from_chroma(self) -> None:
         """Entries written before the canonical record existed live only in Chroma: copy them in."""

@@ -23,6 +23,9 @@ from tui.domain.records import Change, MemoryRecord, PendingEntry, content_key
 from tui.domain.search import SearchQuery, entry_tags, fts_match
 
 FILE_NAME = "entries.db"
+INDEX_LATER_KEY = "index_later_ids"
+"""Meta key: ids of entries stored while the index was not loaded (a turn from the shell), which
+the next full open indexes (a JSON list)."""
 
 _UPGRADES: tuple[str, ...] = (
     # 1: the canonical record, the outbox and the change log (v0 held only a rebuildable date index)
@@ -91,6 +94,12 @@ _UPGRADES: tuple[str, ...] = (
     CREATE INDEX tag_by_entry ON tag (entry_id);
     INSERT OR IGNORE INTO tag (tag, entry_id)
         SELECT tags.value, entry.id FROM entry, json_each(mindpane_tags(entry.text)) AS tags;
+    """,
+    # 4: each entry's vector, per embedder (float32 bytes), kept beside the record so recall loads
+    # them without Chroma and a turn from the shell can store one before Chroma is opened
+    """
+    CREATE TABLE vector (embedder TEXT NOT NULL, entry_id TEXT NOT NULL, data BLOB NOT NULL,
+                         PRIMARY KEY (embedder, entry_id)) WITHOUT ROWID;
     """,
 )
 SCHEMA_VERSION = len(_UPGRADES)
@@ -461,6 +470,26 @@ class RecordDB:
                       before=from_snapshot(row[5]), after=from_snapshot(row[6]),
                       undone_at=_time(row[7]) if row[7] else None)
 
+    # -- vectors ---------------------------------------------------------------------------------
+
+    def put_vectors(self, embedder: str, rows: Sequence[tuple[str, bytes]]) -> None:
+        """Keep (or replace) entries' vectors as ``embedder`` made them."""
+        with self._tx() as db:
+            db.executemany("INSERT OR REPLACE INTO vector (embedder, entry_id, data) VALUES (?, ?, ?)",
+                           [(embedder, memory_id, data) for memory_id, data in rows])
+
+    def vectors(self, embedder: str, mode: str) -> list[tuple[str, bytes]]:
+        """The vectors of ``mode``'s alive entries that have one."""
+        return self._all("SELECT v.entry_id, v.data FROM entry AS e JOIN vector AS v "
+                         "ON v.embedder = ? AND v.entry_id = e.id WHERE e.mode = ? AND e.deleted_at IS NULL",
+                         (embedder, mode))
+
+    def without_vector(self, embedder: str, mode: str) -> list[str]:
+        """Ids of ``mode``'s alive entries with no vector from ``embedder`` yet."""
+        return [row[0] for row in self._all(
+            "SELECT id FROM entry WHERE mode = ? AND deleted_at IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM vector WHERE embedder = ? AND entry_id = entry.id)", (mode, embedder))]
+
     # -- forgetting ------------------------------------------------------------------------------
 
     def erase(self, ids: Sequence[str]) -> None:
@@ -474,6 +503,7 @@ class RecordDB:
                 db.execute("DELETE FROM entry WHERE id = ?", (memory_id,))
                 db.execute("DELETE FROM change WHERE entry_id = ?", (memory_id,))
                 db.execute("DELETE FROM tag WHERE entry_id = ?", (memory_id,))
+                db.execute("DELETE FROM vector WHERE entry_id = ?", (memory_id,))
             # the full-text index drops what it held of them (a delete only marks it as gone)
             db.execute("INSERT INTO entry_fts (entry_fts) VALUES ('rebuild')")
         self.compact()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shlex
 import shutil
@@ -199,6 +200,9 @@ class Record:
     deleted: int = 0
     outbox: list[tuple[str, datetime]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    waiting: dict[str, int] = field(default_factory=dict)
+    """Alive entries per mode that a turn from the shell stored and the next open indexes."""
+    waiting_ids: set[str] = field(default_factory=set)
 
     @property
     def readable(self) -> bool:
@@ -209,7 +213,7 @@ class Record:
 
 
 def read_record(data_dir: Path) -> Record:
-    from tui.adapters.record_db import FILE_NAME, SCHEMA_VERSION
+    from tui.adapters.record_db import FILE_NAME, INDEX_LATER_KEY, SCHEMA_VERSION
 
     record = Record(data_dir / FILE_NAME)
     if not record.path.is_file():
@@ -231,6 +235,11 @@ def read_record(data_dir: Path) -> Record:
                     record.deleted += 1
             record.outbox = [(mode, _time(at)) for mode, at in
                              db.execute("SELECT mode, created_at FROM outbox ORDER BY created_at")]
+            later = db.execute("SELECT value FROM meta WHERE key = ?", (INDEX_LATER_KEY,)).fetchone()
+            record.waiting_ids = set(json.loads(later[0])) & record.ids if later else set()
+            for (mode,) in db.execute("SELECT mode FROM entry WHERE deleted_at IS NULL AND id IN "
+                                      "(SELECT value FROM json_each(?))", (json.dumps(sorted(record.waiting_ids)),)):
+                record.waiting[mode] = record.waiting.get(mode, 0) + 1
     except (sqlite3.Error, OSError) as exc:
         record.problem = first_line(exc)
     return record
@@ -325,7 +334,10 @@ def check_chroma(data_dir: Path, embedder_name: str | None, record: Record) -> l
     chroma_dir, chroma_file = data_dir / CHROMA_DIR, data_dir / CHROMA_DIR / CHROMA_FILE
     rebuild = f"{REPAIR} (moves {CHROMA_DIR}/ aside and re-embeds your entries from entries.db)"
     alive = sum(record.alive.values())
+    waiting = _waiting_note(record)
     if not chroma_dir.exists():
+        if alive and alive == sum(record.waiting.values()):
+            return [Check(True, f"{chroma_dir}: not created yet{waiting}")]
         if alive:
             return [Check(False, f"{chroma_dir} is missing (the search index of {alive} entries)", rebuild)]
         return [Check(True, f"{chroma_dir}: not created yet")]
@@ -349,12 +361,19 @@ def check_chroma(data_dir: Path, embedder_name: str | None, record: Record) -> l
         checks.append(Check(True, f"chroma index ({embedder_name}): {found} (not compared: entries.db unreadable)"))
         return checks
     modes = sorted(set(record.alive) | set(counts))
-    pairs = [(mode, counts.get(mode, 0), record.alive.get(mode, 0)) for mode in modes]
+    pairs = [(mode, counts.get(mode, 0), record.alive.get(mode, 0) - record.waiting.get(mode, 0)) for mode in modes]
     summary = ", ".join(f"{mode} {indexed}/{kept}" for mode, indexed, kept in pairs) or "no entries"
     if any(indexed != kept for _, indexed, kept in pairs):
         return [*checks, Check(False, f"chroma index ({embedder_name}) does not match entries.db: {summary} "
                                "(indexed/entries)", REPAIR)]
-    return [*checks, Check(True, f"chroma index ({embedder_name}): {summary} (indexed/entries)")]
+    return [*checks, Check(True, f"chroma index ({embedder_name}): {summary} (indexed/entries){waiting}")]
+
+
+def _waiting_note(record: Record) -> str:
+    count = sum(record.waiting.values())
+    if not count:
+        return ""
+    return f"; {count} {'entry' if count == 1 else 'entries'} from the shell wait to be indexed at the next open"
 
 
 # -- mem0's change history -------------------------------------------------------------------------
@@ -371,7 +390,7 @@ def check_history(data_dir: Path, record: Record) -> Check:
     path = data_dir / HISTORY_FILE
     rebuild = f"{REPAIR} (moves it aside and rebuilds it from entries.db)"
     if not path.is_file():
-        if record.ids:
+        if record.ids - record.waiting_ids:
             return Check(False, f"{path} is missing (the change history of {len(record.ids)} entries)", REPAIR)
         return Check(True, f"{path}: not created yet")
     problem = sqlite_problem(path)
@@ -383,7 +402,7 @@ def check_history(data_dir: Path, record: Record) -> Check:
         return Check(False, f"{path} could not be read ({first_line(exc)})", rebuild)
     if known is None:
         return Check(False, f"{path} has no history table", rebuild)
-    missing = len(record.ids - known)
+    missing = len(record.ids - known - record.waiting_ids)
     if missing:
         return Check(False, f"{path}: {missing} of {len(record.ids)} entries have no change history", REPAIR)
     return Check(True, f"{path}: ok, history of {len(record.ids & known)} entries")

@@ -43,14 +43,16 @@ def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
 
 
 def open_store(settings: Settings, clock: Callable[[], datetime] | None = None,
-               outbox: Outbox | None = None) -> MemoryStore:
+               outbox: Outbox | None = None, index_later: bool = False) -> MemoryStore:
     """Slow (imports mem0/Chroma, loads the embedder): call it from a worker thread. ``outbox``
-    is the record already opened by :func:`open_outbox`, shared rather than opened twice."""
+    is the record already opened by :func:`open_outbox`, shared rather than opened twice.
+    ``index_later`` (one turn from the shell): mem0 and Chroma are not loaded unless needed;
+    what is written is indexed by the next full open."""
     from tui.adapters.mem0_store import Mem0Store
 
     extra = {"clock": clock} if clock else {}
-    return Mem0Store.open(settings.data_dir, embedder_factory(settings),
-                          ollama_host=settings.ollama_host, records=outbox, **extra)
+    return Mem0Store.open(settings.data_dir, embedder_factory(settings), ollama_host=settings.ollama_host,
+                          records=outbox, index_later=index_later, **extra)
 
 
 def open_outbox(settings: Settings) -> Outbox:
