@@ -8,6 +8,7 @@ get a side column; narrow ones stack the memory panes under the chat, and F3 hid
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
 from textual import on, work
@@ -22,6 +23,7 @@ from tui.clipboard import copy_with_notice
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
 from tui.messages import OllamaStatus, TurnFinished, TurnUpdate
+from tui.screens.calendar_screen import CalendarScreen
 from tui.screens.changes_screen import ChangesScreen
 from tui.screens.code_screen import CodeScreen
 from tui.screens.composer_screen import Composed, ComposerScreen
@@ -60,6 +62,8 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         Binding("f3,ctrl+g", "toggle_memory", "Panes", tooltip="Show or hide the receipts and history panes"),
         Binding("f4", "changes", "Changes", show=False,
                 tooltip="The change log: every edit, delete, reply and import, with revert"),
+        Binding("f6", "calendar", "Calendar", show=False,
+                tooltip="A heatmap of entries per day (month or year) with your streak; Enter shows that day"),
         Binding("f8", "on_this_day", "On this day", show=False,
                 tooltip="Entries from this day a week, a month and years ago, and older ones like today's"),
         Binding("alt+up,ctrl+up", "earlier_reply", "Earlier reply", show=False),
@@ -225,6 +229,19 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
 
     def action_changes(self) -> None:
         self.app.push_screen(ChangesScreen(report_to=self.history))
+
+    def action_calendar(self) -> None:
+        """The calendar; a day chosen there filters the history to it."""
+        if not self.app.workspace.ready:
+            self.notify("The memory store is still opening.", markup=False)
+            return
+
+        def chosen(day: date | None) -> None:
+            if day is not None:
+                self.remove_class("-memory-hidden")
+                self.history.filter_to(f"on:{day.isoformat()}")
+
+        self.app.push_screen(CalendarScreen(self.app.mode, self._today().astimezone().date()), chosen)
 
     def forget_deleted(self) -> None:
         """Erase every deleted entry from the disk, after asking."""
