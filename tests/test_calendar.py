@@ -149,3 +149,22 @@ def test_the_month_view_snapshot(snap_compare, settings, clock):
         quiet_cursor(pilot)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=open_calendar)
+
+
+async def test_counts_that_cannot_be_read_are_said(settings, clock, monkeypatch):
+    from tui.domain.errors import StoreError
+
+    app = app_over_seeded_store(settings, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+
+        def broken(*_args, **_kwargs):
+            raise StoreError("The memory store failed: disk I/O error", "run `mindpane doctor`")
+
+        monkeypatch.setattr(app.workspace.store, "day_counts", broken)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)
+        assert any("disk I/O error" in note.message for note in app._notifications)
+        assert app.screen.query_one(".calendar-day").content == "The counts could not be read."
+        assert header(app) == "Journal · November 2026 · counts unavailable"

@@ -181,3 +181,27 @@ def test_the_mode_setting_is_a_checked_flag(tmp_path):
     assert [problem.key for problem in config.problems] == ["modes.journal.on_this_day"]
     modes = load_modes(config)
     assert modes["journal"].on_this_day and modes["code"].on_this_day
+
+
+async def test_a_store_failure_is_said_and_the_panel_stays_away(settings, clock, monkeypatch):
+    from tui.domain.errors import StoreError
+
+    def broken(*_args):
+        raise StoreError("The memory store failed: disk I/O error", "run `mindpane doctor`")
+
+    monkeypatch.setattr("tui.screens.on_this_day_host.on_this_day", broken)
+    app = await start(settings, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not panel(app).display
+        assert any("disk I/O error" in note.message for note in app._notifications)
+
+
+async def test_f8_with_nothing_to_show_says_so(settings, clock):
+    app = await start(settings, clock, seed=lambda store: None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert not panel(app).display
+        assert any("Nothing in Journal from this day" in note.message for note in app._notifications)

@@ -52,6 +52,7 @@ class CalendarScreen(ReportsWorkerFailures, ModalScreen[date | None]):
         self.all_modes = False
         self.counts: dict[date, int] = {}
         self.loaded = False
+        self.failed = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog calendar"):
@@ -88,6 +89,8 @@ class CalendarScreen(ReportsWorkerFailures, ModalScreen[date | None]):
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.notify(str(message.error), title="Calendar", severity="error", markup=False)
+        self.failed = True
+        self._show()
         self.query_one(".calendar-day", Static).update("The counts could not be read.")
 
     # -- what is in view -----------------------------------------------------------------------------
@@ -98,7 +101,7 @@ class CalendarScreen(ReportsWorkerFailures, ModalScreen[date | None]):
         when = f"{first:%Y}" if heatmap.view == "year" else f"{first:%B %Y}"
         scope = "All modes" if self.all_modes else self.mode.title
         if not self.loaded:
-            return f"{scope} · {when} · counting…"
+            return f"{scope} · {when} · " + ("counts unavailable" if self.failed else "counting…")
         streak = streaks(self.counts, self.today)
         entries = _count(in_view(self.counts, first, last), "entry", "entries")
         return (f"{scope} · {when} · {entries} · streak {_count(streak.current, 'day', 'days')}"
@@ -124,7 +127,7 @@ class CalendarScreen(ReportsWorkerFailures, ModalScreen[date | None]):
 
     def action_toggle_modes(self) -> None:
         self.all_modes = not self.all_modes
-        self.loaded = False
+        self.loaded = self.failed = False
         self._show()
         self._load(None if self.all_modes else self.mode.name)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.message import Message
@@ -15,6 +16,11 @@ from tui.domain.modes import Mode
 from tui.domain.on_this_day import Section
 from tui.services.on_this_day import on_this_day
 from tui.widgets.on_this_day_panel import OnThisDayPanel
+
+if TYPE_CHECKING:  # type checkers see the screen it is mixed into
+    from textual.screen import Screen as _Host
+else:
+    _Host = object
 
 
 class OnThisDayLoaded(Message, bubble=False):
@@ -26,16 +32,18 @@ class OnThisDayLoaded(Message, bubble=False):
         self.mode_name, self.sections, self.asked, self.error = mode_name, sections, asked, error
 
 
-class OnThisDayHost:
+class OnThisDayHost(_Host):
     """Mixed into the main screen (before ``Screen``), which composes an ``OnThisDayPanel``; the
     worker runs on that screen, whose ``ReportsWorkerFailures`` hands an unexpected failure to the app."""
 
+    app: Any
+    chat: Any
     _offered: set[str] | None = None
     """Modes whose panel was offered this session (a mode switch back does not offer it again)."""
 
     @property
     def on_this_day_panel(self) -> OnThisDayPanel:
-        return self.query_one(OnThisDayPanel)  # type: ignore[attr-defined]
+        return self.query_one(OnThisDayPanel)
 
     def offer_on_this_day(self, mode: Mode) -> None:
         """The mode is open (or the store just opened): the panel of the last mode goes, and this
@@ -45,7 +53,7 @@ class OnThisDayHost:
             panel.hide()
         if self._offered is None:
             self._offered = set()
-        if not mode.on_this_day or mode.name in self._offered or not self.app.workspace.ready:  # type: ignore[attr-defined]
+        if not mode.on_this_day or mode.name in self._offered or not self.app.workspace.ready:
             return
         self._offered.add(mode.name)
         self._load_on_this_day(mode, asked=False)
@@ -53,7 +61,7 @@ class OnThisDayHost:
     def action_on_this_day(self) -> None:
         """F8: show the panel again (it is loaded afresh) and move the keys into it."""
         panel = self.on_this_day_panel
-        app = self.app  # type: ignore[attr-defined]
+        app = self.app
         if panel.display and panel.mode_name == app.mode.name:
             self._focus_panel()
         elif not app.workspace.ready:
@@ -62,24 +70,24 @@ class OnThisDayHost:
             self._load_on_this_day(app.mode, asked=True)
 
     def _focus_panel(self) -> None:
-        self.remove_class("-memory-hidden")  # type: ignore[attr-defined]
+        self.remove_class("-memory-hidden")
         self.on_this_day_panel.options.focus()
 
     def _today(self) -> datetime:
-        clock: Callable[[], datetime] | None = self.app.clock  # type: ignore[attr-defined]
+        clock: Callable[[], datetime] | None = self.app.clock
         return clock() if clock is not None else datetime.now(UTC)
 
     @work(thread=True, exclusive=True, group="on-this-day", exit_on_error=False, description="on this day")
     def _load_on_this_day(self, mode: Mode, asked: bool) -> None:
         try:
-            sections = on_this_day(self.app.workspace.store, mode, self._today())  # type: ignore[attr-defined]
+            sections = on_this_day(self.app.workspace.store, mode, self._today())
         except MindpaneError as error:
-            self.post_message(OnThisDayLoaded(mode.name, [], asked, error))  # type: ignore[attr-defined]
+            self.post_message(OnThisDayLoaded(mode.name, [], asked, error))
             return
-        self.post_message(OnThisDayLoaded(mode.name, sections, asked))  # type: ignore[attr-defined]
+        self.post_message(OnThisDayLoaded(mode.name, sections, asked))
 
     def on_on_this_day_loaded(self, message: OnThisDayLoaded) -> None:
-        app = self.app  # type: ignore[attr-defined]
+        app = self.app
         if message.error is not None:
             app.notify(str(message.error), title="On this day", severity="error", markup=False)
             return
@@ -96,4 +104,4 @@ class OnThisDayHost:
 
     def on_on_this_day_panel_dismissed(self, message: OnThisDayPanel.Dismissed) -> None:
         message.stop()
-        self.chat.prompt_bar.input.focus()  # type: ignore[attr-defined]
+        self.chat.prompt_bar.input.focus()
