@@ -15,6 +15,8 @@ class Section:
 
     title: str
     entries: list[MemoryRecord] = field(default_factory=list)
+    dated: bool = False
+    """Each entry shows its own day (the heading does not say it: related entries)."""
 
 
 def _years_ago(years: int) -> str:

@@ -241,7 +241,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
                 self.remove_class("-memory-hidden")
                 self.history.filter_to(f"on:{day.isoformat()}")
 
-        self.app.push_screen(CalendarScreen(self.app.mode, self._today().astimezone().date()), chosen)
+        self.app.push_screen(CalendarScreen(self.app.mode, self.clock_now().astimezone().date()), chosen)
 
     def forget_deleted(self) -> None:
         """Erase every deleted entry from the disk, after asking."""

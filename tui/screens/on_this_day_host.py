@@ -73,14 +73,15 @@ class OnThisDayHost(_Host):
         self.remove_class("-memory-hidden")
         self.on_this_day_panel.options.focus()
 
-    def _today(self) -> datetime:
+    def clock_now(self) -> datetime:
+        """Now, by the app's clock (a fixed one in tests)."""
         clock: Callable[[], datetime] | None = self.app.clock
         return clock() if clock is not None else datetime.now(UTC)
 
     @work(thread=True, exclusive=True, group="on-this-day", exit_on_error=False, description="on this day")
     def _load_on_this_day(self, mode: Mode, asked: bool) -> None:
         try:
-            sections = on_this_day(self.app.workspace.store, mode, self._today())
+            sections = on_this_day(self.app.workspace.store, mode, self.clock_now())
         except MindpaneError as error:
             self.post_message(OnThisDayLoaded(mode.name, [], asked, error))
             return

@@ -39,7 +39,7 @@ def on_this_day(store: MemoryStore, mode: Mode, today: datetime) -> list[Section
     shown = {entry.id for section in sections for entry in section.entries}
     related = _related(store, mode, _entries_of(store, mode, day), _midnight(day) - RELATED_OLDER_THAN, shown)
     if related:
-        sections.append(Section(RELATED_TITLE, related))
+        sections.append(Section(RELATED_TITLE, related, dated=True))
     return sections
 
 

@@ -14,10 +14,16 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.domain.on_this_day import Section
-from tui.text import entry_preview
+from tui.domain.records import MemoryRecord
+from tui.text import entry_preview, local_day
 from tui.widgets.history_pane import HistoryPane
 
 PREVIEW = 70
+
+
+def _line(entry: MemoryRecord, dated: bool) -> str:
+    day = f"{local_day(entry.created_at)}  " if dated else ""
+    return f"  {day}{entry_preview(entry.text, PREVIEW)}"
 
 
 class OnThisDayPanel(Vertical):
@@ -52,8 +58,7 @@ class OnThisDayPanel(Vertical):
         options.clear_options()
         for section in sections:
             options.add_option(Option(section.title, disabled=True))
-            options.add_options(Option("  " + entry_preview(entry.text, PREVIEW), id=entry.id)
-                                for entry in section.entries)
+            options.add_options(Option(_line(entry, section.dated), id=entry.id) for entry in section.entries)
         options.highlighted = next((i for i in range(options.option_count)
                                     if not options.get_option_at_index(i).disabled), None)
         self.display = True
