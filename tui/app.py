@@ -43,7 +43,7 @@ OLLAMA_RECHECK_SECONDS = 10.0
 class MindpaneApp(App):
     TITLE = "mindpane"
     CSS_PATH: ClassVar = [stylesheet(name) for name in ("app.tcss", "chat.tcss", "memory.tcss", "dialogs.tcss",
-                                                        "history.tcss")]
+                                                        "history.tcss", "calendar.tcss")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t,f2", "next_mode", "Mode", tooltip="Switch to the next mode"),
@@ -248,6 +248,10 @@ class MindpaneApp(App):
                                 screen.action_show_sent)
             yield SystemCommand("Memory panes", "Show or hide receipts and history", screen.action_toggle_memory)
             yield SystemCommand("Changes", "Every edit, delete, reply and import; revert one", screen.action_changes)
+            yield SystemCommand("On this day", "Entries from this day a week, a month and years ago (F8)",
+                                screen.action_on_this_day)
+            yield SystemCommand("Calendar", "A heatmap of entries per day, with your streak; Enter shows a day (F6)",
+                                screen.action_calendar)
             yield SystemCommand("Forget all deleted", "Erase every deleted entry from the disk for good",
                                 screen.forget_deleted)
             model = self.workspace.model_for(self.mode)

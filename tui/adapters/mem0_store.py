@@ -16,7 +16,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -548,6 +548,11 @@ class Mem0Store:
     def iter_entries(self, mode_name: str | None = None, since: datetime | None = None,
                      until: datetime | None = None, batch: int = 500) -> Iterator[MemoryRecord]:
         return self.records.iter_entries(mode_name, since, until, batch)
+
+    @_as_store_error
+    def day_counts(self, mode_name: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None) -> dict[date, int]:
+        return self.records.day_counts(mode_name, since, until)
 
     @_as_store_error
     def known_keys(self, keys: Sequence[str]) -> set[str]:

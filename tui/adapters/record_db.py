@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from tui.domain.records import Change, MemoryRecord, PendingEntry, content_key
@@ -354,6 +354,19 @@ class RecordDB:
             if len(rows) < batch:
                 return
             after = (rows[-1][4], rows[-1][0])
+
+    def day_counts(self, mode: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None) -> dict[date, int]:
+        """Alive entries (of ``mode``; None: every mode) per local day, for those created in
+        [since, until). Reads only ``created_at`` through the date indexes; the day is the local
+        one, so the UTC text is converted here, not in SQL (SQLite knows no time zones)."""
+        where, args = _alive_in_range("", mode, since, until)
+        counts: dict[date, int] = {}
+        with self._lock:
+            for (created_at,) in self._db.execute(f"SELECT created_at FROM entry WHERE {' AND '.join(where)}", args):
+                day = _time(created_at).astimezone().date()
+                counts[day] = counts.get(day, 0) + 1
+        return counts
 
     def known_keys(self, keys: Sequence[str]) -> set[str]:
         """The content keys (:func:`content_key`) among ``keys`` that an alive entry has."""

@@ -44,6 +44,9 @@ class Mode:
     traceback_recall: bool = False
     """A pasted Python traceback recalls earlier exchanges with the same exception (and library)
     first (see ``tui.domain.tracebacks``); other text is recalled by similarity alone."""
+    on_this_day: bool = False
+    """Opening the mode shows its entries from this day a week, a month and years ago (a journal
+    is reread by date; a code mode's old questions are not)."""
 
     def stamp(self) -> dict:
         return {**self.metadata, "mode": self.name}
@@ -70,6 +73,7 @@ JOURNAL = Mode(
     keep_unanswered=True,
     entry_label="Entry",
     reply_label="Reflection",
+    on_this_day=True,
     placeholder="Write about your day, a thought, a feeling… (Enter sends)",
     intro="Journal — write an entry and press Enter. Each reflection draws on earlier entries it recalls; "
     "they are listed as receipts beside the reply.",

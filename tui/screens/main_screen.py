@@ -8,6 +8,7 @@ get a side column; narrow ones stack the memory panes under the chat, and F3 hid
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
 from textual import on, work
@@ -22,11 +23,13 @@ from tui.clipboard import copy_with_notice
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, readable_modes
 from tui.messages import OllamaStatus, TurnFinished, TurnUpdate
+from tui.screens.calendar_screen import CalendarScreen
 from tui.screens.changes_screen import ChangesScreen
 from tui.screens.code_screen import CodeScreen
 from tui.screens.composer_screen import Composed, ComposerScreen
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.entry_screen import EntryScreen
+from tui.screens.on_this_day_host import OnThisDayHost
 from tui.screens.receipt_screen import ReceiptScreen
 from tui.screens.sent_screen import SentScreen
 from tui.services.workspace import WorkspaceHistory
@@ -35,6 +38,7 @@ from tui.text import local_day
 from tui.widgets.block_cursor import BlockCursor
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.history_pane import HistoryPane
+from tui.widgets.on_this_day_panel import OnThisDayPanel
 from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.recalled_pane import RecalledPane
 from tui.widgets.status_bar import StatusBar
@@ -45,7 +49,7 @@ WIDE_FROM = 100
 """Columns from which the memory panes sit beside the chat instead of under it."""
 
 
-class MainScreen(ReportsWorkerFailures, Screen):
+class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
     AUTO_FOCUS = "#prompt"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE_FROM, "-wide")]
 
@@ -58,6 +62,10 @@ class MainScreen(ReportsWorkerFailures, Screen):
         Binding("f3,ctrl+g", "toggle_memory", "Panes", tooltip="Show or hide the receipts and history panes"),
         Binding("f4", "changes", "Changes", show=False,
                 tooltip="The change log: every edit, delete, reply and import, with revert"),
+        Binding("f6", "calendar", "Calendar", show=False,
+                tooltip="A heatmap of entries per day (month or year) with your streak; Enter shows that day"),
+        Binding("f8", "on_this_day", "On this day", show=False,
+                tooltip="Entries from this day a week, a month and years ago, and older ones like today's"),
         Binding("alt+up,ctrl+up", "earlier_reply", "Earlier reply", show=False),
         Binding("alt+down,ctrl+down", "later_reply", "Later reply", show=False),
         Binding("escape", "escape", "Stop / back to the prompt", show=False,
@@ -81,6 +89,7 @@ class MainScreen(ReportsWorkerFailures, Screen):
         with Horizontal(id="body"):
             yield ChatPane(app.workspace.modes, app.mode, retry_key=self.key_for("retry"), id="chat")
             with Vertical(id="memory"):
+                yield OnThisDayPanel(id="on-this-day")
                 yield RecalledPane(id="receipts")
                 yield HistoryPane(WorkspaceHistory(app.workspace), id="history")
         yield Footer()
@@ -121,12 +130,14 @@ class MainScreen(ReportsWorkerFailures, Screen):
         self._stop_editing()
         if self.app.workspace.ready:
             self.history.show_mode(mode)
+        self.offer_on_this_day(mode)
 
     def _store_changed(self, state: str) -> None:
         self.query_one(StatusBar).show_store(state)
         self.query_one("#memory").loading = state == "loading"
         if state == "ready":
             self.history.show_mode(self.app.mode)
+            self.offer_on_this_day(self.app.mode)
 
     def _ollama_changed(self, status: OllamaStatus | None) -> None:
         # No status yet (start-up): no host shown, and the Ollama client is not made on the event loop.
@@ -223,6 +234,19 @@ class MainScreen(ReportsWorkerFailures, Screen):
 
     def action_changes(self) -> None:
         self.app.push_screen(ChangesScreen(report_to=self.history))
+
+    def action_calendar(self) -> None:
+        """The calendar; a day chosen there filters the history to it."""
+        if not self.app.workspace.ready:
+            self.notify("The memory store is still opening.", markup=False)
+            return
+
+        def chosen(day: date | None) -> None:
+            if day is not None:
+                self.remove_class("-memory-hidden")
+                self.history.filter_to(f"on:{day.isoformat()}")
+
+        self.app.push_screen(CalendarScreen(self.app.mode, self.clock_now().astimezone().date()), chosen)
 
     def forget_deleted(self) -> None:
         """Erase every deleted entry from the disk, after asking."""

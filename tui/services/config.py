@@ -29,7 +29,7 @@ FILE_NAME = "config.toml"
 SETTING_KEYS = ("ollama_host", "model", "embedder", "stall_timeout", "theme", "data_dir")
 MODE_FIELDS = ("title", "system_prompt", "model", "recall_size", "min_relevance", "keep_unanswered", "metadata",
                "recall_from", "may_read", "placeholder", "intro", "entry_label", "reply_label",
-               "traceback_recall")
+               "traceback_recall", "on_this_day")
 MAX_RECALL_SIZE = 50
 RESERVED_METADATA = frozenset({"mode", "model", "reply", "created_at", "updated_at", "data", "hash",
                                "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id", "traceback"})
@@ -349,6 +349,7 @@ _MODE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "may_read": _ids,
     "placeholder": lambda value: _text(value, empty=True), "intro": lambda value: _text(value, empty=True),
     "entry_label": _text, "reply_label": _text, "traceback_recall": _flag,
+    "on_this_day": _flag,
 }
 
 

@@ -51,6 +51,7 @@ MODES_HEAD = """\
 #   intro            what an empty transcript says
 #   entry_label      the name of what you write ("Entry", "Question")
 #   reply_label      the name of what the model answers ("Reflection", "Answer")
+#   on_this_day      opening the mode shows entries from this day a week, a month, years ago
 """
 
 EXAMPLE = """\
@@ -95,7 +96,7 @@ def _mode_table(mode: Mode) -> str:
              f"keep_unanswered = {_value(mode.keep_unanswered)}", f"metadata = {_value(mode.metadata)}",
              f"recall_from = {_value(list(mode.recall_from))}", f"placeholder = {_value(mode.placeholder)}",
              f"intro = {_value(mode.intro, wrap=True)}", f"entry_label = {_value(mode.entry_label)}",
-             f"reply_label = {_value(mode.reply_label)}"]
+             f"reply_label = {_value(mode.reply_label)}", f"on_this_day = {_value(mode.on_this_day)}"]
     return "\n".join(lines) + "\n"
 
 

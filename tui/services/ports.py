@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from tui.domain.llm_models import ModelInfo, PullProgress
@@ -30,6 +30,12 @@ class MemoryStore(Protocol):
     def iter_entries(self, mode_name: str | None = None, since: datetime | None = None,
                      until: datetime | None = None, batch: int = 500) -> Iterator[MemoryRecord]:
         """Every entry (of a mode), oldest first, ``since`` inclusive, ``until`` exclusive; streamed."""
+        ...
+
+    def day_counts(self, mode_name: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None) -> dict[date, int]:
+        """Alive entries (of a mode; None: all modes) per local day, ``since`` inclusive, ``until``
+        exclusive: the calendar's heatmap and streaks."""
         ...
 
     def known_keys(self, keys: Sequence[str]) -> set[str]:

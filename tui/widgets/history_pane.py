@@ -131,6 +131,14 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
         self._filter.value = ""
         self._start_list(keep_id=None, keep_row=0, rows=PAGE_SIZE)
 
+    def filter_to(self, query: str) -> None:
+        """Filter the history by ``query`` (the filter's syntax, e.g. ``on:2026-11-20``) at once, as
+        if typed and Enter pressed; the keys go to the list."""
+        self._cancel_filter_timer()
+        self._filter.value = query
+        self._run_filter(query.strip(), force=True)
+        self._table.focus()
+
     def reload(self) -> None:
         """Load the current view again (an entry was added, edited or deleted); the cursor stays
         on the same entry, or near its old row if that entry is gone."""
