@@ -126,7 +126,7 @@ def test_an_older_record_gets_the_index_and_tags_of_its_entries_on_upgrade(tmp_p
         raw.execute("PRAGMA user_version = 2")
     reopened = RecordDB(path)
     try:
-        assert reopened.schema_version == SCHEMA_VERSION == 3
+        assert reopened.schema_version == SCHEMA_VERSION
         assert found(reopened, "tulips") == found(reopened, "#spring") == ["Planted@3"]
     finally:
         reopened.close()

@@ -92,6 +92,15 @@ _UPGRADES: tuple[str, ...] = (
     INSERT OR IGNORE INTO tag (tag, entry_id)
         SELECT tags.value, entry.id FROM entry, json_each(mindpane_tags(entry.text)) AS tags;
     """,
+    # 4: pins: entries the person pinned, which go into every prompt of their mode (oldest pin first)
+    """
+    CREATE TABLE pin (
+        entry_id TEXT PRIMARY KEY,
+        mode TEXT NOT NULL,
+        pinned_at TEXT NOT NULL
+    );
+    CREATE INDEX pin_by_mode ON pin (mode, pinned_at);
+    """,
 )
 SCHEMA_VERSION = len(_UPGRADES)
 
@@ -461,10 +470,57 @@ class RecordDB:
                       before=from_snapshot(row[5]), after=from_snapshot(row[6]),
                       undone_at=_time(row[7]) if row[7] else None)
 
+    # -- pins (a deleted entry keeps its pin row, so undoing the delete brings the pin back) -------
+
+    def pin(self, memory_id: str, at: datetime, since: datetime | None = None, log: bool = True) -> bool:
+        """Pin an alive entry in its mode, from ``since`` (default ``at``: pins are listed oldest
+        first), with a ``pin`` line in the change log unless ``log`` is false (an undo). False
+        when it was pinned already or is not alive."""
+        with self._tx() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM entry WHERE id = ? AND deleted_at IS NULL", (memory_id,)).fetchone()
+            if row is None or db.execute("SELECT 1 FROM pin WHERE entry_id = ?", (memory_id,)).fetchone():
+                return False
+            record = _record(row)
+            db.execute("INSERT INTO pin (entry_id, mode, pinned_at) VALUES (?, ?, ?)",
+                       (memory_id, record.mode, _iso(since or at)))
+            if log:
+                self._log(db, at, "pin", record, None, record)
+            return True
+
+    def unpin(self, memory_id: str, at: datetime, log: bool = True) -> bool:
+        """Take an entry's pin away, with an ``unpin`` line in the change log unless ``log`` is false.
+        False when it was not pinned."""
+        with self._tx() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM entry WHERE id = ?", (memory_id,)).fetchone()
+            if row is None or db.execute("DELETE FROM pin WHERE entry_id = ?", (memory_id,)).rowcount == 0:
+                return False
+            if log:
+                record = _record(row)
+                self._log(db, at, "unpin", record, record, None)
+            return True
+
+    def pinned(self, mode: str) -> list[MemoryRecord]:
+        """The mode's alive pinned entries, oldest pin first."""
+        columns = ", ".join(f"entry.{column}" for column in _COLUMNS.split(", "))
+        rows = self._all(f"SELECT {columns} FROM pin JOIN entry ON entry.id = pin.entry_id "
+                         "WHERE pin.mode = ? AND entry.deleted_at IS NULL ORDER BY pin.pinned_at, pin.rowid", (mode,))
+        return [_record(row) for row in rows]
+
+    def pinned_ids(self, mode: str) -> set[str]:
+        return {row[0] for row in self._all("SELECT pin.entry_id FROM pin JOIN entry ON entry.id = pin.entry_id "
+                                            "WHERE pin.mode = ? AND entry.deleted_at IS NULL", (mode,))}
+
+    def pinned_since(self, memory_id: str, before_seq: int) -> datetime | None:
+        """When the entry was pinned, as the last ``pin`` line before change ``before_seq`` says
+        (undoing an unpin puts the pin back in its old place)."""
+        row = self._one("SELECT at FROM change WHERE entry_id = ? AND kind = 'pin' AND seq < ? "
+                        "ORDER BY seq DESC LIMIT 1", (memory_id, before_seq))
+        return _time(row[0]) if row else None
+
     # -- forgetting ------------------------------------------------------------------------------
 
     def erase(self, ids: Sequence[str]) -> None:
-        """Remove entries, their change-log lines and outbox rows for good, then compact the file so
+        """Remove entries, their change-log lines, outbox rows, tags and pins for good, then compact the file so
         no freed page or WAL frame keeps their bytes."""
         with self._tx() as db:
             for memory_id in ids:
@@ -474,6 +530,7 @@ class RecordDB:
                 db.execute("DELETE FROM entry WHERE id = ?", (memory_id,))
                 db.execute("DELETE FROM change WHERE entry_id = ?", (memory_id,))
                 db.execute("DELETE FROM tag WHERE entry_id = ?", (memory_id,))
+                db.execute("DELETE FROM pin WHERE entry_id = ?", (memory_id,))
             # the full-text index drops what it held of them (a delete only marks it as gone)
             db.execute("INSERT INTO entry_fts (entry_fts) VALUES ('rebuild')")
         self.compact()

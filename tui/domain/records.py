@@ -24,6 +24,10 @@ class MemoryRecord:
         return bool(self.reply)
 
 
+PINNED_REASON = "pinned"
+"""The ``RecalledMemory.reason`` of a memory that went into a prompt because the person pinned it."""
+
+
 @dataclass(frozen=True)
 class RecalledMemory:
     """A record recalled for a query; ``score`` is cosine similarity clamped to [0, 1]."""
@@ -32,7 +36,12 @@ class RecalledMemory:
     score: float
     reason: str = ""
     """Why it was recalled when similarity alone does not say, e.g. "same `KeyError` in pandas,
-    Nov 3 — the answer then: …"; empty for an ordinary similarity match."""
+    Nov 3 — the answer then: …" or "pinned"; empty for an ordinary similarity match."""
+
+    @property
+    def pinned(self) -> bool:
+        """It went into the prompt because the person pinned it (``tui.domain.pins``)."""
+        return self.reason == PINNED_REASON
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,7 @@ class Change:
     seq: int
     at: datetime
     kind: str
-    """``edit``, ``delete``, ``reply``, ``import`` or ``restore``."""
+    """``edit``, ``delete``, ``reply``, ``import``, ``restore``, ``pin`` or ``unpin``."""
     entry_id: str
     mode: str
     before: MemoryRecord | None

@@ -1,0 +1,288 @@
+"""Pins: a memory pinned in a mode goes into every prompt of that mode, above the recalled ones
+(capped by the mode's ``pin_limit``), is marked in the receipts and the history, and can be unpinned.
+Pinning is in the change log (undo), a deleted entry's pin comes back with it, forgetting erases it."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rich.cells import cell_len
+from textual.widgets import OptionList
+
+from tests.tui_support import SIZE, make_app, receipts, send, settle
+from tui.adapters.record_db import SCHEMA_VERSION, RecordDB
+from tui.domain.modes import CODE, JOURNAL
+from tui.domain.pins import PIN_GLYPH, PINNED_REASON
+from tui.domain.records import ImportedEntry, MemoryRecord
+from tui.services.engine import make_chat, make_turns
+from tui.services.prompt import MEMORY_BLOCK_END, MEMORY_BLOCK_START, PINNED_BLOCK_END, PINNED_BLOCK_START
+from tui.services.turn import Recalled
+from tui.widgets.history_table import HistoryTable
+
+START = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+ALLERGY = "I am allergic to peanuts, always check recipes for them."
+SISTER = "My sister Ana lives in Lisbon and we talk every Sunday."
+LAKE = "Swam in the lake this morning, the water was cold and clear."
+
+
+def seed(store, mode, texts: list[str]) -> list[MemoryRecord]:
+    """Store ``texts`` one hour apart, oldest first; returns them in that order."""
+    store.import_entries(mode, [ImportedEntry(text, START + timedelta(hours=i)) for i, text in enumerate(texts)])
+    by_text = {record.text: record for record in store.iter_entries(mode.name)}
+    return [by_text[text] for text in texts]
+
+
+def system_prompt(ollama_stub) -> str:
+    return ollama_stub.chat_requests[-1]["messages"][0]["content"]
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+
+def test_pinned_memories_are_listed_oldest_pin_first_and_can_be_unpinned(store, clock):
+    allergy, sister, lake = seed(store, JOURNAL, [ALLERGY, SISTER, LAKE])
+    store.pin(lake.id)
+    clock.advance(minutes=1)
+    store.pin(allergy.id)
+    store.pin(allergy.id)  # pinning twice is pinning once
+
+    assert [record.text for record in store.pinned("journal")] == [LAKE, ALLERGY]
+    assert store.pinned_ids("journal") == {lake.id, allergy.id}
+    assert store.pinned_ids("code") == set() and store.pinned("code") == []
+
+    store.unpin(lake.id)
+    store.unpin(sister.id)  # never pinned: nothing happens
+    assert [record.text for record in store.pinned("journal")] == [ALLERGY]
+
+
+def test_pin_and_unpin_are_in_the_change_log_and_undo_reverts_them(store, clock):
+    allergy, sister = seed(store, JOURNAL, [ALLERGY, SISTER])
+    store.pin(allergy.id)
+    clock.advance(minutes=1)
+    store.pin(sister.id)
+    clock.advance(minutes=1)
+    store.unpin(allergy.id)
+    assert [change.kind for change in store.changes()[:3]] == ["unpin", "pin", "pin"]
+
+    assert store.undo(mode_name="journal").kind == "unpin"
+    # the pin comes back where it was: still the oldest
+    assert [record.text for record in store.pinned("journal")] == [ALLERGY, SISTER]
+    assert store.undo(mode_name="journal").kind == "pin"
+    assert [record.text for record in store.pinned("journal")] == [ALLERGY]
+
+
+def test_a_deleted_entry_is_not_pinned_until_undo_brings_it_back(store):
+    [allergy] = seed(store, JOURNAL, [ALLERGY])
+    store.pin(allergy.id)
+    store.delete(allergy.id)
+    assert store.pinned("journal") == [] and store.pinned_ids("journal") == set()
+
+    store.undo(mode_name="journal")
+    assert [record.text for record in store.pinned("journal")] == [ALLERGY]
+
+
+def test_pinning_an_entry_that_is_gone_says_so(store):
+    from tui.domain.errors import MemoryNotFound
+
+    with pytest.raises(MemoryNotFound):
+        store.pin("no-such-entry")
+
+
+def test_forgetting_a_pinned_entry_erases_its_pin(store, data_dir):
+    [allergy] = seed(store, JOURNAL, [ALLERGY])
+    store.pin(allergy.id)
+    store.forget([allergy.id])
+    assert store.pinned("journal") == []
+    with sqlite3.connect(data_dir / "entries.db") as raw:
+        assert raw.execute("SELECT COUNT(*) FROM pin").fetchone() == (0,)
+        assert raw.execute("SELECT COUNT(*) FROM change WHERE entry_id = ?", (allergy.id,)).fetchone() == (0,)
+
+
+def test_a_version_3_record_opens_as_version_4_with_its_entries(tmp_path):
+    path = tmp_path / "entries.db"
+    db = RecordDB(path)
+    db.insert_many([MemoryRecord("old", ALLERGY, "journal", START, START)], START)
+    db.close()
+    with sqlite3.connect(path) as raw:  # as schema 3 left it
+        raw.execute("DROP TABLE pin")
+        raw.execute("PRAGMA user_version = 3")
+    reopened = RecordDB(path)
+    try:
+        assert reopened.schema_version == SCHEMA_VERSION == 4
+        assert reopened.get("old").text == ALLERGY
+        assert reopened.pinned("journal") == []
+        reopened.pin("old", START)
+        assert reopened.pinned_ids("journal") == {"old"}
+    finally:
+        reopened.close()
+
+
+def test_a_mode_sets_how_many_pins_go_into_its_prompts_in_the_config_file(tmp_path):
+    from tui.services.config import load_config, load_modes
+
+    path = tmp_path / "config.toml"
+    path.write_text('[modes.journal]\npin_limit = 2\n\n[modes.code]\npin_limit = "all"\n', encoding="utf-8")
+    config = load_config(path, {})
+
+    modes = load_modes(config)
+    assert (modes["journal"].pin_limit, modes["code"].pin_limit) == (2, 5)
+    [problem] = config.problems
+    assert problem.key == "modes.code.pin_limit" and "whole number" in str(problem)
+
+
+# -- the turn and its prompt -------------------------------------------------------------------
+
+
+@pytest.fixture
+def turns(store, settings):
+    return make_turns(store, make_chat(settings), settings)
+
+
+def test_pinned_memories_go_first_in_their_own_block_above_the_recalled_ones(turns, store, ollama_stub):
+    allergy, sister, lake = seed(store, JOURNAL, [ALLERGY, SISTER, LAKE])
+    store.pin(allergy.id)
+    ollama_stub.script("Noted.")
+
+    events = list(turns.run(JOURNAL, "Another cold swim in the lake today."))
+
+    memories = events[0].memories
+    assert isinstance(events[0], Recalled)
+    assert (memories[0].record.text, memories[0].score, memories[0].reason) == (ALLERGY, 1.0, PINNED_REASON)
+    assert memories[0].pinned and not any(memory.pinned for memory in memories[1:])
+    assert LAKE in [memory.record.text for memory in memories[1:]]
+    system = system_prompt(ollama_stub)
+    pinned = system.split(PINNED_BLOCK_START, 1)[1].split(PINNED_BLOCK_END, 1)[0]
+    recalled = system.split(MEMORY_BLOCK_START, 1)[1].split(MEMORY_BLOCK_END, 1)[0]
+    assert system.index(PINNED_BLOCK_END) < system.index(MEMORY_BLOCK_START)
+    assert "pinned" in pinned and "always" in pinned
+    assert f"Entry: {ALLERGY}" in pinned and ALLERGY not in recalled
+    assert f"Entry: {LAKE}" in recalled
+
+
+def test_a_pinned_memory_that_is_also_recalled_appears_once(turns, store, ollama_stub):
+    [lake] = seed(store, JOURNAL, [LAKE])
+    store.pin(lake.id)
+    ollama_stub.script("Brr.")
+
+    memories = list(turns.run(JOURNAL, "Swam in the lake again, cold and clear water."))[0].memories
+
+    assert [(memory.record.text, memory.reason) for memory in memories] == [(LAKE, PINNED_REASON)]
+    assert system_prompt(ollama_stub).count(LAKE) == 1
+
+
+def test_only_pin_limit_pins_go_into_a_prompt_oldest_first(turns, store, clock, ollama_stub):
+    records = seed(store, JOURNAL, [f"Pinned note number {n} about gardening." for n in range(4)])
+    for record in reversed(records):  # pinned newest entry first: pin order, not entry order, counts
+        store.pin(record.id)
+        clock.advance(minutes=1)
+    ollama_stub.script("Ok.")
+    capped = replace(JOURNAL, pin_limit=2, recall_size=0)
+
+    memories = list(turns.run(capped, "Unrelated words about trains."))[0].memories
+
+    assert [memory.record.text for memory in memories] == [records[3].text, records[2].text]
+    system = system_prompt(ollama_stub)
+    assert records[1].text not in system and records[0].text not in system
+
+
+def test_without_pins_the_prompt_has_no_pinned_block(turns, store, ollama_stub):
+    seed(store, JOURNAL, [LAKE])
+    ollama_stub.script("Ok.")
+    list(turns.run(JOURNAL, "The lake was cold."))
+    assert PINNED_BLOCK_START not in system_prompt(ollama_stub)
+
+
+def test_a_journal_pin_never_reaches_a_code_prompt(turns, store, ollama_stub):
+    [allergy] = seed(store, JOURNAL, [ALLERGY])
+    store.pin(allergy.id)
+    ollama_stub.script("Use a set.")
+
+    memories = list(turns.run(CODE, "How do I check recipes for peanuts in a list?"))[0].memories
+
+    assert memories == []
+    assert ALLERGY not in system_prompt(ollama_stub) and PINNED_BLOCK_START not in system_prompt(ollama_stub)
+
+
+def test_leaving_a_pinned_memory_out_of_an_answer_keeps_it_out_of_that_prompt(turns, store, ollama_stub):
+    [allergy] = seed(store, JOURNAL, [ALLERGY])
+    store.pin(allergy.id)
+    ollama_stub.script("First.")
+    first = list(turns.run(JOURNAL, "Baking a cake tonight."))
+    ollama_stub.script("Again.")
+
+    again = list(turns.run(JOURNAL, "Baking a cake tonight.", entry_id=first[-1].record.id, given=[]))
+
+    assert again[0].memories == [] and ALLERGY not in system_prompt(ollama_stub)
+
+
+def test_the_pin_glyph_is_one_cell_wide():
+    assert cell_len(PIN_GLYPH) == 1
+
+
+# -- what a person sees --------------------------------------------------------------------------
+
+
+def history_previews(app) -> list[str]:
+    table = app.query_one(HistoryTable)
+    return [str(table.get_row_at(row)[-1]) for row in range(table.row_count)]
+
+
+async def test_p_in_the_history_pins_the_row_and_the_next_answer_shows_it_first(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seed(app.workspace.store, JOURNAL, [ALLERGY, SISTER])
+        app.screen.history.reload()
+        await settle(pilot)
+        table = app.query_one(HistoryTable)
+        table.focus()
+        table.move_cursor(row=1)  # newest first: the allergy note is the second row
+        await pilot.press("p")
+        await settle(pilot)
+
+        assert history_previews(app)[1].startswith(f"{PIN_GLYPH} ") and PIN_GLYPH not in history_previews(app)[0]
+        assert any("Pinned — goes into every Journal prompt" in str(n.message) for n in app._notifications)
+        ollama_stub.script("Sounds lovely.")
+        await send(pilot, "Had a quiet evening reading.")
+
+        memories = receipts(app).memories
+        assert (memories[0].record.text, memories[0].reason) == (ALLERGY, PINNED_REASON)
+        first_line = str(receipts(app).query_one(OptionList).get_option_at_index(0).prompt)
+        assert PIN_GLYPH in first_line and "pinned" in first_line
+
+        table.focus()
+        table.move_cursor(row=2)  # the new entry is the newest row now
+        await pilot.press("p")
+        await settle(pilot)
+        assert not any(PIN_GLYPH in preview for preview in history_previews(app))
+        assert any(str(n.message) == "Unpinned" for n in app._notifications)
+        assert app.workspace.store.pinned("journal") == []
+
+
+async def test_p_on_a_receipt_pins_its_memory_and_marks_it(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seed(app.workspace.store, JOURNAL, [LAKE])
+        ollama_stub.script("Cold water wakes you up.")
+        await send(pilot, "Swam in the cold lake again.")
+        assert receipts(app).memories[0].record.text == LAKE
+        options = receipts(app).query_one(OptionList)
+        options.focus()
+        options.highlighted = 0
+
+        await pilot.press("p")
+        await settle(pilot)
+
+        assert [record.text for record in app.workspace.store.pinned("journal")] == [LAKE]
+        assert PIN_GLYPH in str(options.get_option_at_index(0).prompt)
+        assert any(str(n.message).startswith("Pinned") for n in app._notifications)
+        assert any(preview.startswith(PIN_GLYPH) and "lake" in preview for preview in history_previews(app))
+
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.workspace.store.pinned("journal") == []
+        assert PIN_GLYPH not in str(options.get_option_at_index(0).prompt)
