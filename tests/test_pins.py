@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.cells import cell_len
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from tests.tui_support import SIZE, make_app, receipts, send, settle
 from tui.adapters.record_db import SCHEMA_VERSION, RecordDB
 from tui.domain.modes import CODE, JOURNAL
 from tui.domain.pins import PIN_GLYPH, PINNED_REASON
 from tui.domain.records import ImportedEntry, MemoryRecord
+from tui.screens.entry_screen import EntryScreen
 from tui.services.engine import make_chat, make_turns
 from tui.services.prompt import MEMORY_BLOCK_END, MEMORY_BLOCK_START, PINNED_BLOCK_END, PINNED_BLOCK_START
 from tui.services.turn import Recalled
@@ -33,6 +34,12 @@ def seed(store, mode, texts: list[str]) -> list[MemoryRecord]:
     store.import_entries(mode, [ImportedEntry(text, START + timedelta(hours=i)) for i, text in enumerate(texts)])
     by_text = {record.text: record for record in store.iter_entries(mode.name)}
     return [by_text[text] for text in texts]
+
+
+def first_event(events):
+    """The turn's first event (what was recalled), after running it to the end."""
+    first, *_rest = events
+    return first
 
 
 def system_prompt(ollama_stub) -> str:
@@ -142,7 +149,7 @@ def turns(store, settings):
 
 
 def test_pinned_memories_go_first_in_their_own_block_above_the_recalled_ones(turns, store, ollama_stub):
-    allergy, sister, lake = seed(store, JOURNAL, [ALLERGY, SISTER, LAKE])
+    allergy, _sister, _lake = seed(store, JOURNAL, [ALLERGY, SISTER, LAKE])
     store.pin(allergy.id)
     ollama_stub.script("Noted.")
 
@@ -167,7 +174,7 @@ def test_a_pinned_memory_that_is_also_recalled_appears_once(turns, store, ollama
     store.pin(lake.id)
     ollama_stub.script("Brr.")
 
-    memories = list(turns.run(JOURNAL, "Swam in the lake again, cold and clear water."))[0].memories
+    memories = first_event(turns.run(JOURNAL, "Swam in the lake again, cold and clear water.")).memories
 
     assert [(memory.record.text, memory.reason) for memory in memories] == [(LAKE, PINNED_REASON)]
     assert system_prompt(ollama_stub).count(LAKE) == 1
@@ -181,7 +188,7 @@ def test_only_pin_limit_pins_go_into_a_prompt_oldest_first(turns, store, clock, 
     ollama_stub.script("Ok.")
     capped = replace(JOURNAL, pin_limit=2, recall_size=0)
 
-    memories = list(turns.run(capped, "Unrelated words about trains."))[0].memories
+    memories = first_event(turns.run(capped, "Unrelated words about trains.")).memories
 
     assert [memory.record.text for memory in memories] == [records[3].text, records[2].text]
     system = system_prompt(ollama_stub)
@@ -200,7 +207,7 @@ def test_a_journal_pin_never_reaches_a_code_prompt(turns, store, ollama_stub):
     store.pin(allergy.id)
     ollama_stub.script("Use a set.")
 
-    memories = list(turns.run(CODE, "How do I check recipes for peanuts in a list?"))[0].memories
+    memories = first_event(turns.run(CODE, "How do I check recipes for peanuts in a list?")).memories
 
     assert memories == []
     assert ALLERGY not in system_prompt(ollama_stub) and PINNED_BLOCK_START not in system_prompt(ollama_stub)
@@ -246,6 +253,7 @@ async def test_p_in_the_history_pins_the_row_and_the_next_answer_shows_it_first(
         assert history_previews(app)[1].startswith(f"{PIN_GLYPH} ") and PIN_GLYPH not in history_previews(app)[0]
         assert any("Pinned — goes into every Journal prompt" in str(n.message) for n in app._notifications)
         ollama_stub.script("Sounds lovely.")
+        app.query_one("#prompt").focus()
         await send(pilot, "Had a quiet evening reading.")
 
         memories = receipts(app).memories
@@ -286,3 +294,31 @@ async def test_p_on_a_receipt_pins_its_memory_and_marks_it(settings, clock, olla
         await settle(pilot)
         assert app.workspace.store.pinned("journal") == []
         assert PIN_GLYPH not in str(options.get_option_at_index(0).prompt)
+
+
+async def test_p_in_an_opened_entry_pins_it_and_u_in_the_history_undoes_the_pin(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seed(app.workspace.store, JOURNAL, [SISTER])
+        app.screen.history.reload()
+        await settle(pilot)
+        app.query_one(HistoryTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryScreen)
+
+        await pilot.press("p")
+        await settle(pilot)
+
+        assert str(app.screen.query_one(".entry-meta", Static).content).startswith(f"{PIN_GLYPH} pinned")
+        assert [record.text for record in app.workspace.store.pinned("journal")] == [SISTER]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert history_previews(app)[0].startswith(PIN_GLYPH)
+
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.workspace.store.pinned("journal") == []
+        assert any(str(n.message) == "Undone: pinned entry." for n in app._notifications)
+        assert not history_previews(app)[0].startswith(PIN_GLYPH)

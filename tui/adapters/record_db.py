@@ -477,7 +477,8 @@ class RecordDB:
         first), with a ``pin`` line in the change log unless ``log`` is false (an undo). False
         when it was pinned already or is not alive."""
         with self._tx() as db:
-            row = db.execute(f"SELECT {_COLUMNS} FROM entry WHERE id = ? AND deleted_at IS NULL", (memory_id,)).fetchone()
+            row = db.execute(f"SELECT {_COLUMNS} FROM entry WHERE id = ? AND deleted_at IS NULL",
+                             (memory_id,)).fetchone()
             if row is None or db.execute("SELECT 1 FROM pin WHERE entry_id = ?", (memory_id,)).fetchone():
                 return False
             record = _record(row)

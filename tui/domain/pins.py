@@ -15,21 +15,24 @@ PINNED_SCORE = 1.0
 
 @dataclass(frozen=True)
 class PinState:
-    """An entry's pin after it was toggled, and how many pins its mode has now."""
+    """An entry's pin after it was toggled, how many pins its mode has now and how many fit a prompt."""
 
     memory_id: str
     mode: str
     pinned: bool
     count: int
+    mode_title: str
+    limit: int
 
-    def notice(self, mode_title: str, limit: int) -> str:
+    @property
+    def notice(self) -> str:
         """What the person is told: where the pin goes, and when the mode has more pins than fit."""
         if not self.pinned:
             return "Unpinned"
-        if self.count > limit:
-            return (f"Pinned — but only the {limit} oldest pins go into {mode_title} prompts "
-                    f"(this is pin {self.count}; raise pin_limit in the config file or unpin one)")
-        return f"Pinned — goes into every {mode_title} prompt"
+        if self.count > self.limit:
+            return (f"Pinned — but only the {self.limit} oldest pins go into {self.mode_title} prompts "
+                    f"(this is pin {self.count}; unpin one, or raise pin_limit in the config file)")
+        return f"Pinned — goes into every {self.mode_title} prompt"
 
 
 def as_recalled(pinned: Sequence[MemoryRecord], limit: int) -> list[RecalledMemory]:
