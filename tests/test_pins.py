@@ -4,6 +4,7 @@ Pinning is in the change log (undo), a deleted entry's pin comes back with it, f
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -322,3 +323,50 @@ async def test_p_in_an_opened_entry_pins_it_and_u_in_the_history_undoes_the_pin(
         assert app.workspace.store.pinned("journal") == []
         assert any(str(n.message) == "Undone: pinned entry." for n in app._notifications)
         assert not history_previews(app)[0].startswith(PIN_GLYPH)
+
+
+# -- export and import -----------------------------------------------------------------------------
+
+
+def test_a_pin_survives_an_export_and_import_round_trip_byte_for_byte(settings, clock, tmp_path):
+    from tests.test_export_import import cli, other
+    from tui.services.engine import open_store
+
+    store = open_store(settings, clock)
+    try:
+        _allergy, sister = seed(store, JOURNAL, [ALLERGY, SISTER])
+        [question] = seed(store, CODE, ["How do I pin a dependency version?"])
+        store.pin(sister.id)
+        store.pin(question.id)
+    finally:
+        store.close()
+    first = tmp_path / "first.json"
+    assert cli(settings, "export", "-o", str(first))[0] == 0
+    exported = {entry["text"]: entry for entry in json.loads(first.read_text())["entries"]}
+    assert exported[SISTER]["pinned"] is True and "pinned" not in exported[ALLERGY]
+    target = other(settings, tmp_path)
+
+    code, _out, err = cli(target, "import", str(first))
+
+    assert (code, err) == (0, ""), err
+    second = tmp_path / "second.json"
+    assert cli(target, "export", "-o", str(second))[0] == 0
+    assert second.read_bytes() == first.read_bytes()
+    reopened = open_store(target, clock)
+    try:
+        assert [record.text for record in reopened.pinned("journal")] == [SISTER]
+        assert reopened.pinned_ids("code") == {question.id}
+    finally:
+        reopened.close()
+
+
+def test_an_import_with_a_pinned_that_is_not_true_or_false_names_the_entry(settings, tmp_path):
+    from tests.test_export_import import cli
+
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"mindpane_export": 1, "entries": [
+        {"mode": "journal", "text": "Hello", "created_at": "2026-11-20T09:30:00+00:00", "pinned": "yes"}]}))
+
+    code, _out, err = cli(settings, "import", str(path))
+
+    assert code != 0 and '"pinned" must be true or false' in err

@@ -340,7 +340,8 @@ class Mem0Store:
                        progress: Callable[[int, int], None] | None = None, import_id: str | None = None) -> int:
         """Store many entries at once (imports, fixtures, benchmarks): one record transaction and one
         embedding batch per ``batch``. Each is a line in the change log (tagged ``import_id``), so an
-        import can be undone. An entry keeps its ``id`` and ``updated_at`` when it has them."""
+        import can be undone. An entry keeps its ``id`` and ``updated_at`` when it has them, and is pinned when
+        it says so."""
         stored = 0
         for start in range(0, len(entries), batch):
             chunk = [MemoryRecord(id=e.id or str(uuid.uuid4()), text=e.text, mode=mode.name, created_at=e.created_at,
@@ -348,8 +349,10 @@ class Mem0Store:
                                   metadata={**(e.extra or {}), **mode.stamp()})
                      for e in entries[start:start + batch]]
             self._check_space("".join(r.text + r.reply for r in chunk))
+            pinned = {record.id for record, entry in zip(chunk, entries[start:start + batch], strict=True)
+                      if entry.pinned}
             with self._write_lock:
-                self.records.insert_many(chunk, self._clock(), import_id)
+                self.records.insert_many(chunk, self._clock(), import_id, pinned)
                 self._following([r.id for r in chunk], lambda c=chunk: self._index_add(c))
             stored += len(chunk)
             if progress is not None:
@@ -408,7 +411,7 @@ class Mem0Store:
         return self.records.pinned(mode_name)
 
     @_as_store_error
-    def pinned_ids(self, mode_name: str) -> set[str]:
+    def pinned_ids(self, mode_name: str | None = None) -> set[str]:
         return self.records.pinned_ids(mode_name)
 
     @_as_store_error

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -281,13 +281,18 @@ class RecordDB:
         db.executemany("INSERT OR IGNORE INTO tag (tag, entry_id) VALUES (?, ?)",
                        [(tag, memory_id) for tag in sorted(entry_tags(text))])
 
-    def insert_many(self, records: Sequence[MemoryRecord], at: datetime, batch: str | None = None) -> None:
+    def insert_many(self, records: Sequence[MemoryRecord], at: datetime, batch: str | None = None,
+                    pinned: Collection[str] = ()) -> None:
         """Imported entries, with one ``import`` line in the change log per entry; ``batch`` names
-        the import they belong to (every line of one import carries it)."""
+        the import they belong to (every line of one import carries it). Those in ``pinned`` are
+        pinned, in the order given (undoing the import hides them and their pins)."""
         with self._tx() as db:
             for record in records:
                 self._insert_row(db, record)
                 self._log(db, at, "import", record, None, record, batch)
+                if record.id in pinned:
+                    db.execute("INSERT OR IGNORE INTO pin (entry_id, mode, pinned_at) VALUES (?, ?, ?)",
+                               (record.id, record.mode, _iso(at)))
 
     def get(self, memory_id: str, include_deleted: bool = False) -> MemoryRecord | None:
         alive = "" if include_deleted else " AND deleted_at IS NULL"
@@ -507,9 +512,11 @@ class RecordDB:
                          "WHERE pin.mode = ? AND entry.deleted_at IS NULL ORDER BY pin.pinned_at, pin.rowid", (mode,))
         return [_record(row) for row in rows]
 
-    def pinned_ids(self, mode: str) -> set[str]:
+    def pinned_ids(self, mode: str | None = None) -> set[str]:
+        """The ids of the mode's (None: every mode's) alive pinned entries."""
+        where, args = ("AND pin.mode = ?", (mode,)) if mode is not None else ("", ())
         return {row[0] for row in self._all("SELECT pin.entry_id FROM pin JOIN entry ON entry.id = pin.entry_id "
-                                            "WHERE pin.mode = ? AND entry.deleted_at IS NULL", (mode,))}
+                                            f"WHERE entry.deleted_at IS NULL {where}", args)}
 
     def pinned_since(self, memory_id: str, before_seq: int) -> datetime | None:
         """When the entry was pinned, as the last ``pin`` line before change ``before_seq`` says

@@ -79,6 +79,8 @@ class ImportedEntry:
     """Keep this id (an entry coming back from mindpane's own export); None makes a new one."""
     updated_at: datetime | None = None
     """When it was last changed; None means when it was written."""
+    pinned: bool = False
+    """Pin it in its mode (an entry coming back from mindpane's own export that was pinned)."""
 
 
 def content_key(mode: str, created_at: datetime, text: str) -> str:

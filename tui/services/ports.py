@@ -77,7 +77,9 @@ class MemoryStore(Protocol):
         """The mode's pinned entries (deleted ones left out), oldest pin first."""
         ...
 
-    def pinned_ids(self, mode_name: str) -> set[str]: ...
+    def pinned_ids(self, mode_name: str | None = None) -> set[str]:
+        """The ids of the mode's pinned entries (None: every mode's)."""
+        ...
 
     def changes(self, offset: int = 0, limit: int = 200) -> list[Change]:
         """The change log, newest first: edits, deletes, replies attached, imports, pins and unpins."""
