@@ -261,6 +261,7 @@ async def test_p_in_the_history_pins_the_row_and_the_next_answer_shows_it_first(
         assert (memories[0].record.text, memories[0].reason) == (ALLERGY, PINNED_REASON)
         first_line = str(receipts(app).query_one(OptionList).get_option_at_index(0).prompt)
         assert PIN_GLYPH in first_line and "pinned" in first_line
+        assert receipts(app).caption.startswith("0 recalled + 1 pinned for")
 
         table.focus()
         table.move_cursor(row=2)  # the new entry is the newest row now
@@ -370,3 +371,19 @@ def test_an_import_with_a_pinned_that_is_not_true_or_false_names_the_entry(setti
     code, _out, err = cli(settings, "import", str(path))
 
     assert code != 0 and '"pinned" must be true or false' in err
+
+
+async def test_p_typed_in_the_history_filter_is_text_not_a_pin(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seed(app.workspace.store, JOURNAL, [SISTER])
+        app.screen.history.reload()
+        await settle(pilot)
+        app.query_one(".history-filter").focus()
+
+        await pilot.press("p")
+        await settle(pilot)
+
+        assert app.query_one(".history-filter").value == "p"
+        assert app.workspace.store.pinned("journal") == []

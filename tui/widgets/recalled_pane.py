@@ -120,9 +120,10 @@ class RecalledPane(Vertical):
             return f"recalling for “{about}”…" if waiting else f"nothing recalled for “{about}”"
         if not turn.recalled:
             return f"no earlier {entry_label.lower()} was close enough to “{about}”"
-        count = len(turn.recalled)
+        pinned = sum(1 for memory in turn.recalled if memory.pinned)
+        recalled = f"{len(turn.recalled) - pinned} recalled" + (f" + {pinned} pinned" if pinned else "")
         left_out = sum(1 for memory in turn.recalled if memory.record.id in turn.excluded)
-        return f"{count} recalled for “{about}”" + (f" · {left_out} left out" if left_out else "") + \
+        return f"{recalled} for “{about}”" + (f" · {left_out} left out" if left_out else "") + \
             " · Enter opens, x leaves out"
 
     def _caption(self, text: str) -> None:
