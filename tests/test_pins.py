@@ -13,7 +13,7 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import OptionList, Static
 
-from tests.tui_support import SIZE, make_app, receipts, send, settle
+from tests.tui_support import SIZE, make_app, receipts, send, settle, status_text
 from tui.adapters.record_db import SCHEMA_VERSION, RecordDB
 from tui.domain.modes import CODE, JOURNAL
 from tui.domain.pins import PIN_GLYPH, PINNED_REASON
@@ -255,7 +255,8 @@ async def test_p_in_the_history_pins_the_row_and_the_next_answer_shows_it_first(
         assert any("Pinned — goes into every Journal prompt" in str(n.message) for n in app._notifications)
         ollama_stub.script("Sounds lovely.")
         app.query_one("#prompt").focus()
-        await send(pilot, "Had a quiet evening reading.")
+        view = await send(pilot, "Had a quiet evening reading.")
+        assert status_text(view).endswith("nothing recalled · 1 pinned")
 
         memories = receipts(app).memories
         assert (memories[0].record.text, memories[0].reason) == (ALLERGY, PINNED_REASON)
