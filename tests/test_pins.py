@@ -388,3 +388,40 @@ async def test_p_typed_in_the_history_filter_is_text_not_a_pin(settings, clock, 
 
         assert app.query_one(".history-filter").value == "p"
         assert app.workspace.store.pinned("journal") == []
+
+
+async def test_the_pinned_memories_list_shows_what_fits_the_prompt_and_p_unpins(settings, clock, ollama_stub):
+    from textual.widgets import DataTable
+
+    from tui.screens.pins_screen import PinsScreen
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        records = seed(app.workspace.store, JOURNAL, [f"Pinned note {n}" for n in range(6)])
+        for record in records:
+            app.workspace.store.pin(record.id)
+            clock.advance(minutes=1)
+        app.screen.history.reload()
+        await settle(pilot)
+
+        app.screen.action_pins()
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PinsScreen)
+        table = screen.query_one(DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
+        assert [row[3] for row in rows] == [f"Pinned note {n}" for n in range(6)]
+        assert [row[1] for row in rows] == ["yes"] * 5 + ["over pin_limit"]
+
+        await pilot.press("p")  # the oldest pin goes; the sixth now fits
+        await settle(pilot)
+
+        assert [str(table.get_row_at(index)[1]) for index in range(table.row_count)] == ["yes"] * 5
+        assert [record.text for record in app.workspace.store.pinned("journal")] == \
+            [f"Pinned note {n}" for n in range(1, 6)]
+        assert any(str(n.message) == "Unpinned" for n in app._notifications)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not history_previews(app)[-1].startswith(PIN_GLYPH)  # the oldest row lost its mark
+        assert history_previews(app)[0].startswith(PIN_GLYPH)

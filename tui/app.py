@@ -245,6 +245,8 @@ class MindpaneApp(App):
                                 screen.action_show_sent)
             yield SystemCommand("Memory panes", "Show or hide receipts and history", screen.action_toggle_memory)
             yield SystemCommand("Changes", "Every edit, delete, reply and import; revert one", screen.action_changes)
+            yield SystemCommand("Pinned memories", f"What goes into every {self.mode.title} prompt: open or unpin "
+                                "a pin", screen.action_pins)
             yield SystemCommand("Forget all deleted", "Erase every deleted entry from the disk for good",
                                 screen.forget_deleted)
             model = self.workspace.model_for(self.mode)

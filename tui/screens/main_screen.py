@@ -28,6 +28,7 @@ from tui.screens.code_screen import CodeScreen
 from tui.screens.composer_screen import Composed, ComposerScreen
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.entry_screen import EntryScreen
+from tui.screens.pins_screen import PinsScreen
 from tui.screens.receipt_screen import ReceiptScreen
 from tui.screens.sent_screen import SentScreen
 from tui.services.workspace import WorkspaceHistory
@@ -252,6 +253,9 @@ class MainScreen(ReportsWorkerFailures, Screen):
 
     def action_changes(self) -> None:
         self.app.push_screen(ChangesScreen(report_to=self.history))
+
+    def action_pins(self) -> None:
+        self.app.push_screen(PinsScreen(self.app.mode, report_to=self.history))
 
     def forget_deleted(self) -> None:
         """Erase every deleted entry from the disk, after asking."""
