@@ -121,7 +121,7 @@ def test_an_older_record_gets_the_index_and_tags_of_its_entries_on_upgrade(tmp_p
     db.close()
     with sqlite3.connect(path) as raw:  # as schema 2 left it
         for name in ("TRIGGER entry_fts_insert", "TRIGGER entry_fts_delete", "TRIGGER entry_fts_update",
-                     "TABLE entry_fts", "VIEW entry_alive", "TABLE tag", "TABLE vector"):
+                     "TABLE entry_fts", "VIEW entry_alive", "TABLE tag", "TABLE vector", "TABLE pin"):
             raw.execute(f"DROP {name}")
         raw.execute("PRAGMA user_version = 2")
     reopened = RecordDB(path)

@@ -31,7 +31,13 @@ async def test_help_lists_every_binding(settings, clock, ollama_stub):
         assert {("History entry", "Edit"), ("Entry editor", "Save")} <= set(keys)
         assert keys[("History entry", "Delete the entry (undo it from Changes, or u in the history)")] == "d"
         assert keys[("History entry", "Erase the entry from the disk for good (asks first)")] == "f"
-        assert keys[("History pane", "Undo the last change in this mode (edit, delete, reply, import)")] == "u"
+        assert keys[("History pane", "Undo the last change in this mode (edit, delete, reply, import, pin)")] == "u"
+        pin = ("Pin the highlighted entry: it goes into every prompt of its mode, above the recalled memories "
+               "(p again unpins)")
+        assert keys[("History pane", pin)] == "p"
+        assert keys[("Recalled pane", "Pin the highlighted memory: it goes into every prompt of its mode, above the "
+                     "recalled ones (p again unpins)")] == "p"
+        assert keys[("History entry", "Pin the entry: it goes into every prompt of its mode (p again unpins)")] == "p"
         assert keys[("Main screen", "The change log: every edit, delete, reply and import, with revert")] == "f4"
         assert ("Changes", "Undo the selected change: the entry is restored as it was") in keys
         assert ("Palette", "Command palette (modes, actions)") in keys

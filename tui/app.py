@@ -252,6 +252,8 @@ class MindpaneApp(App):
                                 screen.action_on_this_day)
             yield SystemCommand("Calendar", "A heatmap of entries per day, with your streak; Enter shows a day (F6)",
                                 screen.action_calendar)
+            yield SystemCommand("Pinned memories", f"What goes into every {self.mode.title} prompt: open or unpin "
+                                "a pin", screen.action_pins)
             yield SystemCommand("Forget all deleted", "Erase every deleted entry from the disk for good",
                                 screen.forget_deleted)
             model = self.workspace.model_for(self.mode)

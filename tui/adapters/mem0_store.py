@@ -392,7 +392,8 @@ class Mem0Store:
                        progress: Callable[[int, int], None] | None = None, import_id: str | None = None) -> int:
         """Store many entries at once (imports, fixtures, benchmarks): one record transaction and one
         embedding batch per ``batch``. Each is a line in the change log (tagged ``import_id``), so an
-        import can be undone. An entry keeps its ``id`` and ``updated_at`` when it has them."""
+        import can be undone. An entry keeps its ``id`` and ``updated_at`` when it has them, and is pinned when
+        it says so."""
         stored = 0
         for start in range(0, len(entries), batch):
             chunk = [MemoryRecord(id=e.id or str(uuid.uuid4()), text=e.text, mode=mode.name, created_at=e.created_at,
@@ -400,8 +401,10 @@ class Mem0Store:
                                   metadata={**(e.extra or {}), **mode.stamp()})
                      for e in entries[start:start + batch]]
             self._check_space("".join(r.text + r.reply for r in chunk))
+            pinned = {record.id for record, entry in zip(chunk, entries[start:start + batch], strict=True)
+                      if entry.pinned}
             with self._write_lock:
-                self.records.insert_many(chunk, self._clock(), import_id)
+                self.records.insert_many(chunk, self._clock(), import_id, pinned)
                 self._following([r.id for r in chunk], lambda c=chunk: self._index_add(c))
             stored += len(chunk)
             if progress is not None:
@@ -441,6 +444,29 @@ class Mem0Store:
             self._following([memory_id], lambda: self._index_remove(record))
 
     @_as_store_error
+    def pin(self, memory_id: str) -> None:
+        """Pin an entry in its mode (a ``pin`` line in the change log); pinned already: nothing changes.
+        Only the record changes: the index knows nothing of pins."""
+        self._check_space("")
+        with self._write_lock:
+            self._require(memory_id)
+            self.records.pin(memory_id, self._clock())
+
+    @_as_store_error
+    def unpin(self, memory_id: str) -> None:
+        self._check_space("")
+        with self._write_lock:
+            self.records.unpin(memory_id, self._clock())
+
+    @_as_store_error
+    def pinned(self, mode_name: str) -> list[MemoryRecord]:
+        return self.records.pinned(mode_name)
+
+    @_as_store_error
+    def pinned_ids(self, mode_name: str | None = None) -> set[str]:
+        return self.records.pinned_ids(mode_name)
+
+    @_as_store_error
     def undo(self, seq: int | None = None, mode_name: str | None = None) -> Change | None:
         """Revert change ``seq`` (or the latest not yet undone, of ``mode_name`` if given).
         Returns the change reverted, or None when there is nothing to undo."""
@@ -455,6 +481,11 @@ class Mem0Store:
                 if current is None:
                     self.records.restore(change.before)
                     self._following([change.entry_id], lambda: self._index_add([change.before], "ADD", now))
+            elif change.kind == "pin":
+                self.records.unpin(change.entry_id, now, log=False)
+            elif change.kind == "unpin" and current is not None:
+                since = self.records.pinned_since(change.entry_id, change.seq)
+                self.records.pin(change.entry_id, now, since=since, log=False)
             elif change.kind == "import":
                 if current is not None:
                     self.records.set_deleted([change.entry_id], now)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -100,6 +100,15 @@ _UPGRADES: tuple[str, ...] = (
     """
     CREATE TABLE vector (embedder TEXT NOT NULL, entry_id TEXT NOT NULL, data BLOB NOT NULL,
                          PRIMARY KEY (embedder, entry_id)) WITHOUT ROWID;
+    """,
+    # 5: pins: entries the person pinned, which go into every prompt of their mode (oldest pin first)
+    """
+    CREATE TABLE pin (
+        entry_id TEXT PRIMARY KEY,
+        mode TEXT NOT NULL,
+        pinned_at TEXT NOT NULL
+    );
+    CREATE INDEX pin_by_mode ON pin (mode, pinned_at);
     """,
 )
 SCHEMA_VERSION = len(_UPGRADES)
@@ -281,13 +290,18 @@ class RecordDB:
         db.executemany("INSERT OR IGNORE INTO tag (tag, entry_id) VALUES (?, ?)",
                        [(tag, memory_id) for tag in sorted(entry_tags(text))])
 
-    def insert_many(self, records: Sequence[MemoryRecord], at: datetime, batch: str | None = None) -> None:
+    def insert_many(self, records: Sequence[MemoryRecord], at: datetime, batch: str | None = None,
+                    pinned: Collection[str] = ()) -> None:
         """Imported entries, with one ``import`` line in the change log per entry; ``batch`` names
-        the import they belong to (every line of one import carries it)."""
+        the import they belong to (every line of one import carries it). Those in ``pinned`` are
+        pinned, in the order given (undoing the import hides them and their pins)."""
         with self._tx() as db:
             for record in records:
                 self._insert_row(db, record)
                 self._log(db, at, "import", record, None, record, batch)
+                if record.id in pinned:
+                    db.execute("INSERT OR IGNORE INTO pin (entry_id, mode, pinned_at) VALUES (?, ?, ?)",
+                               (record.id, record.mode, _iso(at)))
 
     def get(self, memory_id: str, include_deleted: bool = False) -> MemoryRecord | None:
         alive = "" if include_deleted else " AND deleted_at IS NULL"
@@ -503,10 +517,60 @@ class RecordDB:
             "SELECT id FROM entry WHERE mode = ? AND deleted_at IS NULL AND NOT EXISTS "
             "(SELECT 1 FROM vector WHERE embedder = ? AND entry_id = entry.id)", (mode, embedder))]
 
+    # -- pins (a deleted entry keeps its pin row, so undoing the delete brings the pin back) -------
+
+    def pin(self, memory_id: str, at: datetime, since: datetime | None = None, log: bool = True) -> bool:
+        """Pin an alive entry in its mode, from ``since`` (default ``at``: pins are listed oldest
+        first), with a ``pin`` line in the change log unless ``log`` is false (an undo). False
+        when it was pinned already or is not alive."""
+        with self._tx() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM entry WHERE id = ? AND deleted_at IS NULL",
+                             (memory_id,)).fetchone()
+            if row is None or db.execute("SELECT 1 FROM pin WHERE entry_id = ?", (memory_id,)).fetchone():
+                return False
+            record = _record(row)
+            db.execute("INSERT INTO pin (entry_id, mode, pinned_at) VALUES (?, ?, ?)",
+                       (memory_id, record.mode, _iso(since or at)))
+            if log:
+                self._log(db, at, "pin", record, None, record)
+            return True
+
+    def unpin(self, memory_id: str, at: datetime, log: bool = True) -> bool:
+        """Take an entry's pin away, with an ``unpin`` line in the change log unless ``log`` is false.
+        False when it was not pinned."""
+        with self._tx() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM entry WHERE id = ?", (memory_id,)).fetchone()
+            if row is None or db.execute("DELETE FROM pin WHERE entry_id = ?", (memory_id,)).rowcount == 0:
+                return False
+            if log:
+                record = _record(row)
+                self._log(db, at, "unpin", record, record, None)
+            return True
+
+    def pinned(self, mode: str) -> list[MemoryRecord]:
+        """The mode's alive pinned entries, oldest pin first."""
+        columns = ", ".join(f"entry.{column}" for column in _COLUMNS.split(", "))
+        rows = self._all(f"SELECT {columns} FROM pin JOIN entry ON entry.id = pin.entry_id "
+                         "WHERE pin.mode = ? AND entry.deleted_at IS NULL ORDER BY pin.pinned_at, pin.rowid", (mode,))
+        return [_record(row) for row in rows]
+
+    def pinned_ids(self, mode: str | None = None) -> set[str]:
+        """The ids of the mode's (None: every mode's) alive pinned entries."""
+        where, args = ("AND pin.mode = ?", (mode,)) if mode is not None else ("", ())
+        return {row[0] for row in self._all("SELECT pin.entry_id FROM pin JOIN entry ON entry.id = pin.entry_id "
+                                            f"WHERE entry.deleted_at IS NULL {where}", args)}
+
+    def pinned_since(self, memory_id: str, before_seq: int) -> datetime | None:
+        """When the entry was pinned, as the last ``pin`` line before change ``before_seq`` says
+        (undoing an unpin puts the pin back in its old place)."""
+        row = self._one("SELECT at FROM change WHERE entry_id = ? AND kind = 'pin' AND seq < ? "
+                        "ORDER BY seq DESC LIMIT 1", (memory_id, before_seq))
+        return _time(row[0]) if row else None
+
     # -- forgetting ------------------------------------------------------------------------------
 
     def erase(self, ids: Sequence[str]) -> None:
-        """Remove entries, their change-log lines and outbox rows for good, then compact the file so
+        """Remove entries, their change-log lines, outbox rows, tags and pins for good, then compact the file so
         no freed page or WAL frame keeps their bytes."""
         with self._tx() as db:
             for memory_id in ids:
@@ -517,6 +581,7 @@ class RecordDB:
                 db.execute("DELETE FROM change WHERE entry_id = ?", (memory_id,))
                 db.execute("DELETE FROM tag WHERE entry_id = ?", (memory_id,))
                 db.execute("DELETE FROM vector WHERE entry_id = ?", (memory_id,))
+                db.execute("DELETE FROM pin WHERE entry_id = ?", (memory_id,))
             # the full-text index drops what it held of them (a delete only marks it as gone)
             db.execute("INSERT INTO entry_fts (entry_fts) VALUES ('rebuild')")
         self.compact()

@@ -25,6 +25,8 @@ class Mode:
     system_prompt: str
     recall_size: int = 5
     min_relevance: float = 0.25
+    pin_limit: int = 5
+    """How many of the mode's pinned memories (the oldest pins) go into each prompt."""
     model: str | None = None
     keep_unanswered: bool = False
     """Store the person's text even when the model fails (journal: an entry is an entry)."""

@@ -24,6 +24,10 @@ class MemoryRecord:
         return bool(self.reply)
 
 
+PINNED_REASON = "pinned"
+"""The ``RecalledMemory.reason`` of a memory that went into a prompt because the person pinned it."""
+
+
 @dataclass(frozen=True)
 class RecalledMemory:
     """A record recalled for a query; ``score`` is cosine similarity clamped to [0, 1]."""
@@ -32,7 +36,12 @@ class RecalledMemory:
     score: float
     reason: str = ""
     """Why it was recalled when similarity alone does not say, e.g. "same `KeyError` in pandas,
-    Nov 3 — the answer then: …"; empty for an ordinary similarity match."""
+    Nov 3 — the answer then: …" or "pinned"; empty for an ordinary similarity match."""
+
+    @property
+    def pinned(self) -> bool:
+        """It went into the prompt because the person pinned it (``tui.domain.pins``)."""
+        return self.reason == PINNED_REASON
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,8 @@ class ImportedEntry:
     """Keep this id (an entry coming back from mindpane's own export); None makes a new one."""
     updated_at: datetime | None = None
     """When it was last changed; None means when it was written."""
+    pinned: bool = False
+    """Pin it in its mode (an entry coming back from mindpane's own export that was pinned)."""
 
 
 def content_key(mode: str, created_at: datetime, text: str) -> str:
@@ -96,7 +107,7 @@ class Change:
     seq: int
     at: datetime
     kind: str
-    """``edit``, ``delete``, ``reply``, ``import`` or ``restore``."""
+    """``edit``, ``delete``, ``reply``, ``import``, ``restore``, ``pin`` or ``unpin``."""
     entry_id: str
     mode: str
     before: MemoryRecord | None

@@ -19,7 +19,7 @@ from tui.domain.errors import MindpaneError
 from tui.domain.records import Change
 from tui.messages import WorkFailed
 from tui.text import local_minute
-from tui.widgets.history_messages import EntryChanged
+from tui.widgets.history_messages import changed_by_undo
 from tui.widgets.history_text import KIND_LABELS, describe_change
 from tui.workers import ReportsWorkerFailures
 
@@ -116,8 +116,7 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
         reverted = message.reverted
         if reverted is not None:
             self.notify(f"Undone: {KIND_LABELS.get(reverted.kind, reverted.kind)} entry.", markup=False)
-            (self._report_to or self.app).post_message(
-                EntryChanged(reverted.entry_id, deleted=reverted.kind == "import"))
+            (self._report_to or self.app).post_message(changed_by_undo(reverted))
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.notify(str(message.error), severity="error", markup=False)

@@ -1,5 +1,6 @@
 """One stored entry in full: its text, the reply it got, where it came from, and every change
-it went through. From here it can be edited or deleted; both report ``EntryChanged``."""
+it went through. From here it can be edited or deleted (both report ``EntryChanged``) and pinned
+or unpinned (``PinChanged``)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from tui.domain.errors import MemoryNotFound, MindpaneError
+from tui.domain.pins import PIN_GLYPH, PinState
 from tui.domain.records import HistoryEvent, MemoryRecord
 from tui.messages import WorkFailed
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.edit_screen import EditScreen
+from tui.services.workspace import WorkspaceHistory
 from tui.text import for_display, local_minute
-from tui.widgets.history_messages import EntryChanged
+from tui.widgets.history_messages import EntryChanged, PinChanged
 from tui.widgets.history_text import describe_change
 from tui.workers import ReportsWorkerFailures
 
@@ -35,6 +38,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         Binding("a", "answer", "Answer", tooltip="Ask the model about an entry that never got a reply"),
         Binding("d", "delete", "Delete", tooltip="Delete the entry (undo it from Changes, or u in the history)"),
         Binding("f", "forget", "Forget", tooltip="Erase the entry from the disk for good (asks first)"),
+        Binding("p", "pin", "Pin", tooltip="Pin the entry: it goes into every prompt of its mode (p again unpins)"),
         Binding("escape", "close", "Close"),
     ]
 
@@ -48,9 +52,15 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     class Loaded(Message, bubble=False):
         """The entry as stored and its changes; ``edited``: after an edit made here."""
 
-        def __init__(self, record: MemoryRecord, changes: list[HistoryEvent], edited: bool = False) -> None:
+        def __init__(self, record: MemoryRecord, changes: list[HistoryEvent], edited: bool = False,
+                     pinned: bool = False) -> None:
             super().__init__()
-            self.record, self.changes, self.edited = record, changes, edited
+            self.record, self.changes, self.edited, self.pinned = record, changes, edited, pinned
+
+    class PinToggled(Message, bubble=False):
+        def __init__(self, state: PinState) -> None:
+            super().__init__()
+            self.state = state
 
     class Deleted(Message, bubble=False):
         def __init__(self, forgotten: bool) -> None:
@@ -61,6 +71,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         super().__init__()
         self.memory_id = memory_id
         self.record: MemoryRecord | None = None
+        self.pinned = False
         self._report_to = report_to
 
     def compose(self) -> ComposeResult:
@@ -87,11 +98,14 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
             record = store.get(self.memory_id)
             if record is None:
                 raise MemoryNotFound("This entry no longer exists", "it was deleted meanwhile")
-            self.post_message(self.Loaded(record, store.history(self.memory_id)))
+            pinned = self.memory_id in store.pinned_ids(record.mode)
+            self.post_message(self.Loaded(record, store.history(self.memory_id), pinned=pinned))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 
     def on_entry_screen_loaded(self, message: Loaded) -> None:
+        if not message.edited:
+            self.pinned = message.pinned
         self._show(message.record, message.changes)
         if message.edited:
             self._report(False)
@@ -105,7 +119,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         self.query_one(".entry-reply-label", Static).update(mode.reply_label if mode else "Reply")
         self.query_one(".entry-reply", Static).update(for_display(record.reply))
         self.set_class(not record.reply, "-no-reply")
-        self.query_one(".entry-meta", Static).update(self._describe(record, mode_title))
+        self.query_one(".entry-meta", Static).update(self._describe(record, mode_title, self.pinned))
         box = self.query_one(".entry-changes", Vertical)
         box.remove_children()
         box.mount_all(self._change_row(change) for change in changes)
@@ -118,8 +132,8 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
                       classes=f"entry-change change-{change.event.lower()}", markup=False)
 
     @staticmethod
-    def _describe(record: MemoryRecord, mode_title: str) -> str:
-        parts = [mode_title]
+    def _describe(record: MemoryRecord, mode_title: str, pinned: bool = False) -> str:
+        parts = [f"{PIN_GLYPH} pinned", mode_title] if pinned else [mode_title]
         model = record.metadata.get("model")
         if model:
             parts.append(f"model {model}")
@@ -154,6 +168,28 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         if self.record is not None and not self.record.reply:
             (self._report_to or self.app).post_message(self.AnswerRequested(self.record))
             self._close()
+
+    # -- pinning -----------------------------------------------------------------------------------
+
+    def action_pin(self) -> None:
+        if self.record is not None:
+            self._toggle_pin()
+
+    @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
+    def _toggle_pin(self) -> None:
+        try:
+            self.post_message(self.PinToggled(WorkspaceHistory(self.app.workspace).toggle_pin(self.memory_id)))
+        except MindpaneError as error:
+            self.post_message(WorkFailed(error))
+
+    def on_entry_screen_pin_toggled(self, message: PinToggled) -> None:
+        self.pinned = message.state.pinned
+        if self.record is not None:
+            mode = self.app.workspace.modes.get(self.record.mode)
+            self.query_one(".entry-meta", Static).update(
+                self._describe(self.record, mode.title if mode else self.record.mode, self.pinned))
+        self.notify(message.state.notice, markup=False)
+        (self._report_to or self.app).post_message(PinChanged(message.state.memory_id, message.state.pinned))
 
     # -- deleting and forgetting -------------------------------------------------------------------
 
@@ -206,7 +242,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"edit", "delete", "forget"}:
+        if action in {"edit", "delete", "forget", "pin"}:
             return None if self.record is None else True
         if action == "answer":
             return None if self.record is None or self.record.reply else True

@@ -22,6 +22,7 @@ from textual.widgets import Footer
 from tui.clipboard import copy_with_notice
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, readable_modes
+from tui.domain.pins import PinState
 from tui.messages import OllamaStatus, TurnFinished, TurnUpdate
 from tui.screens.calendar_screen import CalendarScreen
 from tui.screens.changes_screen import ChangesScreen
@@ -30,6 +31,7 @@ from tui.screens.composer_screen import Composed, ComposerScreen
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.entry_screen import EntryScreen
 from tui.screens.on_this_day_host import OnThisDayHost
+from tui.screens.pins_screen import PinsScreen
 from tui.screens.receipt_screen import ReceiptScreen
 from tui.screens.sent_screen import SentScreen
 from tui.services.workspace import WorkspaceHistory
@@ -219,6 +221,39 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
     def on_history_pane_entry_changed(self, message: HistoryPane.EntryChanged) -> None:
         self.receipts.memory_changed(message.memory_id, message.deleted)
 
+    # -- pins: p on a receipt (the history pane pins its own rows) ---------------------------------
+
+    def on_recalled_pane_pin_toggled(self, message: RecalledPane.PinToggled) -> None:
+        message.stop()
+        if self.app.workspace.ready:
+            self._toggle_pin(message.memory.record.id)
+
+    class Pinned(Message, bubble=False):
+        """A receipt's memory was pinned or unpinned (``state``), or ``error`` says why not."""
+
+        def __init__(self, state: PinState | None = None, error: MindpaneError | None = None) -> None:
+            super().__init__()
+            self.state = state
+            self.error = error
+
+    @work(thread=True, group="pin", exit_on_error=False, description="pin a receipt's memory")
+    def _toggle_pin(self, memory_id: str) -> None:
+        try:
+            self.post_message(self.Pinned(WorkspaceHistory(self.app.workspace).toggle_pin(memory_id)))
+        except MindpaneError as error:
+            self.post_message(self.Pinned(error=error))
+
+    def on_main_screen_pinned(self, message: Pinned) -> None:
+        if message.state is None:
+            self.notify(str(message.error), severity="error", markup=False)
+            return
+        self.notify(message.state.notice, markup=False)
+        # the history marks the row, then the message bubbles back here for the receipts
+        self.history.post_message(HistoryPane.PinChanged(message.state.memory_id, message.state.pinned))
+
+    def on_history_pane_pin_changed(self, message: HistoryPane.PinChanged) -> None:
+        self.receipts.pin_changed(message.memory_id, message.pinned)
+
     def on_entry_screen_answer_requested(self, message: EntryScreen.AnswerRequested) -> None:
         """An entry kept without a reply (Ollama was down, the app was closed) gets one now."""
         record = message.record
@@ -247,6 +282,9 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
                 self.history.filter_to(f"on:{day.isoformat()}")
 
         self.app.push_screen(CalendarScreen(self.app.mode, self.clock_now().astimezone().date()), chosen)
+
+    def action_pins(self) -> None:
+        self.app.push_screen(PinsScreen(self.app.mode, report_to=self.history))
 
     def forget_deleted(self) -> None:
         """Erase every deleted entry from the disk, after asking."""

@@ -1,4 +1,5 @@
-"""One recalled memory in full: what was written, its date, how relevant it was, and its reply."""
+"""One recalled memory in full: what was written, its date, how relevant it was (or that it was
+pinned), and its reply."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class ReceiptScreen(ModalScreen[None]):
         record = self.memory.record
         date = local_minute(record.created_at)
         with Vertical(classes="dialog receipt"):
-            yield Static(f"Recalled {self.mode.entry_label.lower()} · relevance {self.memory.score:.2f} · {date}",
+            why = "pinned: in every prompt" if self.memory.pinned else f"relevance {self.memory.score:.2f}"
+            yield Static(f"Recalled {self.mode.entry_label.lower()} · {why} · {date}",
                          classes="dialog-title", markup=False)
             with VerticalScroll(classes="receipt-body"):
                 yield Static(self.mode.entry_label, classes="receipt-label", markup=False)

@@ -5,7 +5,8 @@ comes: exporting 100k entries holds one page in memory, never the whole journal.
 
 - ``json``: ``{"mindpane_export": 1, "entries": [...]}``, one entry per line with its id, mode,
   text, reply, ``created_at``/``updated_at`` (ISO 8601, local time with its offset), ``model`` (or
-  null) and the rest of its ``metadata``. ``mindpane import`` reads it back exactly.
+  null), the rest of its ``metadata`` and, for a pinned entry only, ``"pinned": true``.
+  ``mindpane import`` reads it back exactly.
 - ``md``: a ``## YYYY-MM-DD`` section per local day, an entry per ``###`` heading (local time and
   mode), its text, then its reply as a blockquote. Text is rendered literally: Markdown and HTML
   in it are escaped (code blocks stay code blocks) and terminal escapes are dropped.
@@ -41,6 +42,8 @@ class EntrySource(Protocol):
     def iter_entries(self, mode_name: str | None = None, since: datetime | None = None,
                      until: datetime | None = None, batch: int = 500) -> Iterator[MemoryRecord]: ...
 
+    def pinned_ids(self, mode_name: str | None = None) -> set[str]: ...
+
 
 class NoEntries:
     """The source of a data dir that holds nothing yet (so exporting it creates nothing)."""
@@ -48,6 +51,9 @@ class NoEntries:
     def iter_entries(self, mode_name: str | None = None, since: datetime | None = None,
                      until: datetime | None = None, batch: int = 500) -> Iterator[MemoryRecord]:
         return iter(())
+
+    def pinned_ids(self, mode_name: str | None = None) -> set[str]:
+        return set()
 
 
 def parse_bound(value: str, *, end: bool) -> datetime:
@@ -77,25 +83,29 @@ def export_entries(source: EntrySource, out: TextIO, fmt: str = "json", mode: st
                    modes: Mapping[str, Mode] | None = None, page: int = PAGE) -> int:
     """Write the entries (of ``mode``, created in [``since``, ``until``)) to ``out`` in ``fmt``,
     oldest first, as they stream from ``source``. Returns how many were written."""
-    writers: dict[str, Callable[[Iterator[MemoryRecord], TextIO, str | None, Mapping[str, Mode]], int]] = {
-        "json": _write_json, "md": _write_markdown, "jrnl": _write_jrnl}
-    if fmt not in writers:
+    if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: one of {', '.join(FORMATS)}")
-    records = source.iter_entries(mode, since, until, page)
-    return writers[fmt](records, out, mode, modes or {})
+    if fmt == "json":
+        pinned = source.pinned_ids(mode)  # read before the entries stream: a handful of ids
+        return _write_json(source.iter_entries(mode, since, until, page), out, pinned)
+    writers: dict[str, Callable[[Iterator[MemoryRecord], TextIO, str | None, Mapping[str, Mode]], int]] = {
+        "md": _write_markdown, "jrnl": _write_jrnl}
+    return writers[fmt](source.iter_entries(mode, since, until, page), out, mode, modes or {})
 
 
 # -- json ----------------------------------------------------------------------------------------
 
 
-def entry_json(record: MemoryRecord) -> dict:
-    """One entry of mindpane's own export: everything needed to bring it back exactly."""
+def entry_json(record: MemoryRecord, pinned: bool = False) -> dict:
+    """One entry of mindpane's own export: everything needed to bring it back exactly (``pinned``
+    only when it is, so an export without pins reads as it always did)."""
     metadata = dict(record.metadata)
     model = metadata.pop("model", None)
-    return {"id": record.id, "mode": record.mode, "text": record.text, "reply": record.reply,
-            "created_at": record.created_at.astimezone().isoformat(),
-            "updated_at": record.updated_at.astimezone().isoformat(),
-            "model": model, "metadata": dict(sorted(metadata.items()))}
+    entry = {"id": record.id, "mode": record.mode, "text": record.text, "reply": record.reply,
+             "created_at": record.created_at.astimezone().isoformat(),
+             "updated_at": record.updated_at.astimezone().isoformat(),
+             "model": model, "metadata": dict(sorted(metadata.items()))}
+    return {**entry, "pinned": True} if pinned else entry
 
 
 def _dumps(value: object, indent: int | None = None) -> str:
@@ -104,11 +114,11 @@ def _dumps(value: object, indent: int | None = None) -> str:
     return _C1.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
-def _write_json(records: Iterator[MemoryRecord], out: TextIO, mode: str | None, modes: Mapping[str, Mode]) -> int:
+def _write_json(records: Iterator[MemoryRecord], out: TextIO, pinned: set[str]) -> int:
     out.write(f'{{"mindpane_export": {EXPORT_VERSION}, "entries": [')
     count = 0
     for record in records:
-        out.write(("\n  " if count == 0 else ",\n  ") + _dumps(entry_json(record)))
+        out.write(("\n  " if count == 0 else ",\n  ") + _dumps(entry_json(record, record.id in pinned)))
         count += 1
     out.write("\n]}\n" if count else "]}\n")
     return count

@@ -414,7 +414,11 @@ def _own_item(value: object, where: str) -> Item:
         raise _Bad('"metadata" must be an object')
     model = value.get("model")
     extra = {**metadata, "model": model} if model is not None else dict(metadata)
-    return Item(where, ImportedEntry(text, created, reply, extra or None, id=memory_id, updated_at=updated), mode)
+    pinned = value.get("pinned", False)
+    if not isinstance(pinned, bool):
+        raise _Bad('"pinned" must be true or false')
+    return Item(where, ImportedEntry(text, created, reply, extra or None, id=memory_id, updated_at=updated,
+                                     pinned=pinned), mode)
 
 
 def _moment(value: dict, key: str, required: bool) -> datetime | None:

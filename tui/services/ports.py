@@ -71,8 +71,24 @@ class MemoryStore(Protocol):
 
     def history(self, memory_id: str) -> list[HistoryEvent]: ...
 
+    def pin(self, memory_id: str) -> None:
+        """Pin an entry in its mode: it goes into every prompt of that mode (a ``pin`` change)."""
+        ...
+
+    def unpin(self, memory_id: str) -> None:
+        """Take the pin away (an ``unpin`` change); not pinned: nothing happens."""
+        ...
+
+    def pinned(self, mode_name: str) -> list[MemoryRecord]:
+        """The mode's pinned entries (deleted ones left out), oldest pin first."""
+        ...
+
+    def pinned_ids(self, mode_name: str | None = None) -> set[str]:
+        """The ids of the mode's pinned entries (None: every mode's)."""
+        ...
+
     def changes(self, offset: int = 0, limit: int = 200) -> list[Change]:
-        """The change log, newest first: edits, deletes, replies attached, imports."""
+        """The change log, newest first: edits, deletes, replies attached, imports, pins and unpins."""
         ...
 
     def undo(self, seq: int | None = None, mode_name: str | None = None) -> Change | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.domain import pins
 from tui.domain.errors import ChatError, MindpaneError, ReplyInterrupted
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.records import MemoryRecord, RecalledMemory
@@ -116,12 +117,8 @@ class TurnService:
         pending = PendingTurn(mode.name, text, entry_id, turn_id)
         record: MemoryRecord | None = None
         try:
-            recalled = list(given) if given is not None else [
-                memory
-                for memory in self._recall(mode, text, mode.recall_size + (1 if entry_id else 0),
-                                           readable_modes(mode, self.modes) if other_modes else ())
-                if memory.record.id != entry_id
-            ][: mode.recall_size]
+            recalled = list(given) if given is not None else self._memories_for(
+                mode, text, entry_id, readable_modes(mode, self.modes) if other_modes else ())
             if entry_id and edit:
                 record = self.store.update_text(entry_id, text)
             elif entry_id:
@@ -195,6 +192,17 @@ class TurnService:
         if record is None:  # the entry was deleted meanwhile
             return TurnFailed(MindpaneError("The entry was deleted while it was answered"), pending, partial)
         return TurnStopped(partial, record)
+
+    def _memories_for(self, mode: Mode, text: str, entry_id: str | None,
+                      also_from: Sequence[str] = ()) -> list[RecalledMemory]:
+        """What goes into the prompt: the mode's pins first (the oldest ``pin_limit``), then up to
+        ``recall_size`` recalled memories; none twice, and never the turn's own entry."""
+        pinned = [memory for memory in pins.as_recalled(self.store.pinned(mode.name), mode.pin_limit)
+                  if memory.record.id != entry_id]
+        skip = {memory.record.id for memory in pinned} | ({entry_id} if entry_id else set())
+        found = self._recall(mode, text, mode.recall_size + len(skip), also_from) if mode.recall_size > 0 else []
+        recalled = [memory for memory in found if memory.record.id not in skip]
+        return [*pinned, *recalled[: mode.recall_size]]
 
     def _recall(self, mode: Mode, text: str, k: int, also_from: Sequence[str] = ()) -> list[RecalledMemory]:
         """The mode's own memories, plus — only for the modes its ``recall_from`` names, or this

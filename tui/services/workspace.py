@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from tui.domain.errors import MindpaneError, StoreError
+from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
+from tui.domain.pins import PinState
 from tui.domain.records import Change, Page, RecalledMemory
 from tui.domain.search import SearchQuery, SearchResult
 from tui.services import engine
@@ -143,7 +144,7 @@ class SearchError(MindpaneError):
 
 
 class WorkspaceHistory:
-    """What the history pane may do with the workspace — list, search and undo one mode's entries —
+    """What the history pane may do with the workspace — list, search, undo and pin one mode's entries —
     handed to it by the screen, so the pane never reaches into the app. Blocking: call from a worker."""
 
     def __init__(self, workspace: Workspace) -> None:
@@ -172,3 +173,21 @@ class WorkspaceHistory:
 
     def undo(self, mode_name: str) -> Change | None:
         return self._workspace.store.undo(mode_name=mode_name)
+
+    def pinned_ids(self, mode_name: str) -> set[str]:
+        return self._workspace.store.pinned_ids(mode_name)
+
+    def toggle_pin(self, memory_id: str) -> PinState:
+        """Pin the entry in its own mode (a receipt may come from another), or unpin it if pinned."""
+        store = self._workspace.store
+        record = store.get(memory_id)
+        if record is None:
+            raise MemoryNotFound("That entry no longer exists, so it cannot be pinned", "it was deleted meanwhile")
+        pinned = memory_id not in store.pinned_ids(record.mode)
+        if pinned:
+            store.pin(memory_id)
+        else:
+            store.unpin(memory_id)
+        mode = self._workspace.modes.get(record.mode)
+        return PinState(memory_id, record.mode, pinned, len(store.pinned_ids(record.mode)),
+                        mode.title if mode else record.mode, mode.pin_limit if mode else 0)

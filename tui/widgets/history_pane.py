@@ -18,9 +18,10 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
+from tui.domain.pins import PinState
 from tui.domain.records import Change, MemoryRecord, Page
 from tui.domain.search import SYNTAX_HELP, SearchQuery, SearchQueryError, SearchResult, parse_query
-from tui.widgets.history_messages import EntryChanged
+from tui.widgets.history_messages import EntryChanged, PinChanged, changed_by_undo
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.history_text import KIND_LABELS
 from tui.widgets.paste_safe_input import PasteSafeInput
@@ -49,11 +50,18 @@ class HistorySource(Protocol):
 
     def undo(self, mode_name: str) -> Change | None: ...
 
+    def pinned_ids(self, mode_name: str) -> set[str]: ...
+
+    def toggle_pin(self, memory_id: str) -> PinState:
+        """Pin the entry in its mode, or unpin it if it is pinned."""
+        ...
+
 
 class HistoryPane(ReportsWorkerFailures, Vertical):
     """Browse, filter and open the stored entries of one mode."""
 
     EntryChanged = EntryChanged
+    PinChanged = PinChanged
 
     class OpenEntry(Message):
         """The person chose an entry: the screen shows it in full."""
@@ -63,14 +71,18 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
             self.memory_id = memory_id
 
     class PageLoaded(Message, bubble=False):
-        def __init__(self, view: int, page: Page, keep_id: str | None, keep_row: int | None) -> None:
+        def __init__(self, view: int, page: Page, keep_id: str | None, keep_row: int | None,
+                     pinned: set[str]) -> None:
             super().__init__()
             self.view, self.page, self.keep_id, self.keep_row = view, page, keep_id, keep_row
+            self.pinned = pinned
 
     class Searched(Message, bubble=False):
-        def __init__(self, view: int, result: SearchResult, keep_id: str | None, keep_row: int | None) -> None:
+        def __init__(self, view: int, result: SearchResult, keep_id: str | None, keep_row: int | None,
+                     pinned: set[str]) -> None:
             super().__init__()
             self.view, self.result, self.keep_id, self.keep_row = view, result, keep_id, keep_row
+            self.pinned = pinned
 
     class Undone(Message, bubble=False):
         def __init__(self, change: Change | None) -> None:
@@ -87,7 +99,9 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("/", "focus_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
-        Binding("u", "undo", "Undo", tooltip="Undo the last change in this mode (edit, delete, reply, import)"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last change in this mode (edit, delete, reply, import, pin)"),
+        Binding("p", "pin", "Pin", tooltip="Pin the highlighted entry: it goes into every prompt of its mode, "
+                "above the recalled memories (p again unpins)"),
     ]
 
     def __init__(self, source: HistorySource, **kwargs) -> None:
@@ -188,7 +202,8 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
     def _fetch_page(self, view: int, mode_name: str, offset: int, limit: int,
                     keep_id: str | None, keep_row: int | None) -> None:
         try:
-            self.post_message(self.PageLoaded(view, self._source.page(mode_name, offset, limit), keep_id, keep_row))
+            page = self._source.page(mode_name, offset, limit)
+            self.post_message(self.PageLoaded(view, page, keep_id, keep_row, self._source.pinned_ids(mode_name)))
         except MindpaneError as error:
             self.post_message(self.Failed(view, error))
 
@@ -209,6 +224,7 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
         if message.view != self._view:
             return
         page = message.page
+        self._table.pinned = message.pinned
         self._show_rows(page.records, page.offset, page.total, message.keep_id, message.keep_row)
         self._loading = False
         self._set_title(f"History · {_entries(page.total)}")
@@ -280,15 +296,17 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
                 keep_row: int | None) -> None:
         try:
             result = self._source.search(query, mode, offset, limit, RECALL_SIZE)
+            pinned = self._source.pinned_ids(result.query.mode or mode.name)
         except MindpaneError as error:
             self.post_message(self.Failed(view, error))
             return
-        self.post_message(self.Searched(view, result, keep_id, keep_row))
+        self.post_message(self.Searched(view, result, keep_id, keep_row, pinned))
 
     def on_history_pane_searched(self, message: Searched) -> None:
         if message.view != self._view:
             return
         table, result = self._table, message.result
+        table.pinned = message.pinned
         self._loading = False
         if result.recalled:
             table.show_recalled(result.recalled)
@@ -335,7 +353,33 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
             self.notify("Nothing to undo in this mode.", markup=False)
             return
         self.notify(f"Undone: {KIND_LABELS.get(change.kind, change.kind)} entry.", markup=False)
-        self.post_message(EntryChanged(change.entry_id, deleted=change.kind == "import"))
+        self.post_message(changed_by_undo(change))
+
+    def action_pin(self) -> None:
+        memory_id = self._table.memory_id
+        if memory_id is not None and self._source.ready:
+            self._toggle_pin(memory_id)
+
+    @work(thread=True, group="history-pin", exit_on_error=False)
+    def _toggle_pin(self, memory_id: str) -> None:
+        try:
+            self.post_message(self.PinToggled(self._source.toggle_pin(memory_id)))
+        except MindpaneError as error:
+            self.post_message(self.Failed(self._view, error))
+
+    class PinToggled(Message, bubble=False):
+        def __init__(self, state: PinState) -> None:
+            super().__init__()
+            self.state = state
+
+    def on_history_pane_pin_toggled(self, message: PinToggled) -> None:
+        self.notify(message.state.notice, markup=False)
+        self.post_message(PinChanged(message.state.memory_id, message.state.pinned))
+
+    def on_history_pane_pin_changed(self, message: PinChanged) -> None:
+        """An entry was pinned or unpinned (here, in the receipts, in the entry screen, by an undo):
+        mark its row, then let the message bubble to the screen."""
+        self._table.mark_pinned(message.memory_id, message.pinned)
 
     def action_clear_filter(self) -> None:
         self._filter.value = ""

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from tui.domain.pins import PIN_GLYPH
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.text import local_minute
 from tui.widgets.history_text import preview
@@ -30,7 +31,8 @@ def _cell(text: str) -> Text:
 
 
 class HistoryTable(DataTable):
-    """Entries newest first (date, preview), or recalled entries best first (date, score, preview)."""
+    """Entries newest first (date, preview), or recalled entries best first (date, score, preview);
+    a pinned entry's preview starts with the pin glyph."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "scroll_top", "Newest", show=False),
@@ -40,6 +42,25 @@ class HistoryTable(DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.scored = False
+        self.pinned: set[str] = set()
+        """Ids of the pinned entries among (and beyond) the rows."""
+        self._previews: dict[str, str] = {}
+
+    def _preview(self, record: MemoryRecord) -> Text:
+        self._previews[record.id] = preview(record.text)
+        return self._preview_cell(record.id)
+
+    def _preview_cell(self, memory_id: str) -> Text:
+        text = self._previews[memory_id]
+        return _cell(f"{PIN_GLYPH} {text}" if memory_id in self.pinned else text)
+
+    def mark_pinned(self, memory_id: str, pinned: bool) -> None:
+        """Show or take away an entry's pin mark, if it has a row."""
+        if pinned == (memory_id in self.pinned):
+            return
+        self.pinned ^= {memory_id}
+        if memory_id in self.rows:
+            self.update_cell(memory_id, "preview", self._preview_cell(memory_id))
 
     def show_records(self, records: Iterable[MemoryRecord]) -> None:
         """Replace the rows with a newest-first list."""
@@ -53,13 +74,13 @@ class HistoryTable(DataTable):
             record = item.record
             if record.id not in self.rows:
                 self.add_row(_cell(local_minute(record.created_at)), _cell(f"{item.score:.2f}"),
-                             _cell(preview(record.text)), key=record.id)
+                             self._preview(record), key=record.id)
 
     def append_records(self, records: Iterable[MemoryRecord]) -> None:
         """Add rows at the end, skipping entries already shown (new entries shift store offsets)."""
         for record in records:
             if record.id not in self.rows:
-                self.add_row(_cell(local_minute(record.created_at)), _cell(preview(record.text)), key=record.id)
+                self.add_row(_cell(local_minute(record.created_at)), self._preview(record), key=record.id)
 
     @property
     def memory_id(self) -> str | None:
@@ -90,6 +111,7 @@ class HistoryTable(DataTable):
 
     def _reset(self, scored: bool) -> None:
         self.clear(columns=scored != self.scored or not self.columns)
+        self._previews.clear()
         if not self.columns:
             self.add_column("date", width=DATE_WIDTH, key="date")
             if scored:

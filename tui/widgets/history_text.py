@@ -26,5 +26,6 @@ def describe_change(old_text: str | None, new_text: str | None) -> str:
     return new or old
 
 
-KIND_LABELS = {"edit": "edited", "delete": "deleted", "reply": "reply attached", "import": "imported"}
+KIND_LABELS = {"edit": "edited", "delete": "deleted", "reply": "reply attached", "import": "imported",
+               "pin": "pinned", "unpin": "unpinned"}
 """A change's kind as the change log and the history's undo name it."""

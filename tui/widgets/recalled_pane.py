@@ -2,7 +2,9 @@
 
 Receipts belong to an answer: the pane shows whichever turn the transcript has selected.
 Choosing a receipt asks the screen to show that memory in full; ``x`` leaves it out of the answer
-(the screen asks again without it) and shows it struck through, "excluded" (``x`` again takes it back).
+(the screen asks again without it) and shows it struck through, "excluded" (``x`` again takes it back);
+``p`` asks the screen to pin its memory (or unpin it). A pinned memory is marked with the pin glyph
+after its score, and one that went into the answer because it was pinned says so ("↳ pinned").
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.domain.pins import PIN_GLYPH
 from tui.domain.records import RecalledMemory
 from tui.session import Turn, TurnState
 from tui.text import entry_preview, local_day, one_line
@@ -25,11 +28,12 @@ PREVIEW_CHARS = 200
 """Long enough for the widest pane; the list cuts the line to its width."""
 
 
-def receipt_line(memory: RecalledMemory, note: str = "") -> str:
-    """Plain text: wrap it in ``Content`` (never markup) before it reaches a widget."""
+def receipt_line(memory: RecalledMemory, note: str = "", pinned: bool = False) -> str:
+    """Plain text: wrap it in ``Content`` (never markup) before it reaches a widget. A pinned memory's
+    glyph takes the cell after the score, so every line keeps its columns."""
     date = local_day(memory.record.created_at)
     preview = entry_preview(memory.record.text, PREVIEW_CHARS)
-    line = f"{memory.score:.2f}  {date}  {f'({note}) ' if note else ''}{preview}"
+    line = f"{memory.score:.2f}{PIN_GLYPH if pinned else ' '} {date}  {f'({note}) ' if note else ''}{preview}"
     return f"{line}\n      ↳ {one_line(memory.reason, PREVIEW_CHARS)}" if memory.reason else line
 
 
@@ -37,6 +41,8 @@ class RecalledPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "exclude", "Leave out", show=False,
                 tooltip="Leave the highlighted memory out of this answer and ask again (x again takes it back)"),
+        Binding("p", "pin", "Pin", tooltip="Pin the highlighted memory: it goes into every prompt of its mode, "
+                "above the recalled ones (p again unpins)"),
     ]
 
     class ExcludeToggled(Message):
@@ -45,6 +51,13 @@ class RecalledPane(Vertical):
         def __init__(self, turn: Turn, memory: RecalledMemory) -> None:
             super().__init__()
             self.turn = turn
+            self.memory = memory
+
+    class PinToggled(Message):
+        """``p`` on a receipt: pin ``memory`` in its mode, or unpin it."""
+
+        def __init__(self, memory: RecalledMemory) -> None:
+            super().__init__()
             self.memory = memory
 
     class Opened(Message):
@@ -61,6 +74,8 @@ class RecalledPane(Vertical):
         self._entry_label = "entry"
         self._notes: dict[str, str] = {}
         """Memories changed since they were recalled: "edited since" or "deleted"."""
+        self._pins: dict[str, bool] = {}
+        """Memories pinned or unpinned since they were recalled (else: pinned if recalled as pinned)."""
 
     def compose(self) -> ComposeResult:
         yield Static("Receipts", classes="receipts-title", markup=False)
@@ -93,7 +108,7 @@ class RecalledPane(Vertical):
         memory_id = memory.record.id
         excluded = self._turn is not None and memory_id in self._turn.excluded
         note = ", ".join(note for note in ("excluded" if excluded else "", self._notes.get(memory_id, "")) if note)
-        line = Content(receipt_line(memory, note))
+        line = Content(receipt_line(memory, note, self._pins.get(memory_id, memory.pinned)))
         return line.stylize("strike dim") if excluded else line
 
     def _caption_for(self, turn: Turn | None, entry_label: str) -> str:
@@ -105,9 +120,10 @@ class RecalledPane(Vertical):
             return f"recalling for “{about}”…" if waiting else f"nothing recalled for “{about}”"
         if not turn.recalled:
             return f"no earlier {entry_label.lower()} was close enough to “{about}”"
-        count = len(turn.recalled)
+        pinned = sum(1 for memory in turn.recalled if memory.pinned)
+        recalled = f"{len(turn.recalled) - pinned} recalled" + (f" + {pinned} pinned" if pinned else "")
         left_out = sum(1 for memory in turn.recalled if memory.record.id in turn.excluded)
-        return f"{count} recalled for “{about}”" + (f" · {left_out} left out" if left_out else "") + \
+        return f"{recalled} for “{about}”" + (f" · {left_out} left out" if left_out else "") + \
             " · Enter opens, x leaves out"
 
     def _caption(self, text: str) -> None:
@@ -119,6 +135,17 @@ class RecalledPane(Vertical):
         self._notes[memory_id] = "deleted" if deleted else "edited since"
         if any(memory.record.id == memory_id for memory in self._memories):
             self.show(self._turn, self._entry_label)
+
+    def pin_changed(self, memory_id: str, pinned: bool) -> None:
+        """An entry was pinned or unpinned: its receipts show the mark (or lose it)."""
+        self._pins[memory_id] = pinned
+        if any(memory.record.id == memory_id for memory in self._memories):
+            self.show(self._turn, self._entry_label)
+
+    def action_pin(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        if index is not None and 0 <= index < len(self._memories):
+            self.post_message(self.PinToggled(self._memories[index]))
 
     def action_exclude(self) -> None:
         index = self.query_one(OptionList).highlighted

@@ -58,10 +58,17 @@ class TurnView(Vertical):
     def show_recalling(self) -> None:
         self._status("recalling related memories…", "-busy")
 
+    def _counts(self) -> tuple[int, int]:
+        """How many memories the prompt got by recall, and how many because they are pinned."""
+        memories = self.turn.recalled or []
+        pinned = sum(1 for memory in memories if memory.pinned)
+        return len(memories) - pinned, pinned
+
     def show_recalled(self) -> None:
-        count = len(self.turn.recalled or [])
+        count, pinned = self._counts()
         memories = "no earlier memory" if not count else f"{count} memor{'y' if count == 1 else 'ies'}"
-        self._status(f"{self.mode.reply_label} from {self.turn.model} · recalled {memories}", "-busy")
+        also = f" · {pinned} pinned" if pinned else ""
+        self._status(f"{self.mode.reply_label} from {self.turn.model} · recalled {memories}{also}", "-busy")
 
     async def add_chunk(self, chunk: str) -> None:
         await self.reply.write(chunk)
@@ -77,8 +84,8 @@ class TurnView(Vertical):
 
     async def show_done(self) -> None:
         await self.reply.finish()
-        count = len(self.turn.recalled or [])
-        recalled = f"recalled {count}" if count else "nothing recalled"
+        count, pinned = self._counts()
+        recalled = (f"recalled {count}" if count else "nothing recalled") + (f" · {pinned} pinned" if pinned else "")
         self._status(f"{self.mode.reply_label} · {self.turn.model} · {recalled}", "-done")
 
     async def show_failed(self) -> None:
