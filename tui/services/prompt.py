@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
+from tui.services.time_cues import TimeCue, nothing_from
 from tui.text import local_day
 
 MAX_RECALLED_REPLY_CHARS = 800
@@ -18,13 +20,19 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def memory_block(mode: Mode, recalled: Sequence[RecalledMemory]) -> str:
+def memory_block(mode: Mode, recalled: Sequence[RecalledMemory], cue: TimeCue | None = None) -> str:
+    """The recalled entries, each with its date; with a time cue, the window that was searched
+    (or that it holds no entry) and whether the latest comes first."""
+    window = cue.window if cue is not None else ""
     lines = [MEMORY_BLOCK_START]
     if not recalled:
-        lines.append(f"No earlier {mode.title.lower()} entries are relevant to this one.")
+        lines.append(nothing_from(window) if window else
+                     f"No earlier {mode.title.lower()} entries are relevant to this one.")
     else:
+        order = "the most recent relevant one first" if cue is not None and cue.recency else "most relevant first"
+        searched = f"{window}, " if window else ""
         lines.append(
-            f"Earlier {mode.title.lower()} entries recalled for this turn, most relevant first. "
+            f"Earlier {mode.title.lower()} entries {searched}recalled for this turn, {order}. "
             "Use them when they help; do not invent others."
         )
         for number, memory in enumerate(recalled, start=1):
@@ -37,8 +45,17 @@ def memory_block(mode: Mode, recalled: Sequence[RecalledMemory]) -> str:
     return "\n".join(lines)
 
 
-def system_prompt(mode: Mode, recalled: Sequence[RecalledMemory]) -> str:
-    return f"{mode.system_prompt.strip()}\n\n{memory_block(mode, recalled)}"
+def today_line(now: datetime) -> str:
+    """"Today is Friday, 20 November 2026." in the person's time zone: without it the model
+    cannot tell what "yesterday" or an entry's date means."""
+    day = now.astimezone()
+    return f"Today is {day:%A}, {day.day} {day:%B %Y}."
+
+
+def system_prompt(mode: Mode, recalled: Sequence[RecalledMemory], now: datetime | None = None,
+                  cue: TimeCue | None = None) -> str:
+    today = f"{today_line(now)}\n\n" if now is not None else ""
+    return f"{mode.system_prompt.strip()}\n\n{today}{memory_block(mode, recalled, cue)}"
 
 
 def chat_messages(
@@ -46,9 +63,13 @@ def chat_messages(
     recalled: Sequence[RecalledMemory],
     text: str,
     context: Sequence[tuple[str, str]] = (),
+    *,
+    now: datetime | None = None,
+    cue: TimeCue | None = None,
 ) -> list[dict[str, str]]:
-    """System prompt, this session's earlier turns of the mode (oldest first), then the new text."""
-    messages = [{"role": "system", "content": system_prompt(mode, recalled)}]
+    """System prompt (with today's date when ``now`` is given, and the window ``cue`` searched),
+    this session's earlier turns of the mode (oldest first), then the new text."""
+    messages = [{"role": "system", "content": system_prompt(mode, recalled, now, cue)}]
     for asked, answered in context:
         messages.append({"role": "user", "content": asked})
         if answered:

@@ -36,7 +36,21 @@ class TimeCue:
     def windowed(self) -> bool:
         return self.since is not None or self.until is not None
 
+    @property
+    def window(self) -> str:
+        """The window as a phrase: "from last Tuesday (Nov 17)", "since Monday (Nov 16)"; empty
+        for a recency cue alone. It is each recalled memory's reason and the prompt's words."""
+        if not self.windowed:
+            return ""
+        return self.label if self.label.startswith(_RANGE_LABELS) else f"from {self.label}"
 
+
+def nothing_from(window: str) -> str:
+    """What to say when a searched window holds no entry: "No entries from November 13."."""
+    return f"No entries {window}."
+
+
+_RANGE_LABELS = ("since ", "between ", "from ", "before ", "after ", "until ", "till ")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december")
 _MONTH_WORDS = {name: number for number, name in enumerate(_MONTHS, start=1)} | {

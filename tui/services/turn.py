@@ -8,18 +8,20 @@ the text before asking the model, and every failure carries a ``PendingTurn`` to
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tui.domain.errors import ChatError, MindpaneError, ReplyInterrupted
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.domain.stop import StopSignal
-from tui.services import traceback_recall
+from tui.services import time_recall, traceback_recall
 from tui.services.ports import ChatModel, MemoryStore
 from tui.services.prompt import chat_messages
 from tui.services.settings import Settings
+from tui.services.time_cues import TimeCue, nothing_from, read_time_cue
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,14 @@ class Recalled:
     """Exactly what the model is sent for this turn (system prompt with the memories, context, text)."""
     options: dict[str, Any] = field(default_factory=dict)
     """What the chat sends besides the model and messages (``ChatModel.request_options``)."""
+    window: str = ""
+    """The days the text asked about, as searched ("from last Tuesday (Nov 17)"); empty if none.
+    With no memories it means that window holds no entry (``nothing_found``)."""
+
+    @property
+    def nothing_found(self) -> str:
+        """"No entries from November 13." when a window was searched and held nothing."""
+        return nothing_from(self.window) if self.window and not self.memories else ""
 
 
 @dataclass(frozen=True)
@@ -76,12 +86,19 @@ class TurnStopped:
 TurnEvent = Recalled | ReplyChunk | TurnDone | TurnFailed | TurnStopped
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class TurnService:
-    def __init__(self, store: MemoryStore, chat: ChatModel, settings: Settings, modes: Mapping[str, Mode]):
+    def __init__(self, store: MemoryStore, chat: ChatModel, settings: Settings, modes: Mapping[str, Mode],
+                 clock: Callable[[], datetime] | None = None):
         self.store = store
         self.chat = chat
         self.settings = settings
         self.modes = modes
+        self.clock = clock or _utc_now
+        """Today for the prompt and for reading "yesterday" or "last Tuesday" (a fixed clock in tests)."""
 
     def model_for(self, mode: Mode) -> str:
         return self.settings.model_for(mode.model)
@@ -113,10 +130,12 @@ class TurnService:
         model = self.model_for(mode)
         pending = PendingTurn(mode.name, text, entry_id, turn_id)
         record: MemoryRecord | None = None
+        now = self.clock()
+        cue = self._cue(mode, text, now)
         try:
             recalled = list(given) if given is not None else [
                 memory
-                for memory in self._recall(mode, text, mode.recall_size + (1 if entry_id else 0))
+                for memory in self._recall(mode, text, mode.recall_size + (1 if entry_id else 0), cue)
                 if memory.record.id != entry_id
             ][: mode.recall_size]
             if entry_id and edit:
@@ -131,8 +150,9 @@ class TurnService:
         except MindpaneError as error:
             yield TurnFailed(error, pending)
             return
-        messages = chat_messages(mode, recalled, text, context)
-        yield Recalled(recalled, model, messages, dict(getattr(self.chat, "request_options", {})))
+        messages = chat_messages(mode, recalled, text, context, now=now, cue=cue)
+        yield Recalled(recalled, model, messages, dict(getattr(self.chat, "request_options", {})),
+                       cue.window if cue else "")
 
         chunks: list[str] = []
         if stop is not None and stop.stopped:  # stopped while recalling: Ollama is not asked
@@ -193,18 +213,29 @@ class TurnService:
             return TurnFailed(MindpaneError("The entry was deleted while it was answered"), pending, partial)
         return TurnStopped(partial, record)
 
-    def _recall(self, mode: Mode, text: str, k: int) -> list[RecalledMemory]:
+    @staticmethod
+    def _cue(mode: Mode, text: str, now: datetime) -> TimeCue | None:
+        """The text's time cue; none in a pasted traceback (its log stamps are not a question)."""
+        return None if traceback_recall.traceback_metadata(mode, text) else read_time_cue(text, now)
+
+    def _recall(self, mode: Mode, text: str, k: int, cue: TimeCue | None = None) -> list[RecalledMemory]:
         """The mode's own memories, plus — only for the modes its ``recall_from`` names — other
         modes' memories, each saying where it came from. Without ``recall_from`` the wall between
-        modes holds. Memories picked for a reason (the same traceback) stay first."""
-        own = traceback_recall.recall(self.store, mode, text, k, mode.min_relevance)
+        modes holds. Memories picked for a reason (the same traceback, the day asked about) stay
+        first. A time cue (``time_recall``) limits every mode to its window."""
+        if cue is None:
+            own = traceback_recall.recall(self.store, mode, text, k, mode.min_relevance)
+        else:
+            own = time_recall.recall_in_time(self.store, mode, text, k, cue)
         others = [self.modes[name] for name in mode.recall_from if name in self.modes and name != mode.name]
         if not others:
             return own
+        window = {"since": cue.since, "until": cue.until} if cue is not None and cue.windowed else {}
         rest = [memory for memory in own if not memory.reason]
         for other in others:
-            rest += [RecalledMemory(memory.record, memory.score, f"from {other.title}")
-                     for memory in self.store.recall(text, other, k, mode.min_relevance)]
+            why = ", ".join(part for part in (f"from {other.title}", cue.window if cue else "") if part)
+            rest += [RecalledMemory(memory.record, memory.score, why)
+                     for memory in self.store.recall(text, other, k, mode.min_relevance, **window)]
         rest.sort(key=lambda memory: memory.score, reverse=True)
         return [*(memory for memory in own if memory.reason), *rest][:k]
 

@@ -104,10 +104,11 @@ class RecalledPane(Vertical):
             waiting = turn.state in (TurnState.WAITING, TurnState.RECALLING)
             return f"recalling for “{about}”…" if waiting else f"nothing recalled for “{about}”"
         if not turn.recalled:
-            return f"no earlier {entry_label.lower()} was close enough to “{about}”"
+            return turn.nothing_found or f"no earlier {entry_label.lower()} was close enough to “{about}”"
         count = len(turn.recalled)
         left_out = sum(1 for memory in turn.recalled if memory.record.id in turn.excluded)
-        return f"{count} recalled for “{about}”" + (f" · {left_out} left out" if left_out else "") + \
+        window = f" {turn.window}" if turn.window else ""
+        return f"{count} recalled{window} for “{about}”" + (f" · {left_out} left out" if left_out else "") + \
             " · Enter opens, x leaves out"
 
     def _caption(self, text: str) -> None:
