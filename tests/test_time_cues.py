@@ -12,7 +12,7 @@ from datetime import date, datetime
 import pytest
 
 from tests.conftest import FIXED_NOW
-from tui.services.time_cues import read_time_cue
+from tui.services.time_cues import cue_for_recall, read_time_cue
 
 
 def days(text: str) -> tuple[date | None, date | None, str]:
@@ -127,3 +127,27 @@ def test_plain_text_does_not_import_the_date_parser():
             "print('dateparser' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("text", "window", "recency"), [
+    ("What did I write last Tuesday?", True, False),
+    ("What happened yesterday?", True, False),
+    ("Remind me what we talked about in March", True, False),
+    ("Anything I wrote about Ana last week?", True, False),
+    ("What is the last color we talked about?", False, True),
+    ("What was that recipe again?", False, True),
+])
+def test_recall_follows_a_cue_in_a_question_about_the_persons_past(text, window, recency):
+    cue = cue_for_recall(text, FIXED_NOW)
+    assert cue is not None and (cue.windowed, cue.recency) == (window, recency)
+
+
+@pytest.mark.parametrize("text", [
+    "Another foggy walk by the river this morning.",
+    "Yesterday I went swimming with Ana and it was cold.",
+    "How do I get yesterday's date in python?",
+    "How do I filter the rows from last month in pandas?",
+    "I saw Ana the other day.",
+])
+def test_recall_ignores_time_in_statements_and_questions_about_other_things(text):
+    assert cue_for_recall(text, FIXED_NOW) is None

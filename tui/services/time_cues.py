@@ -11,6 +11,11 @@ week, a month, a year, a range) and the words dateparser has no window for ("thi
 
 A cheap regular expression decides whether a text can hold a cue at all: plain text never pays
 dateparser's import (~0.1 s).
+
+Recall follows a cue only when the text asks about the past (``cue_for_recall``): a journal entry
+that says "another foggy walk this morning" is about today, not a question about this morning's
+entries, and "how do I get last month's rows in pandas?" is about code. Missing a cue costs
+little (recall ranks by similarity, as without cues); a wrong window hides what matters.
 """
 
 from __future__ import annotations
@@ -334,3 +339,26 @@ def read_time_cue(text: str, now: datetime) -> TimeCue | None:
     span = found[2]
     since = None if span.first == date.min else _local_midnight(span.first)
     return TimeCue(since, _local_midnight(span.end), span.label, recency)
+
+
+_QUESTION = re.compile(
+    r"\?|^\W*(?:what|when|which|who|where|how|why|did|do|does|have|has|had|was|were|is|are|can|could|remind|"
+    r"tell|show|find|list|recall|summari[sz]e|give|any|anything)\b", re.IGNORECASE)
+_OWN_PAST = re.compile(
+    r"\b(?:did|have|had|was|were)\s+(?:I|we)\b|\bwhat\s+happened\b|\b(?:remind|tell|show)\s+me\b"
+    r"|\b(?:entries|entry|wrote|written|journal|journaled|noted)\b"
+    r"|\b(?:I|we)\s+(?:(?!need\b|feed\b|seed\b)\w+ed|wrote|said|did|had|was|were|went|felt|thought|saw|met|ate|"
+    r"made|spoke|told|took|got|read|ran|bought|spent|left|came|heard|knew|began|sat|slept|drank|found|lost|paid|"
+    r"sent|wore|chose|drove|kept|forgot|did)\b", re.IGNORECASE)
+
+
+def cue_for_recall(text: str, now: datetime) -> TimeCue | None:
+    """The cue recall should follow: a window only when ``text`` is a question or request about
+    the person's own past ("what did I write last Tuesday?", "what happened yesterday?"), and
+    recency only in a question or request ("what was that recipe again?"). See the module notes."""
+    cue = read_time_cue(text, now)
+    if cue is None or not _QUESTION.search(text):
+        return None
+    if cue.windowed and not _OWN_PAST.search(text):
+        return TimeCue(None, None, "most recent mention", True) if cue.recency else None
+    return cue

@@ -21,7 +21,7 @@ from tui.services import time_recall, traceback_recall
 from tui.services.ports import ChatModel, MemoryStore
 from tui.services.prompt import chat_messages
 from tui.services.settings import Settings
-from tui.services.time_cues import TimeCue, nothing_from, read_time_cue
+from tui.services.time_cues import TimeCue, cue_for_recall, nothing_from
 
 
 @dataclass(frozen=True)
@@ -215,8 +215,9 @@ class TurnService:
 
     @staticmethod
     def _cue(mode: Mode, text: str, now: datetime) -> TimeCue | None:
-        """The text's time cue; none in a pasted traceback (its log stamps are not a question)."""
-        return None if traceback_recall.traceback_metadata(mode, text) else read_time_cue(text, now)
+        """The time cue recall follows (``cue_for_recall``); none in a pasted traceback (its log
+        stamps are not a question)."""
+        return None if traceback_recall.traceback_metadata(mode, text) else cue_for_recall(text, now)
 
     def _recall(self, mode: Mode, text: str, k: int, cue: TimeCue | None = None) -> list[RecalledMemory]:
         """The mode's own memories, plus — only for the modes its ``recall_from`` names — other
