@@ -135,7 +135,7 @@ class TurnService:
         try:
             recalled = list(given) if given is not None else [
                 memory
-                for memory in self._recall(mode, text, mode.recall_size + (1 if entry_id else 0), cue)
+                for memory in self.recall(mode, text, mode.recall_size + (1 if entry_id else 0), cue)
                 if memory.record.id != entry_id
             ][: mode.recall_size]
             if entry_id and edit:
@@ -213,13 +213,17 @@ class TurnService:
             return TurnFailed(MindpaneError("The entry was deleted while it was answered"), pending, partial)
         return TurnStopped(partial, record)
 
+    def cue(self, mode: Mode, text: str) -> TimeCue | None:
+        """The time cue a turn of ``mode`` about ``text`` follows now (``cue_for_recall``)."""
+        return self._cue(mode, text, self.clock())
+
     @staticmethod
     def _cue(mode: Mode, text: str, now: datetime) -> TimeCue | None:
         """The time cue recall follows (``cue_for_recall``); none in a pasted traceback (its log
         stamps are not a question)."""
         return None if traceback_recall.traceback_metadata(mode, text) else cue_for_recall(text, now)
 
-    def _recall(self, mode: Mode, text: str, k: int, cue: TimeCue | None = None) -> list[RecalledMemory]:
+    def recall(self, mode: Mode, text: str, k: int, cue: TimeCue | None = None) -> list[RecalledMemory]:
         """The mode's own memories, plus — only for the modes its ``recall_from`` names — other
         modes' memories, each saying where it came from. Without ``recall_from`` the wall between
         modes holds. Memories picked for a reason (the same traceback, the day asked about) stay
