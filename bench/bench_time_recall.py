@@ -102,6 +102,10 @@ def bench(entries: int, repeat: int, keep: bool) -> None:
             table.add("memories found per date cue", " ".join(map(str, found)))
             table.section("(a) recall with a date cue (cue + windowed recall)")
             row(table, "date cue", timed(dated, repeat), goal)
+            wide = ["What did I write about running last year?", "What have I done since January?"]
+            table.section("(a') a wide window: last year, since January (thousands of entries)")
+            row(table, "wide window", timed(lambda n: turns.recall(JOURNAL, wide[n % 2], k, turns.cue(
+                JOURNAL, wide[n % 2])), repeat), goal)
             table.section("(b) exact word search (FTS5, first page of 50)")
             row(table, "word search", timed(lambda n: store.search(parse_query(WORDS[n % len(WORDS)]).with_mode(
                 "journal")), repeat), goal)
