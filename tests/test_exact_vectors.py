@@ -54,3 +54,13 @@ def test_k_larger_than_the_table_and_an_empty_table():
     assert table.search(unit(1, 0), k=5) == []
     table.add(["only"], [unit(1, 0)])
     assert [memory_id for memory_id, _ in table.search(unit(0, 1), k=5)] == ["only"]
+
+
+def test_search_among_some_ids_scores_only_those():
+    table = ExactVectors(2)
+    table.add(["east", "north", "north-east", "west"], [unit(1, 0), unit(0, 1), unit(1, 1), unit(-1, 0)])
+
+    found = table.search(unit(1, 0), k=5, among=["west", "north", "gone"])
+
+    assert [memory_id for memory_id, _ in found] == ["north", "west"]
+    assert table.search(unit(1, 0), k=5, among=[]) == []

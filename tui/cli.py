@@ -163,7 +163,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
         turns = make_turns(store, make_chat(settings), settings, dict(modes))
         for event in turns.run(mode, text, turn_id=turn_id):
             if isinstance(event, Recalled):
-                _print_recalled(event.memories, mode.title, out)
+                _print_recalled(event.memories, mode.title, out, event.nothing_found)
             elif isinstance(event, ReplyChunk):
                 out.write(for_display(event.text))
                 out.flush()
@@ -198,9 +198,12 @@ def _kept_note(event: TurnFailed) -> str:
     return " (your question is kept; open mindpane and press ctrl+r to ask it again)"
 
 
-def _print_recalled(memories: list[RecalledMemory], title: str, out: TextIO) -> None:
+def _print_recalled(memories: list[RecalledMemory], title: str, out: TextIO, nothing_found: str = "") -> None:
+    """The receipts, each with its reason; ``nothing_found`` says the day asked about was empty."""
+    if nothing_found or not memories:
+        out.write(f"{nothing_found or f'No earlier {title.lower()} entries recalled.'}\n")
     if not memories:
-        out.write(f"No earlier {title.lower()} entries recalled.\n\n")
+        out.write("\n")
         return
     out.write(f"Recalled {len(memories)} earlier {title.lower()} {'entry' if len(memories) == 1 else 'entries'}:\n")
     for memory in memories:

@@ -10,6 +10,7 @@ from typing import Any
 
 from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord, RecalledMemory
+from tui.services.time_cues import nothing_from
 from tui.services.turn import PendingTurn
 
 _turn_ids = itertools.count(1)
@@ -43,6 +44,8 @@ class Turn:
     state: TurnState = TurnState.WAITING
     recalled: list[RecalledMemory] | None = None
     """The memories put into this turn's prompt, best first (None until recall ran)."""
+    window: str = ""
+    """The days the text asked about, as searched ("from last Tuesday (Nov 17)"); empty if none."""
     model: str = ""
     sent: list[dict[str, str]] | None = None
     """Exactly the messages the model received for this turn (None until the prompt was built)."""
@@ -80,6 +83,12 @@ class Turn:
         """One more piece of the streaming reply."""
         if text:
             self._reply_parts.append(text)
+
+    @property
+    def nothing_found(self) -> str:
+        """"No entries from November 13." when the window asked about held nothing; else empty."""
+        found = self.recalled is None or any(not memory.pinned for memory in self.recalled)
+        return nothing_from(self.window) if self.window and not found else ""
 
     @property
     def answered(self) -> bool:

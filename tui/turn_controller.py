@@ -257,6 +257,7 @@ class TurnController:
                 return
             # A turn with memories left out keeps listing them all (the receipts mark the left-out ones).
             turn.recalled = turn.recalled if turn.excluded else event.memories
+            turn.window = event.window
             turn.model, turn.state = event.model, TurnState.STREAMING
             turn.sent, turn.sent_options = event.messages, event.options
             self._deliver(TurnRecalled(turn))

@@ -10,7 +10,7 @@ per thousand entries), so recall searches here and uses Chroma only as the sourc
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -64,17 +64,28 @@ class ExactVectors:
             self._ids.pop()
             self._matrix = self._matrix[:last]
 
-    def search(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
-        """The ``k`` most similar ids, best first, with their cosine similarity."""
+    def search(self, vector: Sequence[float], k: int,
+               among: Iterable[str] | None = None) -> list[tuple[str, float]]:
+        """The ``k`` most similar ids, best first, with their cosine similarity; with ``among``,
+        only those ids are scored (a date window: a few rows, not the whole table)."""
         with self._lock:
             self._materialise()
             if k <= 0 or not self._ids:
                 return []
-            scores = self._matrix @ np.asarray(vector, dtype=np.float32)
-            k = min(k, len(self._ids))
+            query = np.asarray(vector, dtype=np.float32)
+            if among is None:
+                rows = None
+                scores = self._matrix @ query
+            else:
+                rows = np.fromiter((row for row in map(self._rows.get, among) if row is not None), dtype=np.intp)
+                if not len(rows):
+                    return []
+                scores = self._matrix[rows] @ query
+            k = min(k, len(scores))
             top = np.argpartition(-scores, k - 1)[:k]
             best = top[np.argsort(-scores[top], kind="stable")]
-            return [(self._ids[row], float(scores[row])) for row in best]
+            ids = best if rows is None else rows[best]
+            return [(self._ids[row], float(score)) for row, score in zip(ids, scores[best], strict=True)]
 
     def _materialise(self) -> None:
         if self._pending:

@@ -551,10 +551,20 @@ class Mem0Store:
     # -- reading -------------------------------------------------------------------------------
 
     @_as_store_error
-    def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0) -> list[RecalledMemory]:
+    def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0, *,
+               since: datetime | None = None, until: datetime | None = None) -> list[RecalledMemory]:
+        """The ``k`` entries most similar to ``query`` scoring ``min_score`` or more, best first.
+        With ``since``/``until`` only entries created in [since, until) count, and a window of at
+        most ``k`` entries is given whole (the person asked about those days)."""
         if k <= 0 or not query.strip():
             return []
-        hits = self._vectors_for(mode.name).search(self._embedder.embed([query])[0], k)
+        among = None
+        if since is not None or until is not None:
+            among = self.records.ids_in_range(mode.name, since, until)
+            if not among:
+                return []
+            min_score = min_score if len(among) > k else -1.0
+        hits = self._vectors_for(mode.name).search(self._embedder.embed([query])[0], k, among=among)
         records = self.records.fetch([memory_id for memory_id, _ in hits])
         return [
             RecalledMemory(records[memory_id], max(0.0, min(1.0, score)))

@@ -404,6 +404,12 @@ class RecordDB:
                 found[memory_id] = None if deleted_at else mode
         return found
 
+    def ids_in_range(self, mode: str, since: datetime | None, until: datetime | None) -> list[str]:
+        """Ids of ``mode``'s alive entries created in [since, until): a date window for recall."""
+        where, args = _alive_in_range("", mode, since, until)
+        return [row[0] for row in self._all(
+            f"SELECT id FROM entry INDEXED BY entry_by_mode_oldest WHERE {' AND '.join(where)}", args)]
+
     def ids(self, mode: str) -> set[str]:
         return {row[0] for row in self._all("SELECT id FROM entry WHERE mode = ? AND deleted_at IS NULL", (mode,))}
 

@@ -83,8 +83,9 @@ def make_chat(settings: Settings) -> ChatModel:
 
 
 def make_turns(store: MemoryStore, chat: ChatModel, settings: Settings,
-               modes: dict[str, Mode] | None = None) -> TurnService:
-    return TurnService(store, chat, settings, modes or load_modes(None))
+               modes: dict[str, Mode] | None = None, clock: Callable[[], datetime] | None = None) -> TurnService:
+    """``clock`` is today for the turns (what "yesterday" means); None: the system clock."""
+    return TurnService(store, chat, settings, modes or load_modes(None), clock)
 
 
 def explain_open_failure(exc: BaseException, settings: Settings) -> MindpaneError:

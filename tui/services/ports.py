@@ -48,7 +48,12 @@ class MemoryStore(Protocol):
 
     def attach_reply(self, memory_id: str, reply: str, extra: dict | None = None) -> MemoryRecord: ...
 
-    def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0) -> list[RecalledMemory]: ...
+    def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0, *,
+               since: datetime | None = None, until: datetime | None = None) -> list[RecalledMemory]:
+        """The ``k`` most similar entries of ``mode`` (score ≥ ``min_score``), best first. With
+        ``since``/``until``: only entries created in [since, until); a window holding at most
+        ``k`` entries is returned whole, whatever their score."""
+        ...
 
     def prepare(self, mode_name: str) -> None:
         """Load what recall in this mode needs now, so the first turn does not wait for it."""

@@ -4,9 +4,11 @@ pinned (when there are any), then a delimited block of the recalled ones."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
+from tui.services.time_cues import TimeCue, nothing_from
 from tui.text import local_day
 
 MAX_RECALLED_REPLY_CHARS = 800
@@ -40,13 +42,19 @@ def pinned_block(mode: Mode, pinned: Sequence[RecalledMemory]) -> str:
     return "\n".join(lines)
 
 
-def memory_block(mode: Mode, recalled: Sequence[RecalledMemory]) -> str:
+def memory_block(mode: Mode, recalled: Sequence[RecalledMemory], cue: TimeCue | None = None) -> str:
+    """The recalled entries, each with its date; with a time cue, the window that was searched
+    (or that it holds no entry) and whether the latest comes first."""
+    window = cue.window if cue is not None else ""
     lines = [MEMORY_BLOCK_START]
     if not recalled:
-        lines.append(f"No earlier {mode.title.lower()} entries are relevant to this one.")
+        lines.append(nothing_from(window) if window else
+                     f"No earlier {mode.title.lower()} entries are relevant to this one.")
     else:
+        order = "the most recent relevant one first" if cue is not None and cue.recency else "most relevant first"
+        searched = f"{window}, " if window else ""
         lines.append(
-            f"Earlier {mode.title.lower()} entries recalled for this turn, most relevant first. "
+            f"Earlier {mode.title.lower()} entries {searched}recalled for this turn, {order}. "
             "Use them when they help; do not invent others."
         )
         for number, memory in enumerate(recalled, start=1):
@@ -56,13 +64,24 @@ def memory_block(mode: Mode, recalled: Sequence[RecalledMemory]) -> str:
     return "\n".join(lines)
 
 
-def system_prompt(mode: Mode, recalled: Sequence[RecalledMemory]) -> str:
-    """The mode's prompt, its pinned memories (only when it has some), then the recalled ones."""
+def today_line(now: datetime) -> str:
+    """"Today is Friday, 20 November 2026." in the person's time zone: without it the model
+    cannot tell what "yesterday" or an entry's date means."""
+    day = now.astimezone()
+    return f"Today is {day:%A}, {day.day} {day:%B %Y}."
+
+
+def system_prompt(mode: Mode, recalled: Sequence[RecalledMemory], now: datetime | None = None,
+                  cue: TimeCue | None = None) -> str:
+    """The mode's prompt, today's date, its pinned memories (only when it has some), then the
+    recalled ones."""
     pinned = [memory for memory in recalled if memory.pinned]
     blocks = [mode.system_prompt.strip()]
+    if now is not None:
+        blocks.append(today_line(now))
     if pinned:
         blocks.append(pinned_block(mode, pinned))
-    blocks.append(memory_block(mode, [memory for memory in recalled if not memory.pinned]))
+    blocks.append(memory_block(mode, [memory for memory in recalled if not memory.pinned], cue))
     return "\n\n".join(blocks)
 
 
@@ -71,9 +90,13 @@ def chat_messages(
     recalled: Sequence[RecalledMemory],
     text: str,
     context: Sequence[tuple[str, str]] = (),
+    *,
+    now: datetime | None = None,
+    cue: TimeCue | None = None,
 ) -> list[dict[str, str]]:
-    """System prompt, this session's earlier turns of the mode (oldest first), then the new text."""
-    messages = [{"role": "system", "content": system_prompt(mode, recalled)}]
+    """System prompt (with today's date when ``now`` is given, and the window ``cue`` searched),
+    this session's earlier turns of the mode (oldest first), then the new text."""
+    messages = [{"role": "system", "content": system_prompt(mode, recalled, now, cue)}]
     for asked, answered in context:
         messages.append({"role": "user", "content": asked})
         if answered:

@@ -8,8 +8,9 @@ the text before asking the model, and every failure carries a ``PendingTurn`` to
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tui.domain import pins
@@ -17,10 +18,11 @@ from tui.domain.errors import ChatError, MindpaneError, ReplyInterrupted
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.domain.stop import StopSignal
-from tui.services import traceback_recall
+from tui.services import time_recall, traceback_recall
 from tui.services.ports import ChatModel, MemoryStore
 from tui.services.prompt import chat_messages
 from tui.services.settings import Settings
+from tui.services.time_cues import TimeCue, cue_for_recall, nothing_from
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,15 @@ class Recalled:
     """Exactly what the model is sent for this turn (system prompt with the memories, context, text)."""
     options: dict[str, Any] = field(default_factory=dict)
     """What the chat sends besides the model and messages (``ChatModel.request_options``)."""
+    window: str = ""
+    """The days the text asked about, as searched ("from last Tuesday (Nov 17)"); empty if none.
+    With no memories it means that window holds no entry (``nothing_found``)."""
+
+    @property
+    def nothing_found(self) -> str:
+        """"No entries from November 13." when a window was searched and held nothing."""
+        found = any(not memory.pinned for memory in self.memories)
+        return nothing_from(self.window) if self.window and not found else ""
 
 
 @dataclass(frozen=True)
@@ -77,12 +88,19 @@ class TurnStopped:
 TurnEvent = Recalled | ReplyChunk | TurnDone | TurnFailed | TurnStopped
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class TurnService:
-    def __init__(self, store: MemoryStore, chat: ChatModel, settings: Settings, modes: Mapping[str, Mode]):
+    def __init__(self, store: MemoryStore, chat: ChatModel, settings: Settings, modes: Mapping[str, Mode],
+                 clock: Callable[[], datetime] | None = None):
         self.store = store
         self.chat = chat
         self.settings = settings
         self.modes = modes
+        self.clock = clock or _utc_now
+        """Today for the prompt and for reading "yesterday" or "last Tuesday" (a fixed clock in tests)."""
 
     def model_for(self, mode: Mode) -> str:
         return self.settings.model_for(mode.model)
@@ -116,9 +134,11 @@ class TurnService:
         model = self.model_for(mode)
         pending = PendingTurn(mode.name, text, entry_id, turn_id)
         record: MemoryRecord | None = None
+        now = self.clock()
+        cue = self._cue(mode, text, now)
         try:
             recalled = list(given) if given is not None else self._memories_for(
-                mode, text, entry_id, readable_modes(mode, self.modes) if other_modes else ())
+                mode, text, entry_id, cue, readable_modes(mode, self.modes) if other_modes else ())
             if entry_id and edit:
                 record = self.store.update_text(entry_id, text)
             elif entry_id:
@@ -131,8 +151,9 @@ class TurnService:
         except MindpaneError as error:
             yield TurnFailed(error, pending)
             return
-        messages = chat_messages(mode, recalled, text, context)
-        yield Recalled(recalled, model, messages, dict(getattr(self.chat, "request_options", {})))
+        messages = chat_messages(mode, recalled, text, context, now=now, cue=cue)
+        yield Recalled(recalled, model, messages, dict(getattr(self.chat, "request_options", {})),
+                       cue.window if cue else "")
 
         chunks: list[str] = []
         if stop is not None and stop.stopped:  # stopped while recalling: Ollama is not asked
@@ -193,30 +214,47 @@ class TurnService:
             return TurnFailed(MindpaneError("The entry was deleted while it was answered"), pending, partial)
         return TurnStopped(partial, record)
 
-    def _memories_for(self, mode: Mode, text: str, entry_id: str | None,
+    def _memories_for(self, mode: Mode, text: str, entry_id: str | None, cue: TimeCue | None = None,
                       also_from: Sequence[str] = ()) -> list[RecalledMemory]:
         """What goes into the prompt: the mode's pins first (the oldest ``pin_limit``), then up to
         ``recall_size`` recalled memories; none twice, and never the turn's own entry."""
         pinned = [memory for memory in pins.as_recalled(self.store.pinned(mode.name), mode.pin_limit)
                   if memory.record.id != entry_id]
         skip = {memory.record.id for memory in pinned} | ({entry_id} if entry_id else set())
-        found = self._recall(mode, text, mode.recall_size + len(skip), also_from) if mode.recall_size > 0 else []
+        found = self.recall(mode, text, mode.recall_size + len(skip), cue, also_from) if mode.recall_size > 0 else []
         recalled = [memory for memory in found if memory.record.id not in skip]
         return [*pinned, *recalled[: mode.recall_size]]
 
-    def _recall(self, mode: Mode, text: str, k: int, also_from: Sequence[str] = ()) -> list[RecalledMemory]:
+    def cue(self, mode: Mode, text: str) -> TimeCue | None:
+        """The time cue a turn of ``mode`` about ``text`` follows now (``cue_for_recall``)."""
+        return self._cue(mode, text, self.clock())
+
+    @staticmethod
+    def _cue(mode: Mode, text: str, now: datetime) -> TimeCue | None:
+        """The time cue recall follows (``cue_for_recall``); none in a pasted traceback (its log
+        stamps are not a question)."""
+        return None if traceback_recall.traceback_metadata(mode, text) else cue_for_recall(text, now)
+
+    def recall(self, mode: Mode, text: str, k: int, cue: TimeCue | None = None,
+               also_from: Sequence[str] = ()) -> list[RecalledMemory]:
         """The mode's own memories, plus — only for the modes its ``recall_from`` names, or this
         turn's ``also_from`` — other modes' memories, each saying where it came from. Otherwise the
-        wall between modes holds. Memories picked for a reason (the same traceback) stay first."""
-        own = traceback_recall.recall(self.store, mode, text, k, mode.min_relevance)
+        wall between modes holds. Memories picked for a reason (the same traceback, the day asked
+        about) stay first. A time cue (``time_recall``) limits every mode to its window."""
+        if cue is None:
+            own = traceback_recall.recall(self.store, mode, text, k, mode.min_relevance)
+        else:
+            own = time_recall.recall_in_time(self.store, mode, text, k, cue)
         others = [self.modes[name] for name in dict.fromkeys((*mode.recall_from, *also_from))
                   if name in self.modes and name != mode.name]
         if not others:
             return own
+        window = {"since": cue.since, "until": cue.until} if cue is not None and cue.windowed else {}
         rest = [memory for memory in own if not memory.reason]
         for other in others:
-            rest += [RecalledMemory(memory.record, memory.score, f"from {other.title}")
-                     for memory in self.store.recall(text, other, k, mode.min_relevance)]
+            why = ", ".join(part for part in (f"from {other.title}", cue.window if cue else "") if part)
+            rest += [RecalledMemory(memory.record, memory.score, why)
+                     for memory in self.store.recall(text, other, k, mode.min_relevance, **window)]
         rest.sort(key=lambda memory: memory.score, reverse=True)
         return [*(memory for memory in own if memory.reason), *rest][:k]
 

@@ -65,7 +65,7 @@ class Workspace:
             store.close()
             raise
         self._store = store
-        self._turns = engine.make_turns(store, self.chat, self.settings, self.modes)
+        self._turns = engine.make_turns(store, self.chat, self.settings, self.modes, self._clock)
         self._ready.set()
 
     def close(self) -> None:

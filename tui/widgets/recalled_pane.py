@@ -119,9 +119,11 @@ class RecalledPane(Vertical):
             waiting = turn.state in (TurnState.WAITING, TurnState.RECALLING)
             return f"recalling for “{about}”…" if waiting else f"nothing recalled for “{about}”"
         if not turn.recalled:
-            return f"no earlier {entry_label.lower()} was close enough to “{about}”"
+            return turn.nothing_found or f"no earlier {entry_label.lower()} was close enough to “{about}”"
         pinned = sum(1 for memory in turn.recalled if memory.pinned)
-        recalled = f"{len(turn.recalled) - pinned} recalled" + (f" + {pinned} pinned" if pinned else "")
+        window = f" {turn.window}" if turn.window else ""
+        recalled = turn.nothing_found.rstrip(".") or f"{len(turn.recalled) - pinned} recalled{window}"
+        recalled += f" + {pinned} pinned" if pinned else ""
         left_out = sum(1 for memory in turn.recalled if memory.record.id in turn.excluded)
         return f"{recalled} for “{about}”" + (f" · {left_out} left out" if left_out else "") + \
             " · Enter opens, x leaves out"

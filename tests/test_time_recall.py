@@ -1,0 +1,161 @@
+"""Time-aware recall in a turn (issue #9): a date in the text recalls that window's entries, a
+recency word puts the latest relevant entry first, the prompt states today's date and the window
+searched, and every receipt says why it was picked. Today is Friday 2026-11-20 (FIXED_NOW)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.tui_support import SIZE, make_app, receipts, send
+from tui.cli import ask
+from tui.domain.modes import JOURNAL
+from tui.domain.records import ImportedEntry
+from tui.services.engine import make_chat, make_turns
+from tui.services.prompt import MEMORY_BLOCK_END, MEMORY_BLOCK_START
+from tui.services.turn import Recalled
+from tui.services.workspace import Workspace
+
+ENTRIES = [
+    (datetime(2026, 3, 14, 18), "Spring cleaning: cleared out the garden shed."),
+    (datetime(2026, 3, 21, 9), "First warm morning; drank coffee on the balcony."),
+    (datetime(2026, 11, 1, 10), "My favourite colour is blue, like the sea."),
+    (datetime(2026, 11, 10, 20), "Dinner with Ana at the Lebanese place; we laughed a lot."),
+    (datetime(2026, 11, 12, 11), "Ana says purple is the colour of the year."),
+    (datetime(2026, 11, 16, 8), "Monday: long meeting about the budget at work."),
+    (datetime(2026, 11, 17, 7), "Swam in the cold lake before work."),
+    (datetime(2026, 11, 17, 19), "Weeded the garden beds and planted garlic."),
+    (datetime(2026, 11, 18, 21), "We decided the front door should be red."),
+    (datetime(2026, 11, 19, 22), "Read a novel about a lighthouse keeper until late."),
+]
+
+
+@pytest.fixture
+def dated(store):
+    store.import_entries(JOURNAL, [ImportedEntry(text, when.replace(tzinfo=UTC)) for when, text in ENTRIES])
+    return store
+
+
+@pytest.fixture
+def turns(dated, settings, clock):
+    return make_turns(dated, make_chat(settings), settings, clock=clock)
+
+
+def recall(turns, text: str) -> Recalled:
+    return next(event for event in list(turns.run(JOURNAL, text)) if isinstance(event, Recalled))
+
+
+def texts(recalled: Recalled) -> list[str]:
+    return [memory.record.text for memory in recalled.memories]
+
+
+def memory_block(ollama_stub) -> str:
+    system = ollama_stub.chat_requests[-1]["messages"][0]["content"]
+    return system.split(MEMORY_BLOCK_START, 1)[1].split(MEMORY_BLOCK_END, 1)[0]
+
+
+def test_yesterday_recalls_yesterdays_entry_and_says_why(turns, ollama_stub):
+    recalled = recall(turns, "What did I write yesterday?")
+
+    assert texts(recalled) == ["Read a novel about a lighthouse keeper until late."]
+    assert recalled.memories[0].reason == "from yesterday (Nov 19)"
+    assert "from yesterday (Nov 19)" in memory_block(ollama_stub)
+
+
+def test_last_tuesday_recalls_that_day_in_similarity_order(turns):
+    recalled = recall(turns, "What did I write about the garden last Tuesday?")
+
+    assert texts(recalled) == ["Weeded the garden beds and planted garlic.", "Swam in the cold lake before work."]
+    assert {memory.reason for memory in recalled.memories} == {"from last Tuesday (Nov 17)"}
+
+
+def test_an_absolute_date_recalls_that_day(turns):
+    assert texts(recall(turns, "What did I do on November 10?")) == [
+        "Dinner with Ana at the Lebanese place; we laughed a lot."]
+
+
+def test_a_month_recalls_that_month_most_similar_first(turns):
+    recalled = recall(turns, "What did I do in the garden in March?")
+
+    assert texts(recalled) == ["Spring cleaning: cleared out the garden shed.",
+                               "First warm morning; drank coffee on the balcony."]
+    assert recalled.memories[0].reason == "from March"
+
+
+def test_a_range_recalls_everything_since_that_day(turns):
+    recalled = recall(turns, "What happened since Wednesday?")
+
+    assert set(texts(recalled)) == {"We decided the front door should be red.",
+                                    "Read a novel about a lighthouse keeper until late."}
+    assert recalled.memories[0].reason == "since Wednesday (Nov 18)"
+
+
+def test_the_last_color_is_the_latest_relevant_entry_not_the_most_similar(turns, dated):
+    by_similarity = dated.recall("What is the last color we talked about?", JOURNAL, 5, JOURNAL.min_relevance)
+    assert by_similarity[0].record.text != "We decided the front door should be red."
+
+    recalled = recall(turns, "What is the last color we talked about?")
+
+    assert recalled.memories[0].record.text == "We decided the front door should be red."
+    assert recalled.memories[0].reason == "most recent mention"
+    assert {"Ana says purple is the colour of the year.", "My favourite colour is blue, like the sea."} <= set(
+        texts(recalled))
+
+
+def test_a_day_without_entries_says_so_instead_of_recalling_others(turns, ollama_stub):
+    recalled = recall(turns, "What did I do on November 13?")
+
+    assert recalled.memories == []
+    assert recalled.window == "from November 13"
+    assert "No entries from November 13." in memory_block(ollama_stub)
+
+
+def test_the_prompt_states_todays_date(turns, ollama_stub):
+    recall(turns, "A quiet day.")
+
+    assert "Today is Friday, 20 November 2026." in ollama_stub.chat_requests[-1]["messages"][0]["content"]
+
+
+def test_text_without_a_cue_is_recalled_by_similarity_alone(turns):
+    recalled = recall(turns, "lighthouse keeper novel")
+
+    assert texts(recalled)[0] == "Read a novel about a lighthouse keeper until late."
+    assert recalled.memories[0].reason == "" and recalled.window == ""
+
+
+async def test_receipts_say_when_a_day_has_no_entries(settings, clock, ollama_stub, dated):
+    dated.close()
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "What did I do on November 13?")
+        assert receipts(app).caption == "No entries from November 13."
+
+        await send(pilot, "What did I write last Tuesday?")
+        line = str(receipts(app).query_one("OptionList").get_option_at_index(0).prompt)
+        assert "↳ from last Tuesday (Nov 17)" in line
+
+
+def test_the_cli_prints_why_and_when_a_day_is_empty(settings, ollama_stub, dated):
+    hike = ImportedEntry("Hiked up the ridge in thick fog.", datetime(2025, 3, 3, 9, tzinfo=UTC))
+    dated.import_entries(JOURNAL, [hike])
+    dated.close()
+    out, err = io.StringIO(), io.StringIO()
+
+    assert ask(settings, "journal", "What did I do on 3 March 2025?", out, err) == 0
+    assert "↳ from March 3, 2025" in out.getvalue()
+
+    out = io.StringIO()
+    assert ask(settings, "journal", "What did I do on 4 March 2025?", out, err) == 0
+    assert "No entries from March 4, 2025." in out.getvalue()
+
+
+def test_the_workspace_gives_the_turns_its_clock(settings, clock, dated):
+    dated.close()
+    workspace = Workspace(settings, clock=clock)
+    workspace.open()
+    try:
+        assert workspace.turns.clock is clock
+    finally:
+        workspace.close()
