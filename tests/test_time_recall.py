@@ -159,3 +159,19 @@ def test_the_workspace_gives_the_turns_its_clock(settings, clock, dated):
         assert workspace.turns.clock is clock
     finally:
         workspace.close()
+
+
+def test_a_day_with_no_entries_is_said_even_when_pins_fill_the_prompt(turns, dated, ollama_stub):
+    blue = next(record for record in dated.page("journal").records if "blue" in record.text)
+    dated.pin(blue.id)
+
+    recalled = recall(turns, "What did I write on November 3?")
+
+    assert [(m.record.text, m.reason) for m in recalled.memories] == [(blue.text, "pinned")]
+    assert recalled.nothing_found == "No entries from November 3."
+    assert "No entries from November 3." in memory_block(ollama_stub)
+    out = io.StringIO()
+    from tui.cli import _print_recalled
+
+    _print_recalled(recalled.memories, "Journal", out, recalled.nothing_found)
+    assert out.getvalue().startswith("No entries from November 3.\nRecalled 1 earlier journal entry:\n")
