@@ -7,6 +7,7 @@ import socket
 import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.ollama_stub import DEFAULT_MODEL, OllamaStub, unused_port_url
@@ -312,3 +313,15 @@ def test_normalise_host(given: str, expected: str) -> None:
 )
 def test_is_loopback(host: str, local: bool) -> None:
     assert is_loopback(host) is local
+
+
+def test_an_https_ollama_is_reached_with_certificates_verified_and_plain_http_skips_the_ca_bundle():
+    import ssl
+
+    from tui.adapters.ollama_chat import make_client
+
+    def context(host: str) -> ssl.SSLContext:
+        return make_client(host, httpx.Timeout(1.0))._client._transport._pool._ssl_context
+
+    assert context("https://ollama.example.org:11434").verify_mode == ssl.CERT_REQUIRED
+    assert context("http://127.0.0.1:11434").verify_mode == ssl.CERT_NONE  # never used: no TLS on http

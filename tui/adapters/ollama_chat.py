@@ -94,6 +94,9 @@ def make_client(host: str, timeout: httpx.Timeout, **httpx_options: Any) -> olla
     running local Ollama look unreachable. Remote hosts keep the environment's proxy settings.
     ``httpx_options`` go to the ``httpx.Client`` (e.g. ``event_hooks``).
     """
+    if urllib.parse.urlsplit(normalise_host(host)).scheme == "http":
+        # No TLS on a plain-http host: skip loading the CA bundle (~40 ms of every start).
+        httpx_options.setdefault("verify", False)
     return ollama.Client(host=host, timeout=timeout, trust_env=not is_loopback(host), **httpx_options)
 
 
