@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("ollama", "httpx", "mem0", "chromadb", "onnxruntime", "qdrant_client", "tokenizers", "numpy")
+HEAVY = ("ollama", "httpx", "mem0", "chromadb", "onnxruntime", "qdrant_client", "tokenizers", "numpy", "markdown_it",
+         "dateparser")
 ROOT = Path(__file__).resolve().parent.parent
 
 FIRST_FRAME = """

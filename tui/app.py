@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -24,16 +24,16 @@ from tui.domain.errors import ChatError, MindpaneError
 from tui.domain.modes import Mode
 from tui.messages import OllamaChecked, OllamaStatus, StoreFailed, StoreOpened, TurnProgress, TurnUpdate
 from tui.resources import stylesheet
-from tui.screens.help_screen import HelpScreen, KeySection, binding_sections
 from tui.screens.main_screen import MainScreen
-from tui.screens.quit_screen import QuitScreen
-from tui.screens.store_error_screen import StoreErrorScreen
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, problems_message, update_config
 from tui.services.settings import Settings
 from tui.services.workspace import Workspace
 from tui.terminal_input import safe_driver_class
 from tui.turn_controller import TurnController
+
+if TYPE_CHECKING:
+    from tui.screens.help_screen import KeySection
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,13 @@ class MindpaneApp(App):
         self.open_store()
         self.check_ollama(self.mode)
         self.set_interval(OLLAMA_RECHECK_SECONDS, self.recheck_ollama)
+        self._warm_up_reply_widget()
+
+    @work(thread=True, group="warm-up", exit_on_error=False, description="import the reply widget")
+    def _warm_up_reply_widget(self) -> None:
+        """After the first frame: import what the first reply shows (Markdown, highlighting), so
+        the first turn does not import it on the event loop."""
+        import tui.widgets.reply  # noqa: F401
 
     def on_unmount(self) -> None:
         self.workspace.close()
@@ -152,6 +159,8 @@ class MindpaneApp(App):
             log.warning("preparing recall for %s failed", mode.name, exc_info=True)
 
     def on_store_failed(self, message: StoreFailed) -> None:
+        from tui.screens.store_error_screen import StoreErrorScreen
+
         self.store_state = "failed"
         self.push_screen(StoreErrorScreen(message.error), self._after_store_error)
 
@@ -339,6 +348,8 @@ class MindpaneApp(App):
     async def action_quit(self) -> None:
         """Quit; with turns still unanswered, say that they are kept and ask first (ctrl+q again
         in the question quits at once)."""
+        from tui.screens.quit_screen import QuitScreen
+
         unfinished = self.turns.unfinished
         if not unfinished or isinstance(self.screen, QuitScreen):
             self.exit()
@@ -387,6 +398,7 @@ class MindpaneApp(App):
         ``binding_sections``), after the app's own keys and Textual's screen keys."""
         import tui.screens
         import tui.widgets
+        from tui.screens.help_screen import binding_sections
 
         sections = binding_sections([tui.screens, tui.widgets], first=[MainScreen])
         return [
@@ -397,5 +409,7 @@ class MindpaneApp(App):
         ]
 
     def action_help(self) -> None:
+        from tui.screens.help_screen import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.key_sections()))

@@ -9,7 +9,7 @@ get a side column; narrow ones stack the memory panes under the chat, and F3 hid
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,20 +24,10 @@ from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.pins import PinState
 from tui.messages import OllamaStatus, TurnFinished, TurnUpdate
-from tui.screens.calendar_screen import CalendarScreen
-from tui.screens.changes_screen import ChangesScreen
-from tui.screens.code_screen import CodeScreen
-from tui.screens.composer_screen import Composed, ComposerScreen
-from tui.screens.confirm_screen import ConfirmScreen
-from tui.screens.entry_screen import EntryScreen
 from tui.screens.on_this_day_host import OnThisDayHost
-from tui.screens.pins_screen import PinsScreen
-from tui.screens.receipt_screen import ReceiptScreen
-from tui.screens.sent_screen import SentScreen
 from tui.services.workspace import WorkspaceHistory
 from tui.session import Turn
 from tui.text import local_day
-from tui.widgets.block_cursor import BlockCursor
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.history_pane import HistoryPane
 from tui.widgets.on_this_day_panel import OnThisDayPanel
@@ -46,6 +36,14 @@ from tui.widgets.recalled_pane import RecalledPane
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.transcript import Transcript
 from tui.workers import ReportsWorkerFailures
+
+if TYPE_CHECKING:
+    from tui.screens.composer_screen import Composed
+    from tui.screens.entry_screen import EntryScreen
+    from tui.widgets.block_cursor import BlockCursor
+
+# The screens a key opens are imported when first opened, not here: the first frame needs only
+# what it shows (the code view alone pulls in Markdown and syntax highlighting).
 
 WIDE_FROM = 100
 """Columns from which the memory panes sit beside the chat instead of under it."""
@@ -211,10 +209,14 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         self.chat.prompt_bar.add_history(message.walk, message.texts, message.next_offset, message.more)
 
     def on_history_pane_open_entry(self, message: HistoryPane.OpenEntry) -> None:
+        from tui.screens.entry_screen import EntryScreen
+
         message.stop()
         self.app.push_screen(EntryScreen(message.memory_id, report_to=self.history))
 
     def on_recalled_pane_opened(self, message: RecalledPane.Opened) -> None:
+        from tui.screens.receipt_screen import ReceiptScreen
+
         message.stop()
         self.app.push_screen(ReceiptScreen(message.memory, self.app.mode))
 
@@ -268,10 +270,14 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
     # -- actions -----------------------------------------------------------------------------------
 
     def action_changes(self) -> None:
+        from tui.screens.changes_screen import ChangesScreen
+
         self.app.push_screen(ChangesScreen(report_to=self.history))
 
     def action_calendar(self) -> None:
         """The calendar; a day chosen there filters the history to it."""
+        from tui.screens.calendar_screen import CalendarScreen
+
         if not self.app.workspace.ready:
             self.notify("The memory store is still opening.", markup=False)
             return
@@ -284,10 +290,14 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         self.app.push_screen(CalendarScreen(self.app.mode, self.clock_now().astimezone().date()), chosen)
 
     def action_pins(self) -> None:
+        from tui.screens.pins_screen import PinsScreen
+
         self.app.push_screen(PinsScreen(self.app.mode, report_to=self.history))
 
     def forget_deleted(self) -> None:
         """Erase every deleted entry from the disk, after asking."""
+        from tui.screens.confirm_screen import ConfirmScreen
+
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -329,6 +339,8 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         self._open_composer(self.chat.draft() or self.chat.prompt_bar.input.value)
 
     def _open_composer(self, draft: str) -> None:
+        from tui.screens.composer_screen import ComposerScreen
+
         prompt = self.chat.prompt_bar.input
 
         def composed(result: Composed | None) -> None:
@@ -377,13 +389,13 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         if view is None or not view.reply.enter_cursor():
             self.notify("No reply to move through yet.", markup=False)
 
-    @on(BlockCursor.Copy)
-    def _copy_block(self, message: BlockCursor.Copy) -> None:
+    def on_block_cursor_copy(self, message: BlockCursor.Copy) -> None:
         message.stop()
         copy_with_notice(self.app, message.text)
 
-    @on(BlockCursor.Open)
-    def _open_block(self, message: BlockCursor.Open) -> None:
+    def on_block_cursor_open(self, message: BlockCursor.Open) -> None:
+        from tui.screens.code_screen import CodeScreen
+
         message.stop()
         self.app.push_screen(CodeScreen(message.text, message.language))
 
@@ -398,6 +410,8 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
 
     def action_show_sent(self) -> None:
         """The selected answer's request (the newest answer's if none is selected), read-only."""
+        from tui.screens.sent_screen import SentScreen
+
         transcript = self.chat.transcript()
         selected = transcript.selected
         if selected is not None:

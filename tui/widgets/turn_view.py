@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -10,7 +12,9 @@ from textual.widgets import Static
 from tui.domain.modes import Mode
 from tui.session import Turn, TurnState
 from tui.text import for_display
-from tui.widgets.reply import ReplyView
+
+if TYPE_CHECKING:
+    from tui.widgets.reply import ReplyView
 
 WAITING_FOR_STORE = "waiting for the memory store to open — it will be sent then"
 WAITING_FOR_TURN = "waiting for the previous reply to finish"
@@ -34,6 +38,8 @@ class TurnView(Vertical):
         self._state_class: str | None = None
 
     def compose(self) -> ComposeResult:
+        from tui.widgets.reply import ReplyView  # here: Markdown is not needed before the first turn
+
         yield Static(self.mode.entry_label, classes="turn-label", markup=False)
         yield Static(for_display(self.turn.text), classes="turn-text", markup=False)
         yield Static("", classes="turn-status", markup=False)
@@ -44,6 +50,8 @@ class TurnView(Vertical):
     def reply(self) -> ReplyView:
         """(Kept, not queried: it is asked for on every chunk of a streaming reply.)"""
         if self._reply is None:
+            from tui.widgets.reply import ReplyView
+
             self._reply = self.query_one(ReplyView)
         return self._reply
 
