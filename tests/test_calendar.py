@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from tests.tui_support import make_app, quiet_cursor, settle
+from tests.tui_support import app_over_store, quiet_cursor, settle
 from tui.domain.calendar import level, month_weeks, shift_months, streaks, year_weeks
 from tui.domain.modes import CODE, JOURNAL
 from tui.screens.calendar_screen import CalendarScreen
@@ -85,14 +85,7 @@ def seed(store) -> None:
 
 
 def app_over_seeded_store(settings, clock):
-    from tui.services.engine import open_store
-
-    store = open_store(settings, clock)
-    try:
-        seed(store)
-    finally:
-        store.close()
-    return make_app(settings, clock)
+    return app_over_store(settings, clock, seed)
 
 
 def header(app) -> str:

@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from tests.conftest import FIXED_NOW
-from tests.tui_support import make_app, settle
+from tests.tui_support import app_over_store, settle
 from tui.domain.modes import CODE, JOURNAL
 from tui.domain.on_this_day import RELATED_TITLE
 from tui.screens.entry_screen import EntryScreen
@@ -91,14 +91,7 @@ def test_older_entries_like_todays_are_related_and_never_shown_twice(store):
 
 async def start(settings, clock, seed=seed_past, size=(120, 40)):
     """An app over a store that already holds the past entries."""
-    from tui.services.engine import open_store
-
-    store = open_store(settings, clock)
-    try:
-        seed(store)
-    finally:
-        store.close()
-    return make_app(settings, clock)
+    return app_over_store(settings, clock, seed)
 
 
 def panel(app) -> OnThisDayPanel:

@@ -22,6 +22,18 @@ def make_app(settings: Settings, clock: Callable | None = None, **workspace_opti
     return MindpaneApp(settings, Workspace(settings, clock=clock, **workspace_options), clock=clock)
 
 
+def app_over_store(settings: Settings, clock: Callable | None, seed: Callable) -> MindpaneApp:
+    """An app whose store already holds what ``seed(store)`` wrote before it opened."""
+    from tui.services.engine import open_store
+
+    store = open_store(settings, clock)
+    try:
+        seed(store)
+    finally:
+        store.close()
+    return make_app(settings, clock)
+
+
 async def settle(pilot: Pilot, rounds: int = 200) -> None:
     """Until no worker runs and the messages they posted are handled (never a fixed sleep)."""
     app = pilot.app
