@@ -21,9 +21,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 
-def vector_bytes(vector: Sequence[float]) -> bytes:
-    """How the record keeps a vector: float32, native order (the same machine reads it back)."""
-    return np.asarray(vector, dtype=np.float32).tobytes()
+def vector_bytes(vectors: Sequence[Sequence[float]]) -> list[bytes]:
+    """How the record keeps vectors: float32, native order (the same machine reads them back)."""
+    return [row.tobytes() for row in np.asarray(vectors, dtype=np.float32)]
 
 
 class ExactVectors:
@@ -41,6 +41,9 @@ class ExactVectors:
             return len(self._ids)
 
     def add(self, ids: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
+        if not len(ids):
+            return
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)  # one conversion, not one a row
         with self._lock:
             for memory_id, vector in zip(ids, vectors, strict=True):
                 if memory_id in self._rows:

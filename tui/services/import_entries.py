@@ -37,8 +37,11 @@ from tui.text import one_line
 
 FORMATS = ("auto", "json", "jrnl", "jrnl-txt")
 DEFAULT_MODE = "journal"
-WINDOW = 1024
-"""Entries checked for duplicates (and then stored) together."""
+WINDOW = 4096
+"""Entries checked for duplicates (and then stored) together: each mode's share is one call of the
+store's pipelined ``import_entries``, which overlaps a batch's embedding with the last one's writes."""
+WINDOW_BYTES = 8 << 20
+"""…or fewer, when their text adds up to this much (a file of very long entries stays in bounds)."""
 EMBED_BATCH = 256
 _CHUNK = 1 << 16
 
@@ -190,6 +193,7 @@ def apply(plan: Plan, store: MemoryStore, progress: Callable[[int, int], None] |
     imported: dict[str, int] = {}
     state = {"done": 0, "duplicates": 0, "in_call": 0}
     window: list[tuple[str, ImportedEntry]] = []
+    held = {"bytes": 0}
 
     def flush() -> None:
         buckets: dict[str, list[ImportedEntry]] = {}
@@ -226,8 +230,10 @@ def apply(plan: Plan, store: MemoryStore, progress: Callable[[int, int], None] |
         if name not in plan.modes:
             continue
         window.append((name, item.entry))
-        if len(window) >= WINDOW:
+        held["bytes"] += len(item.entry.text) + len(item.entry.reply)
+        if len(window) >= WINDOW or held["bytes"] >= WINDOW_BYTES:
             flush()
+            held["bytes"] = 0
     if window:
         flush()
     ordered = {name: imported[name] for name in plan.modes if imported.get(name)}
