@@ -254,3 +254,34 @@ def test_entries_stored_before_the_record_kept_vectors_get_theirs_from_chroma(se
         assert reopened.records._db.execute("SELECT count(*) FROM vector").fetchone() == (0,)
     finally:
         reopened.close()
+
+
+def test_an_import_whose_index_write_fails_stops_there_and_the_next_open_heals_what_it_stored(settings, clock,
+                                                                                            monkeypatch):
+    from tui.domain.records import ImportedEntry
+    from tui.services.engine import open_store
+
+    store = open_store(settings, clock)
+    calls = {"n": 0}
+    index = store._index_in_chroma
+
+    def second_fails(records, vectors, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(5, "disk I/O error")
+        return index(records, vectors, *args, **kwargs)
+
+    monkeypatch.setattr(store, "_index_in_chroma", second_fails)
+    entries = [ImportedEntry(f"Imported note number {n} about the garden.", clock()) for n in range(6)]
+    with pytest.raises(StoreError):
+        store.import_entries(JOURNAL, entries, batch=2)
+    assert store.count("journal") == 4, "batches 1 and 2 are in the record; batch 3 was never written"
+    store.close()
+
+    reopened = open_store(settings, clock)
+    try:
+        assert reopened._collection("journal").count() == 4  # the failed batch was indexed on open
+        found = {m.record.text for m in reopened.recall("Imported note number 3 about the garden", JOURNAL, k=4)}
+        assert "Imported note number 3 about the garden." in found
+    finally:
+        reopened.close()
