@@ -136,6 +136,12 @@ async def test_receipts_say_when_a_day_has_no_entries(settings, clock, ollama_st
         line = str(receipts(app).query_one("OptionList").get_option_at_index(0).prompt)
         assert "↳ from last Tuesday (Nov 17)" in line
 
+        receipts(app).query_one("OptionList").focus()
+        await pilot.press("enter")  # the receipt in full says why, too
+        await pilot.pause()
+        title = str(app.screen.query_one(".dialog-title").render())
+        assert "· from last Tuesday (Nov 17) ·" in title
+
 
 def test_the_cli_prints_why_and_when_a_day_is_empty(settings, ollama_stub, dated):
     hike = ImportedEntry("Hiked up the ridge in thick fog.", datetime(2025, 3, 3, 9, tzinfo=UTC))

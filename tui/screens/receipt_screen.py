@@ -13,7 +13,7 @@ from textual.widgets import Footer, Markdown, Static
 
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
-from tui.text import for_display, local_minute
+from tui.text import for_display, local_minute, one_line
 
 
 class ReceiptScreen(ModalScreen[None]):
@@ -29,7 +29,8 @@ class ReceiptScreen(ModalScreen[None]):
         date = local_minute(record.created_at)
         with Vertical(classes="dialog receipt"):
             why = "pinned: in every prompt" if self.memory.pinned else f"relevance {self.memory.score:.2f}"
-            yield Static(f"Recalled {self.mode.entry_label.lower()} · {why} · {date}",
+            reason = f" · {one_line(self.memory.reason, 120)}" if self.memory.reason and not self.memory.pinned else ""
+            yield Static(f"Recalled {self.mode.entry_label.lower()} · {why}{reason} · {date}",
                          classes="dialog-title", markup=False)
             with VerticalScroll(classes="receipt-body"):
                 yield Static(self.mode.entry_label, classes="receipt-label", markup=False)
