@@ -113,3 +113,18 @@ async def test_store_held_by_another_mindpane_shows_the_store_error_screen(setti
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert app.store_state == "ready"
+
+
+async def test_once_the_store_is_open_what_lives_on_is_kept_out_of_the_collectors_sight(settings, clock,
+                                                                                      ollama_stub):
+    """A full garbage collection walked every object mem0, Chroma and the model made, every half
+    second while a reply streamed (65–150 ms stalls); they are frozen once the store opens, and
+    given back to the collector when the app ends."""
+    import gc
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.store_state == "ready"
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
