@@ -64,6 +64,8 @@ class ScriptedReply:
     stall_after: int | None = None
     drop_after: int | None = None
     status: int | None = None
+    pace: float = 0.0
+    """Seconds between two chunks (a model's pace); 0: all at once."""
 
 
 def unused_port_url() -> str:
@@ -217,6 +219,7 @@ class OllamaStub:
         stall_after: int | None = None,
         drop_after: int | None = None,
         status: int | None = None,
+        pace: float = 0.0,
     ) -> OllamaStub:
         """Queue the reply to the next /api/chat request (FIFO). Returns self for chaining.
 
@@ -226,6 +229,7 @@ class OllamaStub:
           (at most ~30 s), then close the connection.
         - ``drop_after=n``: after n chunks close the socket abruptly (incomplete chunked body).
         - ``status``: answer with that HTTP status and ``{"error": error}`` instead of a reply.
+        - ``pace``: seconds between two chunks, as a model writes them.
         """
         if chunks is None:
             chunks = split_words(text if text is not None else self.default_reply)
@@ -237,6 +241,7 @@ class OllamaStub:
             stall_after=stall_after,
             drop_after=drop_after,
             status=status,
+            pace=pace,
         )
         with self._lock:
             self._scripts.append(reply)
@@ -575,6 +580,8 @@ class _OllamaHandler(BaseHTTPRequestHandler):
                 return
             if sent == len(reply.chunks):
                 break
+            if reply.pace:
+                time.sleep(reply.pace)
             self._write_chunk(
                 {
                     "model": name,

@@ -121,6 +121,20 @@ async def test_user_text_is_shown_literally(settings, clock, ollama_stub):
         assert app.workspace.store.page("journal").records[0].text == "[bold]x[/bold] and \x1b[31mred\x1b[0m \x07done"
 
 
+async def test_a_very_long_paste_shows_its_head_and_is_sent_and_kept_whole(settings, clock, ollama_stub):
+    long_text = "".join(f"Line {n} of a very long pasted log, kept whole.\n" for n in range(4000))  # ~190 KB
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = await send(pilot, long_text)
+        shown = str(view.query_one(".turn-text", Static).render())
+        assert shown.startswith("Line 0 of a very long pasted log")
+        assert "Line 59 of" in shown and "Line 60 of" not in shown
+        assert shown.endswith("… (3,941 more lines — sent and kept in full; Enter on it in the history shows it all)")
+        assert app.workspace.store.page("journal").records[0].text == long_text.strip()
+        assert ollama_stub.chat_requests[-1]["messages"][-1]["content"] == long_text.strip()
+
+
 async def test_receipts_show_recalled_text_literally(settings, clock, ollama_stub):
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:

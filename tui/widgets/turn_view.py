@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from tui.domain.modes import Mode
 from tui.session import Turn, TurnState
-from tui.text import for_display
+from tui.text import transcript_text
 
 if TYPE_CHECKING:
     from tui.widgets.reply import ReplyView
@@ -41,7 +41,7 @@ class TurnView(Vertical):
         from tui.widgets.reply import ReplyView  # here: Markdown is not needed before the first turn
 
         yield Static(self.mode.entry_label, classes="turn-label", markup=False)
-        yield Static(for_display(self.turn.text), classes="turn-text", markup=False)
+        yield Static(transcript_text(self.turn.text), classes="turn-text", markup=False)
         yield Static("", classes="turn-status", markup=False)
         self._reply = ReplyView(classes="reply")
         yield self._reply
@@ -116,7 +116,7 @@ class TurnView(Vertical):
 
     async def reset_for_retry(self) -> None:
         """Asked again: the reply goes; the text is shown anew (an edit and resend changed it)."""
-        self.query_one(".turn-text", Static).update(for_display(self.turn.text))
+        self.query_one(".turn-text", Static).update(transcript_text(self.turn.text))
         await self.reply.clear()
 
     def _kept_note(self) -> str:
