@@ -49,15 +49,15 @@ async def test_message_sent_before_the_store_opens_waits_and_is_answered(setting
 
 
 async def test_second_message_waits_for_the_first_reply(settings, clock, ollama_stub):
-    ollama_stub.script(text="First.").script(text="Second.")
+    ollama_stub.script(chunks=["Fir", "st."], pace=0.2).script(text="Second.")  # the first reply takes its time
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         journal = app.workspace.modes["journal"]
         first_turn, second_turn = app.turns.send(journal, "One."), app.turns.send(journal, "Two.")
         assert second_turn.state is TurnState.WAITING
-        for _ in range(200):  # until the chat shows the second turn's status (no full pause: the
-            second = chat(app).view_of(second_turn)  # first reply could finish meanwhile)
+        for _ in range(200):  # until the chat shows the second turn's status
+            second = chat(app).view_of(second_turn)
             if second is not None and status_text(second):
                 break
             await asyncio.sleep(0.005)
@@ -122,9 +122,12 @@ async def test_once_the_store_is_open_what_lives_on_is_kept_out_of_the_collector
     given back to the collector when the app ends."""
     import gc
 
+    before = gc.get_threshold()
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.store_state == "ready"
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] > before[0]  # young collections less often while it runs
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
