@@ -37,6 +37,14 @@ def seed(store, mode, texts: list[str]) -> list[MemoryRecord]:
     return [by_text[text] for text in texts]
 
 
+async def seed_shown(pilot, texts: list[str]) -> None:
+    """Journal entries stored while the app runs, and the history showing them."""
+    await settle(pilot)
+    seed(pilot.app.workspace.store, JOURNAL, texts)
+    pilot.app.screen.history.reload()
+    await settle(pilot)
+
+
 def first_event(events):
     """The turn's first event (what was recalled), after running it to the end."""
     first, *_rest = events
@@ -303,10 +311,7 @@ async def test_p_on_a_receipt_pins_its_memory_and_marks_it(settings, clock, olla
 async def test_p_in_an_opened_entry_pins_it_and_u_in_the_history_undoes_the_pin(settings, clock, ollama_stub):
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        seed(app.workspace.store, JOURNAL, [SISTER])
-        app.screen.history.reload()
-        await settle(pilot)
+        await seed_shown(pilot, [SISTER])
         app.query_one(HistoryTable).focus()
         await pilot.press("enter")
         await settle(pilot)
@@ -378,10 +383,7 @@ def test_an_import_with_a_pinned_that_is_not_true_or_false_names_the_entry(setti
 async def test_p_typed_in_the_history_filter_is_text_not_a_pin(settings, clock, ollama_stub):
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        seed(app.workspace.store, JOURNAL, [SISTER])
-        app.screen.history.reload()
-        await settle(pilot)
+        await seed_shown(pilot, [SISTER])
         app.query_one(".history-filter").focus()
 
         await pilot.press("p")
