@@ -32,6 +32,9 @@ if str(REPO) not in sys.path:
 
 CACHE_VERSION = "v1"
 LONG_MARKER = "LONGREPLY"
+HUGE_MARKER = "HUGEREPLY"
+"""A turn whose text holds it is answered with ``huge_text`` (200 KB) in 400-character chunks."""
+HUGE_CHARS = 200_000
 """A turn whose text contains this gets the long reply, streamed slowly; any other turn a short one."""
 SHORT_REPLY = "That sounds like a full day. What would make tomorrow a little lighter?"
 
@@ -64,6 +67,21 @@ def long_reply() -> str:
              "Would you like an example of the resumable version, with a test for the restart path?\n")
     text = intro + "\n".join(lines) + outro
     return text
+
+
+def huge_text(seed: int, size: int = HUGE_CHARS) -> str:
+    """About ``size`` characters of prose in short paragraphs (a 200 KB paste, or a reply as long)."""
+    import random
+
+    rng = random.Random(seed)
+    words = ("the", "river", "lake", "garden", "code", "python", "function", "data", "loader", "batch", "quiet",
+             "evening", "walk")
+    lines, total = [], 0
+    while total < size:
+        line = " ".join(rng.choice(words) for _ in range(12)) + ".\n" + ("\n" if rng.random() < 0.1 else "")
+        lines.append(line)
+        total += len(line)
+    return "".join(lines)
 
 
 def split_chunks(text: str, sizes: tuple[int, ...] = (3, 4)) -> list[str]:
@@ -162,11 +180,13 @@ def stub_process(children: Children, env: dict[str, str], delay: float = 0.012,
 
 
 def serve(delay: float, short_reply: str) -> None:
-    """The stand-in: tests.ollama_stub, the long reply for LONGREPLY turns (``delay`` s before each
-    chunk), the short reply (no delay) for any other turn."""
+    """The stand-in: tests.ollama_stub, the long reply for LONGREPLY turns and a 200 KB one for
+    HUGEREPLY turns (``delay`` s before each chunk), the short reply (no delay) for any other turn."""
     from tests.ollama_stub import OllamaStub
 
     long_chunks = split_chunks(long_reply())
+    reply = huge_text(2)
+    huge_chunks = [reply[start:start + 400] for start in range(0, len(reply), 400)]
     short_chunks = split_chunks(short_reply)
     stub = OllamaStub(default_reply=short_reply).start()
     server = stub._server
@@ -178,8 +198,8 @@ def serve(delay: float, short_reply: str) -> None:
         def _chat(self, body: dict) -> None:
             messages = body.get("messages") or []
             last = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
-            self.slow = LONG_MARKER in last
-            stub.script(chunks=long_chunks if self.slow else short_chunks)
+            self.slow = LONG_MARKER in last or HUGE_MARKER in last
+            stub.script(chunks=huge_chunks if HUGE_MARKER in last else long_chunks if self.slow else short_chunks)
             super()._chat(body)
 
         def _write_chunk(self, payload: dict) -> None:
