@@ -12,6 +12,7 @@ from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.services.time_cues import nothing_from
 from tui.services.turn import PendingTurn
+from tui.text import TextPieces
 
 _turn_ids = itertools.count(1)
 
@@ -63,26 +64,21 @@ class Turn:
     """Recall from the mode's readable other modes too, for this turn only (the toggle was on)."""
     again: AskAgain | None = None
     """Set while the turn is queued to be asked again (regenerate, leave out, edit and resend)."""
-    _reply_parts: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
-    """The reply so far, in pieces: a long reply arrives in thousands of them, and joining on
-    every piece is O(n²). ``reply`` joins them when read."""
+    _reply: TextPieces = field(default_factory=TextPieces, init=False, repr=False, compare=False)
+    """The reply so far, in the pieces it arrived in (see ``TextPieces``)."""
 
     @property
     def reply(self) -> str:
         """The reply so far."""
-        parts = self._reply_parts
-        if len(parts) > 1:
-            parts[:] = ["".join(parts)]
-        return parts[0] if parts else ""
+        return self._reply.text
 
     @reply.setter
     def reply(self, text: str) -> None:
-        self._reply_parts = [text] if text else []
+        self._reply = TextPieces(text)
 
     def add_reply(self, text: str) -> None:
         """One more piece of the streaming reply."""
-        if text:
-            self._reply_parts.append(text)
+        self._reply.add(text)
 
     @property
     def nothing_found(self) -> str:

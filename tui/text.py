@@ -74,3 +74,24 @@ def entry_preview(text: str, limit: int) -> str:
     start, end, exception = span
     around = " ".join((text[:start] + " " + text[end:]).split())
     return one_line(f"{exception} — {around}" if around else exception, limit)
+
+
+class TextPieces:
+    """A text that grows a piece at a time (a streaming reply: thousands of pieces). Joining on
+    every piece is O(n²), so the pieces are joined when the text is read, and kept joined."""
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, text: str = "") -> None:
+        self._parts = [text] if text else []
+
+    def add(self, piece: str) -> None:
+        if piece:
+            self._parts.append(piece)
+
+    @property
+    def text(self) -> str:
+        parts = self._parts
+        if len(parts) > 1:
+            parts[:] = ["".join(parts)]
+        return parts[0] if parts else ""

@@ -22,7 +22,7 @@ from textual.widget import MountError
 from textual.widgets import Label, Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence, MarkdownStream
 
-from tui.text import for_display
+from tui.text import TextPieces, for_display
 from tui.widgets.block_cursor import BlockCursor, block_text
 
 CHUNK_LINES = 16
@@ -130,17 +130,14 @@ class ReplyView(BlockCursor):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("", parser_factory=_parser, **kwargs)
-        self._parts: list[str] = []
-        """The reply so far, in pieces (joined when read: joining on every chunk is O(n²))."""
+        self._parts = TextPieces()
+        """The reply so far, in the pieces it arrived in."""
         self._stream: MarkdownStream | None = None
         self._streaming = False
 
     @property
     def text(self) -> str:
-        parts = self._parts
-        if len(parts) > 1:
-            parts[:] = ["".join(parts)]
-        return parts[0] if parts else ""
+        return self._parts.text
 
     def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
         if self._streaming and block_name == "fence":
@@ -154,7 +151,7 @@ class ReplyView(BlockCursor):
         if self._stream is None:
             self._streaming = True
             self._stream = Markdown.get_stream(self)
-        self._parts.append(chunk)
+        self._parts.add(chunk)
         await self._stream.write(chunk)
 
     def append(self, markdown: str) -> AwaitComplete:
@@ -205,7 +202,7 @@ class ReplyView(BlockCursor):
         if self.block_cursor >= 0:
             self.action_leave_cursor()
         await self.finish()
-        self._parts = []
+        self._parts = TextPieces()
         await self.update("")
 
     def copy_text(self) -> str:
