@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from tui import __version__, cli_config, cli_doctor, cli_models, cli_search, cli_transfer
+from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
@@ -19,9 +20,6 @@ from tui.services.settings import Settings, resolve_settings
 from tui.services.turn import Recalled, ReplyChunk, TurnDone, TurnFailed
 from tui.text import entry_preview, for_display, local_day, one_line
 
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 PREVIEW_CHARS = 72
 
 

@@ -8,12 +8,12 @@ import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from tui.cli_exit import EXIT_FAILURE
 from tui.domain.modes import Mode
 from tui.services.config import MODE_FIELDS, SETTING_KEYS, LoadedConfig, problems_message
 from tui.services.settings import SETTING_ENV, Settings
 from tui.text import one_line
 
-EXIT_FAILURE = 1
 SHOWN_CHARS = 64
 COMMENT_COLUMN = 48
 

@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED
 from tui.domain.errors import MindpaneError
 from tui.domain.llm_models import ModelInfo, model_key
 from tui.domain.modes import Mode, builtin_modes
@@ -15,8 +16,6 @@ from tui.services.ports import ChatModel
 from tui.services.settings import Settings
 from tui.text import local_day
 
-EXIT_FAILURE = 1
-EXIT_INTERRUPTED = 130
 BAR_WIDTH = 30
 
 

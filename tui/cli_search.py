@@ -15,12 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from tui.cli_exit import EXIT_FAILURE, EXIT_USAGE
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, builtin_modes
 from tui.services.settings import Settings
 
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
 PREVIEW_CHARS = 72
 RECORD_FILE = "entries.db"
 

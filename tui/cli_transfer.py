@@ -19,13 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, builtin_modes
 from tui.services.settings import Settings
 
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 EXPORT_FORMATS = ("json", "md", "jrnl")
 IMPORT_FORMATS = ("auto", "json", "jrnl", "jrnl-txt")
 RECORD_FILE = "entries.db"
