@@ -53,6 +53,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def keep_umask() -> Iterator[None]:
+    """Opening a data dir (or repairing one) makes the process umask private, as the app does;
+    other tests expect theirs back."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield
+    os.umask(old)
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 

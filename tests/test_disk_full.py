@@ -298,19 +298,25 @@ def _worked(step: dict) -> None:
     assert step["error"] is None, f"{step['step']} failed: {step['error']}\n{step.get('traceback', '')}"
 
 
-def test_a_full_disk_refuses_writes_with_disk_full_and_writing_works_once_space_is_freed(
-        small_disk, settings, clock):
-    steps = _run_scenario("full", small_disk, settings, clock)
-
+def _full_then_freed(steps: dict) -> None:
+    """Writes while the disk is full fail with "disk full", reads work (or say so), and once space
+    is freed everything works again, with nothing lost or stored twice."""
     for name in ("add while full", "add while full again", "edit while full"):
         _failed_with_disk_full(steps[name])
-    assert steps["add while full"]["message"].count(str(small_disk)) >= 1, "the message names the filesystem"
     for name in ("recall while full", "page while full"):
         _worked_or_said_disk_full(steps[name])
     for name in ("recall before filling", "add after freeing", "recall after freeing", "page after freeing",
                  "edit after freeing"):
         _worked(steps[name])
     _nothing_lost_or_doubled(steps)
+
+
+def test_a_full_disk_refuses_writes_with_disk_full_and_writing_works_once_space_is_freed(
+        small_disk, settings, clock):
+    steps = _run_scenario("full", small_disk, settings, clock)
+
+    _full_then_freed(steps)
+    assert steps["add while full"]["message"].count(str(small_disk)) >= 1, "the message names the filesystem"
 
 
 def test_a_disk_that_fills_behind_the_check_still_fails_cleanly_and_recovers(small_disk, settings, clock):
@@ -319,14 +325,7 @@ def test_a_disk_that_fills_behind_the_check_still_fails_cleanly_and_recovers(sma
     full disk — the case that froze the app for good."""
     steps = _run_scenario("fills-behind-the-check", small_disk, settings, clock)
 
-    for name in ("add while full", "add while full again", "edit while full"):
-        _failed_with_disk_full(steps[name])
-    for name in ("recall while full", "page while full"):
-        _worked_or_said_disk_full(steps[name])
-    for name in ("recall before filling", "add after freeing", "recall after freeing", "page after freeing",
-                 "edit after freeing"):
-        _worked(steps[name])
-    _nothing_lost_or_doubled(steps)
+    _full_then_freed(steps)
 
 
 def test_a_failed_open_on_a_full_disk_does_not_poison_later_opens(small_disk, settings, clock):

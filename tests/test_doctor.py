@@ -27,13 +27,7 @@ from tui.services.engine import open_outbox, open_store
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def keep_umask():
-    """A repair makes the process umask private (as the app does); other tests expect theirs back."""
-    old = os.umask(0o022)
-    os.umask(old)
-    yield
-    os.umask(old)
+pytestmark = pytest.mark.usefixtures("keep_umask")
 
 
 def doctor(settings, *argv):

@@ -28,13 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 DAY = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def keep_umask():
-    """Opening a data dir makes the process umask private (as the app does); others expect theirs back."""
-    old = os.umask(0o022)
-    os.umask(old)
-    yield
-    os.umask(old)
+pytestmark = pytest.mark.usefixtures("keep_umask")
 
 
 def cli(settings, *argv: str) -> tuple[int, str, str]:
