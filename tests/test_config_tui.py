@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from tests.tui_support import SIZE, chat, make_app, send, settle
+from tests.tui_support import SIZE, chat, make_app, run_command, send, settle
 from tui.services.config import load_config
 from tui.services.settings import DEFAULT_THEME
 
@@ -141,10 +141,7 @@ async def test_the_theme_picked_in_the_palette_is_written_to_the_config_keeping_
     app = make_app(configured(settings, config), clock, config=config)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"theme")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "theme")
         await pilot.press(*"gruvbox")
         await settle(pilot)
         await pilot.press("enter")

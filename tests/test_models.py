@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, ProgressBar, Static
 
 from tests.ollama_stub import DEFAULT_MODEL, OllamaStub, unused_port_url
-from tests.tui_support import SIZE, make_app, ollama_text, send, settle
+from tests.tui_support import SIZE, make_app, ollama_text, run_command, send, settle
 from tui import cli_models
 from tui.adapters.ollama_chat import OllamaChat
 from tui.domain.errors import OllamaUnreachable
@@ -222,10 +222,7 @@ async def test_picker_choice_is_used_by_the_next_turn_and_saved(settings, clock,
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"model")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "model")
         screen = app.screen
         assert isinstance(screen, ModelScreen)
         rows = options(screen)
@@ -289,10 +286,7 @@ async def test_failed_pull_shows_the_message_and_changes_nothing(settings, clock
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"pull model")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "pull model")
 
         screen = app.screen
         assert isinstance(screen, PullScreen)

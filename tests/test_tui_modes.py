@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tests.tui_support import SIZE, chat, make_app, send, settle
+from tests.tui_support import SIZE, chat, make_app, run_command, send, settle
 
 
 def mode_tabs(app) -> str:
@@ -28,10 +28,7 @@ async def test_mode_switches_from_the_command_palette(settings, clock, ollama_st
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"mode code")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "mode code")
         assert app.mode.name == "code"
         assert chat(app).query_one("#transcripts").current == "transcript-code"
 

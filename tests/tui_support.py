@@ -47,6 +47,14 @@ async def settle(pilot: Pilot, rounds: int = 200) -> None:
     raise AssertionError("the app never settled")
 
 
+async def run_command(pilot: Pilot, query: str) -> None:
+    """Open the command palette, type ``query`` and run the command it finds first."""
+    await pilot.press("ctrl+p", *query)
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def send(pilot: Pilot, text: str, wait: bool = True) -> TurnView:
     """Type ``text`` into the prompt (set at once: each key press costs ~65 ms) and press Enter."""
     app = pilot.app
