@@ -65,6 +65,22 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def rss_by_mapping(pid: int, top: int = 12) -> list[tuple[str, float]]:
+    """Resident MB per mapped file (shared libraries by name) and for anonymous memory (the heaps)."""
+    totals: dict[str, float] = {}
+    name = "?"
+    try:
+        for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+            head = line.split()
+            if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+                name = Path(head[5]).name if len(head) > 5 else "[anonymous]"
+            elif line.startswith("Rss:"):
+                totals[name] = totals.get(name, 0.0) + int(head[1]) / 1024
+    except OSError:
+        return []
+    return sorted(totals.items(), key=lambda item: -item[1])[:top]
+
+
 def spawn_in_pty(children: Children, argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, int]:
     columns, lines = SIZE
     master, slave = pty.openpty()
@@ -130,7 +146,10 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=0, help="entries in the store (default 0: empty)")
     parser.add_argument("--turns", type=int, default=5, help="turns before the last RSS reading (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--smaps", action="store_true", help="after the turns, print where the RSS lives "
+                        "(anonymous memory and each shared library)")
     args = parser.parse_args()
+    by_mapping: list[tuple[str, float]] = []
     with bench_run("start", args.keep) as (root, children):
         env = isolated_env(root)
         with stub_process(children, env) as host:
@@ -157,6 +176,7 @@ def main() -> int:
                 if last and args.turns:
                     turned = drive_turns(master, data_dir, args.turns, seen)
                     after_turns = rss_mb(proc.pid)
+                    by_mapping = rss_by_mapping(proc.pid) if args.smaps else []
                 else:
                     read_for(master, 0.3)
                 children.kill(proc)
@@ -179,6 +199,10 @@ def main() -> int:
                       f"≤ {GOAL_RSS_MB:.0f} MB (at 10k)", against_goal(after_turns, GOAL_RSS_MB))
             table.add(f"{done} turns typed and stored", f"{seconds:.1f} s")
         table.print()
+        if by_mapping:
+            print("\nRSS after the turns, by mapping (MB):")
+            for name, megabytes in by_mapping:
+                print(f"  {megabytes:7.1f}  {name}")
         return 0
 
 
