@@ -113,6 +113,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
     os.environ.setdefault("HOME", tempfile.mkdtemp(prefix="mindpane-bench-home-"))
+    # the int8-kernel model, shared with the other benches (see bench_support.isolated_env)
+    os.environ.setdefault("MINDPANE_CACHE_DIR", os.path.join(os.environ.get("MINDPANE_BENCH_CACHE",
+                                                                            "/tmp/mindpane-bench-cache"), "models"))
     print(f"mindpane store benchmark — {os.cpu_count()} cores, python {sys.version.split()[0]}")
     for total in args.entries:
         bench(total, args.repeat)

@@ -31,8 +31,15 @@ class FixedClock:
         return self.now
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache dir for the whole run: the embedding model is rewritten for int8 kernels once,
+    not once per test (tests of that cache use their own dir)."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> Path:
     """No test touches the real home, data dir or ~/.mem0."""
     home = tmp_path / "home"
     home.mkdir()
@@ -41,6 +48,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("MINDPANE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MINDPANE_CACHE_DIR", str(model_cache))
     monkeypatch.setenv("MEM0_DIR", str(tmp_path / "data" / "mem0"))
     monkeypatch.setenv("MEM0_TELEMETRY", "False")
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
@@ -91,6 +99,7 @@ def cli_env(tmp_path, isolated_home, data_dir, ollama_stub) -> dict[str, str]:
     tmp.mkdir()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}
     env.update(HOME=str(isolated_home), MINDPANE_DATA_DIR=str(data_dir), OLLAMA_HOST=ollama_stub.host_port,
+               MINDPANE_CACHE_DIR=os.environ["MINDPANE_CACHE_DIR"],
                TMPDIR=str(tmp), PYTHONDONTWRITEBYTECODE="1", TZ="UTC")
     for name in ("MEM0_DIR", "MEM0_TELEMETRY", "ANONYMIZED_TELEMETRY", "ORT_DISABLE_TELEMETRY"):
         env.pop(name, None)  # the app must set these itself

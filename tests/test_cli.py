@@ -104,6 +104,7 @@ def test_an_empty_prompt_is_refused(cli_env):
 def test_a_full_turn_talks_only_to_ollama_and_writes_only_in_the_data_dir(cli_env, ollama_stub, data_dir,
                                                                          isolated_home, tmp_path):
     report = tmp_path / "audit.json"
+    cli_env.pop("MINDPANE_CACHE_DIR")  # the int8-kernel model is made here, in the data dir, audited too
     run = subprocess.run(
         [sys.executable, str(REPO / "tests" / "audited_cli.py"), str(report), str(data_dir), "--",
          "ask", "Checking that nothing leaves the machine."],
@@ -118,6 +119,7 @@ def test_a_full_turn_talks_only_to_ollama_and_writes_only_in_the_data_dir(cli_en
     assert all(path.startswith(str(data_dir)) for path in seen["sqlite"])
     assert list(isolated_home.rglob("*")) == []
     assert list((tmp_path / "tmp").rglob("*")) == []
+    assert list((data_dir / "models").glob("*.onnx"))
     assert (data_dir / "entries.db").is_file()
     assert not (data_dir / "mem0").exists()  # one shell turn never loads mem0 (the next full open indexes it)
 

@@ -75,6 +75,9 @@ store.delete(entry.id)
 seen["count"] = store.count("journal")
 seen["stand_in_left"] = "mem0.configs.vector_stores.qdrant" in sys.modules
 seen["qdrant"] = sorted(m for m in sys.modules if m.startswith("qdrant"))
+seen["grpc"] = sorted(m for m in sys.modules if m.split(".")[0] == "grpc" or m.startswith("google.protobuf"))
+seen["otlp_stand_in_left"] = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter" in sys.modules
+seen["onnx"] = "onnx" in sys.modules  # the model rewrite runs in a child process
 store.close()
 print(json.dumps(seen))
 """
@@ -101,6 +104,8 @@ def test_the_first_frame_imports_no_store_or_ollama_library(settings, tmp_path):
 def test_the_store_works_without_qdrant_client_and_builds_mem0_memory_only_to_edit(settings, tmp_path):
     seen = run_script(STORE_USE, settings, tmp_path)
     assert seen["after_add"] == [] and seen["qdrant"] == []
+    assert seen["grpc"] == [] and seen["otlp_stand_in_left"] is False  # Chroma's unused trace exporter
+    assert seen["onnx"] is False
     assert seen["memories_after_add"] == []  # adding needs Chroma and the history table, not mem0's Memory
     assert seen["memories_after_open"] == []
     assert seen["recalled"] == ["The garden needs water."]

