@@ -324,3 +324,17 @@ def test_compacting_leaves_no_deleted_bytes_with_another_connection_open(tmp_pat
     assert reader.execute("SELECT COUNT(*) FROM note").fetchone()[0] == 201
     writer.close()
     reader.close()
+
+
+def test_the_search_for_forgotten_text_skips_only_the_rewritten_model(tmp_path):
+    """The models dir holds the bundled model rewritten (no entry ever goes there, 24 MB): the
+    search reads every other file, a stray copy of the text next to it included."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "minilm.onnx").write_bytes(b"\0weights" + FIRST.encode() + b"\0")
+    (tmp_path / "models-notes.txt").write_text(FIRST)
+    (tmp_path / "chroma").mkdir()
+    (tmp_path / "chroma" / "models").write_text(FIRST)
+
+    hits = {hit.path.relative_to(tmp_path).as_posix() for hit in eraser.find_text(tmp_path, [FIRST])}
+
+    assert hits == {"models-notes.txt", "chroma/models"}

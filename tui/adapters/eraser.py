@@ -65,6 +65,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui.adapters.model_cache import MODELS_DIR
 from tui.domain.errors import StoreError
 
 CHROMA_FILE = "chroma.sqlite3"
@@ -407,17 +408,18 @@ def text_forms(text: str) -> dict[str, bytes]:
 
 
 def find_text(root: Path, texts: Iterable[str], block: int = 8 << 20) -> list[Hit]:
-    """Every place under ``root`` (all files, binary ones, WAL and journal files included) where
-    one of ``texts`` appears in one of its :func:`text_forms`. Reads in blocks (no mmap: a file
-    another thread truncates meanwhile must not crash the process)."""
+    """Every place under ``root`` (all files, binary ones, WAL and journal files included, but not
+    :data:`MODELS_DIR`) where one of ``texts`` appears in one of its :func:`text_forms`. Reads in
+    blocks (no mmap: a file another thread truncates meanwhile must not crash the process)."""
     needles = [(f"{form_name}:{text[:40]}", form) for text in _unique(texts)
                for form_name, form in text_forms(text).items()]
     if not needles:
         return []
     overlap = max(len(form) for _, form in needles) - 1
     hits: list[Hit] = []
+    models = Path(root) / MODELS_DIR  # the rewritten bundled model: never an entry's text, and 24 MB
     for path in sorted(Path(root).rglob("*")):
-        if not path.is_file() or path.is_symlink():
+        if not path.is_file() or path.is_symlink() or path.is_relative_to(models):
             continue
         found: set[tuple[str, int]] = set()
         with path.open("rb") as handle:

@@ -20,6 +20,8 @@ from tui.adapters.int8_kernels import REWRITE_VERSION
 
 log = logging.getLogger(__name__)
 CACHE_DIR_VARIABLE = "MINDPANE_CACHE_DIR"
+MODELS_DIR = "models"
+"""The cache's place in the data dir."""
 
 
 def sha256_of(path: Path) -> str:

@@ -103,9 +103,9 @@ def check_bundled_model(settings: Settings) -> Check:
     if digest != bundled.MODEL_SHA256:
         return Check(False, f"bundled model {model} is corrupt (sha256 {digest[:12]}…, expected "
                      f"{bundled.MODEL_SHA256[:12]}…)", reinstall)
-    from tui.adapters.model_cache import cache_dir, cached_model_path
+    from tui.adapters.model_cache import MODELS_DIR, cache_dir, cached_model_path
 
-    rewritten = cached_model_path(cache_dir(settings.data_dir / "models"), bundled.MODEL_SHA256)
+    rewritten = cached_model_path(cache_dir(settings.data_dir / MODELS_DIR), bundled.MODEL_SHA256)
     kernels = (f"its int8-kernel copy is {rewritten}" if rewritten.is_file()
                else f"its int8-kernel copy is made at the next open, in {rewritten.parent}")
     return Check(True, f"bundled model {model}: sha256 ok; {kernels}")

@@ -21,8 +21,9 @@ def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
     if spec == BUNDLED_EMBEDDER:
         def bundled() -> Embedder:
             from tui.adapters.bundled_embedder import BundledEmbedder
+            from tui.adapters.model_cache import MODELS_DIR
 
-            return BundledEmbedder(cache_dir=settings.data_dir / "models")
+            return BundledEmbedder(cache_dir=settings.data_dir / MODELS_DIR)
 
         return bundled
     if spec.startswith(OLLAMA_EMBEDDER_PREFIX) and spec[len(OLLAMA_EMBEDDER_PREFIX):]:
