@@ -25,6 +25,7 @@ from tui.adapters.environment import contain_environment, route_logs_to_file
 from tui.adapters.exact_vectors import ExactVectors, vector_bytes
 from tui.adapters.freed_memory import limit_malloc_arenas, release_freed_memory
 from tui.adapters.mem0_payload import collection_name, entry_payload, parse_time, record_from_payload
+from tui.adapters.recent_vectors import RecentVectors
 from tui.adapters.record_db import FILE_NAME as RECORD_FILE
 from tui.adapters.record_db import INDEX_LATER_KEY as _LATER_KEY
 from tui.adapters.record_db import RecordDB
@@ -136,7 +137,7 @@ class Mem0Store:
         self._index_later = index_later
         """Writes leave the index (Chroma, mem0's history) to the next full open: see ``open``."""
         self._chroma_opened = client is not None
-        self._embedder = embedder
+        self._embedder = RecentVectors(embedder)  # a turn's recall and its store embed the entry once
         self.records = records
         self._user_id = user_id
         self._lock = lock
