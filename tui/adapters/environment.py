@@ -25,6 +25,8 @@ import logging
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -154,16 +156,8 @@ def import_chromadb() -> None:
     and is removed afterwards, so anything else that wants the real exporter still gets it."""
     if "chromadb" in sys.modules:
         return
-    import types
-
-    stand_in = types.ModuleType(OTLP_GRPC_EXPORTER_MODULE)
-    stand_in.OTLPSpanExporter = _NoOtlpExport  # type: ignore[attr-defined]
-    installed = sys.modules.setdefault(OTLP_GRPC_EXPORTER_MODULE, stand_in) is stand_in
-    try:
+    with _module_stand_in(OTLP_GRPC_EXPORTER_MODULE, OTLPSpanExporter=_NoOtlpExport):
         import chromadb  # noqa: F401
-    finally:
-        if installed and sys.modules.get(OTLP_GRPC_EXPORTER_MODULE) is stand_in:
-            del sys.modules[OTLP_GRPC_EXPORTER_MODULE]
 
 
 QDRANT_CONFIG_MODULE = "mem0.configs.vector_stores.qdrant"
@@ -179,8 +173,6 @@ def import_mem0() -> None:
     the Qdrant config would import the real one."""
     if "mem0.memory.main" in sys.modules:
         return
-    import types
-
     from pydantic import BaseModel, ConfigDict
 
     class QdrantConfig(BaseModel):
@@ -188,18 +180,28 @@ def import_mem0() -> None:
 
         model_config = ConfigDict(extra="allow")
 
-    stand_in = types.ModuleType(QDRANT_CONFIG_MODULE)
-    stand_in.QdrantConfig = QdrantConfig  # type: ignore[attr-defined]
-    stand_in.__mindpane_stand_in__ = True  # type: ignore[attr-defined]
-    installed = sys.modules.setdefault(QDRANT_CONFIG_MODULE, stand_in) is stand_in
-    try:
+    with _module_stand_in(QDRANT_CONFIG_MODULE, QdrantConfig=QdrantConfig):
         import mem0  # noqa: F401
+
+
+@contextmanager
+def _module_stand_in(name: str, **attributes: Any) -> Iterator[None]:
+    """While the block imports, the module ``name`` is a stand-in holding ``attributes`` (unless the
+    real one is loaded already). Afterwards it is removed, from its package too, so a later import
+    of ``name`` loads the real module."""
+    import types
+
+    stand_in = types.ModuleType(name)
+    stand_in.__dict__.update(attributes, __mindpane_stand_in__=True)
+    installed = sys.modules.setdefault(name, stand_in) is stand_in
+    try:
+        yield
     finally:
-        if installed and sys.modules.get(QDRANT_CONFIG_MODULE) is stand_in:
-            del sys.modules[QDRANT_CONFIG_MODULE]
-            package = sys.modules.get("mem0.configs.vector_stores")
-            if getattr(package, "qdrant", None) is stand_in:
-                delattr(package, "qdrant")
+        if installed and sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+            package, _, child = name.rpartition(".")
+            if getattr(sys.modules.get(package), child, None) is stand_in:
+                delattr(sys.modules[package], child)
 
 
 def route_logs_to_file(log_file: Path) -> None:
