@@ -3,9 +3,11 @@ never a reason to fail: whatever goes wrong, the embedder falls back to the bund
 
 from __future__ import annotations
 
+import errno
 import logging
 import stat
 import sys
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -137,3 +139,20 @@ def test_a_store_keeps_the_rewritten_model_in_its_data_dir_privately(settings, m
     assert stat.S_IMODE(models.stat().st_mode) == 0o700
     assert {stat.S_IMODE(p.stat().st_mode) for p in models.iterdir()} == {0o600}
     assert rewritten.with_suffix(".sha256").is_file()
+
+
+def test_a_full_disk_while_rewriting_leaves_no_partial_file_and_the_bundled_model_works(own_cache, monkeypatch,
+                                                                                       caplog):
+    real_write = Path.write_bytes
+
+    def full_after_a_megabyte(path, data):
+        real_write(path, data[: 1 << 20])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full_after_a_megabyte)
+    with caplog.at_level(logging.WARNING, logger="tui.adapters.model_cache"):
+        vectors = np.array(BundledEmbedder().embed(SENTENCES))
+
+    assert "No space left on device" in caplog.text
+    assert list(own_cache.iterdir()) == []  # the partial model was removed
+    assert vectors.shape == (len(SENTENCES), 384)

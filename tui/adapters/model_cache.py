@@ -52,8 +52,11 @@ def int8_kernel_model(source: Path, source_sha256: str, directory: Path) -> Path
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         _rewrite(source, target)
         partial = checksum.with_name(f".{checksum.name}.{os.getpid()}.partial")
-        partial.write_text(sha256_of(target) + "\n")
-        os.replace(partial, checksum)
+        try:
+            partial.write_text(sha256_of(target) + "\n")
+            os.replace(partial, checksum)
+        finally:
+            partial.unlink(missing_ok=True)
         return target
     except Exception as exc:  # onnx (missing, or failing on a graph) and the disk raise many kinds
         log.warning("the int8-kernel model could not be made in %s (%s: %s); using the bundled model",
