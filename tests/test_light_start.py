@@ -1,6 +1,6 @@
 """Start-up stays light: the first frame needs only Textual and mindpane's UI modules (the libraries of
-the store and of Ollama are imported by workers afterwards; the subcommands' modules, the time cues'
-regular expressions and OpenSSL's hashes when first used), the garbage collector waits for the first
+the store and of Ollama are imported by workers afterwards; the turn service when the store opens; the
+subcommands' modules and OpenSSL's hashes when first used), the garbage collector waits for the first
 frame, and opening and using the store never imports ``qdrant_client`` (mem0's default vector store,
 unused with Chroma). Each check runs in a process of its own: other tests in this one have long
 imported everything."""
@@ -15,6 +15,8 @@ from pathlib import Path
 
 HEAVY = ("ollama", "httpx", "mem0", "chromadb", "onnxruntime", "qdrant_client", "tokenizers", "numpy", "markdown_it",
          "dateparser", "hashlib")
+TURN_SERVICE = ("tui.services.turn", "tui.services.time_cues", "tui.services.time_recall",
+                "tui.services.traceback_recall", "tui.services.prompt")
 ROOT = Path(__file__).resolve().parent.parent
 
 FIRST_FRAME = """
@@ -32,10 +34,8 @@ def gated_open(settings, outbox=None):
 
 start = MindpaneApp._start_background
 def first_frame_drawn(self):
-    from tui.services import time_cues
-
     seen["at_first_frame"] = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)
-    seen["time_cue_patterns"] = time_cues._regex.cache_info().currsize
+    seen["turn_service"] = sorted(m for m in TURN_SERVICE if m in sys.modules)
     seen["screen"] = type(self.screen).__name__
     start(self)
 MindpaneApp._start_background = first_frame_drawn
@@ -127,7 +127,7 @@ print(json.dumps(seen))
 
 def run_script(script: str, settings, tmp_path: Path) -> dict:
     env = dict(os.environ, MINDPANE_DATA_DIR=str(settings.data_dir), OLLAMA_HOST=settings.ollama_host)
-    code = f"HEAVY = {HEAVY!r}\n{script}"
+    code = f"HEAVY = {HEAVY!r}\nTURN_SERVICE = {TURN_SERVICE!r}\n{script}"
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -139,7 +139,7 @@ def test_the_first_frame_imports_no_store_or_ollama_library(settings, tmp_path):
     assert seen["after_init"] == []  # building the app (and its workspace) imports none of them
     assert seen["screen"] == "MainScreen"
     assert seen["at_first_frame"] == []
-    assert seen["time_cue_patterns"] == 0  # compiled at the first text that may hold a cue
+    assert seen["turn_service"] == []  # recall and prompt building: imported when the store opens
     assert seen["store_state"] == "loading"
     assert seen["store_state_later"] == "ready"
 

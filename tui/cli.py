@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from tui.domain.modes import Mode
     from tui.domain.records import RecalledMemory
-    from tui.services.turn import TurnFailed
+    from tui.services.turn_events import TurnFailed
 
 # The subcommands' modules (and argparse) are imported when a command line needs them: a plain
 # `mindpane` opens the app without building a parser, and the first frame waits for nothing else.
@@ -156,7 +156,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
     """One turn from the shell. Errors become one line on ``err`` and a non-zero exit."""
     from tui.services.engine import make_chat, make_turns, open_outbox, open_store, outbox_error, privacy_notice
     from tui.services.outbox import replay_pending
-    from tui.services.turn import Recalled, ReplyChunk, TurnDone, TurnFailed
+    from tui.services.turn_events import Recalled, ReplyChunk, TurnDone, TurnFailed
 
     text = text.strip()
     if not text:

@@ -52,11 +52,6 @@ class TimeCue:
         return self.label if self.label.startswith(_RANGE_LABELS) else f"from {self.label}"
 
 
-def nothing_from(window: str) -> str:
-    """What to say when a searched window holds no entry: "No entries from November 13."."""
-    return f"No entries {window}."
-
-
 _RANGE_LABELS = ("since ", "between ", "from ", "before ", "after ", "until ", "till ")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december")
