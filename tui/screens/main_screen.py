@@ -85,6 +85,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
 
     def compose(self) -> ComposeResult:
         app = self.app
+        self.add_class(self._width_class(app.size.width))
         yield StatusBar(id="status")
         with Horizontal(id="body"):
             yield ChatPane(app.workspace.modes, app.mode, retry_key=self.key_for("retry"), id="chat")
@@ -93,6 +94,13 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
                 yield RecalledPane(id="receipts")
                 yield HistoryPane(WorkspaceHistory(app.workspace), id="history")
         yield Footer()
+
+    @classmethod
+    def _width_class(cls, width: int) -> str:
+        """The class Textual gives a screen this wide (``HORIZONTAL_BREAKPOINTS``) on its first resize,
+        which comes after the first frame: set while composing, the first frame is laid out for the
+        terminal's width (a narrow one showed the wide layout first), and the resize changes nothing."""
+        return next(name for least, name in sorted(cls.HORIZONTAL_BREAKPOINTS, reverse=True) if width >= least)
 
     def on_mount(self) -> None:
         self.query_one("#memory").loading = not self.app.workspace.ready
