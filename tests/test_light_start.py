@@ -1,9 +1,9 @@
-"""Start-up stays light: the first frame needs only Textual and mindpane's UI modules (the libraries of
-the store and of Ollama are imported by workers afterwards; the turn service when the store opens; the
-subcommands' modules and OpenSSL's hashes when first used), the garbage collector waits for the first
-frame, and opening and using the store never imports ``qdrant_client`` (mem0's default vector store,
-unused with Chroma). Each check runs in a process of its own: other tests in this one have long
-imported everything."""
+"""Start-up stays light: the first frame needs only Textual and mindpane's UI modules (the libraries
+of the store and of Ollama are imported by workers afterwards; recall, prompt building and "on this
+day" when the store opens; the subcommands' modules and OpenSSL's hashes when first used), the
+garbage collector waits for the first frame, and opening and using the store never imports
+``qdrant_client`` (mem0's default vector store, unused with Chroma). Each check runs in a process of
+its own: other tests in this one have long imported everything."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from pathlib import Path
 
 HEAVY = ("ollama", "httpx", "mem0", "chromadb", "onnxruntime", "qdrant_client", "tokenizers", "numpy", "markdown_it",
          "dateparser", "hashlib")
-TURN_SERVICE = ("tui.services.turn", "tui.services.time_cues", "tui.services.time_recall",
-                "tui.services.traceback_recall", "tui.services.prompt")
+STORE_WORK = ("tui.services.turn", "tui.services.time_cues", "tui.services.time_recall",
+              "tui.services.traceback_recall", "tui.services.prompt", "tui.services.on_this_day",
+              "tui.domain.on_this_day", "tui.services.ports")
+"""Recall, prompt building, "on this day" and the store's interfaces: needed once the store is open."""
 ROOT = Path(__file__).resolve().parent.parent
 
 FIRST_FRAME = """
@@ -35,7 +37,7 @@ def gated_open(settings, outbox=None):
 start = MindpaneApp._start_background
 def first_frame_drawn(self):
     seen["at_first_frame"] = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)
-    seen["turn_service"] = sorted(m for m in TURN_SERVICE if m in sys.modules)
+    seen["store_work"] = sorted(m for m in STORE_WORK if m in sys.modules)
     seen["screen"] = type(self.screen).__name__
     start(self)
 MindpaneApp._start_background = first_frame_drawn
@@ -127,7 +129,7 @@ print(json.dumps(seen))
 
 def run_script(script: str, settings, tmp_path: Path) -> dict:
     env = dict(os.environ, MINDPANE_DATA_DIR=str(settings.data_dir), OLLAMA_HOST=settings.ollama_host)
-    code = f"HEAVY = {HEAVY!r}\nTURN_SERVICE = {TURN_SERVICE!r}\n{script}"
+    code = f"HEAVY = {HEAVY!r}\nSTORE_WORK = {STORE_WORK!r}\n{script}"
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -139,7 +141,7 @@ def test_the_first_frame_imports_no_store_or_ollama_library(settings, tmp_path):
     assert seen["after_init"] == []  # building the app (and its workspace) imports none of them
     assert seen["screen"] == "MainScreen"
     assert seen["at_first_frame"] == []
-    assert seen["turn_service"] == []  # recall and prompt building: imported when the store opens
+    assert seen["store_work"] == []
     assert seen["store_state"] == "loading"
     assert seen["store_state_later"] == "ready"
 

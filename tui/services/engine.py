@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from tui.domain.errors import EmbedderError, MindpaneError
 from tui.domain.modes import Mode
 from tui.services.config import load_modes
-from tui.services.ports import ChatModel, Embedder, MemoryStore, Outbox
 from tui.services.settings import BUNDLED_EMBEDDER, Settings
 
 if TYPE_CHECKING:
+    from tui.services.ports import ChatModel, Embedder, MemoryStore, Outbox
     from tui.services.turn import TurnService
 
 OLLAMA_EMBEDDER_PREFIX = "ollama:"

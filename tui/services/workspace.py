@@ -17,10 +17,10 @@ from tui.domain.search import SearchQuery, SearchResult
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, load_modes
 from tui.services.outbox import Replayed, replay_pending
-from tui.services.ports import ChatModel, MemoryStore, Outbox
 from tui.services.settings import Settings
 
 if TYPE_CHECKING:
+    from tui.services.ports import ChatModel, MemoryStore, Outbox
     from tui.services.turn import TurnService  # made when the store opens (``engine.make_turns``)
 
 
