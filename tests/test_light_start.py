@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 HEAVY = ("ollama", "httpx", "mem0", "chromadb", "onnxruntime", "qdrant_client", "tokenizers", "numpy", "markdown_it",
-         "dateparser", "hashlib")
+         "dateparser", "hashlib", "tomllib")
 STORE_WORK = ("tui.services.turn", "tui.services.time_cues", "tui.services.time_recall",
               "tui.services.traceback_recall", "tui.services.prompt", "tui.services.on_this_day",
               "tui.domain.on_this_day", "tui.services.ports")
