@@ -100,9 +100,11 @@ def _run_command(args: argparse.Namespace, config: LoadedConfig, settings: Setti
         from tui import cli_transfer
 
         return cli_transfer.run(settings, args, sys.stdout, sys.stderr, modes)
-    from tui import cli_search  # the last command there is
+    if args.command == "search":
+        from tui import cli_search
 
-    return cli_search.run(settings, args, sys.stdout, sys.stderr, modes)
+        return cli_search.run(settings, args, sys.stdout, sys.stderr, modes)
+    raise AssertionError(f"the parser accepted a command nothing runs: {args.command!r}")
 
 
 def _config_flag(argv: Sequence[str]) -> str | None:
