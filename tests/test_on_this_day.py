@@ -182,7 +182,7 @@ async def test_a_store_failure_is_said_and_the_panel_stays_away(settings, clock,
     def broken(*_args):
         raise StoreError("The memory store failed: disk I/O error", "run `mindpane doctor`")
 
-    monkeypatch.setattr("tui.screens.on_this_day_host.on_this_day", broken)
+    monkeypatch.setattr("tui.services.on_this_day.on_this_day", broken)
     app = await start(settings, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

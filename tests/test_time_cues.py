@@ -129,6 +129,15 @@ def test_plain_text_does_not_import_the_date_parser():
                           check=True).stdout.strip() == "False"
 
 
+def test_the_cue_patterns_are_compiled_when_first_needed_and_a_text_without_a_time_word_needs_one():
+    code = ("from datetime import datetime, UTC; from tui.services import time_cues; "
+            "compiled = [time_cues._regex.cache_info().currsize]; "
+            "time_cues.cue_for_recall('Why does my list comprehension shadow x?', datetime.now(UTC)); "
+            "compiled.append(time_cues._regex.cache_info().currsize); print(compiled)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "[0, 1]"  # none at import; then the gate alone
+
+
 @pytest.mark.parametrize(("text", "window", "recency"), [
     ("What did I write last Tuesday?", True, False),
     ("What happened yesterday?", True, False),

@@ -1,8 +1,10 @@
 """Keys and layout: the help lists every binding, focus moves between panes, and the memory
-panes sit beside the chat on wide terminals, under it at 80×24, and hide with F3."""
+panes sit beside the chat on wide terminals, under it at 80×24 (from the first frame), and hide
+with F3."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, OptionList
 
 from tests.tui_support import make_app, send, settle
@@ -69,6 +71,26 @@ async def test_memory_panes_beside_the_chat_when_wide(settings, clock, ollama_st
         await settle(pilot)
         chat, memory = app.query_one("#chat").region, app.query_one("#memory").region
         assert memory.x >= chat.right and memory.y == chat.y
+
+
+@pytest.mark.parametrize(("size", "layout"), [((80, 24), "-narrow"), ((120, 40), "-wide")])
+async def test_the_first_frame_is_laid_out_for_the_terminals_width(settings, clock, ollama_stub, monkeypatch, size,
+                                                                    layout):
+    """Textual gives the screen its width class on the first resize, which comes after the first
+    frame: a narrow terminal drew the wide layout first, then styled and laid out everything again."""
+    at_mount: list[set[str]] = []
+    mounted = MainScreen.on_mount
+
+    def on_mount(screen: MainScreen) -> None:  # runs before the first frame is drawn
+        at_mount.append(set(screen.classes) & {"-narrow", "-wide"})
+        mounted(screen)
+
+    monkeypatch.setattr(MainScreen, "on_mount", on_mount)
+    app = make_app(settings, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert at_mount == [{layout}]
+        assert set(app.screen.classes) & {"-narrow", "-wide"} == {layout}
 
 
 async def test_memory_panes_under_the_chat_at_80x24_and_f3_hides_them(settings, clock, ollama_stub):

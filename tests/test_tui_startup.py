@@ -1,5 +1,6 @@
 """Start-up: the screen is up and typing works before the store has opened; what is sent meanwhile
-waits and is handled once the store is ready; a store that cannot open gets a clear screen."""
+waits and is handled once the store is ready; a store that cannot open gets a clear screen; the
+first frame is styled as a full restyle would style it."""
 
 from __future__ import annotations
 
@@ -7,13 +8,40 @@ import asyncio
 import threading
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Static
 
 from tests.tui_support import SIZE, chat, make_app, ollama_text, send, settle, status_text
+from tui.app import MindpaneApp
 from tui.screens.main_screen import MainScreen
 from tui.screens.store_error_screen import StoreErrorScreen
 from tui.services.engine import open_store
 from tui.session import TurnState
+
+
+def computed_styles(screen) -> list[tuple[str, str, dict[str, str]]]:
+    return [(repr(node), node.styles.css, {name: styles.css for name, styles in node._component_styles.items()})
+            for node in screen.walk_children(with_self=True)]
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["wide", "narrow"])
+async def test_the_first_frame_is_styled_as_a_full_restyle_styles_it(settings, clock, ollama_stub, monkeypatch, size):
+    """The screen's first showing skips Textual's restyle of every widget (each was styled when it
+    mounted): nothing in the first frame may differ from what that restyle would have given."""
+    drawn: list[tuple[str, list, list]] = []
+
+    def on_ready(app) -> None:  # Textual's Ready: the first frame is drawn
+        first = computed_styles(app.screen)
+        app.screen.update_node_styles(animate=False)
+        drawn.append((type(app.screen).__name__, first, computed_styles(app.screen)))
+
+    monkeypatch.setattr(MindpaneApp, "on_ready", on_ready, raising=False)
+    app = make_app(settings, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+    (screen, first, restyled), = drawn
+    assert screen == "MainScreen" and len(first) > 30
+    assert first == restyled
 
 
 async def test_message_sent_before_the_store_opens_waits_and_is_answered(settings, clock, ollama_stub):

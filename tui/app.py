@@ -123,6 +123,7 @@ class MindpaneApp(App):
         self.call_after_refresh(self._start_background)
 
     def _start_background(self) -> None:
+        gc.enable()  # paused for start-up by `tui.__main__` (see there): the first frame is drawn
         self.open_store()
         self.check_ollama(self.mode)
         self.set_interval(OLLAMA_RECHECK_SECONDS, self.recheck_ollama)

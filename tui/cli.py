@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
-import argparse
+import gc
 import re
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from tui import __version__, cli_config, cli_doctor, cli_models, cli_search, cli_transfer
+from tui import __version__
 from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
 from tui.domain.errors import MindpaneError
-from tui.domain.modes import Mode
-from tui.domain.records import RecalledMemory
 from tui.services.config import LoadedConfig, load_config, load_modes
 from tui.services.settings import Settings, resolve_settings
-from tui.services.turn import Recalled, ReplyChunk, TurnDone, TurnFailed
 from tui.text import entry_preview, for_display, local_day, one_line
+
+if TYPE_CHECKING:
+    import argparse
+
+    from tui.domain.modes import Mode
+    from tui.domain.records import RecalledMemory
+    from tui.services.turn_events import TurnFailed
+
+# The subcommands' modules (and argparse) are imported when a command line needs them: a plain
+# `mindpane` opens the app without building a parser, and the first frame waits for nothing else.
 
 PREVIEW_CHARS = 72
 
 
 def build_parser(modes: Mapping[str, Mode] | None = None) -> argparse.ArgumentParser:
+    import argparse
+
+    from tui import cli_config, cli_doctor, cli_models, cli_search, cli_transfer
+
     modes = modes or load_modes(None)
     parser = argparse.ArgumentParser(
         prog="mindpane",
@@ -53,31 +64,53 @@ def build_parser(modes: Mapping[str, Mode] | None = None) -> argparse.ArgumentPa
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # plain `mindpane`, the usual launch: the app, with no parser to build
+        config = load_config(None)
+        return run_app(resolve_settings(config=config), config)
     config = load_config(_config_flag(argv))
     modes = load_modes(config)
     args = build_parser(modes).parse_args(argv)
     data_dir = getattr(args, "ask_data_dir", None) or args.data_dir
     model = getattr(args, "ask_model", None) or args.model
     settings = resolve_settings(data_dir=data_dir, model=model, config=config)
-    if args.command is not None:  # the app shows the config's problems itself
-        cli_config.report_problems(config, args, sys.stderr)
+    if args.command is None:
+        return run_app(settings, config)
+    gc.enable()  # paused for start-up by `tui.__main__`; only the app waits for its first frame
+    return _run_command(args, config, settings, modes)
+
+
+def _run_command(args: argparse.Namespace, config: LoadedConfig, settings: Settings,
+                 modes: Mapping[str, Mode]) -> int:
+    from tui import cli_config
+
+    cli_config.report_problems(config, args, sys.stderr)  # the app shows the config's problems itself
     if args.command == "ask":
         return ask(settings, args.mode, _prompt_text(args.prompt), sys.stdout, sys.stderr, modes)
     if args.command == "doctor":
+        from tui import cli_doctor
+
         return cli_doctor.run(settings, args, sys.stdout, sys.stderr)
     if args.command == "config":
         return cli_config.run(config, settings, modes, args, sys.stdout, sys.stderr)
     if args.command == "models":
+        from tui import cli_models
+
         return cli_models.run(settings, args, sys.stdout, sys.stderr, modes)
     if args.command in ("export", "import"):
+        from tui import cli_transfer
+
         return cli_transfer.run(settings, args, sys.stdout, sys.stderr, modes)
     if args.command == "search":
+        from tui import cli_search
+
         return cli_search.run(settings, args, sys.stdout, sys.stderr, modes)
-    return run_app(settings, config)
+    raise AssertionError(f"the parser accepted a command nothing runs: {args.command!r}")
 
 
 def _config_flag(argv: Sequence[str]) -> str | None:
     """``--config PATH`` ahead of the real parse: the file decides which modes ``--mode`` offers."""
+    import argparse
+
     early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
     early.add_argument("--config")
     try:
@@ -125,6 +158,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
     """One turn from the shell. Errors become one line on ``err`` and a non-zero exit."""
     from tui.services.engine import make_chat, make_turns, open_outbox, open_store, outbox_error, privacy_notice
     from tui.services.outbox import replay_pending
+    from tui.services.turn_events import Recalled, ReplyChunk, TurnDone, TurnFailed
 
     text = text.strip()
     if not text:

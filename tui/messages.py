@@ -12,7 +12,7 @@ from textual.message import Message
 
 from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord
-from tui.services.turn import TurnEvent
+from tui.services.turn_events import TurnEvent
 from tui.session import Turn
 
 

@@ -10,9 +10,8 @@ from typing import Any
 
 from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord, RecalledMemory
-from tui.services.time_cues import nothing_from
-from tui.services.turn import PendingTurn
-from tui.text import TextPieces
+from tui.services.turn_events import PendingTurn
+from tui.text import TextPieces, nothing_from
 
 _turn_ids = itertools.count(1)
 

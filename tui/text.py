@@ -28,6 +28,11 @@ def for_display(text: str) -> str:
     return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
 
 
+def nothing_from(window: str) -> str:
+    """What to say when a searched window holds no entry: "No entries from November 13."."""
+    return f"No entries {window}."
+
+
 def local_day(moment: datetime) -> str:
     """The date of ``moment`` in the person's time zone, e.g. 2026-11-25."""
     return moment.astimezone().strftime("%Y-%m-%d")

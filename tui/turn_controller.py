@@ -36,7 +36,7 @@ from tui.messages import (
     TurnUpdate,
     TurnWaiting,
 )
-from tui.services.turn import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnFailed, TurnStopped
+from tui.services.turn_events import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnFailed, TurnStopped
 from tui.services.workspace import Workspace
 from tui.session import AskAgain, Turn, TurnState
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -86,6 +85,8 @@ class ImportedEntry:
 def content_key(mode: str, created_at: datetime, text: str) -> str:
     """What makes two entries the same for an import: the mode, the moment (in UTC, to the
     microsecond) and the text. The record keeps each entry's key from when it was stored."""
+    import hashlib  # here: loading OpenSSL costs the app's first frame 2 ms, and only imports and stores need it
+
     moment = created_at.astimezone(UTC).isoformat()
     return hashlib.sha256("\x1f".join((mode, moment, text)).encode("utf-8", "surrogatepass")).hexdigest()
 

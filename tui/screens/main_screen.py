@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -85,6 +85,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
 
     def compose(self) -> ComposeResult:
         app = self.app
+        self.add_class(self._width_class(app.size.width))
         yield StatusBar(id="status")
         with Horizontal(id="body"):
             yield ChatPane(app.workspace.modes, app.mode, retry_key=self.key_for("retry"), id="chat")
@@ -93,6 +94,23 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
                 yield RecalledPane(id="receipts")
                 yield HistoryPane(WorkspaceHistory(app.workspace), id="history")
         yield Footer()
+
+    @classmethod
+    def _width_class(cls, width: int) -> str:
+        """The class Textual gives a screen this wide (``HORIZONTAL_BREAKPOINTS``) on its first resize,
+        which comes after the first frame: set while composing, the first frame is laid out for the
+        terminal's width (a narrow one showed the wide layout first), and the resize changes nothing."""
+        return next(name for least, name in sorted(cls.HORIZONTAL_BREAKPOINTS, reverse=True) if width >= least)
+
+    _shown = False
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first time the screen is shown, Textual restyles all of it (it runs after this handler),
+        though every widget was styled when mounted a moment before and again at each class change
+        since: the first frame skips that restyle (~5 ms). Later resumes (a dialog closed) restyle."""
+        if not self._shown:
+            self._shown = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         self.query_one("#memory").loading = not self.app.workspace.ready

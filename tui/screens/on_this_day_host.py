@@ -13,12 +13,12 @@ from textual.message import Message
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
-from tui.domain.on_this_day import Section
-from tui.services.on_this_day import on_this_day
 from tui.widgets.on_this_day_panel import OnThisDayPanel
 
 if TYPE_CHECKING:  # type checkers see the screen it is mixed into
     from textual.screen import Screen as _Host
+
+    from tui.domain.on_this_day import Section
 else:
     _Host = object
 
@@ -80,6 +80,8 @@ class OnThisDayHost(_Host):
 
     @work(thread=True, exclusive=True, group="on-this-day", exit_on_error=False, description="on this day")
     def _load_on_this_day(self, mode: Mode, asked: bool) -> None:
+        from tui.services.on_this_day import on_this_day  # here: the first frame needs none of it
+
         try:
             sections = on_this_day(self.app.workspace.store, mode, self.clock_now())
         except MindpaneError as error:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tui.domain.errors import EmbedderError, MindpaneError
 from tui.domain.modes import Mode
 from tui.services.config import load_modes
-from tui.services.ports import ChatModel, Embedder, MemoryStore, Outbox
 from tui.services.settings import BUNDLED_EMBEDDER, Settings
-from tui.services.turn import TurnService
+
+if TYPE_CHECKING:
+    from tui.services.ports import ChatModel, Embedder, MemoryStore, Outbox
+    from tui.services.turn import TurnService
 
 OLLAMA_EMBEDDER_PREFIX = "ollama:"
 
@@ -85,7 +88,10 @@ def make_chat(settings: Settings) -> ChatModel:
 
 def make_turns(store: MemoryStore, chat: ChatModel, settings: Settings,
                modes: dict[str, Mode] | None = None, clock: Callable[[], datetime] | None = None) -> TurnService:
-    """``clock`` is today for the turns (what "yesterday" means); None: the system clock."""
+    """``clock`` is today for the turns (what "yesterday" means); None: the system clock. Recall and
+    prompt building are imported here, once the store is open: the app's first frame needs neither."""
+    from tui.services.turn import TurnService
+
     return TurnService(store, chat, settings, modes or load_modes(None), clock)
 
 

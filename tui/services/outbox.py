@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord, PendingEntry
-from tui.services.ports import MemoryStore
+
+if TYPE_CHECKING:
+    from tui.services.ports import MemoryStore
 
 
 @dataclass

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
-from tui.services.time_cues import TimeCue, nothing_from
-from tui.text import local_day
+from tui.services.time_cues import TimeCue
+from tui.text import local_day, nothing_from
 
 MAX_RECALLED_REPLY_CHARS = 800
 MEMORY_BLOCK_START = "<memories>"

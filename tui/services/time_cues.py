@@ -10,7 +10,8 @@ week, a month, a year, a range) and the words dateparser has no window for ("thi
 "since", "between … and …", "latest"). Numeric dates are day first: 10/11 is 10 November.
 
 A cheap regular expression decides whether a text can hold a cue at all: plain text never pays
-dateparser's import (~0.1 s).
+dateparser's import (~0.1 s). The expressions are compiled when first used, not at import: the app
+imports this module for its turn types before the first frame, which needs none of them.
 
 Recall follows a cue only when the text asks about the past (``cue_for_recall``): a journal entry
 that says "another foggy walk this morning" is about today, not a question about this morning's
@@ -24,6 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,6 @@ class TimeCue:
         return self.label if self.label.startswith(_RANGE_LABELS) else f"from {self.label}"
 
 
-def nothing_from(window: str) -> str:
-    """What to say when a searched window holds no entry: "No entries from November 13."."""
-    return f"No entries {window}."
-
-
 _RANGE_LABELS = ("since ", "between ", "from ", "before ", "after ", "until ", "till ")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december")
@@ -74,21 +71,27 @@ _UNIT = r"(?:day|week|month|year)s?"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d\d"
 
-_GATE = re.compile(
+
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled (case-insensitive), once, on first use."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_GATE = (
     r"\b(?:today|tonight|yesterday|morning|afternoon|evening|night|ago|last|latest|recent|recently|lately|"
     r"again|other day|since|between|before|after|from|past|(?:day|week|weekend|month|year)s?|newest|"
-    + _WEEKDAY[3:-1] + r"|" + _MONTH[3:-4] + r"|(?:19|20)\d\d)\b|\d{1,2}/\d{1,2}|\d{4}-\d\d-\d\d", re.IGNORECASE)
+    + _WEEKDAY[3:-1] + r"|" + _MONTH[3:-4] + r"|(?:19|20)\d\d)\b|\d{1,2}/\d{1,2}|\d{4}-\d\d-\d\d")
 
-_RECENCY = re.compile(r"\b(?:latest|newest|most recent(?:ly)?|recently|lately|again|the other day|"
-                      r"(?<!\bat )last(?!\s+(?:night|week|weekend|month|year|" + _WEEKDAY[3:-1] + r")\b))\b",
-                      re.IGNORECASE)
+_RECENCY = (r"\b(?:latest|newest|most recent(?:ly)?|recently|lately|again|the other day|"
+            r"(?<!\bat )last(?!\s+(?:night|week|weekend|month|year|" + _WEEKDAY[3:-1] + r")\b))\b")
 
 _MONTH_CONTEXT = r"(?:in|during|of|last|this|early|late|mid|around|back in)"
 _AFTER_DAY_WORD = "(?:" + "|".join(rf"(?<=\b{word}\s)" for word in (
     "on", "since", "from", "and", "to", "until", "till", "before", "after", "between")) + ")"
 """A day written 10/11 (no year) only counts after such a word: "1/2 cup" is not a date."""
-_JOINT = re.compile(r"\s+(and|to|until|till|through)\s+", re.IGNORECASE)
-_RANGE_WORDS = re.compile(r"\b(since|between|from|before|after|until|till)\s+", re.IGNORECASE)
+_JOINT = r"\s+(and|to|until|till|through)\s+"
+_RANGE_WORDS = r"\b(since|between|from|before|after|until|till)\s+"
 
 
 def _local_midnight(day: date) -> datetime:
@@ -255,9 +258,7 @@ _POINT_PATTERNS: tuple[tuple[str, _Reader], ...] = (
     (rf"\b(?:(?P<ctx>{_MONTH_CONTEXT})\s+)?(?P<month>{_MONTH})(?![\w'])(?:\s+(?P<year>{_YEAR})\b)?", _month),
     (rf"\b(?:in|during|of|since|from|before|after|until)\s+(?P<year>{_YEAR})\b", _year),
 )
-_POINTS = tuple((re.compile(pattern, re.IGNORECASE), reader) for pattern, reader in _POINT_PATTERNS)
-
-_BARE_YEAR = re.compile(rf"(?P<year>{_YEAR})\b")
+_BARE_YEAR = rf"(?P<year>{_YEAR})\b"
 
 
 def _dateparser_day(phrase: str, today: date) -> date | None:
@@ -271,21 +272,21 @@ def _dateparser_day(phrase: str, today: date) -> date | None:
 
 def _point_at(text: str, start: int, today: date) -> tuple[int, _Span] | None:
     """The point cue that begins exactly at ``start`` (after a range word): a bare month counts."""
-    for pattern, reader in _POINTS:
-        found = pattern.match(text, start)
+    for pattern, reader in _POINT_PATTERNS:
+        found = _regex(pattern).match(text, start)
         if found:
             span = _month(found, today, bare=True) if reader is _month else reader(found, today)
             if span is not None:
                 return found.end(), span
-    found = _BARE_YEAR.match(text, start)
+    found = _regex(_BARE_YEAR).match(text, start)
     return (found.end(), _year_span(int(found.group("year")), found.group("year"))) if found else None
 
 
 def _first_point(text: str, today: date) -> tuple[int, int, _Span] | None:
     """The leftmost point cue anywhere in ``text`` (the longest when two start together)."""
     best: tuple[int, int, _Span] | None = None
-    for pattern, reader in _POINTS:
-        for found in pattern.finditer(text):
+    for pattern, reader in _POINT_PATTERNS:
+        for found in _regex(pattern).finditer(text):
             span = reader(found, today)
             if span is None:
                 continue
@@ -297,14 +298,14 @@ def _first_point(text: str, today: date) -> tuple[int, int, _Span] | None:
 
 def _range(text: str, today: date) -> tuple[int, int, _Span] | None:
     """"since X", "between X and Y", "from X to Y", "before X", "after X", "until X"."""
-    for found in _RANGE_WORDS.finditer(text):
+    for found in _regex(_RANGE_WORDS).finditer(text):
         word = found.group(1).lower()
         first = _point_at(text, found.end(), today)
         if first is None:
             continue
         end, span = first
         if word in ("between", "from"):
-            joint = _JOINT.match(text, end)
+            joint = _regex(_JOINT).match(text, end)
             second = _point_at(text, joint.end(), today) if joint else None
             if second is not None:
                 end, last = second
@@ -327,13 +328,13 @@ def read_time_cue(text: str, now: datetime) -> TimeCue | None:
 
     A date cue gives a window of local days; a recency word ("latest", "the last …", "again",
     "the other day") sets ``recency``. When a text has both, both hold."""
-    if not _GATE.search(text):
+    if not _regex(_GATE).search(text):
         return None
     today = now.astimezone().date()
     ranged, point = _range(text, today), _first_point(text, today)
     found = point if ranged is None or (point is not None and point[0] < ranged[0]) else ranged
     rest = text if found is None else text[:found[0]] + " " + text[found[1]:]
-    recency = bool(_RECENCY.search(rest))
+    recency = bool(_regex(_RECENCY).search(rest))
     if found is None:
         return TimeCue(None, None, "most recent mention", True) if recency else None
     span = found[2]
@@ -341,15 +342,15 @@ def read_time_cue(text: str, now: datetime) -> TimeCue | None:
     return TimeCue(since, _local_midnight(span.end), span.label, recency)
 
 
-_QUESTION = re.compile(
+_QUESTION = (
     r"\?|^\W*(?:what|when|which|who|where|how|why|did|do|does|have|has|had|was|were|is|are|can|could|remind|"
-    r"tell|show|find|list|recall|summari[sz]e|give|any|anything)\b", re.IGNORECASE)
-_OWN_PAST = re.compile(
+    r"tell|show|find|list|recall|summari[sz]e|give|any|anything)\b")
+_OWN_PAST = (
     r"\b(?:did|have|had|was|were)\s+(?:I|we)\b|\bwhat\s+happened\b|\b(?:remind|tell|show)\s+me\b"
     r"|\b(?:entries|entry|wrote|written|journal|journaled|noted)\b"
     r"|\b(?:I|we)\s+(?:(?!need\b|feed\b|seed\b)\w+ed|wrote|said|did|had|was|were|went|felt|thought|saw|met|ate|"
     r"made|spoke|told|took|got|read|ran|bought|spent|left|came|heard|knew|began|sat|slept|drank|found|lost|paid|"
-    r"sent|wore|chose|drove|kept|forgot|did)\b", re.IGNORECASE)
+    r"sent|wore|chose|drove|kept|forgot|did)\b")
 
 
 def cue_for_recall(text: str, now: datetime) -> TimeCue | None:
@@ -357,8 +358,8 @@ def cue_for_recall(text: str, now: datetime) -> TimeCue | None:
     the person's own past ("what did I write last Tuesday?", "what happened yesterday?"), and
     recency only in a question or request ("what was that recipe again?"). See the module notes."""
     cue = read_time_cue(text, now)
-    if cue is None or not _QUESTION.search(text):
+    if cue is None or not _regex(_QUESTION).search(text):
         return None
-    if cue.windowed and not _OWN_PAST.search(text):
+    if cue.windowed and not _regex(_OWN_PAST).search(text):
         return TimeCue(None, None, "most recent mention", True) if cue.recency else None
     return cue

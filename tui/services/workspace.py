@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
@@ -16,9 +17,11 @@ from tui.domain.search import SearchQuery, SearchResult
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, load_modes
 from tui.services.outbox import Replayed, replay_pending
-from tui.services.ports import ChatModel, MemoryStore, Outbox
 from tui.services.settings import Settings
-from tui.services.turn import TurnService
+
+if TYPE_CHECKING:
+    from tui.services.ports import ChatModel, MemoryStore, Outbox
+    from tui.services.turn import TurnService  # made when the store opens (``engine.make_turns``)
 
 
 class Workspace:

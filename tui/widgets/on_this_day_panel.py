@@ -4,7 +4,7 @@ in a worker); Enter asks for the entry as the history pane does, Esc or x puts t
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,10 +13,12 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.domain.on_this_day import Section
 from tui.domain.records import MemoryRecord
 from tui.text import entry_preview, local_day
 from tui.widgets.history_pane import HistoryPane
+
+if TYPE_CHECKING:
+    from tui.domain.on_this_day import Section
 
 PREVIEW = 70
 
