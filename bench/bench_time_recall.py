@@ -81,8 +81,10 @@ def bench(entries: int, repeat: int, keep: bool) -> None:
             turns = make_turns(store, make_chat(settings), settings, clock=lambda: now)
             rng = random.Random(entries)
             days = [now - timedelta(days=rng.randint(3, 300)) for _ in range(repeat)]
+            # every query text is new (" (n)"): the store remembers the vectors of recent texts, and a
+            # repeated query would time a remembered vector instead of embedding
             texts = [DATE_CUES[n % len(DATE_CUES)].format(day=f"{days[n]:%B} {days[n].day}, {days[n].year}",
-                                                          month=f"{days[n]:%B}") for n in range(repeat)]
+                                                          month=f"{days[n]:%B}") + f" ({n})" for n in range(repeat)]
             k = JOURNAL.recall_size
 
             def dated(n: int) -> None:
@@ -102,15 +104,17 @@ def bench(entries: int, repeat: int, keep: bool) -> None:
             table.add("memories found per date cue", " ".join(map(str, found)))
             table.section("(a) recall with a date cue (cue + windowed recall)")
             row(table, "date cue", timed(dated, repeat), goal)
-            wide = ["What did I write about running last year?", "What have I done since January?"]
+            wide = [f"What did I write about running last year? ({n})" if n % 2 else
+                    f"What have I done since January? ({n})" for n in range(repeat)]
             table.section("(a') a wide window: last year, since January (thousands of entries)")
-            row(table, "wide window", timed(lambda n: turns.recall(JOURNAL, wide[n % 2], k, turns.cue(
-                JOURNAL, wide[n % 2])), repeat), goal)
+            row(table, "wide window", timed(lambda n: turns.recall(JOURNAL, wide[n], k, turns.cue(
+                JOURNAL, wide[n])), repeat), goal)
             table.section("(b) exact word search (FTS5, first page of 50)")
             row(table, "word search", timed(lambda n: store.search(parse_query(WORDS[n % len(WORDS)]).with_mode(
                 "journal")), repeat), goal)
             table.section("(c) plain recall (no cue), for comparison")
-            row(table, "plain recall", timed(lambda n: turns.recall(JOURNAL, PLAIN[n % len(PLAIN)], k), repeat), goal)
+            row(table, "plain recall", timed(lambda n: turns.recall(JOURNAL, f"{PLAIN[n % len(PLAIN)]} ({n})", k),
+                                             repeat), goal)
             table.section("cue reading alone")
             row(table, "read cue", timed(lambda n: turns.cue(JOURNAL, texts[n]), repeat), goal)
             table.print()
