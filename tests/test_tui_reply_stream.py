@@ -1,15 +1,16 @@
 """A streaming reply: an open code fence keeps its completed chunks frozen (highlighted once) and
-only the open chunk is highlighted again; once the reply ends it is the same stock Markdown tree
-(so copy and the block cursor see stock fences)."""
+only the open chunk is highlighted again; once the reply ends it is the same Markdown tree a whole
+update gives (so copy and the block cursor see whole fences). A finished fence is highlighted
+again only when the palette changes, not on every style update of its turn."""
 
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
-from textual.widgets import Label
-from textual.widgets.markdown import MarkdownFence
+from textual.widgets import Label, Markdown
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
 from tui.widgets.block_cursor import block_text
-from tui.widgets.reply import CHUNK_LINES, ReplyView, StreamingFence
+from tui.widgets.reply import CHUNK_LINES, ReplyFence, ReplyView, StreamingFence
 
 CODE = "\n".join(f"value_{n} = {n} * 2" for n in range(40))
 REPLY = f"Here it is:\n\n```python\n{CODE}\n```\n\nThat is all.\n"
@@ -43,10 +44,10 @@ async def test_an_open_fence_freezes_completed_chunks_and_ends_as_a_stock_fence(
         await pilot.pause()
         assert not reply.query(StreamingFence)
         [final] = reply.query(MarkdownFence)
-        assert type(final) is MarkdownFence
+        assert type(final) is ReplyFence
         assert block_text(final) == CODE == reply.copy_text()
         assert reply.text == REPLY
-        assert [type(block).__name__ for block in reply.blocks] == ["MarkdownParagraph", "MarkdownFence",
+        assert [type(block).__name__ for block in reply.blocks] == ["MarkdownParagraph", "ReplyFence",
                                                                     "MarkdownParagraph"]
 
 
@@ -65,3 +66,87 @@ async def test_a_finished_reply_is_what_a_whole_update_shows():
         await pilot.pause()
         want = [(type(block).__name__, block_text(block)) for block in reply.blocks]
     assert got == want
+
+
+EVERY_BLOCK = """# Title
+
+Some *prose* with `code` and a [link](https://example.org).
+
+## Lists
+
+- one
+- two
+  - nested
+
+1. first
+2. second
+
+> quoted
+> text
+
+---
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+```python
+x = 1
+```
+
+    indented code
+
+### Third
+Last paragraph.
+"""
+
+
+class StockHost(App):
+    def compose(self) -> ComposeResult:
+        yield Markdown()
+
+
+async def test_a_reply_places_every_kind_of_block_where_the_stock_markdown_widget_does():
+    """The reply lays its blocks out with the (faster) stream layout: nothing may move for it."""
+    places = []
+    for host in (ReplyHost(), StockHost()):
+        async with host.run_test(size=(80, 60)) as pilot:
+            widget = host.query_one(Markdown)
+            if isinstance(widget, ReplyView):
+                for piece in pieces(EVERY_BLOCK, 5):
+                    await widget.write(piece)
+                await widget.finish()
+            else:
+                await widget.update(EVERY_BLOCK)
+            await pilot.pause()
+            places.append([block.region for block in widget.query(MarkdownBlock)])
+    streamed, stock = places
+    assert len(streamed) > 10
+    assert streamed == stock
+
+
+async def test_a_finished_code_block_is_highlighted_again_only_when_the_palette_changes(monkeypatch):
+    highlighted: list[str] = []
+    stock_highlight = MarkdownFence.highlight.__func__
+
+    def counting(cls, code: str, language: str, ansi: bool = False, dark: bool = False):
+        highlighted.append(code)
+        return stock_highlight(cls, code, language, ansi, dark)
+
+    monkeypatch.setattr(ReplyFence, "highlight", classmethod(counting))
+    app = ReplyHost()
+    async with app.run_test(size=(100, 60)) as pilot:
+        reply = app.query_one(ReplyView)
+        await reply.update(REPLY)
+        await pilot.pause()
+        before = len(highlighted)
+        assert before >= 1
+        for _ in range(3):  # a turn selected, then not: every block of its reply gets a style update
+            app.screen.toggle_class("-selected")
+            await pilot.pause()
+        assert len(highlighted) == before
+
+        app.theme = "textual-light" if app.current_theme.dark else "textual-dark"
+        await pilot.pause()
+        assert len(highlighted) > before
+        assert highlighted[-1] == CODE
