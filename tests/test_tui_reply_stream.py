@@ -10,7 +10,7 @@ from textual.widgets import Label, Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
 from tui.widgets.block_cursor import block_text
-from tui.widgets.reply import CHUNK_LINES, ReplyFence, ReplyView, StreamingFence
+from tui.widgets.reply import CHUNK_LINES, TAIL_BLOCKS, TAIL_SLACK, ReplyFence, ReplyView, StreamingFence
 
 CODE = "\n".join(f"value_{n} = {n} * 2" for n in range(40))
 REPLY = f"Here it is:\n\n```python\n{CODE}\n```\n\nThat is all.\n"
@@ -150,3 +150,27 @@ async def test_a_finished_code_block_is_highlighted_again_only_when_the_palette_
         await pilot.pause()
         assert len(highlighted) > before
         assert highlighted[-1] == CODE
+
+
+LONG = "".join(f"Paragraph {number}: the river was quiet and the code was calm.\n\n" for number in range(150))
+
+
+async def test_a_long_streaming_reply_displays_only_its_last_blocks_until_it_ends():
+    app = ReplyHost()
+    async with app.run_test(size=(100, 40)) as pilot:
+        reply = app.query_one(ReplyView)
+        for piece in pieces(LONG, 200):
+            await reply.write(piece)
+            await pilot.pause()
+        displayed = [block for block in reply.blocks if block.display]
+        assert reply.hidden_blocks > 0
+        assert len(displayed) <= TAIL_BLOCKS + TAIL_SLACK
+        assert block_text(displayed[-1]).startswith("Paragraph 149")
+        assert [block_text(block) for block in reply.blocks[:reply.hidden_blocks]] == [
+            f"Paragraph {number}: the river was quiet and the code was calm." for number in range(reply.hidden_blocks)]
+
+        await reply.finish()
+        await pilot.pause()
+        assert reply.hidden_blocks == 0
+        assert len(reply.blocks) == 150 and all(block.display for block in reply.blocks)
+        assert reply.text == LONG

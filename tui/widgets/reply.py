@@ -26,6 +26,12 @@ from textual.widgets.markdown import MarkdownBlock, MarkdownFence, MarkdownStrea
 from tui.text import TextPieces, for_display
 from tui.widgets.block_cursor import BlockCursor, block_text
 
+TAIL_BLOCKS = 40
+"""While a reply streams and the transcript follows its end, only its last blocks stay displayed:
+every layout pass walks every displayed widget, and a 200 KB reply is some 300 blocks."""
+TAIL_SLACK = 40
+"""Blocks hidden at once (fewer, larger layout changes)."""
+
 CHUNK_LINES = 16
 """Lines per frozen chunk of a streaming fence: each chunk is a widget, and each widget adds layout
 cost (16 measured better than 8 or 4)."""
@@ -180,6 +186,10 @@ class ReplyView(BlockCursor):
         """The reply so far, in the pieces it arrived in."""
         self._stream: MarkdownStream | None = None
         self._streaming = False
+        self._tail_only = True
+        """Hide the earlier blocks of this stream (until the person scrolls up, or it ends)."""
+        self._hidden = 0
+        """How many leading blocks are hidden."""
 
     @property
     def text(self) -> str:
@@ -198,6 +208,7 @@ class ReplyView(BlockCursor):
             return
         if self._stream is None:
             self._streaming = True
+            self._tail_only = True
             self._stream = Markdown.get_stream(self)
         self._parts.add(chunk)
         await self._stream.write(chunk)
@@ -213,8 +224,38 @@ class ReplyView(BlockCursor):
             except MountError:
                 if self.is_attached and not self._closing and not self.app._closing:
                     raise
+            else:
+                self._keep_tail()
 
         return AwaitComplete(guarded())
+
+    @property
+    def hidden_blocks(self) -> int:
+        return self._hidden
+
+    def _keep_tail(self) -> None:
+        """Streaming and followed: hide all but the last ``TAIL_BLOCKS`` blocks, ``TAIL_SLACK`` at a time."""
+        if not (self._streaming and self._tail_only):
+            return
+        blocks = self.blocks
+        if len(blocks) - self._hidden < TAIL_BLOCKS + TAIL_SLACK:
+            return
+        upto = len(blocks) - TAIL_BLOCKS
+        for block in blocks[self._hidden:upto]:
+            block.display = False
+        self._hidden = upto
+
+    def show_all(self) -> None:
+        """Display every block again, and keep them displayed until this stream ends."""
+        self._tail_only = False
+        if self._hidden:
+            for block in self.blocks[:self._hidden]:
+                block.display = True
+            self._hidden = 0
+
+    def enter_cursor(self) -> bool:
+        self.show_all()
+        return super().enter_cursor()
 
     def on_unmount(self) -> None:
         stream, self._stream = self._stream, None
@@ -229,6 +270,7 @@ class ReplyView(BlockCursor):
             stream, self._stream = self._stream, None
             await stream.stop()
             self._streaming = False
+            self.show_all()
             await self._finalise_fences()
 
     async def _finalise_fences(self) -> None:
