@@ -1,7 +1,8 @@
 """A streaming reply: an open code fence keeps its completed chunks frozen (highlighted once) and
 only the open chunk is highlighted again; once the reply ends it is the same Markdown tree a whole
 update gives (so copy and the block cursor see whole fences). A finished fence is highlighted
-again only when the palette changes, not on every style update of its turn."""
+again only when the palette changes, not on every style update of its turn. What arrives is drawn
+at a steady pace, and a long reply displays only its last blocks until it ends."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from textual.app import App, ComposeResult
 from textual.widgets import Label, Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
+from tests.tui_support import reply_drawn
+from tui.widgets import reply as reply_module
 from tui.widgets.block_cursor import block_text
 from tui.widgets.reply import CHUNK_LINES, TAIL_BLOCKS, TAIL_SLACK, ReplyFence, ReplyView, StreamingFence
 
@@ -32,7 +35,7 @@ async def test_an_open_fence_freezes_completed_chunks_and_ends_as_a_stock_fence(
         inside = REPLY.index(CODE) + len(CODE) - 5  # within the fence's last line
         for piece in pieces(REPLY[:inside]):
             await reply.write(piece)
-        await pilot.pause()
+        await reply_drawn(pilot, reply)
         [fence] = reply.query(StreamingFence)
         frozen = list(fence.query_children(".-frozen").results(Label))
         assert len(frozen) == (CODE.count("\n")) // CHUNK_LINES
@@ -162,6 +165,7 @@ async def test_a_long_streaming_reply_displays_only_its_last_blocks_until_it_end
         for piece in pieces(LONG, 200):
             await reply.write(piece)
             await pilot.pause()
+        await reply_drawn(pilot, reply)
         displayed = [block for block in reply.blocks if block.display]
         assert reply.hidden_blocks > 0
         assert len(displayed) <= TAIL_BLOCKS + TAIL_SLACK
@@ -174,3 +178,26 @@ async def test_a_long_streaming_reply_displays_only_its_last_blocks_until_it_end
         assert reply.hidden_blocks == 0
         assert len(reply.blocks) == 150 and all(block.display for block in reply.blocks)
         assert reply.text == LONG
+
+
+async def test_pieces_arriving_between_paced_draws_are_drawn_together_and_all_by_the_end(monkeypatch):
+    monkeypatch.setattr(reply_module, "PACE_SECONDS", 3600)  # the next paced draw never comes in this test
+    app = ReplyHost()
+    async with app.run_test(size=(100, 40)) as pilot:
+        reply = app.query_one(ReplyView)
+        await reply.write("First paragraph.\n\n")
+        await pilot.pause()
+        assert [block_text(block) for block in reply.blocks] == ["First paragraph."]
+        assert not reply.drawing
+
+        for number in range(2, 6):
+            await reply.write(f"Paragraph {number}.\n\n")
+        await pilot.pause()
+        assert reply.drawing
+        assert [block_text(block) for block in reply.blocks] == ["First paragraph."]
+
+        await reply.finish()
+        await pilot.pause()
+        assert not reply.drawing
+        assert [block_text(block) for block in reply.blocks] == [
+            "First paragraph.", "Paragraph 2.", "Paragraph 3.", "Paragraph 4.", "Paragraph 5."]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tests.tui_support import chat, make_app, settle
+from tests.tui_support import chat, make_app, reply_drawn, settle
 from tui.session import Turn
 from tui.widgets.block_cursor import block_text
 from tui.widgets.transcript import SHOWN_TURNS, Transcript
@@ -63,7 +63,7 @@ async def test_scrolling_up_while_a_long_reply_streams_shows_its_earlier_blocks_
         view = await transcript.add_turn(Turn("journal", "tell me a long story"), "ctrl+r")
         for number in range(150):
             await view.add_chunk(f"Paragraph {number} of the story, with the river in it.\n\n")
-        await pilot.pause()
+        await reply_drawn(pilot, view.reply)
         await pilot.pause()
         reply = view.reply
         assert reply.hidden_blocks > 0

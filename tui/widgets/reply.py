@@ -14,6 +14,8 @@ changes (the stock one does it on every style update, e.g. each time its turn is
 
 from __future__ import annotations
 
+import asyncio
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from textual.app import ComposeResult
@@ -21,7 +23,7 @@ from textual.await_complete import AwaitComplete
 from textual.content import Content
 from textual.widget import MountError
 from textual.widgets import Label, Markdown
-from textual.widgets.markdown import MarkdownBlock, MarkdownFence, MarkdownStream
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
 from tui.text import TextPieces, for_display
 from tui.widgets.block_cursor import BlockCursor, block_text
@@ -31,6 +33,10 @@ TAIL_BLOCKS = 40
 every layout pass walks every displayed widget, and a 200 KB reply is some 300 blocks."""
 TAIL_SLACK = 40
 """Blocks hidden at once (fewer, larger layout changes)."""
+
+PACE_SECONDS = 0.1
+"""A streaming reply is drawn at most this often (the first piece at once): each draw lays out and
+repaints the transcript (15-25 ms at 160x45), and pieces arrive every 40 ms or faster."""
 
 CHUNK_LINES = 16
 """Lines per frozen chunk of a streaming fence: each chunk is a widget, and each widget adds layout
@@ -165,6 +171,52 @@ class StreamingFence(MarkdownFence):
         return fence
 
 
+class ReplyStream:
+    """Appends what arrives to a reply, at most once per ``PACE_SECONDS`` (what arrives in between
+    waits and goes in with the next append). Like Textual's ``MarkdownStream``, paced."""
+
+    def __init__(self, reply: ReplyView) -> None:
+        self._reply = reply
+        self._pending: list[str] = []
+        self._arrived = asyncio.Event()
+        self._task = asyncio.create_task(self._run())
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
+    def write(self, text: str) -> None:
+        self._pending.append(text)
+        self._arrived.set()
+
+    def _take(self) -> str:
+        text = "".join(self._pending)
+        self._pending.clear()
+        self._arrived.clear()
+        return text
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                await self._arrived.wait()
+                await asyncio.shield(self._reply.append(self._take()))
+                await asyncio.sleep(PACE_SECONDS)
+        except asyncio.CancelledError:
+            pass
+
+    async def stop(self) -> None:
+        """Append what is still waiting; nothing more will come."""
+        self._task.cancel()
+        await asyncio.wait([self._task])  # (not ``await``: a task cancelled before it ran raises)
+        if self._pending:
+            await self._reply.append(self._take())
+
+    def drop(self) -> None:
+        """The reply is gone: what waits is dropped."""
+        self._pending.clear()
+        self._task.cancel()
+
+
 class ReplyView(BlockCursor):
     """The model's reply to one turn."""
 
@@ -184,7 +236,7 @@ class ReplyView(BlockCursor):
         super().__init__("", parser_factory=_parser, **kwargs)
         self._parts = TextPieces()
         """The reply so far, in the pieces it arrived in."""
-        self._stream: MarkdownStream | None = None
+        self._stream: ReplyStream | None = None
         self._streaming = False
         self._tail_only = True
         """Hide the earlier blocks of this stream (until the person scrolls up, or it ends)."""
@@ -209,9 +261,14 @@ class ReplyView(BlockCursor):
         if self._stream is None:
             self._streaming = True
             self._tail_only = True
-            self._stream = Markdown.get_stream(self)
+            self._stream = ReplyStream(self)
         self._parts.add(chunk)
-        await self._stream.write(chunk)
+        self._stream.write(chunk)
+
+    @property
+    def drawing(self) -> bool:
+        """Some of the reply has arrived but is not drawn yet (it waits for the next paced append)."""
+        return self._stream is not None and self._stream.pending
 
     def append(self, markdown: str) -> AwaitComplete:
         """The stock append, except that a reply taken off the screen (the app quitting mid-stream)
@@ -260,9 +317,7 @@ class ReplyView(BlockCursor):
     def on_unmount(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            stream._pending.clear()  # nothing left to flush into a widget that is gone
-            if stream._task is not None:
-                stream._task.cancel()
+            stream.drop()  # nothing left to flush into a widget that is gone
 
     async def finish(self) -> None:
         """Flush what is still buffered; the reply is complete (or cut off)."""
