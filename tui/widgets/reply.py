@@ -10,6 +10,13 @@ only the open chunk is highlighted again. When the stream ends each streaming fe
 ``ReplyFence`` a whole update gives (highlighted whole, once), so the finished reply is the same
 widget tree as before. A ``ReplyFence`` is the stock fence highlighted again only when the palette
 changes (the stock one does it on every style update, e.g. each time its turn is selected).
+
+What else keeps a long reply light while it streams (a 200 KB reply is ~300 blocks): the blocks
+are placed by the stream layout (from the first block that changed, not all of them on every
+append); what arrives is drawn at most every ``PACE_SECONDS`` (each draw lays out and repaints the
+transcript); and while the transcript follows the reply's end only its last ``TAIL_BLOCKS``-odd
+blocks stay displayed (every layout pass walks every displayed widget) until it ends, the person
+scrolls up or the block cursor enters it.
 """
 
 from __future__ import annotations
