@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -120,6 +121,7 @@ async def run_stock(chunks: list[str], delay: float, size: tuple[int, int]) -> t
 async def run_mindpane(data_dir: Path, host: str, size: tuple[int, int], recall_turns: int,
                        pages: int) -> dict[str, tuple[list[float], str]]:
     from textual.widgets import Input
+    from textual.worker import WorkerCancelled
 
     from tui.app import MindpaneApp
     from tui.services.settings import Settings
@@ -141,7 +143,8 @@ async def run_mindpane(data_dir: Path, host: str, size: tuple[int, int], recall_
         while quiet < 2:
             if time.monotonic() > deadline:
                 raise TimeoutError("the app never settled")
-            await app.workers.wait_for_complete()
+            with suppress(WorkerCancelled):  # a filter worker superseded by the next key has ended too
+                await app.workers.wait_for_complete()
             await pilot.pause()
             quiet = quiet + 1 if not any(w.is_running for w in app.workers) else 0
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tests.tui_support import chat, make_app, settle
+from tests.tui_support import chat, make_app, reply_drawn, settle
 from tui.session import Turn
+from tui.widgets.block_cursor import block_text
 from tui.widgets.transcript import SHOWN_TURNS, Transcript
 
 
@@ -50,3 +51,35 @@ async def test_moving_the_selection_onto_hidden_turns_shows_them(settings, clock
 
         await chat(app).transcript().add_turn(Turn("journal", "a new one"), "ctrl+r")
         assert transcript.hidden_count == 4
+
+
+async def test_scrolling_up_while_a_long_reply_streams_shows_its_earlier_blocks_in_place(settings, clock, ollama_stub):
+    """A streaming reply displays only its last blocks while the transcript follows its end; the
+    person scrolling up brings the rest back, and what they were looking at does not jump."""
+    app = make_app(settings, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        transcript = chat(app).transcript()
+        view = await transcript.add_turn(Turn("journal", "tell me a long story"), "ctrl+r")
+        for number in range(150):
+            await view.add_chunk(f"Paragraph {number} of the story, with the river in it.\n\n")
+        await reply_drawn(pilot, view.reply)
+        await pilot.pause()
+        reply = view.reply
+        assert reply.hidden_blocks > 0
+
+        def on_screen() -> list[tuple[str, int]]:
+            top, bottom = transcript.content_region.y, transcript.content_region.bottom
+            return [(block_text(block), block.region.y) for block in reply.blocks
+                    if block.display and block.region.bottom > top and block.region.y < bottom]
+
+        seen = on_screen()
+        assert seen and seen[-1][0].startswith("Paragraph 149")
+        transcript.scroll_relative(y=-5, animate=False, immediate=True)
+        await pilot.pause()
+        await pilot.pause()
+        assert reply.hidden_blocks == 0
+        assert all(block.display for block in reply.blocks)
+        now = dict(on_screen())
+        assert [(text, now.get(text)) for text, y in seen if y + 5 < transcript.content_region.bottom] == [
+            (text, y + 5) for text, y in seen if y + 5 < transcript.content_region.bottom]  # 5 lines down, as scrolled

@@ -4,6 +4,7 @@ clock, wait on the app's own signals (workers done, messages handled), send and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -14,6 +15,9 @@ from tui.services.workspace import Workspace
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.recalled_pane import RecalledPane
 from tui.widgets.turn_view import TurnView
+
+if TYPE_CHECKING:
+    from tui.widgets.reply import ReplyView
 
 SIZE = (120, 40)
 
@@ -45,6 +49,16 @@ async def settle(pilot: Pilot, rounds: int = 200) -> None:
         if quiet == 2:
             return
     raise AssertionError("the app never settled")
+
+
+async def reply_drawn(pilot: Pilot, reply: ReplyView) -> None:
+    """Until all that arrived of a streaming reply is drawn (it is drawn at a steady pace)."""
+    for _ in range(500):
+        await pilot.pause()
+        if not reply.drawing:
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the reply never caught up")
 
 
 async def run_command(pilot: Pilot, query: str) -> None:

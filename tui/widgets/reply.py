@@ -7,11 +7,21 @@ While a reply streams, what costs is the open code fence: the stock widget re-hi
 fence (and re-renders all its lines) on every append. So while streaming, a fence is a
 ``StreamingFence``: its completed ``CHUNK_LINES``-line chunks are highlighted once and frozen,
 only the open chunk is highlighted again. When the stream ends each streaming fence becomes the
-stock ``MarkdownFence`` it would have been (highlighted whole, once), so the finished reply is
-the same widget tree as before.
+``ReplyFence`` a whole update gives (highlighted whole, once), so the finished reply is the same
+widget tree as before. A ``ReplyFence`` is the stock fence highlighted again only when the palette
+changes (the stock one does it on every style update, e.g. each time its turn is selected).
+
+What else keeps a long reply light while it streams (a 200 KB reply is ~300 blocks): the blocks
+are placed by the stream layout (from the first block that changed, not all of them on every
+append); what arrives is drawn at most every ``PACE_SECONDS`` (each draw lays out and repaints the
+transcript); and while the transcript follows the reply's end only its last ``TAIL_BLOCKS``-odd
+blocks stay displayed (every layout pass walks every displayed widget) until it ends, the person
+scrolls up or the block cursor enters it.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -20,10 +30,20 @@ from textual.await_complete import AwaitComplete
 from textual.content import Content
 from textual.widget import MountError
 from textual.widgets import Label, Markdown
-from textual.widgets.markdown import MarkdownBlock, MarkdownFence, MarkdownStream
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
 from tui.text import TextPieces, for_display
 from tui.widgets.block_cursor import BlockCursor, block_text
+
+TAIL_BLOCKS = 40
+"""While a reply streams and the transcript follows its end, only its last blocks stay displayed:
+every layout pass walks every displayed widget, and a 200 KB reply is some 300 blocks."""
+TAIL_SLACK = 40
+"""Blocks hidden at once (fewer, larger layout changes)."""
+
+PACE_SECONDS = 0.1
+"""A streaming reply is drawn at most this often (the first piece at once): each draw lays out and
+repaints the transcript (15-25 ms at 160x45), and pieces arrive every 40 ms or faster."""
 
 CHUNK_LINES = 16
 """Lines per frozen chunk of a streaming fence: each chunk is a widget, and each widget adds layout
@@ -38,6 +58,32 @@ def _parser() -> MarkdownIt:
     if _PARSER is None:
         _PARSER = MarkdownIt("gfm-like")
     return _PARSER
+
+
+def _palette(widget: MarkdownBlock) -> tuple[bool, bool, str]:
+    """What a fence's highlighting depends on: ANSI colours or not, a dark theme or not (and the theme)."""
+    app = widget.app
+    return app.native_ansi_color, app.current_theme.dark, app.current_theme.name
+
+
+class ReplyFence(MarkdownFence):
+    """The stock fence, except that it highlights its code again only when the palette changes.
+
+    The stock fence highlights its whole code on every style update, and a style update reaches
+    every block of a reply whenever a class changes on its turn (selected, done): each new turn
+    re-highlighted the code of the turn before it."""
+
+    def __init__(self, markdown: Markdown, token: Token, code: str) -> None:
+        super().__init__(markdown, token, code)
+        self._highlighted_for = _palette(self)
+
+    def notify_style_update(self) -> None:
+        palette = _palette(self)
+        if palette == self._highlighted_for:
+            MarkdownBlock.notify_style_update(self)
+            return
+        self._highlighted_for = palette
+        super().notify_style_update()
 
 
 class StreamingFence(MarkdownFence):
@@ -68,6 +114,7 @@ class StreamingFence(MarkdownFence):
         self._frozen: list[str] = []
         """The code of each frozen chunk, in order."""
         self._tail: Label | None = None
+        self._highlighted_for = _palette(self)
 
     def _highlight(self, code: str) -> Content:
         return self.highlight(code, self.lexer, ansi=self.app.native_ansi_color, dark=self.app.current_theme.dark)
@@ -111,37 +158,107 @@ class StreamingFence(MarkdownFence):
         self._tail.update(self._highlight(tail))
 
     def notify_style_update(self) -> None:
-        """The theme changed: highlight the chunks again in its colours."""
+        """The palette changed: highlight the chunks again in its colours (not on any other style
+        update: see ``ReplyFence``)."""
+        palette = _palette(self)
+        if palette == self._highlighted_for:
+            MarkdownBlock.notify_style_update(self)
+            return
+        self._highlighted_for = palette
         chunks = list(self.query_children(".stream-code").results(Label))
         codes = [*self._frozen, self._split()[1]]
         for label, code in zip(chunks, codes, strict=False):
             label.update(self._highlight(code))
         MarkdownBlock.notify_style_update(self)
 
-    def final(self) -> MarkdownFence:
-        """The stock fence this one stands in for, highlighted whole."""
-        fence = MarkdownFence(self._markdown, self._token, self.code)
+    def final(self) -> ReplyFence:
+        """The fence this one stands in for, highlighted whole."""
+        fence = ReplyFence(self._markdown, self._token, self.code)
         fence.source_range = self.source_range
         return fence
+
+
+class ReplyStream:
+    """Appends what arrives to a reply, at most once per ``PACE_SECONDS`` (what arrives in between
+    waits and goes in with the next append). Like Textual's ``MarkdownStream``, paced."""
+
+    def __init__(self, reply: ReplyView) -> None:
+        self._reply = reply
+        self._pending: list[str] = []
+        self._arrived = asyncio.Event()
+        self._task = asyncio.create_task(self._run())
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
+    def write(self, text: str) -> None:
+        self._pending.append(text)
+        self._arrived.set()
+
+    def _take(self) -> str:
+        text = "".join(self._pending)
+        self._pending.clear()
+        self._arrived.clear()
+        return text
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                await self._arrived.wait()
+                await asyncio.shield(self._reply.append(self._take()))
+                await asyncio.sleep(PACE_SECONDS)
+        except asyncio.CancelledError:
+            pass
+
+    async def stop(self) -> None:
+        """Append what is still waiting; nothing more will come."""
+        self._task.cancel()
+        await asyncio.wait([self._task])  # (not ``await``: a task cancelled before it ran raises)
+        if self._pending:
+            await self._reply.append(self._take())
+
+    def drop(self) -> None:
+        """The reply is gone: what waits is dropped."""
+        self._pending.clear()
+        self._task.cancel()
 
 
 class ReplyView(BlockCursor):
     """The model's reply to one turn."""
 
+    DEFAULT_CSS = """
+    ReplyView {
+        layout: stream;
+    }
+    ReplyView > MarkdownHorizontalRule {
+        max-height: 2;
+    }
+    """
+    """The stream layout places the blocks again only from the first one that changed (the vertical
+    layout measures every block of the reply on each append: 30 ms a frame at 300 blocks). It takes
+    every block's height as auto, which only a rule's differs from: its height is kept here."""
+
     def __init__(self, **kwargs) -> None:
         super().__init__("", parser_factory=_parser, **kwargs)
         self._parts = TextPieces()
         """The reply so far, in the pieces it arrived in."""
-        self._stream: MarkdownStream | None = None
+        self._stream: ReplyStream | None = None
         self._streaming = False
+        self._tail_only = True
+        """Hide the earlier blocks of this stream (until the person scrolls up, or it ends)."""
+        self._hidden = 0
+        """How many leading blocks are hidden."""
 
     @property
     def text(self) -> str:
         return self._parts.text
 
     def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
-        if self._streaming and block_name == "fence":
+        if block_name == "fence" and self._streaming:
             return StreamingFence
+        if block_name in ("fence", "code_block"):
+            return ReplyFence
         return super().get_block_class(block_name)
 
     async def write(self, chunk: str) -> None:
@@ -150,9 +267,15 @@ class ReplyView(BlockCursor):
             return
         if self._stream is None:
             self._streaming = True
-            self._stream = Markdown.get_stream(self)
+            self._tail_only = True
+            self._stream = ReplyStream(self)
         self._parts.add(chunk)
-        await self._stream.write(chunk)
+        self._stream.write(chunk)
+
+    @property
+    def drawing(self) -> bool:
+        """Some of the reply has arrived but is not drawn yet (it waits for the next paced append)."""
+        return self._stream is not None and self._stream.pending
 
     def append(self, markdown: str) -> AwaitComplete:
         """The stock append, except that a reply taken off the screen (the app quitting mid-stream)
@@ -165,15 +288,43 @@ class ReplyView(BlockCursor):
             except MountError:
                 if self.is_attached and not self._closing and not self.app._closing:
                     raise
+            else:
+                self._keep_tail()
 
         return AwaitComplete(guarded())
+
+    @property
+    def hidden_blocks(self) -> int:
+        return self._hidden
+
+    def _keep_tail(self) -> None:
+        """Streaming and followed: hide all but the last ``TAIL_BLOCKS`` blocks, ``TAIL_SLACK`` at a time."""
+        if not (self._streaming and self._tail_only):
+            return
+        blocks = self.blocks
+        if len(blocks) - self._hidden < TAIL_BLOCKS + TAIL_SLACK:
+            return
+        upto = len(blocks) - TAIL_BLOCKS
+        for block in blocks[self._hidden:upto]:
+            block.display = False
+        self._hidden = upto
+
+    def show_all(self) -> None:
+        """Display every block again, and keep them displayed until this stream ends."""
+        self._tail_only = False
+        if self._hidden:
+            for block in self.blocks[:self._hidden]:
+                block.display = True
+            self._hidden = 0
+
+    def enter_cursor(self) -> bool:
+        self.show_all()
+        return super().enter_cursor()
 
     def on_unmount(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            stream._pending.clear()  # nothing left to flush into a widget that is gone
-            if stream._task is not None:
-                stream._task.cancel()
+            stream.drop()  # nothing left to flush into a widget that is gone
 
     async def finish(self) -> None:
         """Flush what is still buffered; the reply is complete (or cut off)."""
@@ -181,6 +332,7 @@ class ReplyView(BlockCursor):
             stream, self._stream = self._stream, None
             await stream.stop()
             self._streaming = False
+            self.show_all()
             await self._finalise_fences()
 
     async def _finalise_fences(self) -> None:

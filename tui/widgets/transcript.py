@@ -6,6 +6,8 @@ click) moves the receipts with it. New turns are selected as they arrive.
 Every layout pass (each key typed in the prompt is one) walks every displayed widget, so only the
 latest ``SHOWN_TURNS`` turns stay displayed; earlier ones come back a batch at a time when the
 person scrolls to the top, clicks the "earlier turns" line, or moves the selection onto them.
+Likewise a long reply shows only its last blocks while it streams (see ``ReplyView``): scrolling up
+brings the rest back at once.
 """
 
 from __future__ import annotations
@@ -106,8 +108,26 @@ class Transcript(VerticalScroll, can_focus=True):
         self.call_after_refresh(self.scroll_to_widget, anchor_view, animate=False, top=True)
 
     def _reveal_at_top(self, scroll_y: float) -> None:
+        if scroll_y < self.max_scroll_y:
+            self._reveal_streaming_reply()
         if scroll_y <= 0 and self._first_shown and self.max_scroll_y > 0:
             self.reveal_from(self._first_shown - REVEAL_BATCH)
+
+    def _reveal_streaming_reply(self) -> None:
+        """The person scrolled up while a reply streams: the earlier blocks it hid come back, and
+        what is on screen stays where it is."""
+        views = self.views
+        reply = views[-1].reply if views else None
+        if reply is None or not reply.hidden_blocks:
+            return
+        shown = reply.blocks[reply.hidden_blocks]
+        before = shown.virtual_region.y
+        reply.show_all()
+
+        def keep_in_place() -> None:
+            self.scroll_to(y=self.scroll_y + shown.virtual_region.y - before, animate=False, immediate=True)
+
+        self.call_after_refresh(keep_in_place)
 
     def on_click(self, event: events.Click) -> None:
         if event.widget is not None and event.widget.has_class("transcript-earlier"):
