@@ -159,3 +159,37 @@ async def test_once_the_store_is_open_what_lives_on_is_kept_out_of_the_collector
         assert gc.get_threshold()[0] > before[0]  # young collections less often while it runs
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
+
+
+async def test_a_full_collection_runs_once_a_turn_has_ended_and_none_has_started(settings, clock, ollama_stub,
+                                                                                 monkeypatch):
+    """The collection the allocations would trigger on their own landed in the next turn (85 ms
+    with the event loop stopped); it runs while the person reads the reply instead, and never
+    while another turn is still running."""
+    import tui.app
+    import tui.collector
+
+    collections: list[int] = []
+    monkeypatch.setattr(tui.collector.gc, "collect", lambda generation=2: collections.append(generation))
+    monkeypatch.setattr(tui.app, "COLLECT_AT_REST_AFTER", 0.05)
+    ollama_stub.script(chunks=["A first ", "answer."], pace=0.3)
+    ollama_stub.script(chunks=["A slower ", "answer ", "that takes ", "its time."], pace=0.3)
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        collections.clear()  # the one at store open (freeze_what_lives_on)
+
+        first = await send(pilot, "First entry.", wait=False)
+        await send(pilot, "Second entry, sent while the first is answered.", wait=False)
+        for _ in range(100):  # until the first turn has ended (the second runs then)
+            await pilot.pause(0.02)
+            if first.turn.state.name == "DONE":
+                break
+        await pilot.pause(0.3)  # the first turn ended well over 0.05 s ago; the second still streams
+        assert first.turn.state.name == "DONE" and app.turns.unfinished == 1
+        assert collections == []
+
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert app.turns.unfinished == 0
+        assert collections == [2]

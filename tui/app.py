@@ -18,12 +18,22 @@ from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.collector import COLLECT_AT_REST_AFTER, collect_at_rest, freeze_what_lives_on, thaw
 from tui.detached import call_detached
 from tui.domain.errors import ChatError, MindpaneError
 from tui.domain.modes import Mode
-from tui.messages import OllamaChecked, OllamaStatus, StoreFailed, StoreOpened, TurnProgress, TurnUpdate
+from tui.messages import (
+    OllamaChecked,
+    OllamaStatus,
+    StoreFailed,
+    StoreOpened,
+    TurnFinished,
+    TurnProgress,
+    TurnUpdate,
+)
 from tui.resources import stylesheet
 from tui.screens.main_screen import MainScreen
 from tui.services import engine
@@ -41,32 +51,6 @@ log = logging.getLogger(__name__)
 OLLAMA_RECHECK_SECONDS = 10.0
 
 
-YOUNG_COLLECTION_AFTER = 10_000
-"""Allocations between two young collections (Python's default: 700). Drawing a streaming reply
-makes tens of thousands of short-lived objects a second; with the default, a full collection
-still came every half second (20–45 ms each, after the freeze below); with this, none while a
-long reply streams, and a young one takes 5–13 ms."""
-
-
-def freeze_what_lives_on() -> None:
-    """Once the store is open, the objects it and its libraries made (mem0, Chroma, pydantic, the
-    model) live as long as the app: move them out of the garbage collector's sight, and collect
-    less often. A full collection walked them all every half second while a reply streamed — 65
-    to 150 ms with the event loop stopped each time, the largest stalls there were. What is garbage
-    now is collected first (once, while the status line turns ready)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_AFTER, *gc.get_threshold()[1:])
-
-
-def thaw() -> None:
-    """The collector as it was: what was frozen can be collected again (the app ran inside a longer
-    process, e.g. the tests)."""
-    gc.unfreeze()
-    gc.set_threshold(*_THRESHOLD_BEFORE)
-
-
-_THRESHOLD_BEFORE = gc.get_threshold()
 
 
 class MindpaneApp(App):
@@ -100,6 +84,8 @@ class MindpaneApp(App):
         self.turns = TurnController(self, self.workspace, self._show_turn, retry_key=MainScreen.key_for("retry"))
         self.config_problems: list[ConfigProblem] = list(self.workspace.config_problems)
         """What is wrong in the config file: said once, at start; the defaults stand in for it."""
+        self._rest_timer: Timer | None = None
+        """Runs :func:`collect_at_rest` once a turn has ended (see ``tui.collector``)."""
         self._remembered_theme: str | None = None
         """The theme the config file holds; None until the start theme is applied."""
         self.set_reactive(MindpaneApp.mode, next(iter(self.workspace.modes.values())))
@@ -233,6 +219,15 @@ class MindpaneApp(App):
         main = self.screen_stack[0] if self.screen_stack else None
         if isinstance(main, MainScreen):
             main.post_message(update)
+        if isinstance(update, TurnFinished):
+            if self._rest_timer is not None:
+                self._rest_timer.stop()
+            self._rest_timer = self.set_timer(COLLECT_AT_REST_AFTER, self._collect_if_at_rest)
+
+    def _collect_if_at_rest(self) -> None:
+        self._rest_timer = None
+        if not self.turns.unfinished:  # else the turn still running schedules it when it ends
+            collect_at_rest()
 
     def on_turn_progress(self, message: TurnProgress) -> None:
         self.turns.progress(message)
