@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tui.adapters.exact_vectors import ExactVectors
 
@@ -64,3 +65,23 @@ def test_search_among_some_ids_scores_only_those():
 
     assert [memory_id for memory_id, _ in found] == ["north", "west"]
     assert table.search(unit(1, 0), k=5, among=[]) == []
+
+
+def test_entries_added_one_by_one_to_a_large_table_do_not_copy_it_and_are_found():
+    """Each copy of a 5k-row table held the GIL (and the event loop) for milliseconds, once per turn."""
+    rng = np.random.default_rng(7)
+    table = ExactVectors(8)
+    loaded = rng.normal(size=(5000, 8)).astype(np.float32)
+    table.add([f"old-{n}" for n in range(5000)], loaded / np.linalg.norm(loaded, axis=1, keepdims=True))
+    buffer = table._buffer
+
+    for n in range(100):
+        vector = rng.normal(size=8).astype(np.float32)
+        vector /= np.linalg.norm(vector)
+        table.add([f"new-{n}"], [vector])
+        assert table.search(vector, 1) == [(f"new-{n}", pytest.approx(1.0, abs=1e-5))]
+    assert table._buffer is buffer
+    table.remove("new-0")
+    table.remove("old-0")
+    assert len(table) == 5098
+    assert "new-0" not in {memory_id for memory_id, _ in table.search(vector, 5098)}

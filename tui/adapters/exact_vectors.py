@@ -26,33 +26,51 @@ def vector_bytes(vectors: Sequence[Sequence[float]]) -> list[bytes]:
     return [row.tobytes() for row in np.asarray(vectors, dtype=np.float32)]
 
 
+ROOM_FOR = 256
+"""Rows kept free past the last one: a session's new entries go in without copying the table
+(each copy of a 5k-row table held the GIL, and with it the event loop, for milliseconds)."""
+
+
 class ExactVectors:
-    """Thread-safe id → unit vector table with cosine top-k search."""
+    """Thread-safe id → unit vector table with cosine top-k search.
+
+    Rows live in a buffer with room to spare (:data:`ROOM_FOR`, then half as much again when
+    full); pages not written yet cost no memory."""
 
     def __init__(self, dimension: int) -> None:
         self._lock = threading.Lock()
         self._ids: list[str] = []
         self._rows: dict[str, int] = {}
-        self._matrix = np.empty((0, dimension), dtype=np.float32)
-        self._pending: list[np.ndarray] = []
+        self._buffer = np.empty((0, dimension), dtype=np.float32)
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._ids)
+
+    @property
+    def _matrix(self) -> np.ndarray:
+        return self._buffer[:len(self._ids)]
 
     def add(self, ids: Sequence[str], vectors: Sequence[Sequence[float]]) -> None:
         if not len(ids):
             return
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)  # one conversion, not one a row
         with self._lock:
+            self._make_room(len(ids))
             for memory_id, vector in zip(ids, vectors, strict=True):
-                if memory_id in self._rows:
-                    self._materialise()
-                    self._matrix[self._rows[memory_id]] = np.asarray(vector, dtype=np.float32)
-                    continue
-                self._rows[memory_id] = len(self._ids)
-                self._ids.append(memory_id)
-                self._pending.append(np.asarray(vector, dtype=np.float32))
+                row = self._rows.get(memory_id)
+                if row is None:
+                    row = self._rows[memory_id] = len(self._ids)
+                    self._ids.append(memory_id)
+                self._buffer[row] = vector
+
+    def _make_room(self, more: int) -> None:
+        needed = len(self._ids) + more
+        if needed > len(self._buffer):
+            grown = np.empty((max(needed + ROOM_FOR, len(self._buffer) * 3 // 2), self._buffer.shape[1]),
+                             dtype=np.float32)
+            grown[:len(self._ids)] = self._matrix
+            self._buffer = grown
 
     def add_bytes(self, ids: Sequence[str], blobs: Sequence[bytes]) -> None:
         """Add vectors kept as ``vector_bytes`` (loading a mode's table from the record)."""
@@ -64,21 +82,18 @@ class ExactVectors:
             row = self._rows.pop(memory_id, None)
             if row is None:
                 return
-            self._materialise()
             last = len(self._ids) - 1
             if row != last:  # move the last row into the hole
-                self._matrix[row] = self._matrix[last]
+                self._buffer[row] = self._buffer[last]
                 self._ids[row] = self._ids[last]
                 self._rows[self._ids[row]] = row
             self._ids.pop()
-            self._matrix = self._matrix[:last]
 
     def search(self, vector: Sequence[float], k: int,
                among: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """The ``k`` most similar ids, best first, with their cosine similarity; with ``among``,
         only those ids are scored (a date window: a few rows, not the whole table)."""
         with self._lock:
-            self._materialise()
             if k <= 0 or not self._ids:
                 return []
             query = np.asarray(vector, dtype=np.float32)
@@ -95,8 +110,3 @@ class ExactVectors:
             best = top[np.argsort(-scores[top], kind="stable")]
             ids = best if rows is None else rows[best]
             return [(self._ids[row], float(score)) for row, score in zip(ids, scores[best], strict=True)]
-
-    def _materialise(self) -> None:
-        if self._pending:
-            self._matrix = np.vstack([self._matrix, np.stack(self._pending)])
-            self._pending = []
