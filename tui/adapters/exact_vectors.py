@@ -57,6 +57,12 @@ class ExactVectors:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)  # one conversion, not one a row
         with self._lock:
             self._make_room(len(ids))
+            start = len(self._ids)
+            if self._rows.keys().isdisjoint(ids) and len(set(ids)) == len(ids):  # all new: one block copy
+                self._buffer[start:start + len(ids)] = vectors
+                self._rows.update(zip(ids, range(start, start + len(ids)), strict=True))
+                self._ids.extend(ids)
+                return
             for memory_id, vector in zip(ids, vectors, strict=True):
                 row = self._rows.get(memory_id)
                 if row is None:
