@@ -67,7 +67,7 @@ def test_a_second_embedder_uses_the_cached_model_without_rewriting(own_cache, mo
     def no_rewrite(*args, **kwargs):
         raise AssertionError("the model was rewritten again")
 
-    monkeypatch.setattr(int8_kernels, "rewrite", no_rewrite)
+    monkeypatch.setattr(int8_kernels, "rewritten", no_rewrite)
     BundledEmbedder()
     assert rewritten.stat().st_mtime_ns == made
 
@@ -105,7 +105,7 @@ def test_a_failing_rewrite_falls_back_to_the_bundled_model(own_cache, monkeypatc
     if failure == "no onnx library":
         monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx raises ImportError
     else:
-        monkeypatch.setattr(int8_kernels, "rewrite", lambda source, dest: (_ for _ in ()).throw(ValueError(failure)))
+        monkeypatch.setattr(int8_kernels, "rewritten", lambda source: (_ for _ in ()).throw(ValueError(failure)))
 
     with caplog.at_level(logging.WARNING, logger="tui.adapters.model_cache"):
         vectors = np.array(BundledEmbedder().embed(SENTENCES))

@@ -18,7 +18,6 @@ new queries (top-5 recall of new queries over old vectors: 98% the same on 1,000
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -32,8 +31,8 @@ ACCURACY_LEVEL = 4
 """``MatMulNBits`` accuracy level 4: int8 activations (per block) on int8 kernels."""
 
 
-def rewrite(source: Path, dest: Path) -> None:
-    """Write the rewritten model of ``source`` to ``dest`` (through a temporary file and a rename)."""
+def rewritten(source: Path) -> bytes:
+    """The rewritten model of ``source``, serialised."""
     import numpy as np
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -76,13 +75,7 @@ def rewrite(source: Path, dest: Path) -> None:
     graph.initializer.extend(kept)
     if not any(opset.domain == "com.microsoft" for opset in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-
-    partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
-    try:
-        partial.write_bytes(model.SerializeToString())
-        os.replace(partial, dest)
-    finally:
-        partial.unlink(missing_ok=True)
+    return model.SerializeToString()
 
 
 def _axis(node) -> int:
@@ -119,4 +112,4 @@ def _matmul_nbits(np, helper, numpy_helper, quantised, scale, matmul) -> tuple[l
 
 
 if __name__ == "__main__":
-    rewrite(Path(sys.argv[1]), Path(sys.argv[2]))
+    Path(sys.argv[2]).write_bytes(rewritten(Path(sys.argv[1])))

@@ -50,13 +50,9 @@ def int8_kernel_model(source: Path, source_sha256: str, directory: Path) -> Path
                 return target
             log.warning("the cached model %s is damaged; making it again", target)
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _rewrite(source, target)
-        partial = checksum.with_name(f".{checksum.name}.{os.getpid()}.partial")
-        try:
-            partial.write_text(sha256_of(target) + "\n")
-            os.replace(partial, checksum)
-        finally:
-            partial.unlink(missing_ok=True)
+        model = _rewritten(source)
+        _write_whole(target, model)
+        _write_whole(checksum, f"{hashlib.sha256(model).hexdigest()}\n".encode())
         return target
     except Exception as exc:  # onnx (missing, or failing on a graph) and the disk raise many kinds
         log.warning("the int8-kernel model could not be made in %s (%s: %s); using the bundled model",
@@ -64,13 +60,23 @@ def int8_kernel_model(source: Path, source_sha256: str, directory: Path) -> Path
         return None
 
 
-def _rewrite(source: Path, target: Path) -> None:
-    from tui.adapters.int8_kernels import rewrite
+def _rewritten(source: Path) -> bytes:
+    from tui.adapters.int8_kernels import rewritten
 
     try:
-        rewrite(source, target)
+        return rewritten(source)
     finally:
         release_freed_memory()  # the parsed graph (tens of MB) was freed
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """``path`` holds ``data`` whole or not at all: written next to it, then renamed."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def discard(model: Path) -> None:
