@@ -23,7 +23,7 @@ from typing import Any
 from tui.adapters.data_dir import install_user_id, prepare_data_dir
 from tui.adapters.environment import contain_environment, route_logs_to_file
 from tui.adapters.exact_vectors import ExactVectors, vector_bytes
-from tui.adapters.freed_memory import limit_malloc_arenas, release_freed_memory
+from tui.adapters.freed_memory import release_freed_memory
 from tui.adapters.mem0_payload import collection_name, entry_payload, parse_time, record_from_payload
 from tui.adapters.recent_vectors import RecentVectors
 from tui.adapters.record_db import FILE_NAME as RECORD_FILE
@@ -161,7 +161,6 @@ class Mem0Store:
         and Chroma unless a call needs them: entries and their vectors go to the record, recall
         reads the record's vectors, and the next full open indexes what was written."""
         data_dir = Path(data_dir)
-        limit_malloc_arenas()  # before the embedder and Chroma start their threads
         prepare_data_dir(data_dir)
         lock = StoreLock(data_dir)
         lock.acquire()
