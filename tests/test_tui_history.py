@@ -291,3 +291,81 @@ async def test_entries_are_shown_literally_never_as_markup_or_terminal_codes(wor
         assert text_of(app.screen, ".entry-text") == "[bold]x[/bold] and red text"
         rendered = app.screen.query_one(".entry-text", Static).render()
         assert "[bold]x[/bold]" in str(rendered)
+
+
+@pytest.fixture
+def page_loads(monkeypatch) -> list[int]:
+    """The offset of every page the history reads from the store."""
+    loads: list[int] = []
+    stock_page = WorkspaceHistory.page
+
+    def counting(self, mode_name: str, offset: int, limit: int):
+        loads.append(offset)
+        return stock_page(self, mode_name, offset, limit)
+
+    monkeypatch.setattr(WorkspaceHistory, "page", counting)
+    return loads
+
+
+async def test_an_entry_a_turn_stores_joins_the_top_of_the_list_without_loading_it_again(workspace, clock, page_loads):
+    seed(workspace, JOURNAL, [f"day {i:03d} in the garden" for i in range(150)])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_history(app, pilot)
+        table = app.query_one(HistoryTable)
+        await pilot.press("down", "down", "down")
+        assert table.memory_id is not None
+        under_cursor = table.memory_id
+        loads_before = len(page_loads)
+
+        stored = workspace.store.add_entry(JOURNAL, "planted the tulips", at=clock.advance(minutes=5))
+        pane(app).entry_added(stored)
+        await settle(app, pilot)
+
+        assert len(page_loads) == loads_before  # the list was not read again
+        assert previews(app)[:2] == ["planted the tulips", "day 149 in the garden"]
+        assert table.memory_id == under_cursor  # the cursor stayed on its entry, now a row lower
+        assert table.cursor_row == 4
+        assert title(app) == "History · 151 entries"
+
+        workspace.store.add_entry(CODE, "what is a generator?")  # another mode's entry is not listed
+        for _ in range(5):
+            await pilot.press("end")
+            await settle(app, pilot)
+        assert table.row_count == 151
+        assert len(set(previews(app))) == 151  # the next pages neither repeat a row nor skip one
+        assert previews(app)[-1] == "day 000 in the garden"
+
+
+async def test_an_entry_dated_before_the_loaded_rows_waits_for_the_page_it_belongs_to(workspace, page_loads):
+    seed(workspace, JOURNAL, [f"day {i:03d} in the garden" for i in range(150)])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_history(app, pilot)
+        # a turn kept in the outbox since before the oldest loaded row, answered only now
+        stored = workspace.store.add_entry(JOURNAL, "an old note, answered late", at=START + timedelta(minutes=30))
+        pane(app).entry_added(stored)
+        await settle(app, pilot)
+        assert "an old note, answered late" not in previews(app)
+        assert title(app) == "History · 151 entries"
+
+        for _ in range(5):
+            await pilot.press("end")
+            await settle(app, pilot)
+        assert previews(app)[-2:] == ["an old note, answered late", "day 000 in the garden"]
+        assert len(set(previews(app))) == 151
+
+
+async def test_a_filtered_history_runs_its_filter_again_for_a_new_entry(workspace, clock):
+    seed(workspace, JOURNAL, ["walked to the lake", "rain all day"])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_history(app, pilot)
+        pane(app).filter_to("lake")
+        await settle(app, pilot)
+        assert previews(app) == ["walked to the lake"]
+
+        stored = workspace.store.add_entry(JOURNAL, "swam in the lake at dawn", at=clock.advance(minutes=1))
+        pane(app).entry_added(stored)
+        await settle(app, pilot)
+        assert previews(app) == ["swam in the lake at dawn", "walked to the lake"]

@@ -172,10 +172,10 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
 
     @on(TurnUpdate)
     async def _turn_update(self, message: TurnUpdate) -> None:
-        """From the turn controller: the chat shows it; a stored entry reloads the history."""
+        """From the turn controller: the chat shows it; a stored entry goes into the history."""
         await self.chat.show_turn(message)
         if isinstance(message, TurnFinished) and message.stored is not None and message.turn.mode == self.app.mode.name:
-            self.history.reload()
+            self.history.entry_added(message.stored)
 
     def on_prompt_bar_sent(self, message: PromptBar.Sent) -> None:
         message.stop()

@@ -169,6 +169,23 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
         else:
             self._start_list(keep_id=table.memory_id, keep_row=table.cursor_row, rows=rows)
 
+    def entry_added(self, record: MemoryRecord) -> None:
+        """A turn stored ``record``: its row is sorted in among those loaded (the cursor stays on its
+        entry). Loading the list again after every stored turn held the event loop while the next
+        turn was starting (a worker's query, then rebuilding a hundred rows and more); a filtered
+        view, one still loading, or an entry already shown (a reply attached) still loads again."""
+        if self._mode is None or record.mode != self._mode.name:
+            return
+        table = self._table
+        if self._query or self._loading or table.scored or record.id in table.rows or not table.columns:
+            self.reload()
+            return
+        if table.insert_record(record, all_loaded=self._next_offset >= self._total):
+            self._next_offset += 1
+        self._total += 1
+        self._set_title(f"History · {_entries(self._total)}")
+        self._show_empty(False)
+
     # -- list view -------------------------------------------------------------------------------
 
     def _new_view(self) -> int:

@@ -7,6 +7,7 @@ the pane decides when to load more.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -30,6 +31,19 @@ def _cell(text: str) -> Text:
     return Text(text, no_wrap=True, overflow="ellipsis")
 
 
+class _DateCell(Text):
+    """A row's date that also knows the row's place in the newest-first list, so an entry stored
+    now can be sorted in among the rows instead of the list being loaded again."""
+
+    __slots__ = ("place",)
+
+    def __init__(self, created_at: datetime, tiebreak: int) -> None:
+        super().__init__(local_minute(created_at), no_wrap=True, overflow="ellipsis")
+        self.place = (created_at, tiebreak)
+        """Sorts like the store's ``created_at DESC, rowid DESC``: among equal times, the entry
+        stored last first (a positive tiebreak), then the loaded rows in the order they came."""
+
+
 class HistoryTable(DataTable):
     """Entries newest first (date, preview), or recalled entries best first (date, score, preview);
     a pinned entry's preview starts with the pin glyph."""
@@ -45,6 +59,10 @@ class HistoryTable(DataTable):
         self.pinned: set[str] = set()
         """Ids of the pinned entries among (and beyond) the rows."""
         self._previews: dict[str, str] = {}
+        self._added = 0
+        """Rows added since the last reset: the tiebreak of each row's place."""
+        self._oldest: tuple[datetime, int] | None = None
+        """The place of the last (oldest) row of a newest-first list."""
 
     def _preview(self, record: MemoryRecord) -> Text:
         self._previews[record.id] = preview(record.text)
@@ -80,7 +98,27 @@ class HistoryTable(DataTable):
         """Add rows at the end, skipping entries already shown (new entries shift store offsets)."""
         for record in records:
             if record.id not in self.rows:
-                self.add_row(_cell(local_minute(record.created_at)), self._preview(record), key=record.id)
+                self._add_dated(record, stored_now=False)
+
+    def insert_record(self, record: MemoryRecord, all_loaded: bool) -> bool:
+        """Sort an entry stored just now in among the newest-first rows; the cursor stays on its
+        entry. False (no row) if it belongs after the last loaded row while more are still to load:
+        the page that loads them brings it."""
+        place = (record.created_at, self._added + 1)
+        if not all_loaded and self._oldest is not None and place < self._oldest:
+            return False
+        keep_id, keep_row = self.memory_id, self.cursor_row
+        self._add_dated(record, stored_now=True)
+        self.sort("date", key=lambda cell: cell.place, reverse=True)
+        self.place_cursor(keep_id, keep_row)
+        return True
+
+    def _add_dated(self, record: MemoryRecord, stored_now: bool) -> None:
+        self._added += 1
+        date = _DateCell(record.created_at, self._added if stored_now else -self._added)
+        if self._oldest is None or date.place < self._oldest:
+            self._oldest = date.place
+        self.add_row(date, self._preview(record), key=record.id)
 
     @property
     def memory_id(self) -> str | None:
@@ -112,6 +150,8 @@ class HistoryTable(DataTable):
     def _reset(self, scored: bool) -> None:
         self.clear(columns=scored != self.scored or not self.columns)
         self._previews.clear()
+        self._added = 0
+        self._oldest = None
         if not self.columns:
             self.add_column("date", width=DATE_WIDTH, key="date")
             if scored:
