@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.ollama_stub import DEFAULT_MODEL, unused_port_url
-from tests.tui_support import SIZE, chat, make_app, ollama_text, send, settle, status_text
+from tests.tui_support import SIZE, chat, make_app, ollama_text, send, settle, status_colour, status_text
 from tui.session import TurnState
 
 
@@ -29,6 +29,7 @@ async def test_unreachable_ollama_is_explained_and_the_entry_is_saved(settings, 
         assert f"Ollama is not reachable at {down.ollama_host}" in status
         assert "ollama serve" in status
         assert "saved without a reply" in status and "ctrl+r" in status
+        assert status_colour(view) == app.theme_variables["error"]  # drawn as an error, not muted
         assert any("not reachable" in text for text in notifications(app))
         assert app.workspace.store.count("journal") == 1
         assert app.workspace.store.page("journal").records[0].reply == ""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
-from tests.tui_support import SIZE, chat, make_app, receipts, send, settle, status_text
+from tests.tui_support import SIZE, chat, make_app, receipts, send, settle, status_colour, status_text
 from tui.session import TurnState
 
 RIVER = "Walked along the river at dawn; the fog made everything quiet."
@@ -50,6 +50,7 @@ async def test_escape_stops_a_streaming_reply_keeps_it_and_hangs_up(settings, cl
         await settle(pilot)
         assert view.reply.text == "The fog "
         assert "stopped" in status_text(view) and "⚠" not in status_text(view)
+        assert status_colour(view) == app.theme_variables["warning"]
         [entry] = entries(app, "journal")
         assert (entry.text, entry.reply, entry.metadata.get("stopped")) == ("A foggy walk this morning.",
                                                                            "The fog ", True)

@@ -100,6 +100,11 @@ def status_text(view: TurnView) -> str:
     return str(view.query_one(".turn-status", Static).content)
 
 
+def status_colour(view: TurnView) -> str:
+    """The status line's text colour, as the theme names colours (e.g. ``app.theme_variables["error"]``)."""
+    return view.query_one(".turn-status", Static).styles.color.hex
+
+
 def ollama_text(app: MindpaneApp) -> str:
     return str(app.query_one("#status .ollama-state", Static).content)
 

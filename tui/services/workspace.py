@@ -160,6 +160,9 @@ class WorkspaceHistory:
     def page(self, mode_name: str, offset: int, limit: int) -> Page:
         return self._workspace.store.page(mode_name, offset, limit)
 
+    def count(self, mode_name: str) -> int:
+        return self._workspace.store.count(mode_name)
+
     def search(self, query: SearchQuery, mode: Mode, offset: int, limit: int, k: int) -> SearchResult:
         """Entries matching ``query`` exactly, in ``mode`` unless it names another, a page of them
         newest first; when none does and it has words, the ``k`` closest by meaning (any score)."""

@@ -46,6 +46,8 @@ class HistorySource(Protocol):
 
     def page(self, mode_name: str, offset: int, limit: int) -> Page: ...
 
+    def count(self, mode_name: str) -> int: ...
+
     def search(self, query: SearchQuery, mode: Mode, offset: int, limit: int, k: int) -> SearchResult: ...
 
     def undo(self, mode_name: str) -> Change | None: ...
@@ -76,6 +78,11 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
             super().__init__()
             self.view, self.page, self.keep_id, self.keep_row = view, page, keep_id, keep_row
             self.pinned = pinned
+
+    class Counted(Message, bubble=False):
+        def __init__(self, view: int, count: int) -> None:
+            super().__init__()
+            self.view, self.count = view, count
 
     class Searched(Message, bubble=False):
         def __init__(self, view: int, result: SearchResult, keep_id: str | None, keep_row: int | None,
@@ -185,6 +192,20 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
         self._total += 1
         self._set_title(f"History · {_entries(self._total)}")
         self._show_empty(False)
+        self._count(self._view, self._mode.name)
+
+    @work(thread=True, exclusive=True, group="history-count", exit_on_error=False)
+    def _count(self, view: int, mode_name: str) -> None:
+        """How many entries the mode has: more or fewer than listed means another writer (``mindpane
+        ask`` in a shell, a second window) changed the mode meanwhile, and the list loads again."""
+        try:
+            self.post_message(self.Counted(view, self._source.count(mode_name)))
+        except MindpaneError as error:
+            self.post_message(self.Failed(view, error))
+
+    def on_history_pane_counted(self, message: Counted) -> None:
+        if message.view == self._view and not self._loading and message.count != self._total:
+            self.reload()
 
     # -- list view -------------------------------------------------------------------------------
 

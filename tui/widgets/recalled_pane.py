@@ -76,6 +76,8 @@ class RecalledPane(Vertical):
         """Memories changed since they were recalled: "edited since" or "deleted"."""
         self._pins: dict[str, bool] = {}
         """Memories pinned or unpinned since they were recalled (else: pinned if recalled as pinned)."""
+        self._shown: list[tuple[str, tuple]] | None = None
+        """The lines the list shows, with their styles."""
 
     def compose(self) -> ComposeResult:
         yield Static("Receipts", classes="receipts-title", markup=False)
@@ -97,12 +99,17 @@ class RecalledPane(Vertical):
         options = self.query_one(OptionList)
         keep = options.highlighted if turn is not None and turn.recalled == self._memories else None
         self._memories = list(turn.recalled or []) if turn is not None else []
-        options.clear_options()
-        options.add_options(Option(self._line(memory), id=str(index)) for index, memory in enumerate(self._memories))
+        lines = [self._line(memory) for memory in self._memories]
+        shown = [(line.plain, tuple(line.spans)) for line in lines]  # (Content's == ignores its styles)
+        if shown != self._shown:  # shown again unchanged (the turn was only selected): nothing to redo
+            self._shown = shown
+            options.clear_options()
+            options.add_options(Option(line, id=str(index)) for index, line in enumerate(lines))
         if self._memories:
             options.highlighted = keep if keep is not None and keep < len(self._memories) else 0
         self._caption(self._caption_for(turn, entry_label))
-        self.set_class(not self._memories, "-empty")
+        # The list itself is hidden while empty: a class on the pane restyled all of it, twice a turn.
+        options.display = bool(self._memories)
 
     def _line(self, memory: RecalledMemory) -> Content:
         memory_id = memory.record.id
@@ -129,7 +136,9 @@ class RecalledPane(Vertical):
             " · Enter opens, x leaves out"
 
     def _caption(self, text: str) -> None:
-        self.query_one(".receipts-caption", Static).update(text)
+        caption = self.query_one(".receipts-caption", Static)
+        if str(caption.content) != text:  # each update lays the screen out again
+            caption.update(text)
 
     def memory_changed(self, memory_id: str, deleted: bool) -> None:
         """An entry was edited or deleted elsewhere. A receipt keeps the text the answer was given,
