@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Static, TextArea
 
 from tui.domain.modes import CODE, JOURNAL
@@ -383,3 +384,42 @@ async def test_entries_another_writer_stored_meanwhile_appear_with_the_next_turn
         await settle(app, pilot)
         assert previews(app) == ["typed in the app", "asked from the shell", "rain all day", "walked to the lake"]
         assert title(app) == "History · 4 entries"
+
+
+class HistoryBesideChat(HistoryApp):
+    """The pane beside a growing 'chat' (a Static that gets taller), as on the main screen."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with VerticalScroll():
+                yield Static("chat", id="chat")
+            yield HistoryPane(WorkspaceHistory(self.workspace), id="history")
+
+
+async def test_a_layout_elsewhere_on_the_screen_does_not_redraw_the_history(workspace):
+    seed(workspace, JOURNAL, [f"day {i:03d} in the garden" for i in range(150)])
+    app = HistoryBesideChat(workspace)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_history(app, pilot)
+        table = app.query_one(HistoryTable)
+        assert table.show_vertical_scrollbar
+        redrawn: list[int] = []
+        stock_refresh = type(table.vertical_scrollbar).refresh
+
+        def counting(bar, *args, **kwargs):
+            if bar is table.vertical_scrollbar:
+                redrawn.append(1)
+            return stock_refresh(bar, *args, **kwargs)
+
+        type(table.vertical_scrollbar).refresh = counting
+        try:
+            for lines in range(1, 60, 10):  # each update lays the whole screen out again
+                app.query_one("#chat", Static).update("\n".join(["chat"] * lines))
+                await pilot.pause()
+            assert redrawn == []  # (Textual redrew a table's scrollbar on every layout of the screen)
+
+            pane(app).entry_added(workspace.store.add_entry(JOURNAL, "planted the tulips"))
+            await settle(app, pilot)
+            assert redrawn  # a row more: its own scrollbar still changes
+        finally:
+            type(table.vertical_scrollbar).refresh = stock_refresh

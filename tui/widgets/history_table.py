@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.widgets import DataTable
 
 from tui.domain.pins import PIN_GLYPH
@@ -63,6 +64,7 @@ class HistoryTable(DataTable):
         """Rows added since the last reset: the tiebreak of each row's place."""
         self._oldest: tuple[datetime, int] | None = None
         """The place of the last (oldest) row of a newest-first list."""
+        self._last_sizes: tuple[Size, Size, Size, Size] | None = None
 
     def _preview(self, record: MemoryRecord) -> Text:
         self._previews[record.id] = preview(record.text)
@@ -146,6 +148,17 @@ class HistoryTable(DataTable):
 
     def on_resize(self) -> None:
         self._fit_preview()
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        """Textual calls this for every widget each time anything on the screen is laid out; a
+        scroll view whose own virtual size differs from the one the layout gives it (a table's
+        always does) then redraws its scrollbar, which made every chat frame redraw the whole screen
+        (the memory column included) and lay it all out twice. Same sizes as last time: nothing to do."""
+        sizes = (size, virtual_size, container_size, self.virtual_size)
+        if sizes == self._last_sizes:
+            return False
+        self._last_sizes = sizes
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def _reset(self, scored: bool) -> None:
         self.clear(columns=scored != self.scored or not self.columns)

@@ -106,10 +106,10 @@ class RecalledPane(Vertical):
             options.clear_options()
             options.add_options(Option(line, id=str(index)) for index, line in enumerate(lines))
         if self._memories:
-            options.highlighted = keep if keep is not None and keep < len(self._memories) else 0
+            highlighted = keep if keep is not None and keep < len(self._memories) else 0
+            if options.highlighted != highlighted:
+                options.highlighted = highlighted
         self._caption(self._caption_for(turn, entry_label))
-        # The list itself is hidden while empty: a class on the pane restyled all of it, twice a turn.
-        options.display = bool(self._memories)
 
     def _line(self, memory: RecalledMemory) -> Content:
         memory_id = memory.record.id
