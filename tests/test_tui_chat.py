@@ -85,11 +85,14 @@ async def test_receipts_follow_the_selected_reply(settings, clock, ollama_stub):
         await send(pilot, "Picked ripe tomatoes from the garden.")
         assert receipt_texts(app)[0] == "The garden tomatoes are finally ripe."
 
+        first, second = chat(app).transcript().views
+        assert (first.styles.border_left[0], second.styles.border_left[0]) == ("blank", "outer")
+
         await pilot.press("alt+up")
         assert receipt_texts(app)[0] == "My sister called about moving house."
         assert "Thinking about my sister" in receipts(app).caption
+        assert (first.styles.border_left[0], second.styles.border_left[0]) == ("outer", "blank")  # the mark moved
 
-        first = chat(app).transcript().views[0]
         await pilot.press("alt+down")
         await pilot.click(first)
         assert receipt_texts(app)[0] == "My sister called about moving house."

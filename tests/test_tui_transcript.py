@@ -83,3 +83,24 @@ async def test_scrolling_up_while_a_long_reply_streams_shows_its_earlier_blocks_
         now = dict(on_screen())
         assert [(text, now.get(text)) for text, y in seen if y + 5 < transcript.content_region.bottom] == [
             (text, y + 5) for text, y in seen if y + 5 < transcript.content_region.bottom]  # 5 lines down, as scrolled
+
+
+async def test_the_focused_transcript_shades_only_the_selected_turn(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        transcript = chat(app).transcript()
+        await fill(transcript, 3)
+        transcript.focus()
+        await pilot.pause()
+        shaded = [view.styles.background.a > 0 for view in transcript.views]
+        assert shaded == [False, False, True]
+
+        await pilot.press("up")
+        await pilot.pause()
+        assert [view.styles.background.a > 0 for view in transcript.views] == [False, True, False]
+
+        app.query_one("#prompt").focus()  # not focused: no shade, the mark stays
+        await pilot.pause()
+        assert not any(view.styles.background.a > 0 for view in transcript.views)
+        assert transcript.views[1].has_class("-selected")

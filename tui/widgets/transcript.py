@@ -154,7 +154,7 @@ class Transcript(VerticalScroll, can_focus=True):
         if 0 <= cursor < self._first_shown:
             self._hide_before(cursor)
         for index, view in enumerate(self.views):
-            view.set_class(index == cursor, "-selected")
+            view.show_selected(index == cursor)
         selected = self.selected
         if selected is not None and not self._is_newest(selected):
             self.release_anchor()

@@ -58,6 +58,16 @@ class TurnView(Vertical):
     def on_click(self) -> None:
         self.post_message(self.Clicked(self))
 
+    def show_selected(self, selected: bool) -> None:
+        """Mark the turn the transcript's cursor is on. Only the turn itself is styled by
+        ``-selected`` (its border and background: see chat.tcss), so only it is restyled; a class
+        change restyles the whole subtree, every block of a long reply (~12 ms as each new turn
+        took the cursor from it). A background change still redraws the blocks over it."""
+        if self.has_class("-selected") == selected:
+            return
+        self.set_class(selected, "-selected", update=False)
+        self.app.stylesheet.apply(self)
+
     # -- showing the turn's state (called by the chat pane, on the event loop) -------------------
 
     def show_waiting(self, store_ready: bool) -> None:
