@@ -372,12 +372,12 @@ async def test_a_filtered_history_runs_its_filter_again_for_a_new_entry(workspac
         assert previews(app) == ["swam in the lake at dawn", "walked to the lake"]
 
 
-async def test_entries_another_writer_stored_meanwhile_appear_with_the_next_turns_entry(workspace, clock):
+async def test_entries_stored_without_telling_the_pane_appear_with_the_next_turns_entry(workspace, clock):
     seed(workspace, JOURNAL, ["walked to the lake", "rain all day"])
     app = HistoryApp(workspace)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_history(app, pilot)
-        # `mindpane ask` in a shell stores an entry while the app is open; then a turn here stores one
+        # an entry reaches the store by a path that does not tell the pane; then a turn stores one
         workspace.store.add_entry(JOURNAL, "asked from the shell", at=clock.advance(minutes=1))
         stored = workspace.store.add_entry(JOURNAL, "typed in the app", at=clock.advance(minutes=1))
         pane(app).entry_added(stored)

@@ -196,8 +196,9 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
 
     @work(thread=True, exclusive=True, group="history-count", exit_on_error=False)
     def _count(self, view: int, mode_name: str) -> None:
-        """How many entries the mode has: more or fewer than listed means another writer (``mindpane
-        ask`` in a shell, a second window) changed the mode meanwhile, and the list loads again."""
+        """How many entries the mode has: more or fewer than listed means something changed the mode
+        without telling the pane (the store is this process's alone: another path in it), and the
+        list loads again rather than showing a count and rows that are off."""
         try:
             self.post_message(self.Counted(view, self._source.count(mode_name)))
         except MindpaneError as error:
