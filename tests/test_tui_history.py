@@ -294,6 +294,10 @@ async def test_entries_are_shown_literally_never_as_markup_or_terminal_codes(wor
         assert "[bold]x[/bold]" in str(rendered)
 
 
+GARDEN_DAYS = [f"day {i:03d} in the garden" for i in range(150)]
+"""More than a page (100 rows): 50 still to load when the history opens."""
+
+
 @pytest.fixture
 def page_loads(monkeypatch) -> list[int]:
     """The offset of every page the history reads from the store."""
@@ -309,7 +313,7 @@ def page_loads(monkeypatch) -> list[int]:
 
 
 async def test_an_entry_a_turn_stores_joins_the_top_of_the_list_without_loading_it_again(workspace, clock, page_loads):
-    seed(workspace, JOURNAL, [f"day {i:03d} in the garden" for i in range(150)])
+    seed(workspace, JOURNAL, GARDEN_DAYS)
     app = HistoryApp(workspace)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_history(app, pilot)
@@ -339,7 +343,7 @@ async def test_an_entry_a_turn_stores_joins_the_top_of_the_list_without_loading_
 
 
 async def test_an_entry_dated_before_the_loaded_rows_waits_for_the_page_it_belongs_to(workspace, page_loads):
-    seed(workspace, JOURNAL, [f"day {i:03d} in the garden" for i in range(150)])
+    seed(workspace, JOURNAL, GARDEN_DAYS)
     app = HistoryApp(workspace)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_history(app, pilot)
@@ -397,7 +401,7 @@ class HistoryBesideChat(HistoryApp):
 
 
 async def test_a_layout_elsewhere_on_the_screen_does_not_redraw_the_history(workspace):
-    seed(workspace, JOURNAL, [f"day {i:03d} in the garden" for i in range(150)])
+    seed(workspace, JOURNAL, GARDEN_DAYS)
     app = HistoryBesideChat(workspace)
     async with app.run_test(size=(100, 40)) as pilot:
         await open_history(app, pilot)
