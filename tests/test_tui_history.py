@@ -427,3 +427,24 @@ async def test_a_layout_elsewhere_on_the_screen_does_not_redraw_the_history(work
             assert redrawn  # a row more: its own scrollbar still changes
         finally:
             type(table.vertical_scrollbar).refresh = stock_refresh
+
+
+async def test_typing_a_filter_offers_clear_filter_once_not_on_every_key(workspace, monkeypatch):
+    seed(workspace, JOURNAL, ["walked to the lake", "rain all day"])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_history(app, pilot)
+        history = pane(app)
+        refreshed: list[bool] = []
+        stock_refresh = HistoryPane.refresh_bindings
+
+        def counting(self) -> None:
+            refreshed.append(bool(self.check_action("clear_filter", ())))
+            stock_refresh(self)
+
+        monkeypatch.setattr(HistoryPane, "refresh_bindings", counting)
+        await pilot.press("slash", *"lake")
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        await settle(app, pilot)
+        assert refreshed == [True, False]  # offered with the first letter, taken away with the last
+        assert not history.check_action("clear_filter", ())

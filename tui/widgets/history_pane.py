@@ -122,6 +122,8 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
         self._next_offset = 0
         self._total = 0
         self._filter_timer: Timer | None = None
+        self._clear_offered = False
+        """Whether the footer offers "Clear filter" (the filter box has text)."""
 
     def compose(self) -> ComposeResult:
         yield Static("History", classes="history-title", markup=False)
@@ -277,7 +279,9 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
     @on(Input.Changed, ".history-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.refresh_bindings()  # "Clear filter" shows only while there is something to clear
+        if bool(event.value) != self._clear_offered:  # "Clear filter" shows only while there is something
+            self._clear_offered = bool(event.value)   # to clear; each refresh rebuilds the footer (~11 ms)
+            self.refresh_bindings()
         self._cancel_filter_timer()
         query = event.value.strip()
         if query == self._query:
