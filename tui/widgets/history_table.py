@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.geometry import Size
 from textual.widgets import DataTable
 
@@ -62,8 +63,6 @@ class HistoryTable(DataTable):
         self._previews: dict[str, str] = {}
         self._added = 0
         """Rows added since the last reset: the tiebreak of each row's place."""
-        self._oldest: tuple[datetime, int] | None = None
-        """The place of the last (oldest) row of a newest-first list."""
         self._last_sizes: tuple[Size, Size, Size, Size] | None = None
 
     def _preview(self, record: MemoryRecord) -> Text:
@@ -106,8 +105,8 @@ class HistoryTable(DataTable):
         """Sort an entry stored just now in among the newest-first rows; the cursor stays on its
         entry. False (no row) if it belongs after the last loaded row while more are still to load:
         the page that loads them brings it."""
-        place = (record.created_at, self._added + 1)
-        if not all_loaded and self._oldest is not None and place < self._oldest:
+        place, oldest = (record.created_at, self._added + 1), self._oldest_place()
+        if not all_loaded and oldest is not None and place < oldest:
             return False
         keep_id, keep_row = self.memory_id, self.cursor_row
         self._add_dated(record, stored_now=True)
@@ -118,9 +117,11 @@ class HistoryTable(DataTable):
     def _add_dated(self, record: MemoryRecord, stored_now: bool) -> None:
         self._added += 1
         date = _DateCell(record.created_at, self._added if stored_now else -self._added)
-        if self._oldest is None or date.place < self._oldest:
-            self._oldest = date.place
         self.add_row(date, self._preview(record), key=record.id)
+
+    def _oldest_place(self) -> tuple[datetime, int] | None:
+        """The place of the last row: a newest-first list keeps its oldest entry there."""
+        return self.get_cell_at(Coordinate(self.row_count - 1, 0)).place if self.row_count else None
 
     @property
     def memory_id(self) -> str | None:
@@ -164,7 +165,6 @@ class HistoryTable(DataTable):
         self.clear(columns=scored != self.scored or not self.columns)
         self._previews.clear()
         self._added = 0
-        self._oldest = None
         if not self.columns:
             self.add_column("date", width=DATE_WIDTH, key="date")
             if scored:
