@@ -66,6 +66,15 @@ def _palette(widget: MarkdownBlock) -> tuple[bool, bool, str]:
     return app.native_ansi_color, app.current_theme.dark, app.current_theme.name
 
 
+def _palette_changed(fence: ReplyFence | StreamingFence) -> bool:
+    """Whether the palette changed since ``fence`` last highlighted its code (the new one is noted)."""
+    palette = _palette(fence)
+    if palette == fence._highlighted_for:
+        return False
+    fence._highlighted_for = palette
+    return True
+
+
 class ReplyFence(MarkdownFence):
     """The stock fence, except that it highlights its code again only when the palette changes.
 
@@ -78,12 +87,10 @@ class ReplyFence(MarkdownFence):
         self._highlighted_for = _palette(self)
 
     def notify_style_update(self) -> None:
-        palette = _palette(self)
-        if palette == self._highlighted_for:
+        if _palette_changed(self):
+            super().notify_style_update()
+        else:
             MarkdownBlock.notify_style_update(self)
-            return
-        self._highlighted_for = palette
-        super().notify_style_update()
 
 
 class StreamingFence(MarkdownFence):
@@ -160,11 +167,9 @@ class StreamingFence(MarkdownFence):
     def notify_style_update(self) -> None:
         """The palette changed: highlight the chunks again in its colours (not on any other style
         update: see ``ReplyFence``)."""
-        palette = _palette(self)
-        if palette == self._highlighted_for:
+        if not _palette_changed(self):
             MarkdownBlock.notify_style_update(self)
             return
-        self._highlighted_for = palette
         chunks = list(self.query_children(".stream-code").results(Label))
         codes = [*self._frozen, self._split()[1]]
         for label, code in zip(chunks, codes, strict=False):
