@@ -51,8 +51,6 @@ log = logging.getLogger(__name__)
 OLLAMA_RECHECK_SECONDS = 10.0
 
 
-
-
 class MindpaneApp(App):
     TITLE = "mindpane"
     CSS_PATH: ClassVar = [stylesheet(name) for name in ("app.tcss", "chat.tcss", "memory.tcss", "dialogs.tcss",
