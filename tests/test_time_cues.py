@@ -84,11 +84,40 @@ def test_a_range_spans_from_its_first_day_to_its_last(text, first, last, label):
 
 @pytest.mark.parametrize("text", [
     "What is the last color we talked about?", "what's my latest idea for the garden",
-    "the most recent thing I said about Ana", "what was that recipe again?", "I saw Ana the other day",
+    "the most recent thing I said about Ana", "When did I last see Sam?", "the last time I called mum",
 ])
 def test_recency_words_ask_for_the_latest_entry_without_a_window(text):
     cue = read_time_cue(text, FIXED_NOW)
     assert cue is not None and cue.recency and not cue.windowed
+
+
+@pytest.mark.parametrize("text", [
+    "what was that recipe again?", "I saw Ana the other day", "What did I do recently?",
+    "Have I felt this way lately?", "What did I write last summer?",
+])
+def test_again_recently_and_a_season_do_not_ask_for_the_newest_entry(text):
+    """Found on LoCoMo: "again" and "recently" in passing put "Nate: Bye Joanna!" first."""
+    cue = read_time_cue(text, FIXED_NOW)
+    assert cue is None or not cue.recency
+
+
+@pytest.mark.parametrize(("text", "first", "last"), [
+    ("What did Tim say last week, as mentioned on November 6, 2023?", date(2023, 10, 30), date(2023, 11, 6)),
+    ("What did I do last Friday on 23 January, 2022?", date(2022, 1, 21), date(2022, 1, 23)),
+    ("Where was Tim in the week before 16 November 2023?", date(2023, 11, 9), date(2023, 11, 15)),
+])
+def test_a_relative_phrase_is_read_from_the_date_the_question_names(text, first, last):
+    assert days(text)[:2] == (first, last)
+
+
+def test_the_week_before_a_day_is_the_seven_days_up_to_it():
+    assert days("What did I do the week before November 10?")[:2] == (date(2026, 11, 3), date(2026, 11, 9))
+    assert days("and two days after 3 November?")[:2] == (date(2026, 11, 4), date(2026, 11, 5))
+
+
+@pytest.mark.parametrize("text", ["What did I eat on 31/02?", "What happened in 1850?", "on 45/13", ""])
+def test_impossible_or_far_dates_give_no_cue_and_no_error(text):
+    assert read_time_cue(text, FIXED_NOW) is None
 
 
 def test_last_before_a_weekday_is_a_day_not_recency_and_both_can_hold():
@@ -144,9 +173,12 @@ def test_the_cue_patterns_are_compiled_when_first_needed_and_a_text_without_a_ti
     ("Remind me what we talked about in March", True, False),
     ("Anything I wrote about Ana last week?", True, False),
     ("What is the last color we talked about?", False, True),
-    ("What was that recipe again?", False, True),
+    ("When did I last see Sam?", False, True),
+    ("When did Melanie go camping in June?", True, False),
+    ("What painting did Melanie show on October 13, 2023?", True, False),
+    ("Where was John between August 11 and August 15 2023?", True, False),
 ])
-def test_recall_follows_a_cue_in_a_question_about_the_persons_past(text, window, recency):
+def test_recall_follows_a_cue_in_a_question_about_the_past_whoever_it_is_about(text, window, recency):
     cue = cue_for_recall(text, FIXED_NOW)
     assert cue is not None and (cue.windowed, cue.recency) == (window, recency)
 

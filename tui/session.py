@@ -11,7 +11,7 @@ from typing import Any
 from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.services.turn_events import PendingTurn
-from tui.text import TextPieces, nothing_from
+from tui.text import TextPieces, in_window, nothing_from
 
 _turn_ids = itertools.count(1)
 
@@ -82,7 +82,7 @@ class Turn:
     @property
     def nothing_found(self) -> str:
         """"No entries from November 13." when the window asked about held nothing; else empty."""
-        found = self.recalled is None or any(not memory.pinned for memory in self.recalled)
+        found = self.recalled is None or any(in_window(memory, self.window) for memory in self.recalled)
         return nothing_from(self.window) if self.window and not found else ""
 
     @property

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.domain.records import RecalledMemory
 
 _ESCAPE_SEQUENCE = re.compile(
     r"""
@@ -31,6 +35,11 @@ def for_display(text: str) -> str:
 def nothing_from(window: str) -> str:
     """What to say when a searched window holds no entry: "No entries from November 13."."""
     return f"No entries {window}."
+
+
+def in_window(memory: RecalledMemory, window: str) -> bool:
+    """``memory`` was recalled from the window a turn asked about (its reason names it)."""
+    return bool(window) and window in memory.reason
 
 
 def local_day(moment: datetime) -> str:

@@ -116,3 +116,10 @@ class ExactVectors:
             best = top[np.argsort(-scores[top], kind="stable")]
             ids = best if rows is None else rows[best]
             return [(self._ids[row], float(score)) for row, score in zip(ids, scores[best], strict=True)]
+
+    def similarities(self, vector: Sequence[float]) -> tuple[list[str], dict[str, int], np.ndarray]:
+        """Every row's cosine similarity to ``vector``: the ids by row, the row of each id, the
+        scores (a copy of the table's bookkeeping, so later writes do not move it)."""
+        with self._lock:
+            scores = self._matrix @ np.asarray(vector, dtype=np.float32) if self._ids else np.zeros(0, np.float32)
+            return list(self._ids), dict(self._rows), scores

@@ -34,6 +34,9 @@ from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
 from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
 from tui.domain.search import SearchQuery
+from tui.recall import hybrid
+from tui.recall.lexical import Doc, LexicalIndex
+from tui.recall.words import query_terms
 from tui.services.ports import Embedder
 
 _SYNC_BATCH = 1000
@@ -108,6 +111,7 @@ class _OneBehind:
             with store._write_lock:
                 keep()
                 store._keep_vectors(records[0].mode, ids, vectors)
+                store._keep_words(records)
                 if store._index_later:
                     store._defer_index(ids)
                 else:
@@ -149,6 +153,7 @@ class Mem0Store:
         self._modes_lock = threading.RLock()
         self._history: Any = None
         self._vectors: dict[str, ExactVectors] = {}
+        self._words: dict[str, LexicalIndex] = {}
         self._vectors_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._scrubbed: set[str] = set()
@@ -336,6 +341,21 @@ class Mem0Store:
                 release_freed_memory()  # the rows read (and any filled in) were freed, not returned
             return self._vectors[mode_name]
 
+    def _words_for(self, mode_name: str) -> LexicalIndex:
+        """The mode's words table (recall's BM25 side), built from the record on first use and then
+        kept in step with it."""
+        with self._vectors_lock:
+            if mode_name not in self._words:
+                table = LexicalIndex()
+                for batch in self.records.alive(mode_name, _VECTOR_LOAD_BATCH):
+                    table.add([Doc(record.id, record.text, record.created_at) for record in batch])
+                self._words[mode_name] = table
+            return self._words[mode_name]
+
+    def _keep_words(self, records: Sequence[MemoryRecord]) -> None:
+        if records and records[0].mode in self._words:
+            self._words[records[0].mode].add([Doc(record.id, record.text, record.created_at) for record in records])
+
     def _fill_missing_vectors(self, mode_name: str) -> None:
         missing = self.records.without_vector(self._embedder.name, mode_name)
         for start in range(0, len(missing), _VECTOR_LOAD_BATCH):
@@ -367,6 +387,7 @@ class Mem0Store:
         """The records' vectors, kept in the record (and the mode's loaded table)."""
         vectors = self._embedder.embed([record.text for record in records])
         self._keep_vectors(records[0].mode, [record.id for record in records], vectors)
+        self._keep_words(records)
         return vectors
 
     def _index_in_chroma(self, records: Sequence[MemoryRecord], vectors: Sequence[Sequence[float]],
@@ -405,8 +426,13 @@ class Mem0Store:
 
     def _index_remove(self, record: MemoryRecord) -> None:
         self._memory(record.mode).delete(record.id)
-        if record.mode in self._vectors:
-            self._vectors[record.mode].remove(record.id)
+        self._forget_in_tables(record)
+
+    def _forget_in_tables(self, record: MemoryRecord) -> None:
+        """Recall's tables (vectors, words) let go of ``record``."""
+        for tables in (self._vectors, self._words):
+            if record.mode in tables:
+                tables[record.mode].remove(record.id)
 
     def _index_reply(self, record: MemoryRecord) -> None:
         """Chroma keeps a copy of the reply, so a lost record can still be rebuilt from it."""
@@ -419,6 +445,7 @@ class Mem0Store:
         self._memory(record.mode).update(record.id, text=record.text)
         got = self._collection(record.mode).get(ids=[record.id], include=["embeddings"])
         self._keep_vectors(record.mode, got["ids"], got["embeddings"])
+        self._keep_words([record])
 
     def _following(self, ids: Sequence[str], index_step: Callable[[], None]) -> None:
         """Run an index step after the record changed; if it fails the record still holds the
@@ -590,8 +617,7 @@ class Mem0Store:
             known = [self.records.get(i, include_deleted=True) for i in memory_ids]
             known = [record for record in known if record is not None]
             for record in known:
-                if record.mode in self._vectors:
-                    self._vectors[record.mode].remove(record.id)
+                self._forget_in_tables(record)
             by_mode: dict[str, list[str]] = {}
             for record in known:
                 by_mode.setdefault(record.mode, []).append(record.id)
@@ -622,30 +648,33 @@ class Mem0Store:
 
     @_as_store_error
     def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0, *,
-               since: datetime | None = None, until: datetime | None = None) -> list[RecalledMemory]:
-        """The ``k`` entries most similar to ``query`` scoring ``min_score`` or more, best first.
-        With ``since``/``until`` only entries created in [since, until) count, and a window of at
-        most ``k`` entries is given whole (the person asked about those days)."""
+               since: datetime | None = None, until: datetime | None = None,
+               near: tuple[datetime | None, datetime | None] | None = None) -> list[RecalledMemory]:
+        """The ``k`` entries that best answer ``query`` by meaning and by words (``tui.recall.hybrid``),
+        best first. ``min_score`` is the floor of meaning for an entry that shares no word with the
+        query. With ``since``/``until`` only entries created in [since, until) count; ``near``
+        favours the entries of that window (and a few days after it) without leaving others out."""
         if k <= 0 or not query.strip():
             return []
-        among = None
+        allowed = None
         if since is not None or until is not None:
-            among = self.records.ids_in_range(mode.name, since, until)
-            if not among:
+            allowed = set(self.records.ids_in_range(mode.name, since, until))
+            if not allowed:
                 return []
-            min_score = min_score if len(among) > k else -1.0
-        hits = self._vectors_for(mode.name).search(self._embedder.embed([query])[0], k, among=among)
-        records = self.records.fetch([memory_id for memory_id, _ in hits])
-        return [
-            RecalledMemory(records[memory_id], max(0.0, min(1.0, score)))
-            for memory_id, score in hits
-            if memory_id in records and score >= min_score
-        ]
+            min_score = min_score if len(allowed) > k else -1.0  # a small window is given whole
+        ids, rows, similarities = self._vectors_for(mode.name).similarities(self._embedder.embed([query])[0])
+        words = self._words_for(mode.name).scores(query_terms(query))
+        window = hybrid.Window(*near) if near is not None else None
+        ranked = hybrid.rank(hybrid.DenseScores(ids, similarities, rows), words, k, window,
+                             allowed=allowed, floor=min_score)
+        records = self.records.fetch([item.id for item in ranked])
+        return [RecalledMemory(records[item.id], item.score) for item in ranked if item.id in records]
 
     @_as_store_error
     def prepare(self, mode_name: str) -> None:
-        """Load the mode's vectors (about 2 s at 50k entries) before the first recall needs them."""
+        """Load the mode's vectors and words (about 2 s at 50k entries) before the first recall needs them."""
         self._vectors_for(mode_name)
+        self._words_for(mode_name)
 
     @_as_store_error
     def page(self, mode_name: str, offset: int = 0, limit: int = 50) -> Page:
@@ -810,4 +839,5 @@ class Mem0Store:
             if progress:
                 progress(min(start + 256, len(records)), len(records))
         self._vectors.pop(mode_name, None)
+        self._words.pop(mode_name, None)
         return len(records)

@@ -49,10 +49,12 @@ class MemoryStore(Protocol):
     def attach_reply(self, memory_id: str, reply: str, extra: dict | None = None) -> MemoryRecord: ...
 
     def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0, *,
-               since: datetime | None = None, until: datetime | None = None) -> list[RecalledMemory]:
-        """The ``k`` most similar entries of ``mode`` (score ≥ ``min_score``), best first. With
-        ``since``/``until``: only entries created in [since, until); a window holding at most
-        ``k`` entries is returned whole, whatever their score."""
+               since: datetime | None = None, until: datetime | None = None,
+               near: tuple[datetime | None, datetime | None] | None = None) -> list[RecalledMemory]:
+        """The ``k`` entries of ``mode`` that best answer ``query`` by meaning and by words, best
+        first; one sharing no word with it needs cosine ≥ ``min_score``. With ``since``/``until``:
+        only entries created in [since, until). ``near``: a window whose entries (and those of a
+        few days after it) are favoured, without leaving the others out."""
         ...
 
     def prepare(self, mode_name: str) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
 from tui.services.time_cues import TimeCue
-from tui.text import local_day, nothing_from
+from tui.text import in_window, local_day, nothing_from
 
 MAX_RECALLED_REPLY_CHARS = 800
 MEMORY_BLOCK_START = "<memories>"
@@ -52,9 +52,11 @@ def memory_block(mode: Mode, recalled: Sequence[RecalledMemory], cue: TimeCue | 
                      f"No earlier {mode.title.lower()} entries are relevant to this one.")
     else:
         order = "the most recent relevant one first" if cue is not None and cue.recency else "most relevant first"
-        searched = f"{window}, " if window else ""
+        empty = window and not any(in_window(memory, window) for memory in recalled)
+        searched = f"{window} first, " if window and not empty else ""
         lines.append(
-            f"Earlier {mode.title.lower()} entries {searched}recalled for this turn, {order}. "
+            (f"{nothing_from(window)} The closest other " if empty else "Earlier ")
+            + f"{mode.title.lower()} entries {searched}recalled for this turn, {order}. "
             "Use them when they help; do not invent others."
         )
         for number, memory in enumerate(recalled, start=1):

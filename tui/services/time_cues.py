@@ -83,8 +83,13 @@ _GATE = (
     r"again|other day|since|between|before|after|from|past|(?:day|week|weekend|month|year)s?|newest|"
     + _WEEKDAY[3:-1] + r"|" + _MONTH[3:-4] + r"|(?:19|20)\d\d)\b|\d{1,2}/\d{1,2}|\d{4}-\d\d-\d\d")
 
-_RECENCY = (r"\b(?:latest|newest|most recent(?:ly)?|recently|lately|again|the other day|"
-            r"(?<!\bat )last(?!\s+(?:night|week|weekend|month|year|" + _WEEKDAY[3:-1] + r")\b))\b")
+_RECENCY = (r"\b(?:latest|newest|most recent(?:ly)?|(?:the\s+)?last\s+time|"
+            r"(?:(?:did|have|has|had|was|were)\s+(?:\w+\s+){1,2}?|(?<!\bat )the\s+)last"
+            r"(?!\s+(?:night|week|weekend|month|year|summer|winter|spring|autumn|fall|season|few|couple|two|three|"
+            r"four|five|six|seven|\d+|" + _WEEKDAY[3:-1] + r")\b))\b")
+"""Asks for the latest: "latest", "most recently", "the last time", "when did I last see…", "the
+last colour we talked about". Not "again" or "recently" in passing ("what was that recipe again?"
+asks for the recipe, not for the newest line that names one)."""
 
 _MONTH_CONTEXT = r"(?:in|during|of|last|this|early|late|mid|around|back in)"
 _AFTER_DAY_WORD = "(?:" + "|".join(rf"(?<=\b{word}\s)" for word in (
@@ -92,6 +97,8 @@ _AFTER_DAY_WORD = "(?:" + "|".join(rf"(?<=\b{word}\s)" for word in (
 """A day written 10/11 (no year) only counts after such a word: "1/2 cup" is not a date."""
 _JOINT = r"\s+(and|to|until|till|through)\s+"
 _RANGE_WORDS = r"\b(since|between|from|before|after|until|till)\s+"
+_SPAN_BESIDE = rf"\b(?:the\s+)?(?:(?P<count>{_COUNT})\s+)?(?P<unit>day|week|weekend|month)s?\s+$"
+"""What stands before "before"/"after" in "the week before X", "two days after X"."""
 
 
 def _local_midnight(day: date) -> datetime:
@@ -210,9 +217,14 @@ def _weekday(found: re.Match, today: date) -> _Span:
 
 def _absolute_day(found: re.Match, today: date) -> _Span | None:
     phrase = found.group(0)
+    numbers = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/\d{2,4})?", phrase)
+    if numbers and not (1 <= int(numbers[1]) <= 31 and 1 <= int(numbers[2]) <= 12):
+        return None  # "45/13": dateparser would guess another date from it
     day = _dateparser_day(phrase, today)
-    if day is None:
-        return None
+    return None if day is None else _absolute_day_span(day, today)
+
+
+def _absolute_day_span(day: date, today: date) -> _Span:
     return _Span(day, day + timedelta(days=1), f"{_MONTHS[day.month - 1].title()} {day.day}"
                  + ("" if day.year == today.year else f", {day.year}"))
 
@@ -258,6 +270,8 @@ _POINT_PATTERNS: tuple[tuple[str, _Reader], ...] = (
     (rf"\b(?:(?P<ctx>{_MONTH_CONTEXT})\s+)?(?P<month>{_MONTH})(?![\w'])(?:\s+(?P<year>{_YEAR})\b)?", _month),
     (rf"\b(?:in|during|of|since|from|before|after|until)\s+(?P<year>{_YEAR})\b", _year),
 )
+_ABSOLUTE = 4
+"""The place of the absolute-day pattern in ``_POINT_PATTERNS``."""
 _BARE_YEAR = rf"(?P<year>{_YEAR})\b"
 
 
@@ -297,13 +311,18 @@ def _first_point(text: str, today: date) -> tuple[int, int, _Span] | None:
 
 
 def _range(text: str, today: date) -> tuple[int, int, _Span] | None:
-    """"since X", "between X and Y", "from X to Y", "before X", "after X", "until X"."""
+    """"since X", "between X and Y", "from X to Y", "before X", "after X", "until X", and "the week
+    before X", "two days after X" (a span that long, next to X)."""
     for found in _regex(_RANGE_WORDS).finditer(text):
         word = found.group(1).lower()
         first = _point_at(text, found.end(), today)
         if first is None:
             continue
         end, span = first
+        if word in ("before", "after"):
+            beside = _regex(_SPAN_BESIDE).search(text, 0, found.start())
+            if beside is not None:
+                return beside.start(), end, _span_beside(beside, word, span)
         if word in ("between", "from"):
             joint = _regex(_JOINT).match(text, end)
             second = _point_at(text, joint.end(), today) if joint else None
@@ -323,6 +342,29 @@ def _range(text: str, today: date) -> tuple[int, int, _Span] | None:
     return None
 
 
+def _span_beside(found: re.Match, word: str, point: _Span) -> _Span:
+    """"the week before X": the 7 days up to X's first day; "two days after X": the 2 days after X."""
+    count_word = " ".join((found.group("count") or "one").lower().split())
+    count = int(count_word) if count_word.isdigit() else _NUMBERS.get(count_word, 1)
+    unit = found.group("unit").lower()
+    days = count * {"day": 1, "week": 7, "weekend": 2, "month": 30}[unit]
+    said = f"{' '.join(found.group(0).lower().split())} {word} {point.label}"
+    if word == "before":
+        return _Span(point.first - timedelta(days=days), point.first, said)
+    return _Span(point.end, point.end + timedelta(days=days), said)
+
+
+def _anchor(text: str, today: date) -> tuple[int, date] | None:
+    """A day the text names outright, with its year ("on 23 January, 2022"), and where: relative
+    phrases in the same text ("last Friday", "the week before") are read from it, not from today."""
+    pattern, reader = _POINT_PATTERNS[_ABSOLUTE]
+    for found in _regex(pattern).finditer(text):
+        span = reader(found, today) if _regex(_YEAR).search(found.group(0)) else None
+        if span is not None:
+            return found.start(), span.first
+    return None
+
+
 def read_time_cue(text: str, now: datetime) -> TimeCue | None:
     """The time cue in ``text`` relative to ``now`` (the turn's clock), or None if there is none.
 
@@ -330,14 +372,24 @@ def read_time_cue(text: str, now: datetime) -> TimeCue | None:
     "the other day") sets ``recency``. When a text has both, both hold."""
     if not _regex(_GATE).search(text):
         return None
-    today = now.astimezone().date()
+    real_today = now.astimezone().date()
+    named = _anchor(text, real_today)
+    anchor = named[1] if named else None
+    today = anchor or real_today
     ranged, point = _range(text, today), _first_point(text, today)
-    found = point if ranged is None or (point is not None and point[0] < ranged[0]) else ranged
+    found = point if ranged is None or (point is not None and (point[0], -point[1]) <= (ranged[0], -ranged[1])) \
+        else ranged
     rest = text if found is None else text[:found[0]] + " " + text[found[1]:]
     recency = bool(_regex(_RECENCY).search(rest))
     if found is None:
         return TimeCue(None, None, "most recent mention", True) if recency else None
     span = found[2]
+    if named is not None:
+        day = _absolute_day_span(named[1], real_today)  # named with its year when not this year's
+        if found[0] <= named[0] < found[1]:  # the cue is the named day, or holds it ("the week before X")
+            span = day if (span.first, span.end) == (day.first, day.end) else span
+        else:  # "last week, as said on Nov 6": both
+            span = _Span(min(span.first, day.first), max(span.end, day.end), f"{span.label} ({day.label})")
     since = None if span.first == date.min else _local_midnight(span.first)
     return TimeCue(since, _local_midnight(span.end), span.label, recency)
 
@@ -345,8 +397,9 @@ def read_time_cue(text: str, now: datetime) -> TimeCue | None:
 _QUESTION = (
     r"\?|^\W*(?:what|when|which|who|where|how|why|did|do|does|have|has|had|was|were|is|are|can|could|remind|"
     r"tell|show|find|list|recall|summari[sz]e|give|any|anything)\b")
-_OWN_PAST = (
-    r"\b(?:did|have|had|was|were)\s+(?:I|we)\b|\bwhat\s+happened\b|\b(?:remind|tell|show)\s+me\b"
+_ABOUT_THE_PAST = (
+    r"\b(?:did|have|had|has|was|were)\s+(?!to\b)\w+|\b(?:in|on|during|of)\s+(?:" + _MONTH[3:-4] + r")\b|"
+    r"\b(?:in|on|during|of)\s+(?:19|20)\d\d\b|\bwhat\s+happened\b|\b(?:remind|tell|show)\s+me\b"
     r"|\b(?:entries|entry|wrote|written|journal|journaled|noted)\b"
     r"|\b(?:I|we)\s+(?:(?!need\b|feed\b|seed\b)\w+ed|wrote|said|did|had|was|were|went|felt|thought|saw|met|ate|"
     r"made|spoke|told|took|got|read|ran|bought|spent|left|came|heard|knew|began|sat|slept|drank|found|lost|paid|"
@@ -355,11 +408,12 @@ _OWN_PAST = (
 
 def cue_for_recall(text: str, now: datetime) -> TimeCue | None:
     """The cue recall should follow: a window only when ``text`` is a question or request about
-    the person's own past ("what did I write last Tuesday?", "what happened yesterday?"), and
-    recency only in a question or request ("what was that recipe again?"). See the module notes."""
+    the past, whoever it is about ("what did I write last Tuesday?", "when did Sam move in
+    June?", "what happened yesterday?"), and recency only in a question or request ("when did I
+    last see Sam?"). See the module notes."""
     cue = read_time_cue(text, now)
     if cue is None or not _regex(_QUESTION).search(text):
         return None
-    if cue.windowed and not _regex(_OWN_PAST).search(text):
+    if cue.windowed and not _regex(_ABOUT_THE_PAST).search(text):
         return TimeCue(None, None, "most recent mention", True) if cue.recency else None
     return cue

@@ -1,35 +1,46 @@
-"""Recall that honours a time cue: "last Tuesday" recalls that day's entries (similarity ranks them
-inside the window), "the last colour we talked about" puts the latest relevant entry first.
+"""Recall that honours a time cue: "last Tuesday" favours that day's entries, "the last time I saw
+Sam" puts the latest relevant entry first.
 
-Similarity alone cannot answer either: a question about a day is worded like no entry of that
-day, and the most similar mention of a colour is rarely the latest. Each memory picked for the
-cue says so in its ``reason``, which the receipts and the CLI show.
+Meaning and words alone know nothing of dates: a question about a day is worded like no entry of
+that day, and the most relevant mention of a colour is rarely the latest. A window is a boost, not
+a filter (``tui.recall.hybrid``): a day with no entries, or a window that misses (the entry was
+written the day after, the question named the wrong week), still recalls the closest others.
+Each memory inside the window says so in its ``reason``, which the receipts and the CLI show.
 """
 
 from __future__ import annotations
 
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
+from tui.recall.hybrid import Window
 from tui.services.ports import MemoryStore
 from tui.services.time_cues import TimeCue
 
 WIDER = 4
-"""How many times ``k`` similar entries a recency cue looks through for the latest one."""
+"""How many times ``k`` relevant entries a recency cue looks through for the latest one."""
 RELEVANT_MARGIN = 0.15
-"""A candidate within this much similarity of the best one is as relevant: the newest of them wins."""
+"""A candidate within this much relevance of the best one is as relevant: the newest of them wins."""
 MOST_RECENT = "most recent mention"
 
 
 def recall_in_time(store: MemoryStore, mode: Mode, text: str, k: int, cue: TimeCue) -> list[RecalledMemory]:
-    """``k`` memories of ``mode`` for ``text`` as ``cue`` asks: inside its window (each with the
+    """``k`` memories of ``mode`` for ``text`` as ``cue`` asks: its window's first (each with the
     reason "from <window>"), and with a recency cue the latest relevant one first."""
-    if cue.windowed:
-        found = store.recall(text, mode, k * WIDER if cue.recency else k, mode.min_relevance,
-                             since=cue.since, until=cue.until)
-        found = [RecalledMemory(memory.record, memory.score, cue.window) for memory in found]
-    else:
-        found = store.recall(text, mode, k * WIDER, mode.min_relevance)
+    window = Window(cue.since, cue.until) if cue.windowed else None
+    found = store.recall(text, mode, k * WIDER if cue.recency else k, mode.min_relevance,
+                         near=(cue.since, cue.until) if window else None)
+    if window is not None:
+        found = [RecalledMemory(memory.record, memory.score, _why(window, cue, memory)) for memory in found]
     return (latest_first(found) if cue.recency else found)[:k]
+
+
+def _why(window: Window, cue: TimeCue, memory: RecalledMemory) -> str:
+    """"from last Tuesday (Nov 17)", "from last Tuesday (Nov 17), written just after" (inside the
+    window's slack: an entry written the day after what it tells), or nothing (outside)."""
+    moment = memory.record.created_at
+    if window.holds(moment, slack=False):
+        return cue.window
+    return f"{cue.window}, written just after" if window.holds(moment) else memory.reason
 
 
 def latest_first(candidates: list[RecalledMemory]) -> list[RecalledMemory]:

@@ -17,6 +17,7 @@ from tui.domain.errors import ChatError, MindpaneError, ReplyInterrupted
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.domain.stop import StopSignal
+from tui.recall.hybrid import Window
 from tui.services import time_recall, traceback_recall
 from tui.services.ports import ChatModel, MemoryStore
 from tui.services.prompt import chat_messages
@@ -177,7 +178,7 @@ class TurnService:
         """The mode's own memories, plus — only for the modes its ``recall_from`` names, or this
         turn's ``also_from`` — other modes' memories, each saying where it came from. Otherwise the
         wall between modes holds. Memories picked for a reason (the same traceback, the day asked
-        about) stay first. A time cue (``time_recall``) limits every mode to its window."""
+        about) stay first. A time cue (``time_recall``) favours its window in every mode."""
         if cue is None:
             own = traceback_recall.recall(self.store, mode, text, k, mode.min_relevance)
         else:
@@ -186,14 +187,18 @@ class TurnService:
                   if name in self.modes and name != mode.name]
         if not others:
             return own
-        window = {"since": cue.since, "until": cue.until} if cue is not None and cue.windowed else {}
-        rest = [memory for memory in own if not memory.reason]
+        window = Window(cue.since, cue.until) if cue is not None and cue.windowed else None
+        in_window = cue.window if cue is not None else ""
+        first = [memory for memory in own if memory.reason and memory.reason != in_window]
+        rest = [memory for memory in own if memory not in first]
         for other in others:
-            why = ", ".join(part for part in (f"from {other.title}", cue.window if cue else "") if part)
-            rest += [RecalledMemory(memory.record, memory.score, why)
-                     for memory in self.store.recall(text, other, k, mode.min_relevance, **window)]
+            for memory in self.store.recall(text, other, k, mode.min_relevance,
+                                            near=(window.since, window.until) if window else None):
+                inside = window is not None and window.holds(memory.record.created_at)
+                why = ", ".join(part for part in (f"from {other.title}", in_window if inside else "") if part)
+                rest.append(RecalledMemory(memory.record, memory.score, why))
         rest.sort(key=lambda memory: memory.score, reverse=True)
-        return [*(memory for memory in own if memory.reason), *rest][:k]
+        return [*first, *rest][:k]
 
     def retry(self, pending: PendingTurn, context: Sequence[tuple[str, str]] = (), **again: Any) -> Iterator[TurnEvent]:
         """``again``: ``given``, ``edit`` and ``stop``, as ``run`` takes them."""

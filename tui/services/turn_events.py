@@ -13,7 +13,7 @@ from typing import Any
 
 from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord, RecalledMemory
-from tui.text import nothing_from
+from tui.text import in_window, nothing_from
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,13 @@ class Recalled:
     """What the chat sends besides the model and messages (``ChatModel.request_options``)."""
     window: str = ""
     """The days the text asked about, as searched ("from last Tuesday (Nov 17)"); empty if none.
-    With no memories it means that window holds no entry (``nothing_found``)."""
+    When none of the memories is from it, that window holds no entry (``nothing_found``)."""
 
     @property
     def nothing_found(self) -> str:
-        """"No entries from November 13." when a window was searched and held nothing."""
-        found = any(not memory.pinned for memory in self.memories)
+        """"No entries from November 13." when a window was searched and held nothing (the
+        memories, if any, are the closest others)."""
+        found = any(in_window(memory, self.window) for memory in self.memories)
         return nothing_from(self.window) if self.window and not found else ""
 
 
