@@ -218,10 +218,12 @@ class TurnController:
                                             thread=True, exit_on_error=False)
 
     def _context(self, turn: Turn) -> list[tuple[str, str]]:
-        """Earlier answered turns of the turn's mode, oldest first, as ``TurnService`` context."""
+        """Earlier answered turns of the turn's mode, oldest first, as ``TurnService`` context. A
+        turn whose entry the person left out of this answer (``x`` on its receipt) is not sent:
+        left out means out of every part of the request."""
         earlier = self._turns[:self._turns.index(turn)]
-        return [(other.text, other.reply) for other in earlier if other.mode == turn.mode and other.answered][
-            -CONTEXT_TURNS:]
+        return [(other.text, other.reply) for other in earlier if other.mode == turn.mode and other.answered
+                and (other.record is None or other.record.id not in turn.excluded)][-CONTEXT_TURNS:]
 
     def _run(self, turn_id: int, pending: PendingTurn, context: list[tuple[str, str]], options: dict) -> None:
         """In a thread worker: the turn's events, posted to the app as they come. ``options`` go to
