@@ -53,7 +53,7 @@ def test_the_next_turn_recalls_the_earlier_exchange_into_the_system_prompt(turns
     block = system["content"].split(MEMORY_BLOCK_START, 1)[1].split(MEMORY_BLOCK_END, 1)[0]
     assert "2026-11-20" in block
     assert "Entry: Spent the day swimming at the lake with Ana." in block
-    assert "Reflection: Lakes are restful." in block
+    assert "Reflection (the assistant's words then, not the person's): Lakes are restful." in block
     assert ollama_stub.chat_requests[-1]["messages"][-1] == {
         "role": "user", "content": "Thinking about last weekend at the lake."}
 

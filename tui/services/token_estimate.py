@@ -52,25 +52,56 @@ def _wide_halves(character: str) -> int:
     return 8
 
 
+def _halves(kind: str | None, value: str) -> int:
+    """Half-tokens of one piece of text, by the module's rules."""
+    if kind == "letters":
+        capitals = sum(1 for letter in value[1:] if letter.isupper())
+        return 2 * (-(-len(value) // 3) + capitals)
+    if kind == "spaces":
+        return 2 * ((len(value) + 6) // 8)
+    if kind == "spaces_digit":
+        return 2 * ((len(value) + 6) // 8 + 1)
+    if kind == "wide":
+        return _wide_halves(value)
+    return 2  # a digit, ASCII punctuation, a line break or a control character
+
+
+def _tokens(halves: int) -> int:
+    return -(-halves * 11 // 20) + 1  # the rules' count, a tenth more, plus one
+
+
+def _letters_within(letters: str, halves: int) -> int:
+    """How many of a run of ``letters`` cost at most ``halves``."""
+    capitals = 0
+    for count, letter in enumerate(letters, start=1):
+        capitals += count > 1 and letter.isupper()
+        if 2 * (-(-count // 3) + capitals) > halves:
+            return count - 1
+    return len(letters)
+
+
 def estimate_tokens(text: str) -> int:
     """At least as many tokens as ``text`` costs the model (see the module's rules)."""
     if not text:
         return 0
-    halves = 0
+    return _tokens(sum(_halves(piece.lastgroup, piece.group()) for piece in _PIECES.finditer(text)))
+
+
+def prefix_within(text: str, tokens: int) -> int:
+    """How many characters of ``text``, from its start, ``estimate_tokens`` counts as at most
+    ``tokens`` (one pass, however long the text: clipping a pasted book must not take seconds)."""
+    if estimate_tokens(text[:1]) > tokens:
+        return 0
+    most = (tokens - 1) * 20 // 11  # the half-tokens ``_tokens`` turns into at most ``tokens``
+    used = 0
     for piece in _PIECES.finditer(text):
-        kind, value = piece.lastgroup, piece.group()
-        if kind == "letters":
-            capitals = sum(1 for letter in value[1:] if letter.isupper())
-            halves += 2 * (-(-len(value) // 3) + capitals)
-        elif kind == "spaces":
-            halves += 2 * ((len(value) + 6) // 8)
-        elif kind == "spaces_digit":
-            halves += 2 * ((len(value) + 6) // 8 + 1)
-        elif kind == "wide":
-            halves += _wide_halves(value)
-        else:  # a digit, ASCII punctuation, a line break or a control character
-            halves += 2
-    return -(-halves * 11 // 20) + 1  # the rules' count, a tenth more, plus one
+        cost = _halves(piece.lastgroup, piece.group())
+        if used + cost > most:
+            if piece.lastgroup == "letters":  # a long word or a pasted blob: keep what fits of it
+                return piece.start() + _letters_within(piece.group(), most - used)
+            return piece.start()
+        used += cost
+    return len(text)
 
 
 def estimate_messages(messages: Iterable[Mapping[str, str]]) -> int:
