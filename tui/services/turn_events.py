@@ -25,6 +25,9 @@ class PendingTurn:
     text: str
     entry_id: str | None = None
     turn_id: str | None = None
+    smaller: int = 0
+    """How many times this turn's reply was cut off by a full context: each retry's prompt leaves
+    half as much room for memories and earlier turns (``prompt_budget``)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,12 @@ class Recalled:
     window: str = ""
     """The days the text asked about, as searched ("from last Tuesday (Nov 17)"); empty if none.
     With no memories it means that window holds no entry (``nothing_found``)."""
+    left_out: tuple[str, ...] = ()
+    """Ids of ``memories`` that were not sent: the model's context had no room for them."""
+    turns_left_out: int = 0
+    """How many of this session's earlier turns were not sent, for room (the oldest ones)."""
+    text_clipped: bool = False
+    """The text was longer than the model's context: only its beginning was sent."""
 
     @property
     def nothing_found(self) -> str:
