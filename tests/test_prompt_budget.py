@@ -136,14 +136,17 @@ def test_a_text_longer_than_the_context_is_clipped_with_a_notice_and_still_sent(
     assert len(sent) < len(text)
 
 
-def test_after_a_cut_off_reply_the_prompt_is_smaller():
+def test_a_retry_after_a_cut_off_reply_gives_memories_and_turns_half_the_room_they_took():
     memories = [memory(number) for number in range(1, 6)]
     context = [(f"Entry {n}.", "A reply.") for n in range(4)]
 
-    sizes = [fit_prompt(JOURNAL, memories, "Again.", context, context_length=4096, now=NOW, smaller=smaller).tokens
-             for smaller in range(3)]
+    first = fit_prompt(JOURNAL, memories, "Again.", context, context_length=8192, now=NOW)
+    second = fit_prompt(JOURNAL, memories, "Again.", context, context_length=8192, now=NOW, room=first.spent // 2)
+    third = fit_prompt(JOURNAL, memories, "Again.", context, context_length=8192, now=NOW, room=second.spent // 2)
 
-    assert sizes[0] > sizes[1] > sizes[2]
+    assert first.left_out == () and first.spent > 0  # everything fitted the first time
+    assert first.tokens > second.tokens > third.tokens
+    assert second.spent <= first.spent // 2 and second.messages[-1] == first.messages[-1]
 
 
 def test_a_reply_marked_wrong_never_goes_into_the_prompt():

@@ -33,6 +33,18 @@ def nothing_from(window: str) -> str:
     return f"No entries {window}."
 
 
+def room_note(memories: int, turns: int = 0, text_clipped: bool = False, entry_label: str = "entry") -> str:
+    """What a prompt left out to fit the model's context, for receipts and the shell: "2 left out
+    for room", "3 earlier turns left out for room", "entry clipped to fit"; empty when nothing was."""
+    earlier = f"{turns} earlier turn{'s' if turns != 1 else ''}"
+    if memories and turns:
+        left = f"{memories} left out for room (and {earlier})"
+    else:
+        left = f"{memories} left out for room" if memories else f"{earlier} left out for room" if turns else ""
+    clipped = f"{entry_label.lower()} clipped to fit" if text_clipped else ""
+    return " · ".join(part for part in (left, clipped) if part)
+
+
 def local_day(moment: datetime) -> str:
     """The date of ``moment`` in the person's time zone, e.g. 2026-11-25."""
     return moment.astimezone().strftime("%Y-%m-%d")

@@ -204,6 +204,7 @@ class TurnController:
         turn.model = self._workspace.model_for(self._workspace.modes[turn.mode])
         turn.state = TurnState.RECALLING
         turn.sent = None  # a retry's prompt is built anew
+        turn.no_room, turn.turns_no_room, turn.text_clipped = set(), 0, False
         self._deliver(TurnStarted(turn))
         pending = turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id)
         self._stop = StopSignal()
@@ -262,6 +263,8 @@ class TurnController:
             turn.window = event.window
             turn.model, turn.state = event.model, TurnState.STREAMING
             turn.sent, turn.sent_options = event.messages, event.options
+            turn.no_room, turn.turns_no_room, turn.text_clipped = set(event.left_out), event.turns_left_out, \
+                event.text_clipped
             self._deliver(TurnRecalled(turn))
         elif isinstance(event, ReplyChunk):
             if turn.state is TurnState.STOPPED:  # in flight when stopped: ``TurnStopped`` has them all

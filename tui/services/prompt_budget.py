@@ -11,8 +11,9 @@ priority, each counted with ``token_estimate`` (which errs high):
 3. this session's earlier turns, newest first, each whole: the first that does not fit is left out
    with every older one (a conversation with a hole in it misleads more than a shorter one).
 
-A quarter of the context is kept for the answer (``REPLY_SHARE``). ``smaller``, how many times this
-turn's reply was already cut off by a full context, halves the room for 2 and 3 each time.
+A quarter of the context is kept for the answer (``REPLY_SHARE``). After a reply cut off by a full
+context, the retry's ``room`` for 2 and 3 is half of what they took (``FittedPrompt.spent``), so it
+is smaller whatever the context's size.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class FittedPrompt:
     """How many of this session's earlier turns were not sent (the oldest ones)."""
     text_clipped: bool = False
     """The new text was longer than the context: only its beginning was sent."""
+    spent: int = 0
+    """Tokens the memories and earlier turns took (a retry after a cut-off reply gets half)."""
 
 
 def reply_reserve(context_length: int) -> int:
@@ -80,15 +83,17 @@ def clip_notice(mode: Mode, context_length: int) -> str:
 
 def fit_prompt(mode: Mode, memories: Sequence[RecalledMemory], text: str,
                context: Sequence[tuple[str, str]] = (), *, context_length: int, now: datetime | None = None,
-               cue: TimeCue | None = None, smaller: int = 0) -> FittedPrompt:
+               cue: TimeCue | None = None, room: int | None = None) -> FittedPrompt:
     """The prompt for ``text`` with as many of ``memories`` (pins first, then by rank) and of the
-    earlier turns ``context`` (oldest first) as fit ``context_length`` (see the module)."""
+    earlier turns ``context`` (oldest first) as fit ``context_length`` (see the module); ``room``
+    caps the tokens memories and earlier turns may take."""
     limit = context_length - reply_reserve(context_length)
     recalled_count = sum(1 for memory in memories if not memory.pinned)
     # The mode's prompt with no memory; its line saying all were left out is the longest it can have.
     bare = estimate_messages(chat_messages(mode, [], "", now=now, cue=cue, left_out=recalled_count))
     sent, clipped = _fit_text(mode, text, limit - bare, context_length)
-    room = max(0, limit - bare - estimate_tokens(sent)) >> smaller
+    fixed = bare + estimate_tokens(sent)
+    room = min(max(0, limit - fixed), room if room is not None else limit)
 
     kept, reply_chars, used = _fit_memories(mode, memories, room, cue)
     turns = _fit_turns(context, room - used)
@@ -110,7 +115,7 @@ def fit_prompt(mode: Mode, memories: Sequence[RecalledMemory], text: str,
     sent_ids = {memory.record.id for memory in kept}
     return FittedPrompt(messages, context_length, tokens,
                         left_out=tuple(memory.record.id for memory in memories if memory.record.id not in sent_ids),
-                        turns_left_out=len(context) - len(turns), text_clipped=clipped)
+                        turns_left_out=len(context) - len(turns), text_clipped=clipped, spent=max(0, tokens - fixed))
 
 
 def _fit_text(mode: Mode, text: str, room: int, context_length: int) -> tuple[str, bool]:

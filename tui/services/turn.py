@@ -61,7 +61,7 @@ class TurnService:
         edit: bool = False,
         stop: StopSignal | None = None,
         other_modes: bool = False,
-        smaller: int = 0,
+        room: int | None = None,
     ) -> Iterator[TurnEvent]:
         """Do one turn. ``entry_id`` names an entry already stored for this text (a retry).
 
@@ -70,9 +70,9 @@ class TurnService:
         change log). ``stop`` (set from another thread) ends the reply early: what arrived is kept
         as the entry's reply, marked ``stopped``, and ``TurnStopped`` ends the events.
         ``other_modes`` (a one-turn toggle) also recalls from the modes ``modes.readable_modes`` names.
-        The prompt is fitted to the model's context (``prompt_budget``); ``smaller`` counts the
-        replies to this turn already cut off by a full context, and one more is counted in the
-        ``PendingTurn`` a ``ContextFull`` failure carries, so its retry sends less.
+        The prompt is fitted to the model's context (``prompt_budget``), its memories and earlier
+        turns within ``room`` tokens when given: a ``ContextFull`` failure's ``PendingTurn`` carries
+        half of what they took, so its retry sends less.
 
         A mode that keeps unanswered entries (journal) stores the text right after recall, before
         the model is asked, so neither a failure nor quitting mid-reply can lose it; the reply is
@@ -80,7 +80,7 @@ class TurnService:
         ``turn_id`` names the turn's outbox row: the stored entry takes it out, exactly once.
         """
         model = self.model_for(mode)
-        pending = PendingTurn(mode.name, text, entry_id, turn_id, smaller)
+        pending = PendingTurn(mode.name, text, entry_id, turn_id, room)
         record: MemoryRecord | None = None
         now = self.clock()
         cue = self._cue(mode, text, now)
@@ -95,13 +95,13 @@ class TurnService:
                 record = self.store.add_entry(mode, text, "",
                                              {"model": model, **traceback_recall.traceback_metadata(mode, text)},
                                              turn_id=turn_id)
-                pending = PendingTurn(mode.name, text, record.id, turn_id, smaller)
+                pending = PendingTurn(mode.name, text, record.id, turn_id, room)
         except MindpaneError as error:
             yield TurnFailed(error, pending)
             return
         context_length = self._context_length(mode, model)
         fitted = fit_prompt(mode, recalled, text, context, context_length=context_length, now=now, cue=cue,
-                            smaller=smaller)
+                            room=room)
         messages, options = fitted.messages, {"num_ctx": context_length}
         yield Recalled(recalled, model, messages, self._request_options(options), cue.window if cue else "",
                        fitted.left_out, fitted.turns_left_out, fitted.text_clipped)
@@ -120,7 +120,7 @@ class TurnService:
         except ChatError as error:
             if stop is None or not stop.stopped:
                 partial = error.partial if isinstance(error, ReplyInterrupted) else "".join(chunks)
-                again = replace(pending, smaller=smaller + 1) if isinstance(error, ContextFull) else pending
+                again = replace(pending, room=fitted.spent // 2) if isinstance(error, ContextFull) else pending
                 yield TurnFailed(error, again, partial, record)
                 return
         if stop is not None and stop.stopped:
@@ -229,4 +229,4 @@ class TurnService:
     def retry(self, pending: PendingTurn, context: Sequence[tuple[str, str]] = (), **again: Any) -> Iterator[TurnEvent]:
         """``again``: ``given``, ``edit`` and ``stop``, as ``run`` takes them."""
         return self.run(self.modes[pending.mode], pending.text, context, pending.entry_id, pending.turn_id,
-                        smaller=pending.smaller, **again)
+                        room=pending.room, **again)

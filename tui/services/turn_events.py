@@ -25,9 +25,9 @@ class PendingTurn:
     text: str
     entry_id: str | None = None
     turn_id: str | None = None
-    smaller: int = 0
-    """How many times this turn's reply was cut off by a full context: each retry's prompt leaves
-    half as much room for memories and earlier turns (``prompt_budget``)."""
+    room: int | None = None
+    """After a reply cut off by a full context: the tokens the retry's memories and earlier turns
+    may take, half of what they took then (``prompt_budget``); None: as many as fit."""
 
 
 @dataclass(frozen=True)
