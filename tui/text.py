@@ -63,14 +63,15 @@ def transcript_text(text: str) -> str:
     """What the transcript shows of a sent text: all of it, or — for a very long paste — its first
     ``TRANSCRIPT_LINES`` lines (at most ``TRANSCRIPT_CHARS`` characters) and how much more there is.
     Laying out and drawing 200 KB of wrapped text took seconds on every layout pass; the whole text
-    is kept and sent, and the history opens it in full."""
+    is kept (and sent as far as the model's context takes it: the status line says when it was
+    clipped), and the history opens it in full."""
     shown = for_display(text)
     head = "\n".join(shown[:TRANSCRIPT_CHARS].split("\n")[:TRANSCRIPT_LINES])
     if len(head) >= len(shown):
         return shown
     rest = shown[len(head):]
     more = f"{rest.count(chr(10)) + 1:,} more lines" if "\n" in rest else f"{len(rest):,} more characters"
-    return f"{head.rstrip()}\n… ({more} — sent and kept in full; Enter on it in the history shows it all)"
+    return f"{head.rstrip()}\n… ({more} — kept in full; Enter on it in the history shows it all)"
 
 
 def one_line(text: str, limit: int) -> str:
