@@ -63,3 +63,21 @@ async def test_a_reply_cut_off_by_a_full_context_is_asked_again_with_a_smaller_p
         first, second = (request["messages"] for request in ollama_stub.chat_requests)
         assert estimate_messages(second) < estimate_messages(first)
         assert second[-1] == first[-1]
+
+
+async def test_an_earlier_reply_marked_wrong_is_not_sent_as_context(settings, clock, ollama_stub):
+    from tui.domain.records import REPLY_WRONG
+
+    ollama_stub.script(text="You should really stop eating sugar.").script(text="A kinder reflection.")
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = await send(pilot, "Had cake at the office party.")
+        record = first.turn.record  # marked wrong, in the store and in the session, as the key will do
+        first.turn.record = app.workspace.store.attach_reply(record.id, record.reply, {REPLY_WRONG: True})
+
+        await send(pilot, "Still thinking about the party.")
+
+        contents = [message["content"] for message in ollama_stub.chat_requests[-1]["messages"]]
+        assert "Had cake at the office party." in contents
+        assert not any("stop eating sugar" in content for content in contents)

@@ -21,7 +21,7 @@ from textual.worker import Worker, get_current_worker
 from tui.detached import iterate_detached_batches
 from tui.domain.errors import MindpaneError, ModelNotFound, OllamaUnreachable, ReplyInterrupted
 from tui.domain.modes import Mode
-from tui.domain.records import MemoryRecord
+from tui.domain.records import REPLY_WRONG, MemoryRecord
 from tui.domain.stop import StopSignal
 from tui.messages import (
     OllamaChecked,
@@ -221,9 +221,11 @@ class TurnController:
     def _context(self, turn: Turn) -> list[tuple[str, str]]:
         """Earlier answered turns of the turn's mode, oldest first, as ``TurnService`` context. A
         turn whose entry the person left out of this answer (``x`` on its receipt) is not sent:
-        left out means out of every part of the request."""
+        left out means out of every part of the request. A reply the person marked wrong (its
+        entry's ``reply_wrong``) is not sent either; the text it answered is."""
         earlier = self._turns[:self._turns.index(turn)]
-        return [(other.text, other.reply) for other in earlier if other.mode == turn.mode and other.answered
+        return [(other.text, "" if other.record is not None and other.record.metadata.get(REPLY_WRONG) else other.reply)
+                for other in earlier if other.mode == turn.mode and other.answered
                 and (other.record is None or other.record.id not in turn.excluded)][-CONTEXT_TURNS:]
 
     def _run(self, turn_id: int, pending: PendingTurn, context: list[tuple[str, str]], options: dict) -> None:

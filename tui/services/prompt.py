@@ -11,15 +11,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from tui.domain.modes import Mode
-from tui.domain.records import RecalledMemory
+from tui.domain.records import REPLY_WRONG, RecalledMemory
 from tui.services.time_cues import TimeCue
 from tui.text import local_day, nothing_from
 
 MAX_RECALLED_REPLY_CHARS = 500
 """A recalled reply is clipped to this: two to four sentences of a reflection, the start of an
 answer. The entry is what the person wrote; the reply only reminds the model what it said."""
-REPLY_WRONG = "reply_wrong"
-"""Metadata key: the person said this entry's reply was wrong, so it is never sent again."""
 MEMORY_BLOCK_START = "<memories>"
 MEMORY_BLOCK_END = "</memories>"
 PINNED_BLOCK_START = "<pinned>"
