@@ -136,10 +136,11 @@ class RecalledPane(Vertical):
         window = f" {turn.window}" if turn.window else ""
         recalled = turn.nothing_found.rstrip(".") or f"{len(turn.recalled) - pinned} recalled{window}"
         recalled += f" + {pinned} pinned" if pinned else ""
+        room = turn.room_note(entry_label)  # before the text: a narrow pane cuts the line's end
+        recalled += f" ({room})" if room else ""
         left_out = sum(1 for memory in turn.recalled if memory.record.id in turn.excluded)
-        room = turn.room_note(entry_label)
         return f"{recalled} for “{about}”" + (f" · {left_out} left out" if left_out else "") + \
-            (f" · {room}" if room else "") + " · Enter opens, x leaves out"
+            " · Enter opens, x leaves out"
 
     def _caption(self, text: str) -> None:
         caption = self.query_one(".receipts-caption", Static)
