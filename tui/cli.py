@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     import argparse
 
     from tui.domain.modes import Mode
-    from tui.services.turn_events import Recalled, TurnFailed
+    from tui.domain.records import RecalledMemory
+    from tui.services.turn_events import TurnFailed
 
 # The subcommands' modules (and argparse) are imported when a command line needs them: a plain
 # `mindpane` opens the app without building a parser, and the first frame waits for nothing else.
@@ -194,7 +195,8 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
         turns = make_turns(store, make_chat(settings), settings, dict(modes))
         for event in turns.run(mode, text, turn_id=turn_id):
             if isinstance(event, Recalled):
-                _print_recalled(event, mode, out)
+                _print_recalled(event.memories, mode.title, out, event.nothing_found, event.left_out,
+                                event.text_clipped, mode.entry_label)
             elif isinstance(event, ReplyChunk):
                 out.write(for_display(event.text))
                 out.flush()
@@ -229,12 +231,12 @@ def _kept_note(event: TurnFailed) -> str:
     return " (your question is kept; open mindpane and press ctrl+r to ask it again)"
 
 
-def _print_recalled(recalled: Recalled, mode: Mode, out: TextIO) -> None:
-    """The receipts, each with its reason; says when the day asked about was empty, and what the
-    model's context had no room for."""
-    memories, title, nothing_found = recalled.memories, mode.title, recalled.nothing_found
-    label = mode.entry_label.lower()
-    if recalled.text_clipped:
+def _print_recalled(memories: list[RecalledMemory], title: str, out: TextIO, nothing_found: str = "",
+                    left_out: Sequence[str] = (), text_clipped: bool = False, entry_label: str = "entry") -> None:
+    """The receipts, each with its reason; ``nothing_found`` says the day asked about was empty,
+    ``left_out`` (ids) and ``text_clipped`` what the model's context had no room for."""
+    label = entry_label.lower()
+    if text_clipped:
         out.write(f"Your {label} is longer than the model's context: only its beginning was sent "
                   f"(the whole {label} is kept).\n")
     if nothing_found or not memories:
@@ -242,13 +244,13 @@ def _print_recalled(recalled: Recalled, mode: Mode, out: TextIO) -> None:
     if not memories:
         out.write("\n")
         return
-    room = room_note(len(recalled.left_out))
+    room = room_note(len(left_out))
     out.write(f"Recalled {len(memories)} earlier {title.lower()} {'entry' if len(memories) == 1 else 'entries'}"
               f"{f' ({room})' if room else ''}:\n")
     for memory in memories:
         record = memory.record
         preview = entry_preview(record.text, PREVIEW_CHARS)
-        note = "(left out for room) " if record.id in recalled.left_out else ""
+        note = "(left out for room) " if record.id in left_out else ""
         out.write(f"  {memory.score:.2f}  {local_day(record.created_at)}  {note}{preview}\n")
         if memory.reason:
             out.write(f"        ↳ {one_line(memory.reason, PREVIEW_CHARS)}\n")
