@@ -43,7 +43,8 @@ class Turn:
     id: int = field(default_factory=lambda: next(_turn_ids))
     state: TurnState = TurnState.WAITING
     recalled: list[RecalledMemory] | None = None
-    """The memories put into this turn's prompt, best first (None until recall ran)."""
+    """The memories recalled for this turn's prompt, best first (None until recall ran); those in
+    ``no_room`` did not fit the model's context, those in ``excluded`` the person left out."""
     window: str = ""
     """The days the text asked about, as searched ("from last Tuesday (Nov 17)"); empty if none."""
     model: str = ""

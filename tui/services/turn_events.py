@@ -33,6 +33,8 @@ class PendingTurn:
 @dataclass(frozen=True)
 class Recalled:
     memories: list[RecalledMemory]
+    """Every memory recalled (or given) for the turn, pins first, then best first; those in
+    ``left_out`` did not fit the model's context and were not sent."""
     model: str
     messages: list[dict[str, str]] = field(default_factory=list)
     """Exactly what the model is sent for this turn (system prompt with the memories, context, text)."""
