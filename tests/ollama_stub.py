@@ -14,7 +14,12 @@ Pulls (``POST /api/pull``) stream progress lines like Ollama's and then add the 
 ``stub.models``; ``stub.pull_fails = "…"`` makes the next pulls end in ``{"error": …}``,
 ``stub.pull_slow = True`` keeps a pull downloading until the client hangs up (``stub.pull_closed``
 is set then). A chat reply scripted with ``stall_after`` notices a client that hangs up while it
-stalls (``stub.chat_closed`` is set then: a stopped reply).
+stalls (``stub.chat_closed`` is set then: a stopped reply). ``script(done_reason="length")`` ends a
+reply the way Ollama ends one that filled the model's context.
+
+``/api/show`` reports ``stub.context_length`` as model_info's ``<family>.context_length`` (None: no
+such key), ``stub.show_parameters`` as its parameters (e.g. ``"num_ctx 4096"``);
+``stub.model_info_null`` sends ``"model_info": null`` and ``stub.show_status`` refuses the request.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ DEFAULT_MODEL = "gemma3:4b-it-qat"
 MAX_STALL_SECONDS = 30.0
 DEFAULT_SIZE = 3_300_000_000
 DEFAULT_MODIFIED = "2025-01-01T00:00:00Z"
+DEFAULT_CONTEXT_LENGTH = 131_072
+"""What gemma3 reports as its context length (model_info's ``gemma3.context_length``)."""
 SLOW_PULL_PACE = 0.02
 """Seconds between two progress lines of a slow pull (the stub's pace, not a test's sleep)."""
 STALL_POLL = 0.02
@@ -66,6 +73,8 @@ class ScriptedReply:
     status: int | None = None
     pace: float = 0.0
     """Seconds between two chunks (a model's pace); 0: all at once."""
+    done_reason: str = "stop"
+    """How the last line says the reply ended: ``stop``, or ``length`` (the context filled up)."""
 
 
 def unused_port_url() -> str:
@@ -149,6 +158,14 @@ class OllamaStub:
         """Set when a client hung up in the middle of a pull (a cancelled pull)."""
         self.chat_closed = threading.Event()
         """Set when a client hung up while a chat reply stalled (a stopped reply)."""
+        self.context_length: int | None = DEFAULT_CONTEXT_LENGTH
+        """What /api/show reports as the model's context length; None: model_info has no such key."""
+        self.show_parameters = ""
+        """/api/show's ``parameters`` (a Modelfile's ``PARAMETER`` lines, e.g. ``"num_ctx 4096"``)."""
+        self.model_info_null = False
+        """/api/show sends ``"model_info": null`` (as some models and servers do)."""
+        self.show_status: int | None = None
+        """/api/show is refused with this HTTP status (an older or broken server)."""
         self._lock = threading.Lock()
         self._scripts: deque[ScriptedReply] = deque()
         self._requests: list[RecordedRequest] = []
@@ -220,6 +237,7 @@ class OllamaStub:
         drop_after: int | None = None,
         status: int | None = None,
         pace: float = 0.0,
+        done_reason: str = "stop",
     ) -> OllamaStub:
         """Queue the reply to the next /api/chat request (FIFO). Returns self for chaining.
 
@@ -230,6 +248,7 @@ class OllamaStub:
         - ``drop_after=n``: after n chunks close the socket abruptly (incomplete chunked body).
         - ``status``: answer with that HTTP status and ``{"error": error}`` instead of a reply.
         - ``pace``: seconds between two chunks, as a model writes them.
+        - ``done_reason``: what the last line says ended the reply (``length``: the context filled up).
         """
         if chunks is None:
             chunks = split_words(text if text is not None else self.default_reply)
@@ -242,6 +261,7 @@ class OllamaStub:
             drop_after=drop_after,
             status=status,
             pace=pace,
+            done_reason=done_reason,
         )
         with self._lock:
             self._scripts.append(reply)
@@ -282,6 +302,11 @@ class OllamaStub:
                 self.sizes[full] = size
             if modified is not None:
                 self.modified[full] = modified
+
+    @property
+    def show_requests(self) -> list[dict[str, Any]]:
+        """Bodies of the /api/show requests, oldest first."""
+        return [r.body for r in self.requests if r.method == "POST" and r.path == "/api/show"]
 
     @property
     def chat_requests(self) -> list[dict[str, Any]]:
@@ -414,19 +439,26 @@ class _OllamaHandler(BaseHTTPRequestHandler):
         self._send_json(200, {"models": models})
 
     def _show(self, body: dict[str, Any]) -> None:
+        stub = self.stub
         name = body.get("model") or body.get("name") or ""
-        if not self.stub.has_model(name):
+        if stub.show_status is not None:
+            self._send_json(stub.show_status, {"error": "stub error"})
+            return
+        if not stub.has_model(name):
             self._model_missing(name)
             return
         family = _full_name(name).split(":", 1)[0]
+        info: dict[str, Any] = {"general.architecture": family, "general.parameter_count": 4_300_000_000}
+        if stub.context_length is not None:
+            info[f"{family}.context_length"] = stub.context_length
         self._send_json(
             200,
             {
                 "modelfile": f"FROM {name}\n",
-                "parameters": "",
+                "parameters": stub.show_parameters,
                 "template": "{{ .Prompt }}",
                 "details": {"format": "gguf", "family": family, "families": [family]},
-                "model_info": {"general.architecture": family, "general.parameter_count": 4_300_000_000},
+                "model_info": None if stub.model_info_null else info,
                 "capabilities": ["completion"],
                 "modified_at": "2025-01-01T00:00:00Z",
             },
@@ -519,13 +551,13 @@ class _OllamaHandler(BaseHTTPRequestHandler):
                                "total": total, "completed": completed})
         self.close_connection = True
 
-    def _done_payload(self, name: str, content: str, count: int) -> dict[str, Any]:
+    def _done_payload(self, name: str, content: str, count: int, reason: str = "stop") -> dict[str, Any]:
         return {
             "model": name,
             "created_at": _now(),
             "message": {"role": "assistant", "content": content},
             "done": True,
-            "done_reason": "stop",
+            "done_reason": reason,
             "total_duration": 123_456_789,
             "load_duration": 1_234_567,
             "prompt_eval_count": 12,
@@ -559,7 +591,7 @@ class _OllamaHandler(BaseHTTPRequestHandler):
         if reply.error_after is not None:
             self._send_json(500, {"error": reply.error})
             return
-        self._send_json(200, self._done_payload(name, reply.text, len(reply.chunks)))
+        self._send_json(200, self._done_payload(name, reply.text, len(reply.chunks), reply.done_reason))
 
     def _chat_stream(self, name: str, reply: ScriptedReply) -> None:
         self.send_response(200)
@@ -590,11 +622,12 @@ class _OllamaHandler(BaseHTTPRequestHandler):
                     "done": False,
                 }
             )
-        self._write_chunk(self._done_payload(name, "", len(reply.chunks)))
+        self._write_chunk(self._done_payload(name, "", len(reply.chunks), reply.done_reason))
         self._end_chunks()
 
 
 __all__ = [
+    "DEFAULT_CONTEXT_LENGTH",
     "DEFAULT_MODEL",
     "OllamaStub",
     "RecordedRequest",

@@ -132,3 +132,32 @@ def test_recalled_previews_never_send_terminal_escapes(cli_env, ollama_stub):
     assert result.returncode == 0, result.stderr
     assert "A note with escapes about gardening." in result.stdout
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
+def test_ask_says_what_the_models_context_had_no_room_for(cli_env, ollama_stub, settings, clock):
+    from tui.domain.modes import JOURNAL
+    from tui.services.engine import open_store
+
+    store = open_store(settings, clock)
+    try:
+        for number in range(6):
+            store.add_entry(JOURNAL, f"Moving day {number}: the boxes, the kettle lost again. "
+                            + "Unpacked the books and the plates, then sat on the floor." * 4,
+                            "It sounds like the move has taken a lot out of you. " * 10)
+    finally:
+        store.close()
+    ollama_stub.context_length = 2048
+
+    result = mindpane(cli_env, "ask", "Moving day again: the boxes are nearly gone.")
+
+    assert result.returncode == 0, result.stderr
+    header = next(line for line in result.stdout.splitlines() if line.startswith("Recalled "))
+    assert header.startswith("Recalled 5 earlier journal entries (") and header.endswith(" left out for room):")
+    left_out = int(header.split("(")[1].split()[0])
+    assert result.stdout.count("(left out for room) Moving day") == left_out > 0
+    assert ollama_stub.chat_requests[-1]["options"] == {"num_ctx": 2048}
+
+    clipped = mindpane(cli_env, "ask", "-", stdin="So much to say about the move today. " * 800)
+    assert clipped.returncode == 0, clipped.stderr
+    assert "Your entry is longer than the model's context: only its beginning was sent" in clipped.stdout
+    assert ollama_stub.chat_requests[-1]["messages"][-1]["content"].endswith("context of 2048 tokens.]")

@@ -214,6 +214,8 @@ def test_a_negative_recall_size_keeps_the_default_size_and_the_other_fields(conf
 
 @pytest.mark.parametrize(("text", "key"), [
     ('[modes.code]\nmin_relevance = 2.5\n', "modes.code.min_relevance"),
+    ('[modes.code]\ncontext_length = 100\n', "modes.code.context_length"),
+    ('[modes.code]\ncontext_length = "8k"\n', "modes.code.context_length"),
     ('[modes.code]\nkeep_unanswered = "yes"\n', "modes.code.keep_unanswered"),
     ('[modes.code]\ncolour = "red"\n', "modes.code.colour"),
     ('[modes.code]\nrecall_from = ["journal", "nowhere"]\n', "modes.code.recall_from"),
@@ -230,6 +232,14 @@ def test_each_bad_field_is_one_problem_naming_it(config_file, text, key):
     problem = only_problem(config)
     assert problem.key == key
     assert problem.line is not None and problem.path == config_file
+
+
+def test_a_mode_can_choose_its_context_length(config_file):
+    config = loaded(write(config_file, '[modes.code]\ncontext_length = 16384\n[modes.journal]\ncontext_length = 1.5\n'))
+    problem = only_problem(config)
+    assert problem.key == "modes.journal.context_length" and "whole number of tokens" in str(problem)
+    modes = load_modes(config)
+    assert (modes["code"].context_length, modes["journal"].context_length) == (16384, None)
 
 
 def test_a_recall_from_list_keeps_its_known_ids(config_file):
@@ -375,6 +385,7 @@ def test_config_show_prints_each_value_and_where_it_came_from(capsys, config_fil
     assert '"Stand-up"' in line("title ", "[modes.standup]")
     assert line("recall_from ", "[modes.standup]").endswith("# file")
     assert line("min_relevance ", "[modes.standup]").endswith("# default")
+    assert line("# context_length is not set", "[modes.standup]").endswith("# default")
 
     _, line = show("--model", "flag-model")
     assert line("model ").endswith("# flag") and "flag-model" in line("model ")

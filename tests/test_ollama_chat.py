@@ -10,15 +10,17 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.ollama_stub import DEFAULT_MODEL, OllamaStub, unused_port_url
+from tests.ollama_stub import DEFAULT_CONTEXT_LENGTH, DEFAULT_MODEL, OllamaStub, unused_port_url
 from tui.adapters.ollama_chat import OllamaChat, is_loopback, normalise_host
 from tui.domain.errors import (
     ChatError,
+    ContextFull,
     ModelNotFound,
     ModelStalled,
     OllamaUnreachable,
     ReplyInterrupted,
 )
+from tui.domain.llm_models import ContextWindow
 
 MESSAGES = [
     {"role": "system", "content": "You are terse."},
@@ -173,6 +175,27 @@ def test_http_error_status_is_a_chat_error_with_the_servers_message(ollama_stub:
     assert "unexpected server error" in error.message
 
 
+def test_a_reply_ended_because_the_context_filled_up_is_cut_off(ollama_stub: OllamaStub) -> None:
+    ollama_stub.script(chunks=["You wrote ", "about the move and"], done_reason="length")
+
+    received, error = failure(chat_for(ollama_stub))
+
+    assert received == ["You wrote ", "about the move and"]
+    assert isinstance(error, ContextFull) and isinstance(error, ReplyInterrupted)
+    assert error.partial == "You wrote about the move and"
+    assert error.message == "The reply was cut off: the model's context is full"
+    assert "shorter prompt" in error.hint
+
+
+def test_a_prompt_the_server_refuses_as_too_long_is_a_full_context(ollama_stub: OllamaStub) -> None:
+    ollama_stub.script(status=400, error="the input length exceeds the context length")
+
+    _, error = failure(chat_for(ollama_stub))
+
+    assert isinstance(error, ContextFull)
+    assert error.partial == ""
+
+
 def test_dropped_connection_mid_stream_keeps_the_partial_reply(ollama_stub: OllamaStub) -> None:
     ollama_stub.script(chunks=["a", "b", "c"], drop_after=2)
 
@@ -243,6 +266,55 @@ def test_connect_timeout_is_reported_as_unreachable(unanswered_url: str) -> None
     assert isinstance(error, OllamaUnreachable)
     assert error.message == f"Ollama is not reachable at {unanswered_url} (no answer in {STALL:g} s)"
     assert "`ollama serve`" in error.hint
+
+
+# -- context window --------------------------------------------------------------------------------
+
+
+def test_the_context_window_is_what_the_model_reports_asked_once(ollama_stub: OllamaStub) -> None:
+    chat = chat_for(ollama_stub)
+
+    first = chat.context_window(DEFAULT_MODEL)
+    again = chat.context_window(DEFAULT_MODEL)
+
+    assert first == again
+    assert (first.trained, first.num_ctx) == (DEFAULT_CONTEXT_LENGTH, None)
+    assert [request["model"] for request in ollama_stub.show_requests] == [DEFAULT_MODEL]
+
+
+def test_a_modelfile_num_ctx_is_read_from_the_parameters(ollama_stub: OllamaStub) -> None:
+    ollama_stub.show_parameters = 'num_ctx                        4096\nstop                           "<end_of_turn>"'
+
+    window = chat_for(ollama_stub).context_window(DEFAULT_MODEL)
+
+    assert (window.trained, window.num_ctx) == (DEFAULT_CONTEXT_LENGTH, 4096)
+
+
+def test_a_model_that_reports_no_context_length_gives_an_empty_window(ollama_stub: OllamaStub) -> None:
+    ollama_stub.context_length = None
+    assert chat_for(ollama_stub).context_window(DEFAULT_MODEL) == ContextWindow()
+
+    ollama_stub.model_info_null = True
+    chat = chat_for(ollama_stub)
+    assert chat.context_window(DEFAULT_MODEL) == ContextWindow()
+    assert chat.context_window(DEFAULT_MODEL) == ContextWindow()
+    assert len(ollama_stub.show_requests) == 2  # a definite answer is kept
+
+
+def test_a_server_that_cannot_say_gives_an_empty_window_and_is_asked_again(ollama_stub: OllamaStub,
+                                                                         caplog) -> None:
+    ollama_stub.show_status = 500
+    chat = chat_for(ollama_stub)
+
+    assert chat.context_window(DEFAULT_MODEL) == ContextWindow()
+    assert "context length" in caplog.text
+    ollama_stub.show_status = None
+    assert chat.context_window(DEFAULT_MODEL).trained == DEFAULT_CONTEXT_LENGTH
+    assert chat_for(ollama_stub).context_window("llama9:70b") == ContextWindow()  # not pulled
+
+
+def test_an_unreachable_server_gives_an_empty_window() -> None:
+    assert OllamaChat(unused_port_url(), connect_timeout=1.0).context_window(DEFAULT_MODEL) == ContextWindow()
 
 
 # -- ensure_model ----------------------------------------------------------------------------------

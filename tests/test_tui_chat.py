@@ -124,7 +124,8 @@ async def test_user_text_is_shown_literally(settings, clock, ollama_stub):
         assert app.workspace.store.page("journal").records[0].text == "[bold]x[/bold] and \x1b[31mred\x1b[0m \x07done"
 
 
-async def test_a_very_long_paste_shows_its_head_and_is_sent_and_kept_whole(settings, clock, ollama_stub):
+async def test_a_very_long_paste_shows_its_head_is_kept_whole_and_sent_as_far_as_it_fits(settings, clock,
+                                                                                        ollama_stub):
     long_text = "".join(f"Line {n} of a very long pasted log, kept whole.\n" for n in range(4000))  # ~190 KB
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -133,9 +134,13 @@ async def test_a_very_long_paste_shows_its_head_and_is_sent_and_kept_whole(setti
         shown = str(view.query_one(".turn-text", Static).render())
         assert shown.startswith("Line 0 of a very long pasted log")
         assert "Line 59 of" in shown and "Line 60 of" not in shown
-        assert shown.endswith("… (3,941 more lines — sent and kept in full; Enter on it in the history shows it all)")
+        assert shown.endswith("… (3,941 more lines — kept in full; Enter on it in the history shows it all)")
         assert app.workspace.store.page("journal").records[0].text == long_text.strip()
-        assert ollama_stub.chat_requests[-1]["messages"][-1]["content"] == long_text.strip()
+        sent = ollama_stub.chat_requests[-1]["messages"][-1]["content"]
+        assert sent.startswith("Line 0 of a very long pasted log") and len(sent) < len(long_text) // 10
+        assert sent.endswith("[mindpane: the rest of this entry was not sent: it is longer than the model's context "
+                             "of 8192 tokens.]")
+        assert "entry clipped to fit" in status_text(view)
 
 
 async def test_receipts_show_recalled_text_literally(settings, clock, ollama_stub):

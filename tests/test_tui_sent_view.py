@@ -44,6 +44,7 @@ async def test_the_view_shows_the_request_the_model_received(settings, clock, ol
         title = str(screen.query_one(".dialog-title", Static).content)
         assert request["model"] in title
         assert "stream" in str(screen.query_one(".sent-options", Static).content)
+        assert 'options: {"num_ctx": 8192}' in str(screen.query_one(".sent-options", Static).content)
         assert screen.turn.sent_options == {"stream": request.get("stream"), "options": request.get("options")}
 
         await pilot.press("escape")

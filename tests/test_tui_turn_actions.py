@@ -143,6 +143,36 @@ async def test_x_on_a_receipt_leaves_that_memory_out_and_asks_again(settings, cl
         assert "1 left out" in pane.caption
 
 
+async def test_a_memory_left_out_is_not_sent_as_an_earlier_turn_either(settings, clock, ollama_stub):
+    """An entry written earlier in this session is both recalled and an earlier turn of the
+    session: ``x`` on its receipt must take it out of the next request entirely."""
+    ollama_stub.script(text="A reflection on the heron.").script(text="With the heron.") \
+        .script(text="Without the heron.")
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await send(pilot, HERON)
+        view = await send(pilot, "The fog by the river again, and the heron standing still.")
+        pane = receipts(app)
+        texts = [memory.record.text for memory in pane.memories]
+        assert HERON in texts
+        heard = ollama_stub.chat_requests[1]["messages"]
+        assert HERON in system_prompt(ollama_stub.chat_requests[1])
+        assert HERON in [message["content"] for message in heard[1:]]  # the earlier turn, as sent
+
+        options = pane.query_one(OptionList)
+        options.focus()
+        options.highlighted = texts.index(HERON)
+        await pilot.press("x")
+        await settle(pilot)
+
+        assert view.reply.text == "Without the heron."
+        sent = ollama_stub.chat_requests[2]["messages"]
+        assert not [message for message in sent if "heron by the river" in message["content"]]
+        assert "A reflection on the heron." not in [message["content"] for message in sent]
+        assert sent[-1]["content"] == "The fog by the river again, and the heron standing still."
+
+
 async def test_edit_and_resend_a_journal_entry_edits_it_and_asks_again(settings, clock, ollama_stub):
     ollama_stub.script(text="First reflection.").script(text="A reflection on the edit.")
     app = make_app(settings, clock)

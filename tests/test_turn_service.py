@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.ollama_stub import unused_port_url
-from tui.domain.errors import ModelNotFound, ModelStalled, OllamaUnreachable, ReplyInterrupted, StoreError
+from tui.domain.errors import ContextFull, ModelNotFound, ModelStalled, OllamaUnreachable, ReplyInterrupted, StoreError
 from tui.domain.modes import CODE, JOURNAL
 from tui.services.engine import make_chat, make_turns
 from tui.services.prompt import MEMORY_BLOCK_END, MEMORY_BLOCK_START
 from tui.services.settings import Settings
+from tui.services.token_estimate import estimate_messages
 from tui.services.turn import Recalled, ReplyChunk, TurnDone, TurnFailed
 
 
@@ -53,7 +56,7 @@ def test_the_next_turn_recalls_the_earlier_exchange_into_the_system_prompt(turns
     block = system["content"].split(MEMORY_BLOCK_START, 1)[1].split(MEMORY_BLOCK_END, 1)[0]
     assert "2026-11-20" in block
     assert "Entry: Spent the day swimming at the lake with Ana." in block
-    assert "Reflection: Lakes are restful." in block
+    assert "Reflection (the assistant's words then, not the person's): Lakes are restful." in block
     assert ollama_stub.chat_requests[-1]["messages"][-1] == {
         "role": "user", "content": "Thinking about last weekend at the lake."}
 
@@ -205,3 +208,97 @@ def test_a_mode_recalls_other_modes_only_when_its_recall_from_names_them(store, 
 
     assert [(m.record.mode, m.reason) for m in across.memories] == [("journal", "from Journal")]
     assert alone.memories == []  # the wall holds without recall_from
+
+
+# -- a prompt that fits ------------------------------------------------------------------------------
+
+LONG_REFLECTION = ("It sounds like the move has taken a lot out of you, and small things carry more weight "
+                   "when you are tired. What would make tomorrow a little lighter? ") * 6
+
+
+def seed_long_exchanges(store, count: int = 6) -> None:
+    for number in range(count):
+        store.add_entry(JOURNAL, f"Moving day {number}: boxes, the kettle lost again, tired but hopeful.",
+                        LONG_REFLECTION)
+
+
+def earlier_turns(count: int = 5) -> list[tuple[str, str]]:
+    return [(f"Short entry {number} about the move and the boxes.", LONG_REFLECTION) for number in range(count)]
+
+
+def test_each_request_asks_for_the_context_it_was_fitted_to(turns, ollama_stub):
+    recalled = run_turn(turns, JOURNAL, "A quiet evening.")[0]
+
+    [request] = ollama_stub.chat_requests
+    assert request["options"] == {"num_ctx": 8192}  # the model is made for 128k: mindpane asks for 8k
+    assert recalled.options == {"stream": True, "options": {"num_ctx": 8192}}  # what "sent" shows
+    run_turn(turns, JOURNAL, "Another quiet evening.")
+    assert len(ollama_stub.show_requests) == 1  # asked once per model
+
+
+def test_a_modelfile_num_ctx_or_the_modes_context_length_is_what_is_asked_for(store, settings, ollama_stub):
+    from dataclasses import replace
+
+    ollama_stub.show_parameters = "num_ctx 4096"
+    run_turn(make_turns(store, make_chat(settings), settings), JOURNAL, "One.")
+    roomy = replace(JOURNAL, context_length=16384)
+    run_turn(make_turns(store, make_chat(settings), settings, {"journal": roomy, "code": CODE}), roomy, "Two.")
+
+    assert [request["options"]["num_ctx"] for request in ollama_stub.chat_requests] == [4096, 16384]
+    assert len(ollama_stub.show_requests) == 1  # the mode chose: Ollama is not asked
+
+
+def test_a_model_that_reports_no_context_length_gets_a_safe_default_and_a_log_line(turns, ollama_stub, caplog):
+    ollama_stub.model_info_null = True
+
+    done = run_turn(turns, JOURNAL, "Nothing known about this model.")[-1]
+
+    assert isinstance(done, TurnDone)
+    assert ollama_stub.chat_requests[0]["options"] == {"num_ctx": 2048}
+    assert "No context length known for gemma3:4b-it-qat" in caplog.text
+
+
+def test_five_short_turns_with_long_memories_fit_a_2048_token_model(turns, store, ollama_stub):
+    """Issue #17: the prompt grew past the model's 2,048 tokens and every reply was cut off."""
+    ollama_stub.context_length = 2048
+    seed_long_exchanges(store)
+
+    recalled = run_turn(turns, JOURNAL, "Moving day again: the boxes are nearly gone.", context=earlier_turns())[0]
+
+    request = ollama_stub.chat_requests[-1]
+    assert request["options"] == {"num_ctx": 2048}
+    assert estimate_messages(request["messages"]) <= 2048 - 512
+    assert recalled.left_out or recalled.turns_left_out
+    sent = request["messages"][0]["content"]
+    assert all(memory.record.text in sent for memory in recalled.memories if memory.record.id not in recalled.left_out)
+    assert not any(store.get(left).text in sent for left in recalled.left_out)
+
+
+def test_a_reply_cut_off_by_a_full_context_is_retried_with_a_smaller_prompt(turns, store, ollama_stub):
+    seed_long_exchanges(store)
+    context = earlier_turns()
+    ollama_stub.script(chunks=["You wrote about ", "the boxes and"], done_reason="length").script("Done now.")
+
+    failed = run_turn(turns, JOURNAL, "Moving day again: the boxes are nearly gone.", context=context)[-1]
+    assert isinstance(failed, TurnFailed) and isinstance(failed.error, ContextFull)
+    assert failed.partial == "You wrote about the boxes and"
+    assert failed.pending.room < estimate_messages(ollama_stub.chat_requests[0]["messages"]) // 2
+
+    done = list(turns.retry(failed.pending, context))[-1]
+
+    assert isinstance(done, TurnDone) and store.get(failed.record.id).reply == "Done now."
+    first, second = (request["messages"] for request in ollama_stub.chat_requests)
+    assert estimate_messages(second) < estimate_messages(first)
+    assert len(json.dumps(second)) < len(json.dumps(first))
+    assert second[-1]["content"] == first[-1]["content"]  # the entry itself is sent whole both times
+
+
+def test_a_reply_marked_wrong_is_never_sent_again(turns, store, ollama_stub):
+    store.add_entry(JOURNAL, "Went to the dentist about my tooth.", "You clearly never floss, do better.",
+                    {"reply_wrong": True})
+
+    recalled = run_turn(turns, JOURNAL, "My tooth still hurts after the dentist.")[0]
+
+    assert [memory.record.text for memory in recalled.memories] == ["Went to the dentist about my tooth."]
+    sent = ollama_stub.chat_requests[-1]["messages"][0]["content"]
+    assert "Went to the dentist about my tooth." in sent and "floss" not in sent

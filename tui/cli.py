@@ -15,7 +15,7 @@ from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
 from tui.domain.errors import MindpaneError
 from tui.services.config import LoadedConfig, load_config, load_modes
 from tui.services.settings import Settings, resolve_settings
-from tui.text import entry_preview, for_display, local_day, one_line
+from tui.text import entry_preview, for_display, local_day, one_line, room_note
 
 if TYPE_CHECKING:
     import argparse
@@ -195,7 +195,8 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
         turns = make_turns(store, make_chat(settings), settings, dict(modes))
         for event in turns.run(mode, text, turn_id=turn_id):
             if isinstance(event, Recalled):
-                _print_recalled(event.memories, mode.title, out, event.nothing_found)
+                _print_recalled(event.memories, mode.title, out, event.nothing_found, event.left_out,
+                                event.text_clipped, mode.entry_label)
             elif isinstance(event, ReplyChunk):
                 out.write(for_display(event.text))
                 out.flush()
@@ -230,18 +231,27 @@ def _kept_note(event: TurnFailed) -> str:
     return " (your question is kept; open mindpane and press ctrl+r to ask it again)"
 
 
-def _print_recalled(memories: list[RecalledMemory], title: str, out: TextIO, nothing_found: str = "") -> None:
-    """The receipts, each with its reason; ``nothing_found`` says the day asked about was empty."""
+def _print_recalled(memories: list[RecalledMemory], title: str, out: TextIO, nothing_found: str = "",
+                    left_out: Sequence[str] = (), text_clipped: bool = False, entry_label: str = "entry") -> None:
+    """The receipts, each with its reason; ``nothing_found`` says the day asked about was empty,
+    ``left_out`` (ids) and ``text_clipped`` what the model's context had no room for."""
+    label = entry_label.lower()
+    if text_clipped:
+        out.write(f"Your {label} is longer than the model's context: only its beginning was sent "
+                  f"(the whole {label} is kept).\n")
     if nothing_found or not memories:
         out.write(f"{nothing_found or f'No earlier {title.lower()} entries recalled.'}\n")
     if not memories:
         out.write("\n")
         return
-    out.write(f"Recalled {len(memories)} earlier {title.lower()} {'entry' if len(memories) == 1 else 'entries'}:\n")
+    room = room_note(len(left_out))
+    out.write(f"Recalled {len(memories)} earlier {title.lower()} {'entry' if len(memories) == 1 else 'entries'}"
+              f"{f' ({room})' if room else ''}:\n")
     for memory in memories:
         record = memory.record
         preview = entry_preview(record.text, PREVIEW_CHARS)
-        out.write(f"  {memory.score:.2f}  {local_day(record.created_at)}  {preview}\n")
+        note = "(left out for room) " if record.id in left_out else ""
+        out.write(f"  {memory.score:.2f}  {local_day(record.created_at)}  {note}{preview}\n")
         if memory.reason:
             out.write(f"        ↳ {one_line(memory.reason, PREVIEW_CHARS)}\n")
     out.write("\n")

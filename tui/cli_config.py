@@ -116,6 +116,8 @@ def _source(settings: Settings, key: str) -> str:
 
 
 def _line(key: str, value: Any, source: str) -> str:
+    if value is None:  # unset: TOML has no "none", so the line says so as a comment
+        return f"# {key} is not set".ljust(COMMENT_COLUMN) + f"  # {source}"
     return f"{key} = {_shown(value)}".ljust(COMMENT_COLUMN) + f"  # {source}"
 
 

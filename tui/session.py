@@ -11,7 +11,7 @@ from typing import Any
 from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.services.turn_events import PendingTurn
-from tui.text import TextPieces, in_window, nothing_from
+from tui.text import TextPieces, in_window, nothing_from, room_note
 
 _turn_ids = itertools.count(1)
 
@@ -43,7 +43,8 @@ class Turn:
     id: int = field(default_factory=lambda: next(_turn_ids))
     state: TurnState = TurnState.WAITING
     recalled: list[RecalledMemory] | None = None
-    """The memories put into this turn's prompt, best first (None until recall ran)."""
+    """The memories recalled for this turn's prompt, best first (None until recall ran); those in
+    ``no_room`` did not fit the model's context, those in ``excluded`` the person left out."""
     window: str = ""
     """The days the text asked about, as searched ("from last Tuesday (Nov 17)"); empty if none."""
     model: str = ""
@@ -59,6 +60,12 @@ class Turn:
     """The turn's row in the outbox, which keeps its text on the disk until the entry is stored."""
     excluded: set[str] = field(default_factory=set)
     """Ids of recalled memories the person left out of this answer (they stay in ``recalled``)."""
+    no_room: set[str] = field(default_factory=set)
+    """Ids of recalled memories not sent because the model's context had no room (in ``recalled``)."""
+    turns_no_room: int = 0
+    """How many earlier turns of the session were not sent, for room."""
+    text_clipped: bool = False
+    """The text was longer than the model's context: only its beginning was sent."""
     other_modes: bool = False
     """Recall from the mode's readable other modes too, for this turn only (the toggle was on)."""
     again: AskAgain | None = None
@@ -84,6 +91,10 @@ class Turn:
         """"No entries from November 13." when the window asked about held nothing; else empty."""
         found = self.recalled is None or any(in_window(memory, self.window) for memory in self.recalled)
         return nothing_from(self.window) if self.window and not found else ""
+
+    def room_note(self, entry_label: str = "entry") -> str:
+        """What its prompt left out to fit the model's context ("2 left out for room"), or empty."""
+        return room_note(len(self.no_room), self.turns_no_room, self.text_clipped, entry_label)
 
     @property
     def answered(self) -> bool:

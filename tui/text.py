@@ -42,6 +42,18 @@ def in_window(memory: RecalledMemory, window: str) -> bool:
     return bool(window) and window in memory.reason
 
 
+def room_note(memories: int, turns: int = 0, text_clipped: bool = False, entry_label: str = "entry") -> str:
+    """What a prompt left out to fit the model's context, for receipts and the shell: "2 left out
+    for room", "3 earlier turns left out for room", "entry clipped to fit"; empty when nothing was."""
+    earlier = f"{turns} earlier turn{'s' if turns != 1 else ''}"
+    if memories and turns:
+        left = f"{memories} left out for room (and {earlier})"
+    else:
+        left = f"{memories} left out for room" if memories else f"{earlier} left out for room" if turns else ""
+    clipped = f"{entry_label.lower()} clipped to fit" if text_clipped else ""
+    return " · ".join(part for part in (left, clipped) if part)
+
+
 def local_day(moment: datetime) -> str:
     """The date of ``moment`` in the person's time zone, e.g. 2026-11-25."""
     return moment.astimezone().strftime("%Y-%m-%d")
@@ -60,14 +72,15 @@ def transcript_text(text: str) -> str:
     """What the transcript shows of a sent text: all of it, or — for a very long paste — its first
     ``TRANSCRIPT_LINES`` lines (at most ``TRANSCRIPT_CHARS`` characters) and how much more there is.
     Laying out and drawing 200 KB of wrapped text took seconds on every layout pass; the whole text
-    is kept and sent, and the history opens it in full."""
+    is kept (and sent as far as the model's context takes it: the status line says when it was
+    clipped), and the history opens it in full."""
     shown = for_display(text)
     head = "\n".join(shown[:TRANSCRIPT_CHARS].split("\n")[:TRANSCRIPT_LINES])
     if len(head) >= len(shown):
         return shown
     rest = shown[len(head):]
     more = f"{rest.count(chr(10)) + 1:,} more lines" if "\n" in rest else f"{len(rest):,} more characters"
-    return f"{head.rstrip()}\n… ({more} — sent and kept in full; Enter on it in the history shows it all)"
+    return f"{head.rstrip()}\n… ({more} — kept in full; Enter on it in the history shows it all)"
 
 
 def one_line(text: str, limit: int) -> str:

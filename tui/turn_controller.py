@@ -21,7 +21,7 @@ from textual.worker import Worker, get_current_worker
 from tui.detached import iterate_detached_batches
 from tui.domain.errors import MindpaneError, ModelNotFound, OllamaUnreachable, ReplyInterrupted
 from tui.domain.modes import Mode
-from tui.domain.records import MemoryRecord
+from tui.domain.records import REPLY_WRONG, MemoryRecord
 from tui.domain.stop import StopSignal
 from tui.messages import (
     OllamaChecked,
@@ -204,6 +204,7 @@ class TurnController:
         turn.model = self._workspace.model_for(self._workspace.modes[turn.mode])
         turn.state = TurnState.RECALLING
         turn.sent = None  # a retry's prompt is built anew
+        turn.no_room, turn.turns_no_room, turn.text_clipped = set(), 0, False
         self._deliver(TurnStarted(turn))
         pending = turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id)
         self._stop = StopSignal()
@@ -218,10 +219,14 @@ class TurnController:
                                             thread=True, exit_on_error=False)
 
     def _context(self, turn: Turn) -> list[tuple[str, str]]:
-        """Earlier answered turns of the turn's mode, oldest first, as ``TurnService`` context."""
+        """Earlier answered turns of the turn's mode, oldest first, as ``TurnService`` context. A
+        turn whose entry the person left out of this answer (``x`` on its receipt) is not sent:
+        left out means out of every part of the request. A reply the person marked wrong (its
+        entry's ``reply_wrong``) is not sent either; the text it answered is."""
         earlier = self._turns[:self._turns.index(turn)]
-        return [(other.text, other.reply) for other in earlier if other.mode == turn.mode and other.answered][
-            -CONTEXT_TURNS:]
+        return [(other.text, "" if other.record is not None and other.record.metadata.get(REPLY_WRONG) else other.reply)
+                for other in earlier if other.mode == turn.mode and other.answered
+                and (other.record is None or other.record.id not in turn.excluded)][-CONTEXT_TURNS:]
 
     def _run(self, turn_id: int, pending: PendingTurn, context: list[tuple[str, str]], options: dict) -> None:
         """In a thread worker: the turn's events, posted to the app as they come. ``options`` go to
@@ -260,6 +265,8 @@ class TurnController:
             turn.window = event.window
             turn.model, turn.state = event.model, TurnState.STREAMING
             turn.sent, turn.sent_options = event.messages, event.options
+            turn.no_room, turn.turns_no_room, turn.text_clipped = set(event.left_out), event.turns_left_out, \
+                event.text_clipped
             self._deliver(TurnRecalled(turn))
         elif isinstance(event, ReplyChunk):
             if turn.state is TurnState.STOPPED:  # in flight when stopped: ``TurnStopped`` has them all

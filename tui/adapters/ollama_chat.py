@@ -13,7 +13,12 @@ How a failure is classified (the UI can rely on this):
 - no byte for ``stall_timeout`` s, some text       -> ``ReplyInterrupted`` (``partial`` = text so far)
 - stream broken (connection dropped, bad chunk)    -> ``ReplyInterrupted`` (``partial`` may be "")
 - ``{"error"}`` from the server after some text    -> ``ReplyInterrupted``
+- the reply ends with ``done_reason`` "length", or
+  the server refuses a prompt over its context      -> ``ContextFull`` (a ``ReplyInterrupted``)
 - any other server error (before any text)         -> ``ChatError`` with the server's message
+
+``context_window`` asks ``/api/show`` how many tokens the model takes (cached per model); it never
+raises: a server that cannot say gives an empty ``ContextWindow``, and the caller picks a default.
 
 Listing models (``/api/tags``) fails like ``ensure_model``. A pull (``/api/pull``, streamed) fails with
 ``OllamaUnreachable``, ``UnknownModel`` (the registry has no such name) or ``PullFailed`` (the
@@ -24,6 +29,8 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import logging
+import re
 import socket
 import threading
 import urllib.parse
@@ -35,13 +42,16 @@ import ollama
 
 from tui.domain.errors import (
     ChatError,
+    ContextFull,
     ModelNotFound,
     ModelStalled,
     OllamaUnreachable,
     ReplyInterrupted,
 )
-from tui.domain.llm_models import ModelInfo, PullFailed, PullProgress, UnknownModel
+from tui.domain.llm_models import ContextWindow, ModelInfo, PullFailed, PullProgress, UnknownModel
 from tui.domain.stop import StopSignal
+
+log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
@@ -49,6 +59,8 @@ START_HINT = "start it with `ollama serve`, or set OLLAMA_HOST"
 RETRY_HINT = "try again; if it keeps happening, look at the `ollama serve` log"
 LIBRARY_URL = "https://ollama.com/library"
 PULL_RETRY_HINT = "try again (Ollama resumes where it stopped); pulling needs internet access on the Ollama host"
+CONTEXT_FULL_HINT = "asking again sends a shorter prompt (fewer memories and earlier turns)"
+_NUM_CTX = re.compile(r"^\s*num_ctx\s+(\d+)\s*$", re.MULTILINE)
 
 
 def normalise_host(host: str | None) -> str:
@@ -192,6 +204,8 @@ class OllamaChat:
         timeout = httpx.Timeout(stall_timeout, connect=connect_timeout)
         self._streaming = threading.local()
         """The ``_HangUp`` of the stream this thread is reading (set around each read)."""
+        self._windows: dict[str, ContextWindow] = {}
+        """What ``/api/show`` said of each model (by ``model_key``): asked once per model."""
         self._client = make_client(self._host, timeout, event_hooks={"response": [self._response_opened]})
 
     @property
@@ -261,6 +275,9 @@ class OllamaChat:
                 if text:
                     received.append(text)
                     yield text
+                if part.done and part.done_reason == "length":
+                    raise ContextFull("The reply was cut off: the model's context is full",
+                                      hint=CONTEXT_FULL_HINT, partial="".join(received))
         finally:
             if forget is not None:
                 forget()
@@ -268,6 +285,28 @@ class OllamaChat:
                 # Closing a broken stream may itself fail; there is nothing left to report then.
                 with contextlib.suppress(Exception):
                     parts.close()
+
+    def context_window(self, model: str) -> ContextWindow:
+        """How many tokens ``model`` takes, from ``/api/show``: ``num_ctx`` when its parameters set
+        one, and model_info's ``<architecture>.context_length``. Asked once per model; a server
+        that cannot say (down, an older version, a missing model) gives an empty ``ContextWindow``,
+        logged and asked again next time."""
+        key = model_key(model)
+        known = self._windows.get(key)
+        if known is not None:
+            return known
+        try:
+            shown = self._client.show(model)
+        except ValueError as exc:  # an answer without model_info: an older server, which will not learn it
+            log.info("Ollama's /api/show says nothing of %s's context length (%s)", model, first_line(exc))
+            window = ContextWindow()
+        except Exception as exc:
+            log.warning("Could not ask Ollama for %s's context length: %s", model, first_line(exc))
+            return ContextWindow()
+        else:
+            window = ContextWindow(_trained_length(shown.modelinfo), _num_ctx(shown.parameters))
+        self._windows[key] = window
+        return window
 
     def ensure_model(self, model: str) -> None:
         """Return if the server answers and lists ``model`` (``name`` matches ``name:latest``)."""
@@ -373,6 +412,9 @@ class OllamaChat:
         """Map any exception from the client to the one ``ChatError`` a person should see."""
         if isinstance(exc, ChatError):
             return exc
+        if isinstance(exc, ollama.ResponseError) and "context length" in str(exc.error).casefold():
+            return ContextFull(f"The prompt did not fit the model's context: {first_line(exc)}",
+                               hint=CONTEXT_FULL_HINT, partial=partial)
         if _is_unreachable(exc) and not partial:
             if isinstance(exc, httpx.ConnectTimeout):
                 message = f"Ollama is not reachable at {self._host} (no answer in {self.connect_timeout:g} s)"
@@ -425,3 +467,28 @@ class OllamaChat:
         return ChatError(
             f"Talking to Ollama failed: {type(exc).__name__}: {first_line(exc)}", hint=RETRY_HINT
         )
+
+
+def _positive(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _trained_length(info: Mapping[str, Any] | None) -> int | None:
+    """model_info's ``<architecture>.context_length`` (any ``*.context_length`` if the
+    architecture is not named); None when it has none."""
+    if not info:
+        return None
+    architecture = info.get("general.architecture")
+    if architecture and f"{architecture}.context_length" in info:
+        return _positive(info[f"{architecture}.context_length"])
+    return next((_positive(value) for key, value in info.items() if key.endswith(".context_length")), None)
+
+
+def _num_ctx(parameters: str | None) -> int | None:
+    """``num_ctx N`` in /api/show's parameters (a Modelfile's ``PARAMETER num_ctx``)."""
+    found = _NUM_CTX.search(parameters or "")
+    return _positive(found.group(1)) if found else None

@@ -43,6 +43,11 @@ class ReplyInterrupted(ChatError):
         self.partial = partial
 
 
+class ContextFull(ReplyInterrupted):
+    """The model's context filled up: Ollama ended the reply early (``done_reason`` "length") or
+    refused a prompt longer than its context. Asking again should send a smaller prompt."""
+
+
 class StoreError(MindpaneError):
     """The memory store could not be opened or used."""
 

@@ -23,6 +23,18 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class ContextWindow:
+    """How many tokens a model can see at once, as the server reports it (either may be unknown).
+
+    ``trained`` is the most the model was made for (Ollama's model_info ``<arch>.context_length``,
+    often 128k: asking for all of it costs gigabytes of memory); ``num_ctx`` is the size its
+    Modelfile chose, when it chose one."""
+
+    trained: int | None = None
+    num_ctx: int | None = None
+
+
+@dataclass(frozen=True)
 class PullProgress:
     """One progress line of a pull, as the server sent it.
 

@@ -27,6 +27,9 @@ class Mode:
     min_relevance: float = 0.25
     pin_limit: int = 5
     """How many of the mode's pinned memories (the oldest pins) go into each prompt."""
+    context_length: int | None = None
+    """Tokens the model is asked to see at once (Ollama's ``num_ctx``), prompt and reply together;
+    None: what the model reports (``tui.services.context_window``)."""
     model: str | None = None
     keep_unanswered: bool = False
     """Store the person's text even when the model fails (journal: an entry is an entry)."""

@@ -23,6 +23,9 @@ class MemoryRecord:
         return bool(self.reply)
 
 
+REPLY_WRONG = "reply_wrong"
+"""Metadata key: the person said this entry's reply was wrong, so it is never sent to the model again."""
+
 PINNED_REASON = "pinned"
 """The ``RecalledMemory.reason`` of a memory that went into a prompt because the person pinned it."""
 

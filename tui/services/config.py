@@ -31,8 +31,10 @@ FILE_NAME = "config.toml"
 SETTING_KEYS = ("ollama_host", "model", "embedder", "stall_timeout", "theme", "data_dir")
 MODE_FIELDS = ("title", "system_prompt", "model", "recall_size", "min_relevance", "keep_unanswered", "metadata",
                "recall_from", "may_read", "placeholder", "intro", "entry_label", "reply_label",
-               "traceback_recall", "on_this_day", "pin_limit")
+               "traceback_recall", "on_this_day", "pin_limit", "context_length")
 MAX_RECALL_SIZE = 50
+CONTEXT_LENGTHS = (512, 1_048_576)
+"""The fewest and the most tokens a mode's ``context_length`` may ask the model for."""
 RESERVED_METADATA = frozenset({"mode", "model", "reply", "created_at", "updated_at", "data", "hash",
                                "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id", "traceback"})
 """Keys the store and the turn write themselves: a mode's metadata may not shadow them."""
@@ -328,6 +330,15 @@ def _recall_size(value: Any) -> int:
     return value
 
 
+def _context_length(value: Any) -> int:
+    low, high = CONTEXT_LENGTHS
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(f"must be a whole number of tokens, e.g. 8192, not {_shown(value)}")
+    if not low <= value <= high:
+        raise _Invalid(f"must be from {low} to {high} tokens, not {value}")
+    return value
+
+
 def _relevance(value: Any) -> float:
     number = _number(value)
     if not 0 <= number <= 1:
@@ -353,7 +364,7 @@ _MODE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "may_read": _ids,
     "placeholder": lambda value: _text(value, empty=True), "intro": lambda value: _text(value, empty=True),
     "entry_label": _text, "reply_label": _text, "traceback_recall": _flag, "pin_limit": _recall_size,
-    "on_this_day": _flag,
+    "on_this_day": _flag, "context_length": _context_length,
 }
 
 

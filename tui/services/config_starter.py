@@ -43,6 +43,8 @@ MODES_HEAD = """\
 #   recall_size      how many earlier entries are recalled per turn (0 to 50)
 #   min_relevance    0 to 1: weaker matches are not recalled
 #   pin_limit        how many pinned entries (p in the history or receipts) go into each prompt (0 to 50)
+#   context_length   tokens the model sees at once, prompt and reply (Ollama's num_ctx, 512 to 1048576);
+#                    unset: the model's own num_ctx, else what it was made for, at most 8192
 #   keep_unanswered  store the text even when the model fails (true for a journal)
 #   metadata         a table of values stamped on every entry, e.g. { team = "core" }
 #   recall_from      other modes' ids whose entries it always recalls too (default: only its own)
@@ -95,6 +97,8 @@ def _mode_table(mode: Mode) -> str:
              f"model = {_value(mode.model)}" if mode.model else f"# model = {_value(DEFAULT_MODEL)}",
              f"recall_size = {_value(mode.recall_size)}", f"min_relevance = {_value(mode.min_relevance)}",
              f"pin_limit = {_value(mode.pin_limit)}",
+             f"context_length = {_value(mode.context_length)}" if mode.context_length
+             else "# context_length = 8192",
              f"keep_unanswered = {_value(mode.keep_unanswered)}", f"metadata = {_value(mode.metadata)}",
              f"recall_from = {_value(list(mode.recall_from))}", f"placeholder = {_value(mode.placeholder)}",
              f"intro = {_value(mode.intro, wrap=True)}", f"entry_label = {_value(mode.entry_label)}",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from tui.domain.llm_models import ModelInfo, PullProgress
+from tui.domain.llm_models import ContextWindow, ModelInfo, PullProgress
 from tui.domain.modes import Mode
 from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
 from tui.domain.search import SearchQuery
@@ -131,10 +131,16 @@ class Outbox(Protocol):
 class ChatModel(Protocol):
     """A chat LLM that streams. Every failure is raised as a ``tui.domain.errors.ChatError``."""
 
-    def stream(self, model: str, messages: Sequence[dict[str, str]], *,
+    def stream(self, model: str, messages: Sequence[dict[str, str]], options: Mapping[str, Any] | None = None, *,
                stop: StopSignal | None = None) -> Iterator[str]:
         """Yield the reply's text chunks as they arrive; after ``stop`` (from any thread, even
-        mid-read) the connection is closed and the stream just ends."""
+        mid-read) the connection is closed and the stream just ends. ``options`` (e.g. ``num_ctx``)
+        go with this request. A reply cut short by a full context raises ``ContextFull``."""
+        ...
+
+    def context_window(self, model: str) -> ContextWindow:
+        """How many tokens ``model`` takes, as the server reports it; never raises (an empty
+        ``ContextWindow`` when the server cannot say)."""
         ...
 
     @property

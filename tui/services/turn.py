@@ -8,22 +8,27 @@ the text before asking the model, and every failure carries a ``PendingTurn`` to
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from tui.domain import pins
-from tui.domain.errors import ChatError, MindpaneError, ReplyInterrupted
+from tui.domain.errors import ChatError, ContextFull, MindpaneError, ReplyInterrupted
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.domain.stop import StopSignal
 from tui.recall.hybrid import Window
 from tui.services import time_recall, traceback_recall
+from tui.services.context_length import FALLBACK, choose_context_length
 from tui.services.ports import ChatModel, MemoryStore
-from tui.services.prompt import chat_messages
+from tui.services.prompt_budget import fit_prompt
 from tui.services.settings import Settings
 from tui.services.time_cues import TimeCue, cue_for_recall
 from tui.services.turn_events import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnEvent, TurnFailed, TurnStopped
+
+log = logging.getLogger(__name__)
 
 
 def _utc_now() -> datetime:
@@ -39,6 +44,8 @@ class TurnService:
         self.modes = modes
         self.clock = clock or _utc_now
         """Today for the prompt and for reading "yesterday" or "last Tuesday" (a fixed clock in tests)."""
+        self._unsized: set[str] = set()
+        """Models already logged as reporting no context length."""
 
     def model_for(self, mode: Mode) -> str:
         return self.settings.model_for(mode.model)
@@ -55,6 +62,7 @@ class TurnService:
         edit: bool = False,
         stop: StopSignal | None = None,
         other_modes: bool = False,
+        room: int | None = None,
     ) -> Iterator[TurnEvent]:
         """Do one turn. ``entry_id`` names an entry already stored for this text (a retry).
 
@@ -63,6 +71,9 @@ class TurnService:
         change log). ``stop`` (set from another thread) ends the reply early: what arrived is kept
         as the entry's reply, marked ``stopped``, and ``TurnStopped`` ends the events.
         ``other_modes`` (a one-turn toggle) also recalls from the modes ``modes.readable_modes`` names.
+        The prompt is fitted to the model's context (``prompt_budget``), its memories and earlier
+        turns within ``room`` tokens when given: a ``ContextFull`` failure's ``PendingTurn`` carries
+        half of what they took, so its retry sends less.
 
         A mode that keeps unanswered entries (journal) stores the text right after recall, before
         the model is asked, so neither a failure nor quitting mid-reply can lose it; the reply is
@@ -70,7 +81,7 @@ class TurnService:
         ``turn_id`` names the turn's outbox row: the stored entry takes it out, exactly once.
         """
         model = self.model_for(mode)
-        pending = PendingTurn(mode.name, text, entry_id, turn_id)
+        pending = PendingTurn(mode.name, text, entry_id, turn_id, room)
         record: MemoryRecord | None = None
         now = self.clock()
         cue = self._cue(mode, text, now)
@@ -85,20 +96,23 @@ class TurnService:
                 record = self.store.add_entry(mode, text, "",
                                              {"model": model, **traceback_recall.traceback_metadata(mode, text)},
                                              turn_id=turn_id)
-                pending = PendingTurn(mode.name, text, record.id, turn_id)
+                pending = PendingTurn(mode.name, text, record.id, turn_id, room)
         except MindpaneError as error:
             yield TurnFailed(error, pending)
             return
-        messages = chat_messages(mode, recalled, text, context, now=now, cue=cue)
-        yield Recalled(recalled, model, messages, dict(getattr(self.chat, "request_options", {})),
-                       cue.window if cue else "")
+        context_length = self._context_length(mode, model)
+        fitted = fit_prompt(mode, recalled, text, context, context_length=context_length, now=now, cue=cue,
+                            room=room)
+        messages, options = fitted.messages, {"num_ctx": context_length}
+        yield Recalled(recalled, model, messages, self._request_options(options), cue.window if cue else "",
+                       fitted.left_out, fitted.turns_left_out, fitted.text_clipped)
 
         chunks: list[str] = []
         if stop is not None and stop.stopped:  # stopped while recalling: Ollama is not asked
             yield self._stopped(mode, text, "", model, pending, record)
             return
         try:
-            with contextlib.closing(self._stream(model, messages, stop)) as stream:
+            with contextlib.closing(self.chat.stream(model, messages, options, stop=stop)) as stream:
                 for chunk in stream:
                     if stop is not None and stop.stopped:
                         break
@@ -107,7 +121,8 @@ class TurnService:
         except ChatError as error:
             if stop is None or not stop.stopped:
                 partial = error.partial if isinstance(error, ReplyInterrupted) else "".join(chunks)
-                yield TurnFailed(error, pending, partial, record)
+                again = replace(pending, room=fitted.spent // 2) if isinstance(error, ContextFull) else pending
+                yield TurnFailed(error, again, partial, record)
                 return
         if stop is not None and stop.stopped:
             yield self._stopped(mode, text, "".join(chunks), model, pending, record)
@@ -128,8 +143,24 @@ class TurnService:
             return
         yield TurnDone(reply, record)
 
-    def _stream(self, model: str, messages: list[dict[str, str]], stop: StopSignal | None) -> Iterator[str]:
-        return self.chat.stream(model, messages) if stop is None else self.chat.stream(model, messages, stop=stop)
+    def _context_length(self, mode: Mode, model: str) -> int:
+        """The ``num_ctx`` this turn asks for (``choose_context_length``); the server is not asked
+        when the mode chose. A model that reports nothing is logged once, with the default used."""
+        if mode.context_length is not None:
+            return mode.context_length
+        window = self.chat.context_window(model)
+        if window.trained is None and window.num_ctx is None and model not in self._unsized:
+            self._unsized.add(model)
+            log.warning("No context length known for %s (it reports none, or Ollama could not be asked): "
+                        "prompts are fitted to %d tokens; a mode's context_length chooses another", model, FALLBACK)
+        return choose_context_length(None, window)
+
+    def _request_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """What goes with the messages, as ``Recalled`` shows it: the chat's own request options
+        with this turn's model options (``num_ctx``) over its defaults."""
+        shown = dict(getattr(self.chat, "request_options", {}))
+        shown["options"] = {**(shown.get("options") or {}), **options}
+        return shown
 
     def _stopped(self, mode: Mode, text: str, partial: str, model: str, pending: PendingTurn,
                  record: MemoryRecord | None) -> TurnEvent:
@@ -202,4 +233,5 @@ class TurnService:
 
     def retry(self, pending: PendingTurn, context: Sequence[tuple[str, str]] = (), **again: Any) -> Iterator[TurnEvent]:
         """``again``: ``given``, ``edit`` and ``stop``, as ``run`` takes them."""
-        return self.run(self.modes[pending.mode], pending.text, context, pending.entry_id, pending.turn_id, **again)
+        return self.run(self.modes[pending.mode], pending.text, context, pending.entry_id, pending.turn_id,
+                        room=pending.room, **again)

@@ -25,11 +25,16 @@ class PendingTurn:
     text: str
     entry_id: str | None = None
     turn_id: str | None = None
+    room: int | None = None
+    """After a reply cut off by a full context: the tokens the retry's memories and earlier turns
+    may take, half of what they took then (``prompt_budget``); None: as many as fit."""
 
 
 @dataclass(frozen=True)
 class Recalled:
     memories: list[RecalledMemory]
+    """Every memory recalled (or given) for the turn, pins first, then best first; those in
+    ``left_out`` did not fit the model's context and were not sent."""
     model: str
     messages: list[dict[str, str]] = field(default_factory=list)
     """Exactly what the model is sent for this turn (system prompt with the memories, context, text)."""
@@ -38,6 +43,12 @@ class Recalled:
     window: str = ""
     """The days the text asked about, as searched ("from last Tuesday (Nov 17)"); empty if none.
     When none of the memories is from it, that window holds no entry (``nothing_found``)."""
+    left_out: tuple[str, ...] = ()
+    """Ids of ``memories`` that were not sent: the model's context had no room for them."""
+    turns_left_out: int = 0
+    """How many of this session's earlier turns were not sent, for room (the oldest ones)."""
+    text_clipped: bool = False
+    """The text was longer than the model's context: only its beginning was sent."""
 
     @property
     def nothing_found(self) -> str:

@@ -3,6 +3,7 @@
 Receipts belong to an answer: the pane shows whichever turn the transcript has selected.
 Choosing a receipt asks the screen to show that memory in full; ``x`` leaves it out of the answer
 (the screen asks again without it) and shows it struck through, "excluded" (``x`` again takes it back);
+a memory the model's context had no room for is shown dim, "left out for room";
 ``p`` asks the screen to pin its memory (or unpin it). A pinned memory is marked with the pin glyph
 after its score, and one that went into the answer because it was pinned says so ("↳ pinned").
 """
@@ -114,9 +115,11 @@ class RecalledPane(Vertical):
     def _line(self, memory: RecalledMemory) -> Content:
         memory_id = memory.record.id
         excluded = self._turn is not None and memory_id in self._turn.excluded
-        note = ", ".join(note for note in ("excluded" if excluded else "", self._notes.get(memory_id, "")) if note)
+        no_room = not excluded and self._turn is not None and memory_id in self._turn.no_room
+        why = "excluded" if excluded else "left out for room" if no_room else ""
+        note = ", ".join(note for note in (why, self._notes.get(memory_id, "")) if note)
         line = Content(receipt_line(memory, note, self._pins.get(memory_id, memory.pinned)))
-        return line.stylize("strike dim") if excluded else line
+        return line.stylize("strike dim") if excluded else line.stylize("dim") if no_room else line
 
     def _caption_for(self, turn: Turn | None, entry_label: str) -> str:
         if turn is None:
@@ -126,11 +129,15 @@ class RecalledPane(Vertical):
             waiting = turn.state in (TurnState.WAITING, TurnState.RECALLING)
             return f"recalling for “{about}”…" if waiting else f"nothing recalled for “{about}”"
         if not turn.recalled:
-            return turn.nothing_found or f"no earlier {entry_label.lower()} was close enough to “{about}”"
+            room = turn.room_note(entry_label)
+            return (turn.nothing_found or f"no earlier {entry_label.lower()} was close enough to “{about}”") + \
+                (f" · {room}" if room else "")
         pinned = sum(1 for memory in turn.recalled if memory.pinned)
         window = f" {turn.window}" if turn.window else ""
         recalled = turn.nothing_found.rstrip(".") or f"{len(turn.recalled) - pinned} recalled{window}"
         recalled += f" + {pinned} pinned" if pinned else ""
+        room = turn.room_note(entry_label)  # before the text: a narrow pane cuts the line's end
+        recalled += f" ({room})" if room else ""
         left_out = sum(1 for memory in turn.recalled if memory.record.id in turn.excluded)
         return f"{recalled} for “{about}”" + (f" · {left_out} left out" if left_out else "") + \
             " · Enter opens, x leaves out"

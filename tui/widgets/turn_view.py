@@ -86,7 +86,8 @@ class TurnView(Vertical):
         count, pinned = self._counts()
         memories = "no earlier memory" if not count else f"{count} memor{'y' if count == 1 else 'ies'}"
         also = f" · {pinned} pinned" if pinned else ""
-        self._status(f"{self.mode.reply_label} from {self.turn.model} · recalled {memories}{also}", "-busy")
+        self._status(f"{self.mode.reply_label} from {self.turn.model} · recalled {memories}{also}{self._room()}",
+                     "-busy")
 
     async def add_chunk(self, chunk: str) -> None:
         await self.reply.write(chunk)
@@ -104,7 +105,12 @@ class TurnView(Vertical):
         await self.reply.finish()
         count, pinned = self._counts()
         recalled = (f"recalled {count}" if count else "nothing recalled") + (f" · {pinned} pinned" if pinned else "")
-        self._status(f"{self.mode.reply_label} · {self.turn.model} · {recalled}", "-done")
+        self._status(f"{self.mode.reply_label} · {self.turn.model} · {recalled}{self._room()}", "-done")
+
+    def _room(self) -> str:
+        """" · 2 left out for room" when the prompt had to leave things out to fit the model."""
+        note = self.turn.room_note(self.mode.entry_label)
+        return f" · {note}" if note else ""
 
     async def show_failed(self) -> None:
         await self.reply.finish()
