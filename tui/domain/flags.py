@@ -1,0 +1,40 @@
+"""Flags the person sets on a stored entry, kept in its metadata: its kind (``entry_kind``: an
+entry or a question to the journal) and whether its reply was marked wrong (such a reply is never
+put into a prompt again). Setting one is a change in the change log, which undo reverts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tui.domain.entry_kind import KIND_KEY
+
+REPLY_WRONG_KEY = "reply_wrong"
+WRONG_GLYPH = "✗"
+"""Marks an entry whose reply was marked wrong, in the history: one cell wide."""
+
+CHANGES = {KIND_KEY: "kind", REPLY_WRONG_KEY: "mark"}
+"""The change-log kind of setting each flag."""
+
+
+def change_kind(flags: Mapping[str, object]) -> str:
+    """The change-log kind of setting ``flags``; ``ValueError`` unless they are one known flag."""
+    unknown = set(flags) - set(CHANGES)
+    if unknown or len(flags) != 1:
+        raise ValueError(f"set one flag of {sorted(CHANGES)} at a time, not {sorted(flags)}")
+    return CHANGES[next(iter(flags))]
+
+
+def with_flags(metadata: Mapping, flags: Mapping[str, object]) -> dict:
+    """``metadata`` with ``flags`` set; a flag set to None is taken away."""
+    updated = {key: value for key, value in metadata.items() if key not in flags}
+    updated.update({key: value for key, value in flags.items() if value is not None})
+    return updated
+
+
+def flags_before(before: Mapping, after: Mapping) -> dict:
+    """The flags a change altered, as they were before it (None: absent): what undo sets back."""
+    return {key: before.get(key) for key in CHANGES if before.get(key) != after.get(key)}
+
+
+def reply_wrong(metadata: Mapping) -> bool:
+    return metadata.get(REPLY_WRONG_KEY) is True
