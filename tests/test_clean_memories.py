@@ -5,6 +5,7 @@ survive an export and import."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,9 +13,11 @@ import pytest
 from tui.adapters.record_db import RecordDB
 from tui.domain.entry_kind import ENTRY, QUESTION
 from tui.domain.errors import MemoryNotFound
-from tui.domain.modes import JOURNAL
+from tui.domain.modes import CODE, JOURNAL
 from tui.domain.records import ImportedEntry, MemoryRecord
 from tui.services.config import load_config, load_modes
+from tui.services.engine import make_chat, make_turns
+from tui.services.turn import Recalled, TurnDone
 
 START = datetime(2026, 11, 10, 20, 0, tzinfo=UTC)
 SAM_ENTRY = "Sam and I walked by the river and talked about his new job in Porto."
@@ -169,3 +172,122 @@ def test_flipping_back_to_an_entry_is_written_down(store):
     store.set_flags(entry.id, kind=ENTRY)
     assert store.get(entry.id).metadata["kind"] == ENTRY
     assert [change.kind for change in store.changes()[:2]] == ["kind", "kind"]
+
+
+# -- the turn: a question is stored as one and is not recalled as a memory ---------------------------
+
+
+@pytest.fixture
+def turns(store, settings, clock):
+    return make_turns(store, make_chat(settings), settings, clock=clock)
+
+
+def run_turn(turns, mode, text, **kwargs) -> tuple[list, MemoryRecord]:
+    """The turn's recalled memories and the entry it stored."""
+    events = list(turns.run(mode, text, **kwargs))
+    recalled = next(event for event in events if isinstance(event, Recalled))
+    done = events[-1]
+    assert isinstance(done, TurnDone), done
+    return recalled.memories, done.record
+
+
+def texts(memories) -> list[str]:
+    return [memory.record.text for memory in memories]
+
+
+def test_a_question_to_the_journal_is_stored_as_a_question_and_not_recalled_the_next_day(turns, store, clock,
+                                                                                      ollama_stub):
+    clock.now = datetime(2026, 11, 19, 18, 0, tzinfo=UTC)
+    _, entry = run_turn(turns, JOURNAL, SAM_ENTRY)
+    clock.advance(hours=2)
+    _, question = run_turn(turns, JOURNAL, SAM_QUESTION)
+    assert store.get(question.id).metadata["kind"] == QUESTION
+    assert "kind" not in store.get(entry.id).metadata
+    clock.now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+    memories, _ = run_turn(turns, JOURNAL, "What did I write yesterday?")
+
+    assert texts(memories) == [SAM_ENTRY]
+    assert SAM_QUESTION not in ollama_stub.chat_requests[-1]["messages"][0]["content"]
+
+
+def sam_and_questions(store) -> None:
+    """Sam's entry among others, and earlier questions about Sam (stored as questions)."""
+    entries = seed(store, JOURNAL, [SAM_ENTRY, "Baked bread with too much salt.", "Rain all day, read a novel."])
+    asked = seed(store, JOURNAL, ["What did I write about Sam?", "What did I write about Sam last week?",
+                                  "Did I ever write about Sam and Porto?", "Remind me what I said about Sam."],
+                 start=START + timedelta(days=5))
+    for record in asked:
+        store.set_flags(record.id, kind=QUESTION)
+    assert len(entries) == 3
+
+
+def test_what_did_i_write_about_sam_recalls_sams_entry_not_the_earlier_questions_about_sam(turns, store):
+    sam_and_questions(store)
+
+    memories, stored = run_turn(turns, replace(JOURNAL, recall_size=2), "What did I write about Sam?")
+
+    assert texts(memories)[0] == SAM_ENTRY and len(memories) == 2
+    assert not any("?" in text or text.startswith("Remind") for text in texts(memories))
+    assert stored.metadata["kind"] == QUESTION
+
+
+def test_a_mode_that_recalls_questions_brings_them_back(turns, store):
+    sam_and_questions(store)
+
+    memories, _ = run_turn(turns, replace(JOURNAL, recall_size=2, recall_questions=True),
+                           "What did I write about Sam?")
+
+    assert "What did I write about Sam?" in texts(memories)
+
+
+def test_recall_asks_for_more_until_enough_entries_are_left_after_the_questions(turns, store):
+    [entry] = seed(store, JOURNAL, [SAM_ENTRY])
+    asked = seed(store, JOURNAL, [f"What did I write about Sam on day {n}?" for n in range(1, 25)],
+                 start=START + timedelta(days=1))
+    for record in asked:
+        store.set_flags(record.id, kind=QUESTION)
+
+    memories, _ = run_turn(turns, replace(JOURNAL, recall_size=1, min_relevance=0.0), "What did I write about Sam?")
+
+    assert texts(memories) == [entry.text]
+
+
+def test_the_person_decides_the_kind_a_turn_is_stored_with(turns, store):
+    _, kept_as_entry = run_turn(turns, JOURNAL, SAM_QUESTION, kind=ENTRY)
+    _, made_a_question = run_turn(turns, JOURNAL, "Sam is moving to Porto.", kind=QUESTION)
+
+    assert "kind" not in store.get(kept_as_entry.id).metadata
+    assert store.get(made_a_question.id).metadata["kind"] == QUESTION
+
+
+def test_a_journal_question_kept_while_ollama_is_down_is_kept_as_a_question(store, settings, clock):
+    from tests.ollama_stub import unused_port_url
+    from tui.services.settings import Settings
+
+    down = Settings(data_dir=settings.data_dir, ollama_host=unused_port_url(), connect_timeout=1.0)
+    turns = make_turns(store, make_chat(down), down, clock=clock)
+
+    events = list(turns.run(JOURNAL, SAM_QUESTION))
+
+    assert store.get(events[-1].record.id).metadata["kind"] == QUESTION
+
+
+def test_code_questions_are_stored_and_recalled_as_they_always_were(turns, store):
+    _, first = run_turn(turns, CODE, "What did I ask about reading CSV files lazily last week?")
+    assert "kind" not in store.get(first.id).metadata
+
+    memories, _ = run_turn(turns, CODE, "What did I ask about CSV files?")
+
+    assert texts(memories) == [first.text]
+
+
+def test_a_journal_question_is_not_recalled_into_another_mode_that_reads_the_journal(turns, store):
+    [question] = seed(store, JOURNAL, ["What did I write about python packaging?"])
+    store.set_flags(question.id, kind=QUESTION)
+    [entry] = seed(store, JOURNAL, ["Spent the evening fighting python packaging, gave up at midnight."])
+    code = replace(CODE, recall_from=("journal",))
+
+    memories, _ = run_turn(turns, code, "How do I package a python project?")
+
+    assert entry.text in texts(memories) and question.text not in texts(memories)

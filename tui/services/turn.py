@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from tui.domain import pins
+from tui.domain import entry_kind, pins
 from tui.domain.errors import ChatError, MindpaneError, ReplyInterrupted
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.records import MemoryRecord, RecalledMemory
@@ -23,6 +23,10 @@ from tui.services.prompt import chat_messages
 from tui.services.settings import Settings
 from tui.services.time_cues import TimeCue, cue_for_recall
 from tui.services.turn_events import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnEvent, TurnFailed, TurnStopped
+
+RECALL_FETCH_LIMIT = 200
+"""When questions to the journal left too few memories, recall is asked again for (at least) twice
+as many, up to this many."""
 
 
 def _utc_now() -> datetime:
@@ -54,6 +58,7 @@ class TurnService:
         edit: bool = False,
         stop: StopSignal | None = None,
         other_modes: bool = False,
+        kind: str | None = None,
     ) -> Iterator[TurnEvent]:
         """Do one turn. ``entry_id`` names an entry already stored for this text (a retry).
 
@@ -62,6 +67,10 @@ class TurnService:
         change log). ``stop`` (set from another thread) ends the reply early: what arrived is kept
         as the entry's reply, marked ``stopped``, and ``TurnStopped`` ends the events.
         ``other_modes`` (a one-turn toggle) also recalls from the modes ``modes.readable_modes`` names.
+        ``kind`` is what the person sent it as (``entry_kind``: an entry or a question to the
+        journal); None: what the text says. It is stored with a new entry of a mode that tells
+        questions from entries, and recall never hands a question to a prompt as a memory unless the
+        mode's ``recall_questions`` says so.
 
         A mode that keeps unanswered entries (journal) stores the text right after recall, before
         the model is asked, so neither a failure nor quitting mid-reply can lose it; the reply is
@@ -69,6 +78,7 @@ class TurnService:
         ``turn_id`` names the turn's outbox row: the stored entry takes it out, exactly once.
         """
         model = self.model_for(mode)
+        stamp = entry_kind.stamp(mode, entry_kind.decide(mode, text, kind))
         pending = PendingTurn(mode.name, text, entry_id, turn_id)
         record: MemoryRecord | None = None
         now = self.clock()
@@ -82,8 +92,8 @@ class TurnService:
                 record = self.store.get(entry_id)
             elif mode.keep_unanswered:
                 record = self.store.add_entry(mode, text, "",
-                                             {"model": model, **traceback_recall.traceback_metadata(mode, text)},
-                                             turn_id=turn_id)
+                                             {"model": model, **traceback_recall.traceback_metadata(mode, text),
+                                              **stamp}, turn_id=turn_id)
                 pending = PendingTurn(mode.name, text, record.id, turn_id)
         except MindpaneError as error:
             yield TurnFailed(error, pending)
@@ -94,7 +104,7 @@ class TurnService:
 
         chunks: list[str] = []
         if stop is not None and stop.stopped:  # stopped while recalling: Ollama is not asked
-            yield self._stopped(mode, text, "", model, pending, record)
+            yield self._stopped(mode, text, "", model, pending, record, stamp)
             return
         try:
             with contextlib.closing(self._stream(model, messages, stop)) as stream:
@@ -109,7 +119,7 @@ class TurnService:
                 yield TurnFailed(error, pending, partial, record)
                 return
         if stop is not None and stop.stopped:
-            yield self._stopped(mode, text, "".join(chunks), model, pending, record)
+            yield self._stopped(mode, text, "".join(chunks), model, pending, record, stamp)
             return
 
         reply = "".join(chunks)
@@ -120,8 +130,8 @@ class TurnService:
                                                  {"model": model, **({"stopped": False} if was_stopped else {})})
             else:
                 record = self.store.add_entry(mode, text, reply,
-                                             {"model": model, **traceback_recall.traceback_metadata(mode, text)},
-                                             turn_id=turn_id)
+                                             {"model": model, **traceback_recall.traceback_metadata(mode, text),
+                                              **stamp}, turn_id=turn_id)
         except MindpaneError as error:
             yield TurnFailed(error, pending, reply, record)
             return
@@ -131,7 +141,7 @@ class TurnService:
         return self.chat.stream(model, messages) if stop is None else self.chat.stream(model, messages, stop=stop)
 
     def _stopped(self, mode: Mode, text: str, partial: str, model: str, pending: PendingTurn,
-                 record: MemoryRecord | None) -> TurnEvent:
+                 record: MemoryRecord | None, stamp: dict) -> TurnEvent:
         """Keep a stopped turn: the partial reply is the entry's (marked ``stopped``). A journal
         entry stopped before any text keeps the reply it had; a code question is stored with
         whatever arrived, even nothing, so its text leaves the outbox and is not asked again."""
@@ -143,7 +153,7 @@ class TurnService:
                 record = record or self.store.get(pending.entry_id)
             else:
                 record = self.store.add_entry(mode, text, partial,
-                                              {**extra, **traceback_recall.traceback_metadata(mode, text)},
+                                              {**extra, **traceback_recall.traceback_metadata(mode, text), **stamp},
                                               turn_id=pending.turn_id)
         except MindpaneError as error:
             return TurnFailed(error, pending, partial, record)
@@ -154,13 +164,23 @@ class TurnService:
     def _memories_for(self, mode: Mode, text: str, entry_id: str | None, cue: TimeCue | None = None,
                       also_from: Sequence[str] = ()) -> list[RecalledMemory]:
         """What goes into the prompt: the mode's pins first (the oldest ``pin_limit``), then up to
-        ``recall_size`` recalled memories; none twice, and never the turn's own entry."""
+        ``recall_size`` recalled memories; none twice, never the turn's own entry, and no question
+        to the journal unless the mode recalls them (``entry_kind.recallable``). Recall is asked for
+        ``recall_size`` and what may be skipped, and again for more while questions left too few."""
         pinned = [memory for memory in pins.as_recalled(self.store.pinned(mode.name), mode.pin_limit)
                   if memory.record.id != entry_id]
         skip = {memory.record.id for memory in pinned} | ({entry_id} if entry_id else set())
-        found = self.recall(mode, text, mode.recall_size + len(skip), cue, also_from) if mode.recall_size > 0 else []
-        recalled = [memory for memory in found if memory.record.id not in skip]
-        return [*pinned, *recalled[: mode.recall_size]]
+        if mode.recall_size <= 0:
+            return pinned
+        k = mode.recall_size + len(skip)
+        while True:
+            found = self.recall(mode, text, k, cue, also_from)
+            recalled = [memory for memory in found
+                        if memory.record.id not in skip and entry_kind.recallable(memory.record, mode)]
+            missing = mode.recall_size - len(recalled)
+            if missing <= 0 or len(found) < k or k >= RECALL_FETCH_LIMIT:
+                return [*pinned, *recalled[: mode.recall_size]]
+            k = min(max(2 * k, k + 2 * missing), RECALL_FETCH_LIMIT)
 
     def cue(self, mode: Mode, text: str) -> TimeCue | None:
         """The time cue a turn of ``mode`` about ``text`` follows now (``cue_for_recall``)."""
