@@ -5,6 +5,7 @@ survive an export and import."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -291,3 +292,98 @@ def test_a_journal_question_is_not_recalled_into_another_mode_that_reads_the_jou
     memories, _ = run_turn(turns, code, "How do I package a python project?")
 
     assert entry.text in texts(memories) and question.text not in texts(memories)
+
+
+# -- export and import -------------------------------------------------------------------------------
+
+
+def test_the_kind_and_the_wrong_mark_survive_an_export_and_import_round_trip_byte_for_byte(settings, clock,
+                                                                                        tmp_path):
+    from tests.test_export_import import cli, other
+    from tui.services.engine import open_store
+
+    store = open_store(settings, clock)
+    try:
+        entry, question = seed(store, JOURNAL, [SAM_ENTRY, SAM_QUESTION])
+        store.attach_reply(entry.id, "Porto is far.")
+        store.set_flags(entry.id, reply_wrong=True)
+        store.set_flags(question.id, kind=QUESTION)
+    finally:
+        store.close()
+    first = tmp_path / "first.json"
+    assert cli(settings, "export", "-o", str(first))[0] == 0
+    exported = {item["text"]: item for item in json.loads(first.read_text())["entries"]}
+    assert exported[SAM_QUESTION]["metadata"]["kind"] == "question"
+    assert exported[SAM_ENTRY]["metadata"]["reply_wrong"] is True
+    target = other(settings, tmp_path)
+
+    code, _out, err = cli(target, "import", str(first))
+
+    assert (code, err) == (0, ""), err
+    second = tmp_path / "second.json"
+    assert cli(target, "export", "-o", str(second))[0] == 0
+    assert second.read_bytes() == first.read_bytes()
+    reopened = open_store(target, clock)
+    try:
+        assert reopened.get(question.id).metadata["kind"] == QUESTION
+        assert reopened.get(entry.id).metadata["reply_wrong"] is True
+    finally:
+        reopened.close()
+
+
+def test_imported_entries_without_a_kind_are_entries_whatever_they_say(settings, clock, tmp_path):
+    from tests.test_export_import import cli
+    from tui.services.engine import open_store
+
+    ours = tmp_path / "ours.json"
+    ours.write_text(json.dumps({"mindpane_export": 1, "entries": [
+        {"mode": "journal", "text": SAM_QUESTION, "created_at": "2026-11-19T09:30:00+00:00"}]}))
+    jrnl = tmp_path / "jrnl.json"
+    jrnl.write_text(json.dumps({"tags": {}, "entries": [
+        {"title": "What did I write about Porto?", "body": "", "date": "2026-11-18", "time": "10:00",
+         "tags": [], "starred": False}]}))
+
+    assert cli(settings, "import", str(ours))[0] == 0
+    assert cli(settings, "import", "--format", "jrnl", str(jrnl))[0] == 0
+
+    store = open_store(settings, clock)
+    try:
+        assert [record.metadata.get("kind") for record in store.iter_entries("journal")] == [None, None]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("metadata", "why"), [
+    ({"kind": "riddle"}, '"metadata.kind" must be "entry" or "question"'),
+    ({"reply_wrong": "yes"}, '"metadata.reply_wrong" must be true or false'),
+])
+def test_an_import_with_a_kind_or_wrong_mark_it_cannot_read_names_the_entry(settings, tmp_path, metadata, why):
+    from tests.test_export_import import cli
+
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"mindpane_export": 1, "entries": [
+        {"mode": "journal", "text": "Hello", "created_at": "2026-11-20T09:30:00+00:00", "metadata": metadata}]}))
+
+    code, _out, err = cli(settings, "import", str(path))
+
+    assert code != 0 and why in err and "entry 1" in err
+
+
+def test_the_markdown_export_says_which_turns_were_questions_and_which_replies_were_wrong(settings, clock):
+    from tests.test_export_import import cli
+    from tui.services.engine import open_store
+
+    store = open_store(settings, clock)
+    try:
+        entry, question = seed(store, JOURNAL, [SAM_ENTRY, SAM_QUESTION])
+        store.attach_reply(entry.id, "Porto is far.")
+        store.set_flags(entry.id, reply_wrong=True)
+        store.set_flags(question.id, kind=QUESTION)
+    finally:
+        store.close()
+
+    code, out, _ = cli(settings, "export", "--format", "md")
+
+    assert code == 0
+    assert "### 20:00 · Journal\n" in out and "### 20:00 · Journal · question to the journal\n" in out
+    assert "> **Reflection** · marked wrong" in out
