@@ -387,3 +387,16 @@ def test_the_markdown_export_says_which_turns_were_questions_and_which_replies_w
     assert code == 0
     assert "### 20:00 · Journal\n" in out and "### 20:00 · Journal · question to the journal\n" in out
     assert "> **Reflection** · marked wrong" in out
+
+
+def test_a_question_left_in_the_outbox_by_a_crash_is_stored_as_a_question(store, clock):
+    from tui.domain.modes import builtin_modes
+    from tui.services.outbox import replay_pending
+
+    store.records.put_pending("t1", "journal", SAM_QUESTION, clock())
+    store.records.put_pending("t2", "journal", SAM_ENTRY, clock())
+
+    replayed = replay_pending(store, builtin_modes())
+
+    kinds = {pending.text: record.metadata.get("kind") for pending, record in replayed.stored}
+    assert kinds == {SAM_QUESTION: QUESTION, SAM_ENTRY: None}

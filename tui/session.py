@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from tui.domain.entry_kind import QUESTION
 from tui.domain.errors import MindpaneError
+from tui.domain.flags import reply_wrong
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.services.turn_events import PendingTurn
 from tui.text import TextPieces, nothing_from
@@ -61,6 +63,9 @@ class Turn:
     """Ids of recalled memories the person left out of this answer (they stay in ``recalled``)."""
     other_modes: bool = False
     """Recall from the mode's readable other modes too, for this turn only (the toggle was on)."""
+    kind: str | None = None
+    """An entry or a question to the journal (``tui.domain.entry_kind``), decided when it was sent;
+    None in a mode that does not tell them apart."""
     again: AskAgain | None = None
     """Set while the turn is queued to be asked again (regenerate, leave out, edit and resend)."""
     _reply: TextPieces = field(default_factory=TextPieces, init=False, repr=False, compare=False)
@@ -84,6 +89,16 @@ class Turn:
         """"No entries from November 13." when the window asked about held nothing; else empty."""
         found = self.recalled is None or any(not memory.pinned for memory in self.recalled)
         return nothing_from(self.window) if self.window and not found else ""
+
+    @property
+    def question(self) -> bool:
+        """A question to the journal, not an entry."""
+        return self.kind == QUESTION
+
+    @property
+    def reply_wrong(self) -> bool:
+        """The person marked its stored reply wrong."""
+        return self.record is not None and reply_wrong(self.record.metadata)
 
     @property
     def answered(self) -> bool:

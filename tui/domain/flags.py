@@ -5,8 +5,9 @@ put into a prompt again). Setting one is a change in the change log, which undo 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from tui.domain.entry_kind import KIND_KEY
+from tui.domain.entry_kind import KIND_KEY, QUESTION
 
 REPLY_WRONG_KEY = "reply_wrong"
 WRONG_GLYPH = "✗"
@@ -38,3 +39,32 @@ def flags_before(before: Mapping, after: Mapping) -> dict:
 
 def reply_wrong(metadata: Mapping) -> bool:
     return metadata.get(REPLY_WRONG_KEY) is True
+
+
+def notice(flags: Mapping[str, object], recall_questions: bool = False) -> str:
+    """What the person is told once ``flags`` (as they are now) were set."""
+    if KIND_KEY in flags:
+        if flags[KIND_KEY] == QUESTION:
+            fate = "recalled too (recall_questions)" if recall_questions else "not recalled as a memory"
+            return f"Marked as a question to the journal: kept and searchable, {fate}."
+        return "Marked as an entry: recalled as a memory."
+    if flags.get(REPLY_WRONG_KEY) is True:
+        return "Reply marked wrong: it is not put into a prompt again."
+    return "Reply no longer marked wrong."
+
+
+def described(flags: Mapping[str, object]) -> str:
+    """``flags`` (as one change left them) in a few words: "marked as an entry", "reply marked wrong"."""
+    if KIND_KEY in flags:
+        return "marked as a question to the journal" if flags[KIND_KEY] == QUESTION else "marked as an entry"
+    return "reply marked wrong" if flags.get(REPLY_WRONG_KEY) is True else "reply unmarked"
+
+
+@dataclass(frozen=True)
+class FlagState:
+    """One flag of an entry after the person flipped it: ``flags`` holds it as it is now (None:
+    not set), ``notice`` what they are told."""
+
+    memory_id: str
+    flags: dict[str, object]
+    notice: str
