@@ -192,3 +192,23 @@ async def test_help_lists_the_keys_that_flip_a_kind_and_mark_a_reply_wrong(setti
         assert keys[("Transcript", "Mark the selected turn's reply wrong")] == "w"
         assert keys[("History pane", "The highlighted entry is a question to the journal")] == "q"
         assert keys[("History pane", "Mark the highlighted entry's reply wrong")] == "w"
+
+
+async def test_an_opened_entry_says_it_is_a_question_and_its_reply_was_marked_wrong(settings, clock, ollama_stub):
+    from tui.screens.entry_screen import EntryScreen
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ollama_stub.script("Last week you wrote about the river walk.")
+        view = await send(pilot, SAM_QUESTION)
+        app.workspace.store.set_flags(view.turn.record.id, reply_wrong=True)
+        app.query_one(HistoryTable).focus()
+
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert isinstance(app.screen, EntryScreen)
+        meta = str(app.screen.query_one(".entry-meta", Static).content)
+        assert "question to the journal" in meta and "reply marked wrong" in meta
+        assert "kind:" not in meta and "reply_wrong" not in meta

@@ -15,7 +15,9 @@ from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from tui.domain.entry_kind import KIND_KEY, QUESTION_GLYPH, QUESTION_LABEL, is_question
 from tui.domain.errors import MemoryNotFound, MindpaneError
+from tui.domain.flags import REPLY_WRONG_KEY, WRONG_GLYPH, reply_wrong
 from tui.domain.pins import PIN_GLYPH, PinState
 from tui.domain.records import HistoryEvent, MemoryRecord
 from tui.messages import WorkFailed
@@ -134,13 +136,18 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     @staticmethod
     def _describe(record: MemoryRecord, mode_title: str, pinned: bool = False) -> str:
         parts = [f"{PIN_GLYPH} pinned", mode_title] if pinned else [mode_title]
+        if is_question(record):
+            parts.append(f"{QUESTION_GLYPH} {QUESTION_LABEL.lower()}")
+        if reply_wrong(record.metadata):
+            parts.append(f"{WRONG_GLYPH} reply marked wrong")
         model = record.metadata.get("model")
         if model:
             parts.append(f"model {model}")
         parts.append(f"written {local_minute(record.created_at)}")
         if record.updated_at != record.created_at:
             parts.append(f"edited {local_minute(record.updated_at)}")
-        parts += [f"{key}: {value}" for key, value in sorted(record.metadata.items()) if key not in {"mode", "model"}]
+        parts += [f"{key}: {value}" for key, value in sorted(record.metadata.items())
+                  if key not in {"mode", "model", KIND_KEY, REPLY_WRONG_KEY}]
         return for_display(" · ".join(parts))
 
     # -- editing ---------------------------------------------------------------------------------
