@@ -400,3 +400,15 @@ def test_a_question_left_in_the_outbox_by_a_crash_is_stored_as_a_question(store,
 
     kinds = {pending.text: record.metadata.get("kind") for pending, record in replayed.stored}
     assert kinds == {SAM_QUESTION: QUESTION, SAM_ENTRY: None}
+
+
+def test_questions_are_kept_and_found_by_search_though_recall_leaves_them_out(store):
+    from tui.domain.search import parse_query
+
+    _entry, question = seed(store, JOURNAL, [SAM_ENTRY, SAM_QUESTION])
+    store.set_flags(question.id, kind=QUESTION)
+
+    found, total = store.search(parse_query("Sam mode:journal"))
+
+    assert total == 2 and question.id in {record.id for record in found}
+    assert store.page("journal").total == 2

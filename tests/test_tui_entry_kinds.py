@@ -212,3 +212,28 @@ async def test_an_opened_entry_says_it_is_a_question_and_its_reply_was_marked_wr
         meta = str(app.screen.query_one(".entry-meta", Static).content)
         assert "question to the journal" in meta and "reply marked wrong" in meta
         assert "kind:" not in meta and "reply_wrong" not in meta
+
+
+def test_the_change_log_says_what_a_flag_was_and_became():
+    from datetime import UTC, datetime
+
+    from tui.domain.records import Change, MemoryRecord
+    from tui.screens.changes_screen import describe
+    from tui.widgets.history_text import undo_notice
+
+    moment = datetime(2026, 11, 20, tzinfo=UTC)
+
+    def change(kind: str, before: dict, after: dict) -> Change:
+        def record(metadata: dict) -> MemoryRecord:
+            return MemoryRecord("e", SAM_QUESTION, "journal", moment, moment, metadata=metadata)
+
+        return Change(1, moment, kind, "e", "journal", record(before), record(after))
+
+    to_entry = change("kind", {"kind": "question"}, {"kind": "entry"})
+    assert describe(to_entry) == "question to the journal → entry"
+    assert undo_notice(to_entry) == "Undone: marked as an entry."
+    assert describe(change("kind", {}, {"kind": "question"})) == "entry → question to the journal"
+    marked = change("mark", {}, {"reply_wrong": True})
+    assert describe(marked) == "reply not marked → reply marked wrong"
+    assert undo_notice(marked) == "Undone: reply marked wrong."
+    assert describe(change("mark", {"reply_wrong": True}, {})) == "reply marked wrong → reply not marked"

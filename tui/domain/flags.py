@@ -53,6 +53,13 @@ def notice(flags: Mapping[str, object], recall_questions: bool = False) -> str:
     return "Reply no longer marked wrong."
 
 
+def state(flag: str, metadata: Mapping) -> str:
+    """One flag as ``metadata`` has it, in a few words: "question to the journal", "reply not marked"."""
+    if flag == KIND_KEY:
+        return "question to the journal" if metadata.get(KIND_KEY) == QUESTION else "entry"
+    return "reply marked wrong" if reply_wrong(metadata) else "reply not marked"
+
+
 def described(flags: Mapping[str, object]) -> str:
     """``flags`` (as one change left them) in a few words: "marked as an entry", "reply marked wrong"."""
     if KIND_KEY in flags:

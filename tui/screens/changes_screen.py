@@ -21,7 +21,7 @@ from tui.domain.records import Change
 from tui.messages import WorkFailed
 from tui.text import local_minute
 from tui.widgets.history_messages import changed_by_undo
-from tui.widgets.history_text import KIND_LABELS, describe_change, flag_change, undo_notice
+from tui.widgets.history_text import KIND_LABELS, describe_change, flag_transition, undo_notice
 from tui.workers import ReportsWorkerFailures
 
 CHANGES_SHOWN = 500
@@ -30,7 +30,7 @@ CHANGES_SHOWN = 500
 def describe(change: Change) -> str:
     """What a change did, readable at a glance (text made literal by ``history_text``)."""
     before, after = change.before, change.after
-    flagged = flag_change(change)
+    flagged = flag_transition(change)
     if flagged:
         return flagged
     if change.kind == "reply":

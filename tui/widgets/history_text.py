@@ -41,6 +41,16 @@ def flag_change(change: Change) -> str | None:
     return flags.described(flags.flags_before(change.after.metadata, change.before.metadata))
 
 
+def flag_transition(change: Change) -> str | None:
+    """What a change of flags turned into what: "entry → question to the journal"; None for any
+    other change."""
+    if change.kind not in flags.CHANGES.values() or change.before is None or change.after is None:
+        return None
+    before, after = change.before.metadata, change.after.metadata
+    return "; ".join(f"{flags.state(flag, before)} → {flags.state(flag, after)}"
+                     for flag in flags.flags_before(before, after))
+
+
 def undo_notice(change: Change) -> str:
     """What the person is told when ``change`` was undone."""
     flagged = flag_change(change)

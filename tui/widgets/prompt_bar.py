@@ -263,7 +263,7 @@ class PromptBar(Vertical):
         prompt.border_title = self._note or title
         hint = ""
         if self.kind is not None and self._note is None:
-            other = "an entry" if question else "a question to the journal"
+            other = "an entry" if question else "a question"
             hint = f"{self._flip_key()}: make it {other} · "
         prompt.border_subtitle = hint + self._compose_hint
         prompt.set_class(self._note is not None, "-editing")
