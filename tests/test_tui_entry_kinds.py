@@ -237,3 +237,30 @@ def test_the_change_log_says_what_a_flag_was_and_became():
     assert describe(marked) == "reply not marked → reply marked wrong"
     assert undo_notice(marked) == "Undone: reply marked wrong."
     assert describe(change("mark", {"reply_wrong": True}, {})) == "reply marked wrong → reply not marked"
+
+
+async def test_q_and_w_in_an_opened_entry_flip_its_kind_and_mark_its_reply(settings, clock, ollama_stub):
+    from tui.screens.entry_screen import EntryScreen
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ollama_stub.script("Last week you wrote about the river walk.")
+        view = await send(pilot, SAM_QUESTION)
+        app.query_one(HistoryTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryScreen)
+        assert str(app.screen.query_one(".entry-title", Static).content) == "Journal · Question to the journal"
+
+        await pilot.press("q", "w")
+        await settle(pilot)
+
+        meta = str(app.screen.query_one(".entry-meta", Static).content)
+        assert "question to the journal" not in meta and "reply marked wrong" in meta
+        assert str(app.screen.query_one(".entry-title", Static).content) == "Journal · Entry"
+        assert stored(app, view).metadata["kind"] == "entry" and stored(app, view).metadata["reply_wrong"] is True
+        await pilot.press("escape")
+        await settle(pilot)
+        assert previews(app)[0].startswith(WRONG_GLYPH) and label(view) == "Entry"
+        assert "marked wrong" in status_text(view)
