@@ -264,3 +264,23 @@ async def test_q_and_w_in_an_opened_entry_flip_its_kind_and_mark_its_reply(setti
         await settle(pilot)
         assert previews(app)[0].startswith(WRONG_GLYPH) and label(view) == "Entry"
         assert "marked wrong" in status_text(view)
+
+
+async def test_a_reply_marked_wrong_does_not_go_back_to_the_model_as_this_sessions_context(settings, clock,
+                                                                                        ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ollama_stub.script("Porto is in Spain.")
+        await send(pilot, SAM_ENTRY)
+        app.query_one(Transcript).focus()
+        await pilot.press("w")
+        await settle(pilot)
+        ollama_stub.script("Noted.")
+        prompt(app).focus()
+
+        await send(pilot, "Booked a train to visit Sam next month.")
+
+        context = ollama_stub.chat_requests[-1]["messages"][1:]  # the recalled memories are prompt.py's part
+        assert {"role": "user", "content": SAM_ENTRY} in context
+        assert not any("Porto is in Spain." in message["content"] for message in context)

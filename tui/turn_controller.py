@@ -258,10 +258,11 @@ class TurnController:
                                             thread=True, exit_on_error=False)
 
     def _context(self, turn: Turn) -> list[tuple[str, str]]:
-        """Earlier answered turns of the turn's mode, oldest first, as ``TurnService`` context."""
+        """Earlier answered turns of the turn's mode, oldest first, as ``TurnService`` context; a
+        reply the person marked wrong is left out (their text stays)."""
         earlier = self._turns[:self._turns.index(turn)]
-        return [(other.text, other.reply) for other in earlier if other.mode == turn.mode and other.answered][
-            -CONTEXT_TURNS:]
+        return [(other.text, "" if other.reply_wrong else other.reply) for other in earlier
+                if other.mode == turn.mode and other.answered][-CONTEXT_TURNS:]
 
     def _run(self, turn_id: int, pending: PendingTurn, context: list[tuple[str, str]], options: dict) -> None:
         """In a thread worker: the turn's events, posted to the app as they come. ``options`` go to
