@@ -284,3 +284,31 @@ async def test_a_reply_marked_wrong_does_not_go_back_to_the_model_as_this_sessio
         context = ollama_stub.chat_requests[-1]["messages"][1:]  # the recalled memories are prompt.py's part
         assert {"role": "user", "content": SAM_ENTRY} in context
         assert not any("Porto is in Spain." in message["content"] for message in context)
+
+
+async def test_f7_pressed_right_before_enter_applies_to_the_text_sent(settings, clock, ollama_stub):
+    from textual import events
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        prompt(app).value = SAM_QUESTION
+        await pilot.pause()
+        for key, character in [("f7", None), ("enter", "\r")]:
+            prompt(app).post_message(events.Key(key, character))  # queued at once: a busy event loop
+        await settle(pilot)
+
+        view = app.query_one(Transcript).views[-1]
+        assert label(view) == "Entry" and "kind" not in stored(app, view).metadata
+        assert prompt(app).border_title == "Journal · entry" and prompt(app).border_subtitle == "ctrl+e: longer entry"
+
+
+async def test_f7_in_an_empty_prompt_changes_nothing(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        assert prompt(app).border_title == "Journal · entry"
+        prompt(app).value = "Spent the evening with Sam."
+        await pilot.pause()
+        assert prompt(app).border_title == "Journal · entry"

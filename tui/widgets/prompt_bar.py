@@ -46,6 +46,11 @@ class PromptInput(PasteSafeInput):
                 self.post_message(PromptBar.Sent(text, kind))
             return
         bar = self.parent
+        if isinstance(bar, PromptBar) and event.key in bar.flip_keys():  # here too, so a flip and Enter keep order
+            event.stop()
+            event.prevent_default()
+            bar.action_flip_kind()
+            return
         if event.key in ("up", "down") and isinstance(bar, PromptBar) and bar.walk_history(older=event.key == "up"):
             event.stop()
             event.prevent_default()
@@ -248,6 +253,8 @@ class PromptBar(Vertical):
             self.notify(f"{title} does not tell questions from entries (mark_questions is off in its config).",
                         markup=False)
             return
+        if not self.input.value.strip():  # nothing to send yet: nothing to flip
+            return
         self._chosen = entry_kind.flipped(self.kind or entry_kind.ENTRY)
         self._show_title()
 
@@ -271,5 +278,10 @@ class PromptBar(Vertical):
         prompt.set_class(question, "-question")
 
     @classmethod
+    def flip_keys(cls) -> list[str]:
+        """The keys that flip the kind (``BINDINGS``: the help lists them from there)."""
+        return [binding.key for binding in Binding.make_bindings(cls.BINDINGS) if binding.action == "flip_kind"]
+
+    @classmethod
     def _flip_key(cls) -> str:
-        return next(binding.key for binding in Binding.make_bindings(cls.BINDINGS) if binding.action == "flip_kind")
+        return cls.flip_keys()[0]
