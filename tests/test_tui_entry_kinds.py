@@ -312,3 +312,19 @@ async def test_f7_in_an_empty_prompt_changes_nothing(settings, clock, ollama_stu
         prompt(app).value = "Spent the evening with Sam."
         await pilot.pause()
         assert prompt(app).border_title == "Journal · entry"
+
+
+async def test_f7_right_after_typing_flips_what_was_typed(settings, clock, ollama_stub):
+    from textual import events
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        keys = [(char, char) for char in "did I ever mention Sam"] + [("f7", None), ("enter", "\r")]
+        for key, character in keys:
+            prompt(app).post_message(events.Key("space" if key == " " else key, character))  # all at once
+        await settle(pilot)
+
+        view = app.query_one(Transcript).views[-1]
+        assert view.turn.text == "did I ever mention Sam"
+        assert label(view) == "Entry" and "kind" not in stored(app, view).metadata

@@ -253,8 +253,10 @@ class PromptBar(Vertical):
             self.notify(f"{title} does not tell questions from entries (mark_questions is off in its config).",
                         markup=False)
             return
-        if not self.input.value.strip():  # nothing to send yet: nothing to flip
+        value = self.input.value
+        if not value.strip():  # nothing to send yet: nothing to flip
             return
+        self._read = entry_kind.classify(value)  # as it reads now: its Changed may still be on its way
         self._chosen = entry_kind.flipped(self.kind or entry_kind.ENTRY)
         self._show_title()
 
