@@ -412,3 +412,19 @@ def test_questions_are_kept_and_found_by_search_though_recall_leaves_them_out(st
 
     assert total == 2 and question.id in {record.id for record in found}
     assert store.page("journal").total == 2
+
+
+def test_a_new_reply_to_an_entry_whose_reply_was_marked_wrong_is_not_marked_wrong(turns, store, ollama_stub):
+    from tui.domain.flags import reply_wrong
+
+    ollama_stub.script("Porto is in Spain.")
+    _, entry = run_turn(turns, JOURNAL, SAM_ENTRY)
+    store.set_flags(entry.id, reply_wrong=True)
+    ollama_stub.script("Porto is in Portugal; a new job there is a big move.")
+
+    _, again = run_turn(turns, JOURNAL, SAM_ENTRY, entry_id=entry.id, given=[])  # regenerate
+
+    assert again.reply.startswith("Porto is in Portugal") and not reply_wrong(store.get(entry.id).metadata)
+    store.undo(mode_name="journal")  # the new reply goes, the wrong one comes back with its mark
+    back = store.get(entry.id)
+    assert back.reply == "Porto is in Spain." and reply_wrong(back.metadata)

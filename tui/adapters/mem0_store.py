@@ -586,8 +586,8 @@ class Mem0Store:
                 since = self.records.pinned_since(change.entry_id, change.seq)
                 self.records.pin(change.entry_id, now, since=since, log=False)
             elif change.kind in entry_flags.CHANGES.values() and change.before is not None and current is not None:
-                self._set_flags(current.id, entry_flags.flags_before(change.before.metadata, change.after.metadata
-                                                                     if change.after else {}), log=False)
+                after = change.after.metadata if change.after is not None else {}
+                self._set_flags(current.id, entry_flags.flags_before(change.before.metadata, after), log=False)
             elif change.kind == "import":
                 if current is not None:
                     self.records.set_deleted([change.entry_id], now)

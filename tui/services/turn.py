@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from tui.domain import entry_kind, pins
+from tui.domain import entry_kind, flags, pins
 from tui.domain.errors import ChatError, MindpaneError, ReplyInterrupted
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.records import MemoryRecord, RecalledMemory
@@ -127,7 +127,8 @@ class TurnService:
             if pending.entry_id:
                 was_stopped = record is not None and record.metadata.get("stopped")
                 record = self.store.attach_reply(pending.entry_id, reply,
-                                                 {"model": model, **({"stopped": False} if was_stopped else {})})
+                                                 {"model": model, **({"stopped": False} if was_stopped else {}),
+                                                  **self._new_reply(record)})
             else:
                 record = self.store.add_entry(mode, text, reply,
                                              {"model": model, **traceback_recall.traceback_metadata(mode, text),
@@ -148,7 +149,7 @@ class TurnService:
         extra = {"model": model, "stopped": True}
         try:
             if pending.entry_id and partial:
-                record = self.store.attach_reply(pending.entry_id, partial, extra)
+                record = self.store.attach_reply(pending.entry_id, partial, {**extra, **self._new_reply(record)})
             elif pending.entry_id:
                 record = record or self.store.get(pending.entry_id)
             else:
@@ -160,6 +161,12 @@ class TurnService:
         if record is None:  # the entry was deleted meanwhile
             return TurnFailed(MindpaneError("The entry was deleted while it was answered"), pending, partial)
         return TurnStopped(partial, record)
+
+    @staticmethod
+    def _new_reply(record: MemoryRecord | None) -> dict:
+        """A new reply is not the one the person marked wrong: the mark goes (undoing the reply
+        brings back the old reply with its mark)."""
+        return {flags.REPLY_WRONG_KEY: False} if record is not None and flags.reply_wrong(record.metadata) else {}
 
     def _memories_for(self, mode: Mode, text: str, entry_id: str | None, cue: TimeCue | None = None,
                       also_from: Sequence[str] = ()) -> list[RecalledMemory]:
