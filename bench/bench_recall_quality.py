@@ -27,7 +27,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -157,13 +157,14 @@ def measure(question_set: QuestionSet, root: Path) -> Result:
         asked = np.asarray(embedder.embed([q.text for q in question_set.questions]), dtype=np.float32)
         bm25 = PlainBM25(texts)
         result = Result({method: Scores() for method in METHODS}, [])
-        turns.recall(JOURNAL, "warm up", K)
+        # as a turn asks: the time cue, the mode's floor, no question to the journal (pins: none here)
+        top_k, wide_k = (replace(JOURNAL, recall_size=k, pin_limit=0) for k in (K, WIDE))
+        turns.memories_for(top_k, "warm up")
         for question, vector in zip(question_set.questions, asked, strict=True):
-            cue = turns.cue(JOURNAL, question.text)
             started = time.perf_counter()
-            top = [memory.record.id for memory in turns.recall(JOURNAL, question.text, K, cue)]
+            top = [memory.record.id for memory in turns.memories_for(top_k, question.text)]
             result.millis.append((time.perf_counter() - started) * 1000)
-            wide = [memory.record.id for memory in turns.recall(JOURNAL, question.text, WIDE, cue)]
+            wide = [memory.record.id for memory in turns.memories_for(wide_k, question.text)]
             result.scores["mindpane"].add(question, top + [i for i in wide if i not in top])
             result.questions_recalled += sum(kinds.get(memory_id) == "question" for memory_id in top)
             result.short += len(top) < K
@@ -179,7 +180,10 @@ def measure(question_set: QuestionSet, root: Path) -> Result:
 
 # -- the report ----------------------------------------------------------------------------------
 
-def print_group(title: str, results: list[Result], goals: Callable[[dict[str, Scores]], list[str]]) -> None:
+Goals = Callable[[dict[str, "Scores"], list["Result"]], list[str]]
+
+
+def print_group(title: str, results: list[Result], goals: Goals) -> None:
     scores = {method: Scores() for method in METHODS}
     for result in results:
         for method in METHODS:
@@ -197,7 +201,7 @@ def print_group(title: str, results: list[Result], goals: Callable[[dict[str, Sc
             print(f"  {method:20}" + "".join(f"{percent(table[c]):>12.1f}" for c in categories)
                   + f"{overall(table):>10.1f}")
     print(f"  questions given fewer than {K} memories: {sum(r.short for r in results)}")
-    for line in goals(scores):
+    for line in goals(scores, results):
         print(f"  goal: {line}")
 
 
@@ -206,7 +210,7 @@ def _ahead(scores: dict[str, Scores], *others: str) -> bool:
     return all(percent(ours[c]) > percent(scores[o].hit5[c]) for o in others for c in ours)
 
 
-def third_goals(scores: dict[str, Scores]) -> list[str]:
+def third_goals(scores: dict[str, Scores], results: list[Result]) -> list[str]:
     ours = scores["mindpane"]
     hit, rec = overall(ours.hit5), overall(ours.recall5)
     temporal, multi = percent(ours.hit5.get("temporal", [])), percent(ours.hit5.get("multi-hop", []))
@@ -216,7 +220,7 @@ def third_goals(scores: dict[str, Scores]) -> list[str]:
             f"ahead of BM25 in every category {mark[_ahead(scores, 'bm25')]}"]
 
 
-def first_goals(scores: dict[str, Scores]) -> list[str]:
+def first_goals(scores: dict[str, Scores], results: list[Result]) -> list[str]:
     hit = overall(scores["mindpane"].hit5)
     ahead = all(hit > overall(scores[other].hit5) for other in ("cosine", "bm25", "rrf"))
     mark = {True: "met", False: "MISSED"}
@@ -258,8 +262,13 @@ def main() -> None:
     print(f"\n({time.monotonic() - started:.0f} s)")
 
 
-def own_goals(scores: dict[str, Scores]) -> list[str]:
-    return first_goals(scores)
+def own_goals(scores: dict[str, Scores], results: list[Result]) -> list[str]:
+    """The first-person goals, and: no earlier question to the journal is recalled as a memory."""
+    recalled = sum(result.questions_recalled for result in results)
+    what = percent(scores["mindpane"].hit5.get("what", []))
+    verdict = "met" if recalled == 0 else "MISSED"
+    return [*first_goals(scores, results), f"earlier questions to the journal among the top {K}: {recalled} "
+            f"(\"what did I write about X\" hit@5 {what:.1f}) {verdict}"]
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ async def test_help_lists_every_binding(settings, clock, ollama_stub):
         assert {("History entry", "Edit"), ("Entry editor", "Save")} <= set(keys)
         assert keys[("History entry", "Delete the entry (undo it from Changes, or u in the history)")] == "d"
         assert keys[("History entry", "Erase the entry from the disk for good (asks first)")] == "f"
-        assert keys[("History pane", "Undo the last change in this mode (edit, delete, reply, import, pin)")] == "u"
+        assert keys[("History pane", "Undo the last change in this mode (edit, delete, reply, import, pin, "
+                     "question / entry, reply wrong)")] == "u"
         pin = ("Pin the highlighted entry: it goes into every prompt of its mode, above the recalled memories "
                "(p again unpins)")
         assert keys[("History pane", pin)] == "p"

@@ -275,6 +275,12 @@ class MindpaneApp(App):
             yield SystemCommand("Edit and resend", "Put the selected turn's text back in the prompt to edit and "
                                 "send it again (ctrl+f)", screen.action_edit_resend)
             yield SystemCommand("Copy code", "Copy the reply's last code block (or the reply)", screen.action_copy)
+            if self.mode.mark_questions:
+                yield SystemCommand("Question or entry", "The selected turn is a question to the journal (kept, "
+                                    "not recalled as a memory) or an entry: flip it (q on a turn; F7 in the prompt)",
+                                    screen.action_flip_kind)
+            yield SystemCommand("Reply is wrong", "Mark the selected reply wrong: it is not put into a prompt "
+                                "again; again unmarks it (w on a turn or a history row)", screen.action_mark_wrong)
             yield SystemCommand("Also recall from other modes",
                                 f"The next {self.mode.entry_label.lower()} also recalls from other modes, this turn "
                                 "only (F9)", screen.action_other_modes)

@@ -114,6 +114,10 @@ class TurnFinished(TurnUpdate):
         self.partial = partial
 
 
+class TurnMarked(TurnUpdate):
+    """The turn's kind (question or entry) or its reply's wrong mark changed."""
+
+
 class TurnRecovered(TurnUpdate):
     """A turn an earlier run left unanswered, shown failed and ready to retry."""
 

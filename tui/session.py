@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from tui.domain.entry_kind import QUESTION
 from tui.domain.errors import MindpaneError
+from tui.domain.flags import reply_wrong
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.services.turn_events import PendingTurn
 from tui.text import TextPieces, in_window, nothing_from, room_note
@@ -68,6 +70,9 @@ class Turn:
     """The text was longer than the model's context: only its beginning was sent."""
     other_modes: bool = False
     """Recall from the mode's readable other modes too, for this turn only (the toggle was on)."""
+    kind: str | None = None
+    """An entry or a question to the journal (``tui.domain.entry_kind``), decided when it was sent;
+    None in a mode that does not tell them apart."""
     again: AskAgain | None = None
     """Set while the turn is queued to be asked again (regenerate, leave out, edit and resend)."""
     _reply: TextPieces = field(default_factory=TextPieces, init=False, repr=False, compare=False)
@@ -95,6 +100,16 @@ class Turn:
     def room_note(self, entry_label: str = "entry") -> str:
         """What its prompt left out to fit the model's context ("2 left out for room"), or empty."""
         return room_note(len(self.no_room), self.turns_no_room, self.text_clipped, entry_label)
+
+    @property
+    def question(self) -> bool:
+        """A question to the journal, not an entry."""
+        return self.kind == QUESTION
+
+    @property
+    def reply_wrong(self) -> bool:
+        """The person marked its stored reply wrong."""
+        return self.record is not None and reply_wrong(self.record.metadata)
 
     @property
     def answered(self) -> bool:

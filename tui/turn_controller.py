@@ -13,21 +13,24 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from textual.app import App
 from textual.worker import Worker, get_current_worker
 
 from tui.detached import iterate_detached_batches
+from tui.domain import entry_kind, flags
 from tui.domain.errors import MindpaneError, ModelNotFound, OllamaUnreachable, ReplyInterrupted
 from tui.domain.modes import Mode
-from tui.domain.records import REPLY_WRONG, MemoryRecord
+from tui.domain.records import MemoryRecord
 from tui.domain.stop import StopSignal
 from tui.messages import (
     OllamaChecked,
     OllamaStatus,
     TurnChunk,
     TurnFinished,
+    TurnMarked,
     TurnProgress,
     TurnQueued,
     TurnRecalled,
@@ -85,22 +88,25 @@ class TurnController:
 
     # -- intents (on the event loop) -------------------------------------------------------------
 
-    def send(self, mode: Mode, text: str, other_modes: bool = False) -> Turn | None:
+    def send(self, mode: Mode, text: str, other_modes: bool = False, kind: str | None = None) -> Turn | None:
         """Keep ``text`` in the outbox, then queue its turn (``other_modes``: it also recalls from
-        the mode's readable other modes). None (and a visible error) if the text could not be
-        kept: the caller gives it back to the person."""
+        the mode's readable other modes; ``kind``: what the person sends it as, else what the text
+        says). None (and a visible error) if the text could not be kept: the caller gives it back
+        to the person."""
         try:
             outbox_id = self._workspace.keep(mode, text)
         except MindpaneError as error:
             self._app.notify(f"{error.message}\n{error.hint}\nYour text is back in the prompt (or the composer's "
                              "draft).", title="Not sent", severity="error", markup=False)
             return None
-        return self._enqueue(Turn(mode.name, text, outbox_id=outbox_id, other_modes=other_modes))
+        return self._enqueue(Turn(mode.name, text, outbox_id=outbox_id, other_modes=other_modes,
+                                  kind=entry_kind.decide(mode, text, kind)))
 
     def answer(self, record: MemoryRecord) -> Turn:
         """Ask the model about a stored entry that never got a reply (from the history)."""
         pending = PendingTurn(record.mode, record.text, record.id)
-        return self._enqueue(Turn(record.mode, record.text, record=record, pending=pending))
+        return self._enqueue(Turn(record.mode, record.text, record=record, pending=pending,
+                                  kind=self._kind_of(record)))
 
     def retry(self, mode_name: str) -> Turn | None:
         """Send ``mode_name``'s last failed turn again, in place; None if nothing failed."""
@@ -146,6 +152,40 @@ class TurnController:
         if refused is None:
             turn.text, turn.excluded = text, set()
         return refused or self._again(turn, AskAgain(None, edit=True))
+
+    # -- flags: the kind of a turn, its reply marked wrong ---------------------------------------
+
+    def flag_refused(self, turn: Turn, flag: str) -> str | None:
+        """Why ``turn``'s ``flag`` (``kind`` or ``reply_wrong``) cannot change now; None if it can
+        (with no entry stored yet, only the kind can: it is stored with it)."""
+        mode = self._workspace.modes.get(turn.mode)
+        if flag == entry_kind.KIND_KEY and (mode is None or not mode.mark_questions):
+            title = mode.title if mode else turn.mode
+            return f"{title} does not tell questions from entries (mark_questions is off in its config)."
+        if turn is self._current:
+            return "That turn is still on its way: wait for it, or stop it with Esc."
+        if flag == flags.REPLY_WRONG_KEY and (turn.record is None or not turn.record.reply):
+            return "That turn has no stored reply to mark."
+        return None
+
+    def set_kind(self, turn: Turn, kind: str) -> None:
+        """The kind of a turn whose entry is not stored yet: it will be stored with it."""
+        turn.kind = kind
+        self._deliver(TurnMarked(turn))
+
+    def flags_changed(self, memory_id: str, changed: dict[str, object]) -> None:
+        """An entry's flags are now ``changed`` (in the store, from anywhere): the turns that
+        stored it follow."""
+        for turn in self._turns:
+            if turn.record is not None and turn.record.id == memory_id:
+                turn.record = replace(turn.record, metadata=flags.with_flags(turn.record.metadata, changed))
+                if entry_kind.KIND_KEY in changed:
+                    turn.kind = self._kind_of(turn.record)
+                self._deliver(TurnMarked(turn))
+
+    def _kind_of(self, record: MemoryRecord) -> str | None:
+        mode = self._workspace.modes.get(record.mode)
+        return entry_kind.kind_of(record.metadata) if mode is not None and mode.mark_questions else None
 
     def _refused(self, turn: Turn) -> str | None:
         if turn is self._current or turn in self._queue:
@@ -208,7 +248,7 @@ class TurnController:
         self._deliver(TurnStarted(turn))
         pending = turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id)
         self._stop = StopSignal()
-        options: dict = {"stop": self._stop, "other_modes": turn.other_modes}
+        options: dict = {"stop": self._stop, "other_modes": turn.other_modes, "kind": turn.kind}
         again, turn.again = turn.again, None
         if again is not None:
             options["edit"] = again.edit
@@ -224,7 +264,7 @@ class TurnController:
         left out means out of every part of the request. A reply the person marked wrong (its
         entry's ``reply_wrong``) is not sent either; the text it answered is."""
         earlier = self._turns[:self._turns.index(turn)]
-        return [(other.text, "" if other.record is not None and other.record.metadata.get(REPLY_WRONG) else other.reply)
+        return [(other.text, "" if other.reply_wrong else other.reply)
                 for other in earlier if other.mode == turn.mode and other.answered
                 and (other.record is None or other.record.id not in turn.excluded)][-CONTEXT_TURNS:]
 
@@ -312,12 +352,14 @@ class TurnController:
         turns = []
         for pending, record in replayed.stored:
             turns.append(Turn(pending.mode, pending.text, state=TurnState.FAILED, record=record,
+                              kind=self._kind_of(record),
                               pending=PendingTurn(pending.mode, pending.text, record.id, pending.turn_id),
                               error=MindpaneError("Kept from an earlier session, without a reply",
                                                   f"{self.retry_key} asks for one")))
         for pending in replayed.waiting:
             if pending.mode in self._workspace.modes:
                 turns.append(Turn(pending.mode, pending.text, state=TurnState.FAILED,
+                                  kind=entry_kind.decide(self._workspace.modes[pending.mode], pending.text),
                                   pending=PendingTurn(pending.mode, pending.text, None, pending.turn_id),
                                   error=MindpaneError("Not answered in an earlier session; kept",
                                                       f"{self.retry_key} asks again")))

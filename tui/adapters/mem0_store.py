@@ -30,6 +30,7 @@ from tui.adapters.record_db import FILE_NAME as RECORD_FILE
 from tui.adapters.record_db import INDEX_LATER_KEY as _LATER_KEY
 from tui.adapters.record_db import RecordDB
 from tui.adapters.store_lock import StoreLock
+from tui.domain import flags as entry_flags
 from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
 from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
@@ -555,6 +556,34 @@ class Mem0Store:
         with self._write_lock:
             self.records.unpin(memory_id, self._clock())
 
+    def set_flags(self, memory_id: str, **flags: object) -> MemoryRecord:
+        """Set one flag the person sets on an entry (its ``kind``, ``reply_wrong``; None takes it
+        away), as a ``kind`` or ``mark`` line in the change log; returns the entry as it is now.
+        ``ValueError`` for anything but one known flag (a caller's mistake, not the store's)."""
+        entry_flags.change_kind(flags)
+        return self._set_flags(memory_id, flags)
+
+    @_as_store_error
+    def _set_flags(self, memory_id: str, flags: dict[str, object], log: bool = True) -> MemoryRecord:
+        self._check_space("")
+        with self._write_lock:
+            before = self.records.get(memory_id)
+            after = self.records.set_flags(memory_id, flags, self._clock(), log=log)
+            if before is None or after is None:
+                raise MemoryNotFound(f"No memory with id {memory_id}", "it may have been deleted meanwhile")
+            if after.metadata != before.metadata:
+                removed = set(before.metadata) - set(after.metadata)
+                self._following([memory_id], lambda: self._index_flags(after, removed))
+        return after
+
+    def _index_flags(self, record: MemoryRecord, removed: set[str]) -> None:
+        """Chroma's copy of the metadata follows (a key set to None leaves Chroma's copy)."""
+        if self._index_later:
+            self._defer_index([record.id])
+            return
+        metadata = {**record.metadata, "reply": record.reply, **dict.fromkeys(removed)}
+        self._collection(record.mode).update(ids=[record.id], metadatas=[metadata])
+
     @_as_store_error
     def pinned(self, mode_name: str) -> list[MemoryRecord]:
         return self.records.pinned(mode_name)
@@ -583,6 +612,9 @@ class Mem0Store:
             elif change.kind == "unpin" and current is not None:
                 since = self.records.pinned_since(change.entry_id, change.seq)
                 self.records.pin(change.entry_id, now, since=since, log=False)
+            elif change.kind in entry_flags.CHANGES.values() and change.before is not None and current is not None:
+                after = change.after.metadata if change.after is not None else {}
+                self._set_flags(current.id, entry_flags.flags_before(change.before.metadata, after), log=False)
             elif change.kind == "import":
                 if current is not None:
                     self.records.set_deleted([change.entry_id], now)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from tui.domain import flags as entry_flags
 from tui.domain.records import Change, MemoryRecord, PendingEntry, content_key
 from tui.domain.search import SearchQuery, entry_tags, fts_match
 
@@ -446,6 +447,31 @@ class RecordDB:
                         json.dumps(after.metadata, ensure_ascii=False), after.id))
             self._set_tags(db, after.id, after.text)
             return self._log(db, at, kind, after, before, after) if kind else None
+
+    def set_flags(self, memory_id: str, flags: dict[str, object], at: datetime,
+                  log: bool = True) -> MemoryRecord | None:
+        """Set flags the person sets on an alive entry (``tui.domain.flags``: its kind, its reply
+        marked wrong; None takes one away), with a ``kind`` or ``mark`` line in the change log
+        unless ``log`` is false (an undo). Nothing else changes, not even ``updated_at``; flags
+        already so change nothing. None when the entry is not alive. ``ValueError`` for anything
+        but one flag."""
+        kind = entry_flags.change_kind(flags) if log else ""
+        with self._tx() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM entry WHERE id = ? AND deleted_at IS NULL",
+                             (memory_id,)).fetchone()
+            if row is None:
+                return None
+            before = _record(row)
+            metadata = entry_flags.with_flags(before.metadata, flags)
+            if metadata == before.metadata:
+                return before
+            after = MemoryRecord(before.id, before.text, before.mode, before.created_at, before.updated_at,
+                                 before.reply, metadata)
+            db.execute("UPDATE entry SET metadata = ? WHERE id = ?", (json.dumps(metadata, ensure_ascii=False),
+                                                                     memory_id))
+            if log:
+                self._log(db, at, kind, after, before, after)
+            return after
 
     def mark_deleted(self, record: MemoryRecord, at: datetime) -> int:
         with self._tx() as db:

@@ -52,6 +52,13 @@ class Mode:
     on_this_day: bool = False
     """Opening the mode shows its entries from this day a week, a month and years ago (a journal
     is reread by date; a code mode's old questions are not)."""
+    mark_questions: bool = False
+    """Tell a question to the journal about the person's own past ("what did I write about Sam?")
+    from an entry when a turn is sent (see ``tui.domain.entry_kind``); the person can flip it. Off:
+    every turn is stored as it always was (a code mode's turns are all questions, and all memories)."""
+    recall_questions: bool = False
+    """Recall questions to the journal as memories too; by default they are kept, shown and
+    searchable, but never put into a prompt as something the person wrote."""
 
     def stamp(self) -> dict:
         return {**self.metadata, "mode": self.name}
@@ -79,6 +86,7 @@ JOURNAL = Mode(
     entry_label="Entry",
     reply_label="Reflection",
     on_this_day=True,
+    mark_questions=True,
     placeholder="Write about your day, a thought, a feeling… (Enter sends)",
     intro="Journal — write an entry and press Enter. Each reflection draws on earlier entries it recalls; "
     "they are listed as receipts beside the reply.",

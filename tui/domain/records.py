@@ -111,7 +111,8 @@ class Change:
     seq: int
     at: datetime
     kind: str
-    """``edit``, ``delete``, ``reply``, ``import``, ``restore``, ``pin`` or ``unpin``."""
+    """``edit``, ``delete``, ``reply``, ``import``, ``restore``, ``pin``, ``unpin``, ``kind`` (entry ↔
+    question to the journal) or ``mark`` (the reply marked wrong, or not)."""
     entry_id: str
     mode: str
     before: MemoryRecord | None

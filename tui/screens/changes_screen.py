@@ -1,5 +1,6 @@
-"""The change log: every edit, delete, reply attached and import, newest first — when, what,
-old → new — and one key to revert the selected change (the entry comes back exactly as it was)."""
+"""The change log: every edit, delete, reply attached, import, pin, question / entry flip and reply
+marked wrong, newest first — when, what, old → new — and one key to revert the selected change
+(the entry comes back exactly as it was)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tui.domain.records import Change
 from tui.messages import WorkFailed
 from tui.text import local_minute
 from tui.widgets.history_messages import changed_by_undo
-from tui.widgets.history_text import KIND_LABELS, describe_change
+from tui.widgets.history_text import KIND_LABELS, describe_change, flag_transition, undo_notice
 from tui.workers import ReportsWorkerFailures
 
 CHANGES_SHOWN = 500
@@ -29,6 +30,9 @@ CHANGES_SHOWN = 500
 def describe(change: Change) -> str:
     """What a change did, readable at a glance (text made literal by ``history_text``)."""
     before, after = change.before, change.after
+    flagged = flag_transition(change)
+    if flagged:
+        return flagged
     if change.kind == "reply":
         return describe_change(before.reply if before else None, after.reply if after else None)
     return describe_change(before.text if before else None, after.text if after else None)
@@ -115,7 +119,7 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
         self._show(message.changes)
         reverted = message.reverted
         if reverted is not None:
-            self.notify(f"Undone: {KIND_LABELS.get(reverted.kind, reverted.kind)} entry.", markup=False)
+            self.notify(undo_notice(reverted), markup=False)
             (self._report_to or self.app).post_message(changed_by_undo(reverted))
 
     def on_work_failed(self, message: WorkFailed) -> None:

@@ -1,9 +1,11 @@
 """One stored entry in full: its text, the reply it got, where it came from, and every change
-it went through. From here it can be edited or deleted (both report ``EntryChanged``) and pinned
-or unpinned (``PinChanged``)."""
+it went through. From here it can be edited or deleted (both report ``EntryChanged``), pinned
+or unpinned (``PinChanged``), flipped between entry and question, or its reply marked wrong
+(``FlagsChanged``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import work
@@ -15,15 +17,17 @@ from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from tui.domain.entry_kind import KIND_KEY, QUESTION_GLYPH, QUESTION_LABEL, is_question
 from tui.domain.errors import MemoryNotFound, MindpaneError
+from tui.domain.flags import REPLY_WRONG_KEY, WRONG_GLYPH, FlagState, reply_wrong, with_flags
 from tui.domain.pins import PIN_GLYPH, PinState
 from tui.domain.records import HistoryEvent, MemoryRecord
 from tui.messages import WorkFailed
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.edit_screen import EditScreen
-from tui.services.workspace import WorkspaceHistory
+from tui.services.workspace import NotFlagged, WorkspaceHistory
 from tui.text import for_display, local_minute
-from tui.widgets.history_messages import EntryChanged, PinChanged
+from tui.widgets.history_messages import EntryChanged, FlagsChanged, PinChanged
 from tui.widgets.history_text import describe_change
 from tui.workers import ReportsWorkerFailures
 
@@ -39,6 +43,11 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         Binding("d", "delete", "Delete", tooltip="Delete the entry (undo it from Changes, or u in the history)"),
         Binding("f", "forget", "Forget", tooltip="Erase the entry from the disk for good (asks first)"),
         Binding("p", "pin", "Pin", tooltip="Pin the entry: it goes into every prompt of its mode (p again unpins)"),
+        Binding("q", "flag('kind')", "Question / entry",
+                tooltip="The entry is a question to the journal (kept, not recalled as a memory) or an entry: q "
+                        "flips it"),
+        Binding("w", "flag('reply_wrong')", "Reply wrong",
+                tooltip="Mark the entry's reply wrong: it is not put into a prompt again (w again unmarks it)"),
         Binding("escape", "close", "Close"),
     ]
 
@@ -114,7 +123,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         self.record = record
         mode = self.app.workspace.modes.get(record.mode)
         mode_title = mode.title if mode else record.mode
-        self.query_one(".entry-title", Static).update(f"{mode_title} · {mode.entry_label if mode else 'Entry'}")
+        self._show_title(record)
         self.query_one(".entry-text", Static).update(for_display(record.text))
         self.query_one(".entry-reply-label", Static).update(mode.reply_label if mode else "Reply")
         self.query_one(".entry-reply", Static).update(for_display(record.reply))
@@ -125,6 +134,11 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         box.mount_all(self._change_row(change) for change in changes)
         self.refresh_bindings()
 
+    def _show_title(self, record: MemoryRecord) -> None:
+        mode = self.app.workspace.modes.get(record.mode)
+        label = QUESTION_LABEL if is_question(record) else mode.entry_label if mode else "Entry"
+        self.query_one(".entry-title", Static).update(f"{mode.title if mode else record.mode} · {label}")
+
     @staticmethod
     def _change_row(change: HistoryEvent) -> Static:
         what = describe_change(change.old_text, change.new_text)
@@ -134,13 +148,18 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     @staticmethod
     def _describe(record: MemoryRecord, mode_title: str, pinned: bool = False) -> str:
         parts = [f"{PIN_GLYPH} pinned", mode_title] if pinned else [mode_title]
+        if is_question(record):
+            parts.append(f"{QUESTION_GLYPH} {QUESTION_LABEL.lower()}")
+        if reply_wrong(record.metadata):
+            parts.append(f"{WRONG_GLYPH} reply marked wrong")
         model = record.metadata.get("model")
         if model:
             parts.append(f"model {model}")
         parts.append(f"written {local_minute(record.created_at)}")
         if record.updated_at != record.created_at:
             parts.append(f"edited {local_minute(record.updated_at)}")
-        parts += [f"{key}: {value}" for key, value in sorted(record.metadata.items()) if key not in {"mode", "model"}]
+        parts += [f"{key}: {value}" for key, value in sorted(record.metadata.items())
+                  if key not in {"mode", "model", KIND_KEY, REPLY_WRONG_KEY}]
         return for_display(" · ".join(parts))
 
     # -- editing ---------------------------------------------------------------------------------
@@ -190,6 +209,37 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
                 self._describe(self.record, mode.title if mode else self.record.mode, self.pinned))
         self.notify(message.state.notice, markup=False)
         (self._report_to or self.app).post_message(PinChanged(message.state.memory_id, message.state.pinned))
+
+    # -- flags: question or entry, reply marked wrong --------------------------------------------------
+
+    def action_flag(self, flag: str) -> None:
+        if self.record is not None:
+            self._flip(flag)
+
+    class Flipped(Message, bubble=False):
+        def __init__(self, state: FlagState) -> None:
+            super().__init__()
+            self.state = state
+
+    @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
+    def _flip(self, flag: str) -> None:
+        try:
+            self.post_message(self.Flipped(WorkspaceHistory(self.app.workspace).flip(self.memory_id, flag)))
+        except NotFlagged as refused:
+            self.notify(refused.message, markup=False)
+        except MindpaneError as error:
+            self.post_message(WorkFailed(error))
+
+    def on_entry_screen_flipped(self, message: Flipped) -> None:
+        state = message.state
+        if self.record is not None:
+            self.record = replace(self.record, metadata=with_flags(self.record.metadata, state.flags))
+            mode = self.app.workspace.modes.get(self.record.mode)
+            self._show_title(self.record)
+            self.query_one(".entry-meta", Static).update(
+                self._describe(self.record, mode.title if mode else self.record.mode, self.pinned))
+        self.notify(state.notice, markup=False)
+        (self._report_to or self.app).post_message(FlagsChanged(state.memory_id, state.flags))
 
     # -- deleting and forgetting -------------------------------------------------------------------
 
@@ -242,7 +292,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"edit", "delete", "forget", "pin"}:
+        if action in {"edit", "delete", "forget", "pin", "flag"}:
             return None if self.record is None else True
         if action == "answer":
             return None if self.record is None or self.record.reply else True

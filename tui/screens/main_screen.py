@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui.clipboard import copy_with_notice
+from tui.domain import entry_kind, flags
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.pins import PinState
@@ -202,7 +203,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
             return
         other_modes, self._other_modes = self._other_modes, False
         self.chat.show_other_modes(None)
-        if self.app.turns.send(self.app.mode, message.text, other_modes) is None:  # not kept: back to the prompt
+        if self.app.turns.send(self.app.mode, message.text, other_modes, message.kind) is None:  # not kept
             self.chat.give_back(message.text)
 
     def on_prompt_bar_history_wanted(self, message: PromptBar.HistoryWanted) -> None:
@@ -286,6 +287,67 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
 
     def on_history_pane_pin_changed(self, message: HistoryPane.PinChanged) -> None:
         self.receipts.pin_changed(message.memory_id, message.pinned)
+
+    # -- flags: q flips a turn's kind (question ↔ entry), w marks its reply wrong ------------------------
+
+    def on_transcript_flag_wanted(self, message: Transcript.FlagWanted) -> None:
+        message.stop()
+        self._flag_turn(message.turn, message.flag)
+
+    def action_flip_kind(self) -> None:
+        """The selected turn (else the newest) is a question to the journal ↔ an entry."""
+        self._flag_selected(entry_kind.KIND_KEY)
+
+    def action_mark_wrong(self) -> None:
+        """The selected turn's (else the newest's) reply is marked wrong, or not any more."""
+        self._flag_selected(flags.REPLY_WRONG_KEY)
+
+    def _flag_selected(self, flag: str) -> None:
+        turn = self._selected_turn()
+        if turn is None:
+            self.notify("Nothing sent yet.", markup=False)
+        else:
+            self._flag_turn(turn, flag)
+
+    def _flag_turn(self, turn: Turn, flag: str) -> None:
+        refused = self.app.turns.flag_refused(turn, flag)
+        if refused is not None:
+            self.notify(refused, markup=False)
+        elif turn.record is None:  # not stored yet: it will be stored with the kind chosen now
+            kind = entry_kind.flipped(turn.kind or entry_kind.ENTRY)
+            self.app.turns.set_kind(turn, kind)
+            mode = self.app.workspace.modes[turn.mode]
+            self.notify(flags.notice({flag: kind}, mode.recall_questions), markup=False)
+        elif not self.app.workspace.ready:
+            self.notify("The memory store is still opening.", markup=False)
+        else:
+            self._flip(turn.record.id, flag)
+
+    class Flagged(Message, bubble=False):
+        """A turn's flag was flipped (``state``), or ``error`` says why not."""
+
+        def __init__(self, state: flags.FlagState | None = None, error: MindpaneError | None = None) -> None:
+            super().__init__()
+            self.state = state
+            self.error = error
+
+    @work(thread=True, group="flag", exit_on_error=False, description="flip a turn's flag")
+    def _flip(self, memory_id: str, flag: str) -> None:
+        try:
+            self.post_message(self.Flagged(WorkspaceHistory(self.app.workspace).flip(memory_id, flag)))
+        except MindpaneError as error:
+            self.post_message(self.Flagged(error=error))
+
+    def on_main_screen_flagged(self, message: Flagged) -> None:
+        if message.state is None:
+            self.notify(str(message.error), severity="error", markup=False)
+            return
+        self.notify(message.state.notice, markup=False)
+        # the history marks the row, then the message bubbles back here for the turns
+        self.history.post_message(HistoryPane.FlagsChanged(message.state.memory_id, message.state.flags))
+
+    def on_history_pane_flags_changed(self, message: HistoryPane.FlagsChanged) -> None:
+        self.app.turns.flags_changed(message.memory_id, message.flags)
 
     def on_entry_screen_answer_requested(self, message: EntryScreen.AnswerRequested) -> None:
         """An entry kept without a reply (Ollama was down, the app was closed) gets one now."""

@@ -31,12 +31,14 @@ FILE_NAME = "config.toml"
 SETTING_KEYS = ("ollama_host", "model", "embedder", "stall_timeout", "theme", "data_dir")
 MODE_FIELDS = ("title", "system_prompt", "model", "recall_size", "min_relevance", "keep_unanswered", "metadata",
                "recall_from", "may_read", "placeholder", "intro", "entry_label", "reply_label",
-               "traceback_recall", "on_this_day", "pin_limit", "context_length")
+               "traceback_recall", "on_this_day", "pin_limit", "context_length",
+               "mark_questions", "recall_questions")
 MAX_RECALL_SIZE = 50
 CONTEXT_LENGTHS = (512, 1_048_576)
 """The fewest and the most tokens a mode's ``context_length`` may ask the model for."""
 RESERVED_METADATA = frozenset({"mode", "model", "reply", "created_at", "updated_at", "data", "hash",
-                               "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id", "traceback"})
+                               "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id", "traceback",
+                               "kind", "reply_wrong", "stopped"})
 """Keys the store and the turn write themselves: a mode's metadata may not shadow them."""
 
 
@@ -365,6 +367,7 @@ _MODE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "placeholder": lambda value: _text(value, empty=True), "intro": lambda value: _text(value, empty=True),
     "entry_label": _text, "reply_label": _text, "traceback_recall": _flag, "pin_limit": _recall_size,
     "on_this_day": _flag, "context_length": _context_length,
+    "mark_questions": _flag, "recall_questions": _flag,
 }
 
 

@@ -55,6 +55,9 @@ MODES_HEAD = """\
 #   entry_label      the name of what you write ("Entry", "Question")
 #   reply_label      the name of what the model answers ("Reflection", "Answer")
 #   on_this_day      opening the mode shows entries from this day a week, a month, years ago
+#   mark_questions   tell a question to the journal ("what did I write about Sam?") from an entry
+#                    when it is sent (F7 in the prompt, q on a turn or a history row flips it)
+#   recall_questions recall those questions as memories too (default: kept and searchable, not recalled)
 """
 
 EXAMPLE = """\
@@ -102,7 +105,8 @@ def _mode_table(mode: Mode) -> str:
              f"keep_unanswered = {_value(mode.keep_unanswered)}", f"metadata = {_value(mode.metadata)}",
              f"recall_from = {_value(list(mode.recall_from))}", f"placeholder = {_value(mode.placeholder)}",
              f"intro = {_value(mode.intro, wrap=True)}", f"entry_label = {_value(mode.entry_label)}",
-             f"reply_label = {_value(mode.reply_label)}", f"on_this_day = {_value(mode.on_this_day)}"]
+             f"reply_label = {_value(mode.reply_label)}", f"on_this_day = {_value(mode.on_this_day)}",
+             f"mark_questions = {_value(mode.mark_questions)}", f"recall_questions = {_value(mode.recall_questions)}"]
     return "\n".join(lines) + "\n"
 
 

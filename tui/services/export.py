@@ -5,11 +5,13 @@ comes: exporting 100k entries holds one page in memory, never the whole journal.
 
 - ``json``: ``{"mindpane_export": 1, "entries": [...]}``, one entry per line with its id, mode,
   text, reply, ``created_at``/``updated_at`` (ISO 8601, local time with its offset), ``model`` (or
-  null), the rest of its ``metadata`` and, for a pinned entry only, ``"pinned": true``.
+  null), the rest of its ``metadata`` (``kind: "question"`` for a question to the journal,
+  ``reply_wrong: true`` for a reply marked wrong) and, for a pinned entry only, ``"pinned": true``.
   ``mindpane import`` reads it back exactly.
 - ``md``: a ``## YYYY-MM-DD`` section per local day, an entry per ``###`` heading (local time and
-  mode), its text, then its reply as a blockquote. Text is rendered literally: Markdown and HTML
-  in it are escaped (code blocks stay code blocks) and terminal escapes are dropped.
+  mode; "question to the journal" for one), its text, then its reply as a blockquote ("marked
+  wrong" when it was). Text is rendered literally: Markdown and HTML in it are escaped (code
+  blocks stay code blocks) and terminal escapes are dropped.
 - ``jrnl``: jrnl's JSON export (``title``, ``body``, ``date``, ``time``, ``tags``, ``starred``); the
   reply goes at the end of the body after a ``--- reply ---`` line (see ``jrnl_format``).
 """
@@ -22,6 +24,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Protocol, TextIO
 
+from tui.domain import entry_kind
+from tui.domain.flags import reply_wrong
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord
 from tui.services import jrnl_format
@@ -157,12 +161,14 @@ def _write_markdown(records: Iterator[MemoryRecord], out: TextIO, mode: str | No
             day = local.strftime("%Y-%m-%d")
             out.write(f"\n## {day}\n")
         known = modes.get(record.mode)
-        out.write(f"\n### {local.strftime('%H:%M')} · {_mode_title(record.mode, modes)}\n\n")
+        kind = f" · {entry_kind.QUESTION_LABEL.lower()}" if entry_kind.is_question(record) else ""
+        out.write(f"\n### {local.strftime('%H:%M')} · {_mode_title(record.mode, modes)}{kind}\n\n")
         out.write("\n".join(literal_markdown(record.text)) + "\n")
         if record.reply:
             label = known.reply_label if known else "Reply"
             model = record.metadata.get("model")
             caption = f"**{label}**" + (f" · {_inline(str(model))}" if model else "")
+            caption += " · marked wrong" if reply_wrong(record.metadata) else ""
             quoted = [caption, "", *literal_markdown(record.reply)]
             out.write("\n" + "\n".join(f"> {line}" if line else ">" for line in quoted) + "\n")
         count += 1

@@ -27,7 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from tui.domain.entry_kind import ENTRY, KIND_KEY, KINDS, QUESTION
 from tui.domain.errors import MindpaneError
+from tui.domain.flags import REPLY_WRONG_KEY
 from tui.domain.modes import Mode
 from tui.domain.records import ImportedEntry, content_key
 from tui.services import jrnl_format
@@ -418,6 +420,10 @@ def _own_item(value: object, where: str) -> Item:
     metadata = value.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise _Bad('"metadata" must be an object')
+    if metadata.get(KIND_KEY, ENTRY) not in KINDS:
+        raise _Bad(f'"metadata.{KIND_KEY}" must be "{ENTRY}" or "{QUESTION}"')
+    if not isinstance(metadata.get(REPLY_WRONG_KEY, False), bool):
+        raise _Bad(f'"metadata.{REPLY_WRONG_KEY}" must be true or false')
     model = value.get("model")
     extra = {**metadata, "model": model} if model is not None else dict(metadata)
     pinned = value.get("pinned", False)

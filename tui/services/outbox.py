@@ -1,6 +1,7 @@
 """Turns left in the outbox by an earlier run (a crash, a quit mid-turn, a failed store write).
 
-At start the journal's are stored as entries (dated when they were typed) and the rest — code
+At start the journal's are stored as entries (dated when they were typed; a question to the
+journal as a question, as its text reads: the outbox keeps only the text) and the rest — code
 questions, which are only stored with their answer — are handed back to be shown and retried.
 Replays are keyed by turn id, so running this twice never stores an entry twice.
 """
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tui.domain import entry_kind
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord, PendingEntry
 
@@ -36,7 +38,8 @@ def replay_pending(store: MemoryStore, modes: Mapping[str, Mode], skip: frozense
             continue
         mode = modes.get(pending.mode)
         if mode is not None and mode.keep_unanswered:
-            record = store.add_entry(mode, pending.text, "", {}, turn_id=pending.turn_id, at=pending.created_at)
+            kind = entry_kind.stamp(mode, entry_kind.decide(mode, pending.text))  # what the text says
+            record = store.add_entry(mode, pending.text, "", kind, turn_id=pending.turn_id, at=pending.created_at)
             replayed.stored.append((pending, record))
         else:
             replayed.waiting.append(pending)

@@ -86,6 +86,13 @@ class MemoryStore(Protocol):
         """Take the pin away (an ``unpin`` change); not pinned: nothing happens."""
         ...
 
+    def set_flags(self, memory_id: str, **flags: object) -> MemoryRecord:
+        """Set one flag the person sets on an entry, kept in its metadata: ``kind`` (``"entry"`` or
+        ``"question"``, see ``tui.domain.entry_kind``) or ``reply_wrong`` (True; None takes a flag
+        away). A ``kind`` or ``mark`` line in the change log, which ``undo`` reverts (the flag only).
+        Returns the entry as it is now; ``MemoryNotFound`` if it is gone."""
+        ...
+
     def pinned(self, mode_name: str) -> list[MemoryRecord]:
         """The mode's pinned entries (deleted ones left out), oldest pin first."""
         ...

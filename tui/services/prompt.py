@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from tui.domain.flags import reply_wrong
 from tui.domain.modes import Mode
-from tui.domain.records import REPLY_WRONG, RecalledMemory
+from tui.domain.records import RecalledMemory
 from tui.services.time_cues import TimeCue
 from tui.text import in_window, local_day, nothing_from
 
@@ -32,7 +33,7 @@ def _clip(text: str, limit: int) -> str:
 def sendable_reply(memory: RecalledMemory) -> str:
     """The reply that may go into a prompt with its entry: none if the person marked it wrong."""
     record = memory.record
-    return "" if record.metadata.get(REPLY_WRONG) else record.reply.strip()
+    return "" if reply_wrong(record.metadata) else record.reply.strip()
 
 
 def memory_lines(mode: Mode, memory: RecalledMemory, heading: str,

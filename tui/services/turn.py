@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from tui.domain import pins
+from tui.domain import entry_kind, flags, pins
 from tui.domain.errors import ChatError, ContextFull, MindpaneError, ReplyInterrupted
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.records import MemoryRecord, RecalledMemory
@@ -29,6 +29,10 @@ from tui.services.time_cues import TimeCue, cue_for_recall
 from tui.services.turn_events import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnEvent, TurnFailed, TurnStopped
 
 log = logging.getLogger(__name__)
+
+RECALL_FETCH_LIMIT = 200
+"""When questions to the journal left too few memories, recall is asked again for (at least) twice
+as many, up to this many."""
 
 
 def _utc_now() -> datetime:
@@ -63,6 +67,7 @@ class TurnService:
         stop: StopSignal | None = None,
         other_modes: bool = False,
         room: int | None = None,
+        kind: str | None = None,
     ) -> Iterator[TurnEvent]:
         """Do one turn. ``entry_id`` names an entry already stored for this text (a retry).
 
@@ -74,6 +79,10 @@ class TurnService:
         The prompt is fitted to the model's context (``prompt_budget``), its memories and earlier
         turns within ``room`` tokens when given: a ``ContextFull`` failure's ``PendingTurn`` carries
         half of what they took, so its retry sends less.
+        ``kind`` is what the person sent it as (``entry_kind``: an entry or a question to the
+        journal); None: what the text says. It is stored with a new entry of a mode that tells
+        questions from entries, and recall never hands a question to a prompt as a memory unless the
+        mode's ``recall_questions`` says so.
 
         A mode that keeps unanswered entries (journal) stores the text right after recall, before
         the model is asked, so neither a failure nor quitting mid-reply can lose it; the reply is
@@ -81,6 +90,7 @@ class TurnService:
         ``turn_id`` names the turn's outbox row: the stored entry takes it out, exactly once.
         """
         model = self.model_for(mode)
+        stamp = entry_kind.stamp(mode, entry_kind.decide(mode, text, kind))
         pending = PendingTurn(mode.name, text, entry_id, turn_id, room)
         record: MemoryRecord | None = None
         now = self.clock()
@@ -94,8 +104,8 @@ class TurnService:
                 record = self.store.get(entry_id)
             elif mode.keep_unanswered:
                 record = self.store.add_entry(mode, text, "",
-                                             {"model": model, **traceback_recall.traceback_metadata(mode, text)},
-                                             turn_id=turn_id)
+                                             {"model": model, **traceback_recall.traceback_metadata(mode, text),
+                                              **stamp}, turn_id=turn_id)
                 pending = PendingTurn(mode.name, text, record.id, turn_id, room)
         except MindpaneError as error:
             yield TurnFailed(error, pending)
@@ -109,7 +119,7 @@ class TurnService:
 
         chunks: list[str] = []
         if stop is not None and stop.stopped:  # stopped while recalling: Ollama is not asked
-            yield self._stopped(mode, text, "", model, pending, record)
+            yield self._stopped(mode, text, "", model, pending, record, stamp)
             return
         try:
             with contextlib.closing(self.chat.stream(model, messages, options, stop=stop)) as stream:
@@ -125,7 +135,7 @@ class TurnService:
                 yield TurnFailed(error, again, partial, record)
                 return
         if stop is not None and stop.stopped:
-            yield self._stopped(mode, text, "".join(chunks), model, pending, record)
+            yield self._stopped(mode, text, "".join(chunks), model, pending, record, stamp)
             return
 
         reply = "".join(chunks)
@@ -133,11 +143,12 @@ class TurnService:
             if pending.entry_id:
                 was_stopped = record is not None and record.metadata.get("stopped")
                 record = self.store.attach_reply(pending.entry_id, reply,
-                                                 {"model": model, **({"stopped": False} if was_stopped else {})})
+                                                 {"model": model, **({"stopped": False} if was_stopped else {}),
+                                                  **self._new_reply(record)})
             else:
                 record = self.store.add_entry(mode, text, reply,
-                                             {"model": model, **traceback_recall.traceback_metadata(mode, text)},
-                                             turn_id=turn_id)
+                                             {"model": model, **traceback_recall.traceback_metadata(mode, text),
+                                              **stamp}, turn_id=turn_id)
         except MindpaneError as error:
             yield TurnFailed(error, pending, reply, record)
             return
@@ -163,19 +174,19 @@ class TurnService:
         return shown
 
     def _stopped(self, mode: Mode, text: str, partial: str, model: str, pending: PendingTurn,
-                 record: MemoryRecord | None) -> TurnEvent:
+                 record: MemoryRecord | None, stamp: dict) -> TurnEvent:
         """Keep a stopped turn: the partial reply is the entry's (marked ``stopped``). A journal
         entry stopped before any text keeps the reply it had; a code question is stored with
         whatever arrived, even nothing, so its text leaves the outbox and is not asked again."""
         extra = {"model": model, "stopped": True}
         try:
             if pending.entry_id and partial:
-                record = self.store.attach_reply(pending.entry_id, partial, extra)
+                record = self.store.attach_reply(pending.entry_id, partial, {**extra, **self._new_reply(record)})
             elif pending.entry_id:
                 record = record or self.store.get(pending.entry_id)
             else:
                 record = self.store.add_entry(mode, text, partial,
-                                              {**extra, **traceback_recall.traceback_metadata(mode, text)},
+                                              {**extra, **traceback_recall.traceback_metadata(mode, text), **stamp},
                                               turn_id=pending.turn_id)
         except MindpaneError as error:
             return TurnFailed(error, pending, partial, record)
@@ -183,16 +194,37 @@ class TurnService:
             return TurnFailed(MindpaneError("The entry was deleted while it was answered"), pending, partial)
         return TurnStopped(partial, record)
 
+    @staticmethod
+    def _new_reply(record: MemoryRecord | None) -> dict:
+        """A new reply is not the one the person marked wrong: the mark goes (undoing the reply
+        brings back the old reply with its mark)."""
+        return {flags.REPLY_WRONG_KEY: False} if record is not None and flags.reply_wrong(record.metadata) else {}
+
+    def memories_for(self, mode: Mode, text: str) -> list[RecalledMemory]:
+        """What a new turn of ``mode`` about ``text`` would be given now (pins, then recalled), without
+        storing anything: what a benchmark measures."""
+        return self._memories_for(mode, text, None, self.cue(mode, text))
+
     def _memories_for(self, mode: Mode, text: str, entry_id: str | None, cue: TimeCue | None = None,
                       also_from: Sequence[str] = ()) -> list[RecalledMemory]:
         """What goes into the prompt: the mode's pins first (the oldest ``pin_limit``), then up to
-        ``recall_size`` recalled memories; none twice, and never the turn's own entry."""
+        ``recall_size`` recalled memories; none twice, never the turn's own entry, and no question
+        to the journal unless the mode recalls them (``entry_kind.recallable``). Recall is asked for
+        ``recall_size`` and what may be skipped, and again for more while questions left too few."""
         pinned = [memory for memory in pins.as_recalled(self.store.pinned(mode.name), mode.pin_limit)
                   if memory.record.id != entry_id]
         skip = {memory.record.id for memory in pinned} | ({entry_id} if entry_id else set())
-        found = self.recall(mode, text, mode.recall_size + len(skip), cue, also_from) if mode.recall_size > 0 else []
-        recalled = [memory for memory in found if memory.record.id not in skip]
-        return [*pinned, *recalled[: mode.recall_size]]
+        if mode.recall_size <= 0:
+            return pinned
+        k = mode.recall_size + len(skip)
+        while True:
+            found = self.recall(mode, text, k, cue, also_from)
+            recalled = [memory for memory in found
+                        if memory.record.id not in skip and entry_kind.recallable(memory.record, mode)]
+            missing = mode.recall_size - len(recalled)
+            if missing <= 0 or len(found) < k or k >= RECALL_FETCH_LIMIT:
+                return [*pinned, *recalled[: mode.recall_size]]
+            k = min(max(2 * k, k + 2 * missing), RECALL_FETCH_LIMIT)
 
     def cue(self, mode: Mode, text: str) -> TimeCue | None:
         """The time cue a turn of ``mode`` about ``text`` follows now (``cue_for_recall``)."""

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from tui.domain import entry_kind, flags
 from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
 from tui.domain.pins import PinState
@@ -146,8 +147,12 @@ class SearchError(MindpaneError):
     """A search names something that is not there (a mode)."""
 
 
+class NotFlagged(MindpaneError):
+    """A flag that cannot be set on that entry (a mode that does not tell kinds apart, no reply)."""
+
+
 class WorkspaceHistory:
-    """What the history pane may do with the workspace — list, search, undo and pin one mode's entries —
+    """What the history pane may do with the workspace — list, search, undo, pin and flag one mode's entries —
     handed to it by the screen, so the pane never reaches into the app. Blocking: call from a worker."""
 
     def __init__(self, workspace: Workspace) -> None:
@@ -197,3 +202,26 @@ class WorkspaceHistory:
         mode = self._workspace.modes.get(record.mode)
         return PinState(memory_id, record.mode, pinned, len(store.pinned_ids(record.mode)),
                         mode.title if mode else record.mode, mode.pin_limit if mode else 0)
+
+    def flip(self, memory_id: str, flag: str) -> flags.FlagState:
+        """Flip one flag the person sets on an entry: ``kind`` (a question to the journal ↔ an entry,
+        in a mode that tells them apart) or ``reply_wrong`` (an entry with a reply). Raises
+        ``NotFlagged`` when that flag does not apply."""
+        store = self._workspace.store
+        record = store.get(memory_id)
+        if record is None:
+            raise MemoryNotFound("That entry no longer exists", "it was deleted meanwhile")
+        mode = self._workspace.modes.get(record.mode)
+        if flag == entry_kind.KIND_KEY:
+            if mode is None or not mode.mark_questions:
+                raise NotFlagged(f"{mode.title if mode else record.mode} does not tell questions from entries",
+                                 "set mark_questions = true for the mode in the config file")
+            changed: dict[str, object] = {flag: entry_kind.flipped(entry_kind.kind_of(record.metadata))}
+        elif flag == flags.REPLY_WRONG_KEY:
+            if not record.reply:
+                raise NotFlagged("That entry has no reply to mark", "")
+            changed = {flag: None if flags.reply_wrong(record.metadata) else True}
+        else:
+            raise ValueError(f"no flag named {flag!r}")
+        store.set_flags(memory_id, **changed)
+        return flags.FlagState(memory_id, changed, flags.notice(changed, bool(mode and mode.recall_questions)))

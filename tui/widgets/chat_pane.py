@@ -13,6 +13,7 @@ from tui.domain.modes import Mode
 from tui.messages import (
     TurnChunk,
     TurnFinished,
+    TurnMarked,
     TurnQueued,
     TurnRecalled,
     TurnRecovered,
@@ -75,16 +76,11 @@ class ChatPane(Vertical):
     def show_editing(self, note: str | None) -> None:
         """The prompt's border says what sending will do (editing a sent turn), or (None) is the
         mode's again."""
-        prompt = self.prompt_bar.input
-        prompt.border_title = note or f"{self.mode.title} · {self.mode.entry_label.lower()}"
-        prompt.set_class(note is not None, "-editing")
+        self.prompt_bar.show_editing(note)
 
     def show_other_modes(self, titles: list[str] | None) -> None:
         """The prompt's border says the next send also recalls from ``titles`` (None: it does not)."""
-        prompt = self.prompt_bar.input
-        base = f"{self.mode.title} · {self.mode.entry_label.lower()}"
-        prompt.border_title = f"{base} · also recalls from {', '.join(titles)} (this turn)" if titles else base
-        prompt.set_class(bool(titles), "-other-modes")
+        self.prompt_bar.show_other_modes(titles)
 
     def give_back(self, text: str) -> None:
         """A send that could not be kept: its text goes back in front of what the prompt holds."""
@@ -121,6 +117,8 @@ class ChatPane(Vertical):
             self._announce_if_selected(view)
         elif isinstance(update, TurnChunk):
             await view.add_chunk(update.text)
+        elif isinstance(update, TurnMarked):
+            view.show_marks()
         elif isinstance(update, TurnFinished):
             if update.partial and not view.reply.text:
                 await view.add_chunk(update.partial)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from tui.domain import flags
 from tui.domain.records import Change
 
 
@@ -31,8 +32,24 @@ class PinChanged(Message, namespace="history_pane"):
         self.pinned = pinned
 
 
+class FlagsChanged(Message, namespace="history_pane"):
+    """An entry's flags (``tui.domain.flags``: its kind, its reply marked wrong) are now ``flags``
+    (a flag None: not set): views that show them update.
+
+    Known as ``HistoryPane.FlagsChanged``; handled as ``on_history_pane_flags_changed``.
+    """
+
+    def __init__(self, memory_id: str, flags: dict[str, object]) -> None:
+        super().__init__()
+        self.memory_id = memory_id
+        self.flags = flags
+
+
 def changed_by_undo(change: Change) -> Message:
-    """What an undone ``change`` tells the views: a pin taken back or put back, else an entry changed."""
+    """What an undone ``change`` tells the views: a pin taken back or put back, flags set back, else
+    an entry changed."""
     if change.kind in ("pin", "unpin"):
         return PinChanged(change.entry_id, pinned=change.kind == "unpin")
+    if change.kind in flags.CHANGES.values() and change.before is not None and change.after is not None:
+        return FlagsChanged(change.entry_id, flags.flags_before(change.before.metadata, change.after.metadata))
     return EntryChanged(change.entry_id, deleted=change.kind == "import")

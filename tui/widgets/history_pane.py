@@ -16,14 +16,15 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from tui.domain import entry_kind, flags
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
 from tui.domain.pins import PinState
 from tui.domain.records import Change, MemoryRecord, Page
 from tui.domain.search import SYNTAX_HELP, SearchQuery, SearchQueryError, SearchResult, parse_query
-from tui.widgets.history_messages import EntryChanged, PinChanged, changed_by_undo
+from tui.widgets.history_messages import EntryChanged, FlagsChanged, PinChanged, changed_by_undo
 from tui.widgets.history_table import HistoryTable
-from tui.widgets.history_text import KIND_LABELS
+from tui.widgets.history_text import undo_notice
 from tui.widgets.paste_safe_input import PasteSafeInput
 from tui.workers import ReportsWorkerFailures
 
@@ -58,12 +59,17 @@ class HistorySource(Protocol):
         """Pin the entry in its mode, or unpin it if it is pinned."""
         ...
 
+    def flip(self, memory_id: str, flag: str) -> flags.FlagState:
+        """Flip the entry's ``kind`` (question ↔ entry) or its reply's ``reply_wrong`` mark."""
+        ...
+
 
 class HistoryPane(ReportsWorkerFailures, Vertical):
     """Browse, filter and open the stored entries of one mode."""
 
     EntryChanged = EntryChanged
     PinChanged = PinChanged
+    FlagsChanged = FlagsChanged
 
     class OpenEntry(Message):
         """The person chose an entry: the screen shows it in full."""
@@ -106,9 +112,16 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("/", "focus_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
-        Binding("u", "undo", "Undo", tooltip="Undo the last change in this mode (edit, delete, reply, import, pin)"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last change in this mode (edit, delete, reply, import, pin, "
+                "question / entry, reply wrong)"),
         Binding("p", "pin", "Pin", tooltip="Pin the highlighted entry: it goes into every prompt of its mode, "
                 "above the recalled memories (p again unpins)"),
+        Binding("q", "flag('kind')", "Question / entry",
+                tooltip="The highlighted entry is a question to the journal (? : kept, not recalled as a memory) "
+                        "or an entry: q flips it"),
+        Binding("w", "flag('reply_wrong')", "Reply wrong",
+                tooltip="Mark the highlighted entry's reply wrong (✗): it is not put into a prompt again (w again "
+                        "unmarks it)"),
     ]
 
     def __init__(self, source: HistorySource, **kwargs) -> None:
@@ -398,7 +411,7 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
         if change is None:
             self.notify("Nothing to undo in this mode.", markup=False)
             return
-        self.notify(f"Undone: {KIND_LABELS.get(change.kind, change.kind)} entry.", markup=False)
+        self.notify(undo_notice(change), markup=False)
         self.post_message(changed_by_undo(change))
 
     def action_pin(self) -> None:
@@ -426,6 +439,42 @@ class HistoryPane(ReportsWorkerFailures, Vertical):
         """An entry was pinned or unpinned (here, in the receipts, in the entry screen, by an undo):
         mark its row, then let the message bubble to the screen."""
         self._table.mark_pinned(message.memory_id, message.pinned)
+
+    def action_flag(self, flag: str) -> None:
+        """Flip the highlighted entry's kind (question ↔ entry) or its reply's wrong mark."""
+        table = self._table
+        memory_id = table.memory_id
+        if memory_id is None or self._mode is None or not self._source.ready:
+            return
+        if flag == entry_kind.KIND_KEY and not self._mode.mark_questions:
+            self.notify(f"{self._mode.title} does not tell questions from entries (mark_questions is off in its "
+                        "config).", markup=False)
+            return
+        if flag == flags.REPLY_WRONG_KEY and not table.flags_of(memory_id)[2]:
+            self.notify("That entry has no reply to mark.", markup=False)
+            return
+        self._flip(memory_id, flag)
+
+    @work(thread=True, group="history-flag", exit_on_error=False)
+    def _flip(self, memory_id: str, flag: str) -> None:
+        try:
+            self.post_message(self.Flipped(self._source.flip(memory_id, flag)))
+        except MindpaneError as error:
+            self.post_message(self.Failed(self._view, error))
+
+    class Flipped(Message, bubble=False):
+        def __init__(self, state: flags.FlagState) -> None:
+            super().__init__()
+            self.state = state
+
+    def on_history_pane_flipped(self, message: Flipped) -> None:
+        self.notify(message.state.notice, markup=False)
+        self.post_message(FlagsChanged(message.state.memory_id, message.state.flags))
+
+    def on_history_pane_flags_changed(self, message: FlagsChanged) -> None:
+        """An entry's flags changed (here, on a turn, by an undo): mark its row, then let the
+        message bubble to the screen."""
+        self._table.mark_flags(message.memory_id, message.flags)
 
     def action_clear_filter(self) -> None:
         self._filter.value = ""

@@ -16,6 +16,8 @@ from textual.coordinate import Coordinate
 from textual.geometry import Size
 from textual.widgets import DataTable
 
+from tui.domain.entry_kind import KIND_KEY, QUESTION, QUESTION_GLYPH, is_question
+from tui.domain.flags import REPLY_WRONG_KEY, WRONG_GLYPH, reply_wrong
 from tui.domain.pins import PIN_GLYPH
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.text import local_minute
@@ -48,7 +50,8 @@ class _DateCell(Text):
 
 class HistoryTable(DataTable):
     """Entries newest first (date, preview), or recalled entries best first (date, score, preview);
-    a pinned entry's preview starts with the pin glyph."""
+    a preview starts with the pin glyph for a pinned entry, ``?`` for a question to the journal and
+    ``✗`` for an entry whose reply was marked wrong."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "scroll_top", "Newest", show=False),
@@ -61,17 +64,44 @@ class HistoryTable(DataTable):
         self.pinned: set[str] = set()
         """Ids of the pinned entries among (and beyond) the rows."""
         self._previews: dict[str, str] = {}
+        self._marks: dict[str, tuple[bool, bool]] = {}
+        """Per row: a question to the journal, a reply marked wrong (their glyphs follow the pin's)."""
+        self.replied: set[str] = set()
+        """Ids of the rows' entries that have a reply."""
         self._added = 0
         """Rows added since the last reset: the tiebreak of each row's place."""
         self._last_sizes: tuple[Size, Size, Size, Size] | None = None
 
     def _preview(self, record: MemoryRecord) -> Text:
         self._previews[record.id] = preview(record.text)
+        self._marks[record.id] = (is_question(record), reply_wrong(record.metadata))
+        if record.reply:
+            self.replied.add(record.id)
+        else:
+            self.replied.discard(record.id)
         return self._preview_cell(record.id)
 
     def _preview_cell(self, memory_id: str) -> Text:
-        text = self._previews[memory_id]
-        return _cell(f"{PIN_GLYPH} {text}" if memory_id in self.pinned else text)
+        question, wrong = self._marks.get(memory_id, (False, False))
+        glyphs = [glyph for glyph, shown in ((PIN_GLYPH, memory_id in self.pinned), (QUESTION_GLYPH, question),
+                                             (WRONG_GLYPH, wrong)) if shown]
+        return _cell(" ".join([*glyphs, self._previews[memory_id]]))
+
+    def mark_flags(self, memory_id: str, flags: dict[str, object]) -> None:
+        """Show an entry's flags as they are now (its kind, its reply marked wrong), if it has a row."""
+        question, wrong = self._marks.get(memory_id, (False, False))
+        if KIND_KEY in flags:
+            question = flags[KIND_KEY] == QUESTION
+        if REPLY_WRONG_KEY in flags:
+            wrong = flags[REPLY_WRONG_KEY] is True
+        self._marks[memory_id] = (question, wrong)
+        if memory_id in self.rows:
+            self.update_cell(memory_id, "preview", self._preview_cell(memory_id))
+
+    def flags_of(self, memory_id: str) -> tuple[bool, bool, bool]:
+        """Whether the row's entry is a question, its reply is marked wrong, and it has a reply."""
+        question, wrong = self._marks.get(memory_id, (False, False))
+        return question, wrong, memory_id in self.replied
 
     def mark_pinned(self, memory_id: str, pinned: bool) -> None:
         """Show or take away an entry's pin mark, if it has a row."""
@@ -164,6 +194,8 @@ class HistoryTable(DataTable):
     def _reset(self, scored: bool) -> None:
         self.clear(columns=scored != self.scored or not self.columns)
         self._previews.clear()
+        self._marks.clear()
+        self.replied.clear()
         self._added = 0
         if not self.columns:
             self.add_column("date", width=DATE_WIDTH, key="date")

@@ -6,6 +6,8 @@ and tab) before it reaches a widget.
 
 from __future__ import annotations
 
+from tui.domain import flags
+from tui.domain.records import Change
 from tui.text import entry_preview, one_line
 
 PREVIEW_LENGTH = 160
@@ -27,5 +29,29 @@ def describe_change(old_text: str | None, new_text: str | None) -> str:
 
 
 KIND_LABELS = {"edit": "edited", "delete": "deleted", "reply": "reply attached", "import": "imported",
-               "pin": "pinned", "unpin": "unpinned"}
+               "pin": "pinned", "unpin": "unpinned", "kind": "question / entry", "mark": "reply mark"}
 """A change's kind as the change log and the history's undo name it."""
+
+
+def flag_change(change: Change) -> str | None:
+    """What a change of flags did (``tui.domain.flags``: "marked as an entry", "reply marked wrong");
+    None for any other change."""
+    if change.kind not in flags.CHANGES.values() or change.before is None or change.after is None:
+        return None
+    return flags.described(flags.flags_before(change.after.metadata, change.before.metadata))
+
+
+def flag_transition(change: Change) -> str | None:
+    """What a change of flags turned into what: "entry → question to the journal"; None for any
+    other change."""
+    if change.kind not in flags.CHANGES.values() or change.before is None or change.after is None:
+        return None
+    before, after = change.before.metadata, change.after.metadata
+    return "; ".join(f"{flags.state(flag, before)} → {flags.state(flag, after)}"
+                     for flag in flags.flags_before(before, after))
+
+
+def undo_notice(change: Change) -> str:
+    """What the person is told when ``change`` was undone."""
+    flagged = flag_change(change)
+    return f"Undone: {flagged}." if flagged else f"Undone: {KIND_LABELS.get(change.kind, change.kind)} entry."

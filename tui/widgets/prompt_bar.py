@@ -1,17 +1,24 @@
 """The one-line prompt at the bottom of the chat: Enter sends. Longer entries go to the composer,
-and so does a multi-line paste (Textual's ``Input`` would keep only its first line)."""
+and so does a multi-line paste (Textual's ``Input`` would keep only its first line).
+
+In a mode that tells questions to the journal from entries (``Mode.mark_questions``) its title
+says which the text is as it is typed ("Journal · question to the journal"), and F7 flips it: the
+choice holds until the text is sent (or the prompt is emptied), and goes with ``Sent``."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input
 
+from tui.domain import entry_kind
 from tui.domain.modes import Mode
 from tui.widgets.paste_safe_input import PasteSafeInput, normalise_line_ends
 
@@ -31,12 +38,19 @@ class PromptInput(PasteSafeInput):
             event.prevent_default()
             text = self.value.strip()
             if text:
+                kind = None
                 if isinstance(self.parent, PromptBar):
                     self.parent.stop_walking()
+                    kind = self.parent.kind_for(text)
                 self.clear()
-                self.post_message(PromptBar.Sent(text))
+                self.post_message(PromptBar.Sent(text, kind))
             return
         bar = self.parent
+        if isinstance(bar, PromptBar) and event.key in bar.flip_keys():  # here too, so a flip and Enter keep order
+            event.stop()
+            event.prevent_default()
+            bar.action_flip_kind()
+            return
         if event.key in ("up", "down") and isinstance(bar, PromptBar) and bar.walk_history(older=event.key == "up"):
             event.stop()
             event.prevent_default()
@@ -71,13 +85,21 @@ class _Walk:
 
 
 class PromptBar(Vertical):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f7", "flip_kind", "Question / entry", show=False,
+                tooltip="Send the text as a question to the journal (kept and searchable, not recalled as a "
+                        "memory) or as an entry; the prompt's title says which"),
+    ]
+
     class Sent(Message):
         """The person pressed Enter on a non-empty prompt (it is cleared at once; the chat gives the
-        text back if it cannot be kept)."""
+        text back if it cannot be kept). ``kind``: an entry or a question to the journal, as the
+        prompt showed it; None in a mode that does not tell them apart."""
 
-        def __init__(self, text: str) -> None:
+        def __init__(self, text: str, kind: str | None = None) -> None:
             super().__init__()
             self.text = text
+            self.kind = kind
 
     class MultiLinePaste(Message):
         """A paste with line breaks: ``text`` is the prompt's value with the paste at the cursor
@@ -103,6 +125,16 @@ class PromptBar(Vertical):
         super().__init__(*args, **kwargs)
         self._mode_name = ""
         self._walk: _Walk | None = None
+        self._mode: Mode | None = None
+        self._read: str | None = None
+        """The kind the prompt's text reads as (None: the mode does not tell kinds apart)."""
+        self._chosen: str | None = None
+        """The kind the person chose with F7 for the text in the prompt, until it is sent."""
+        self._note: str | None = None
+        """What sending will do, when it is not a new turn (editing a sent one)."""
+        self._others: list[str] | None = None
+        """The other modes the next turn also recalls from (F9)."""
+        self._compose_hint = ""
 
     def compose(self) -> ComposeResult:
         yield PromptInput(id="prompt", classes="prompt")
@@ -170,10 +202,88 @@ class PromptBar(Vertical):
         if mode.name != self._mode_name:
             self._mode_name = mode.name
             self.stop_walking()
+        self._mode, self._chosen, self._note, self._others = mode, None, None, None
+        self._read = entry_kind.decide(mode, self.input.value) if self.input.value.strip() else None
         self.input.placeholder = mode.placeholder or f"Write to {mode.title}… (Enter sends)"
-        self.input.border_title = f"{mode.title} · {mode.entry_label.lower()}"
-        self.input.border_subtitle = f"{compose_key}: longer entry"
+        self._compose_hint = f"{compose_key}: longer entry"
+        self._show_title()
 
     def show_draft_kept(self, kept: bool, compose_key: str) -> None:
-        note = "draft kept" if kept else "longer entry"
-        self.input.border_subtitle = f"{compose_key}: {note}"
+        self._compose_hint = f"{compose_key}: {'draft kept' if kept else 'longer entry'}"
+        self._show_title()
+
+    def show_editing(self, note: str | None) -> None:
+        """The title says what sending will do (editing a sent turn), or (None) is the mode's again."""
+        self._note = note
+        self._show_title()
+
+    def show_other_modes(self, titles: list[str] | None) -> None:
+        """The title says the next send also recalls from ``titles`` (None: it does not)."""
+        self._others = titles or None
+        self._show_title()
+
+    # -- the kind of what is typed: an entry or a question to the journal --------------------------
+
+    @property
+    def kind(self) -> str | None:
+        """The kind the text in the prompt goes as: the person's choice, else what it reads as."""
+        return self._chosen or self._read
+
+    def kind_for(self, text: str) -> str | None:
+        """The kind ``text``, being sent now, goes as; the person's choice ends with it."""
+        chosen, self._chosen = self._chosen, None
+        return entry_kind.decide(self._mode, text, chosen) if self._mode is not None else None
+
+    @on(Input.Changed, "#prompt")
+    def _text_changed(self, event: Input.Changed) -> None:
+        if self._mode is None or not self._mode.mark_questions:
+            return
+        was, had_text = self.kind, self._read is not None
+        if not event.value.strip():
+            self._chosen, self._read = None, None
+        else:
+            self._read = entry_kind.classify(event.value)
+        if self.kind != was or had_text != (self._read is not None):  # a title per change of kind, not per key
+            self._show_title()
+
+    def action_flip_kind(self) -> None:
+        mode = self._mode
+        if mode is None or not mode.mark_questions:
+            title = mode.title if mode else "This mode"
+            self.notify(f"{title} does not tell questions from entries (mark_questions is off in its config).",
+                        markup=False)
+            return
+        value = self.input.value
+        if not value.strip():  # nothing to send yet: nothing to flip
+            return
+        self._read = entry_kind.classify(value)  # as it reads now: its Changed may still be on its way
+        self._chosen = entry_kind.flipped(self.kind or entry_kind.ENTRY)
+        self._show_title()
+
+    def _show_title(self) -> None:
+        mode, prompt = self._mode, self.input
+        if mode is None:
+            return
+        question = self.kind == entry_kind.QUESTION and self._note is None
+        what = entry_kind.QUESTION_LABEL.lower() if question else mode.entry_label.lower()
+        title = f"{mode.title} · {what}"
+        if self._others:
+            title += f" · also recalls from {', '.join(self._others)} (this turn)"
+        prompt.border_title = self._note or title
+        hint = ""
+        if self.kind is not None and self._note is None:
+            other = "an entry" if question else "a question"
+            hint = f"{self._flip_key()}: make it {other} · "
+        prompt.border_subtitle = hint + self._compose_hint
+        prompt.set_class(self._note is not None, "-editing")
+        prompt.set_class(bool(self._others), "-other-modes")
+        prompt.set_class(question, "-question")
+
+    @classmethod
+    def flip_keys(cls) -> list[str]:
+        """The keys that flip the kind (``BINDINGS``: the help lists them from there)."""
+        return [binding.key for binding in Binding.make_bindings(cls.BINDINGS) if binding.action == "flip_kind"]
+
+    @classmethod
+    def _flip_key(cls) -> str:
+        return cls.flip_keys()[0]

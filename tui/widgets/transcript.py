@@ -36,6 +36,12 @@ class Transcript(VerticalScroll, can_focus=True):
         Binding("down,j", "select_later", "Later reply", show=False),
         Binding("home", "select_first", "First reply", show=False),
         Binding("end", "select_last", "Last reply", show=False),
+        Binding("q", "flag('kind')", "Question / entry",
+                tooltip="The selected turn is a question to the journal (kept, not recalled as a memory) or an "
+                        "entry: q flips it (u in the history undoes it)"),
+        Binding("w", "flag('reply_wrong')", "Reply wrong",
+                tooltip="Mark the selected turn's reply wrong: it is not put into a prompt again (w again unmarks "
+                        "it)"),
     ]
 
     cursor: reactive[int] = reactive(-1, init=False)
@@ -47,6 +53,14 @@ class Transcript(VerticalScroll, can_focus=True):
             super().__init__()
             self.transcript = transcript
             self.view = view
+
+    class FlagWanted(Message):
+        """q or w on a turn: flip ``turn``'s ``flag`` (``kind``: question ↔ entry; ``reply_wrong``)."""
+
+        def __init__(self, turn: Turn, flag: str) -> None:
+            super().__init__()
+            self.turn = turn
+            self.flag = flag
 
     def __init__(self, mode: Mode, hint: str, **kwargs) -> None:
         super().__init__(classes="transcript", **kwargs)
@@ -189,3 +203,8 @@ class Transcript(VerticalScroll, can_focus=True):
     def action_select_last(self) -> None:
         if self.views:
             self.cursor = len(self.views) - 1
+
+    def action_flag(self, flag: str) -> None:
+        selected = self.selected
+        if selected is not None:
+            self.post_message(self.FlagWanted(selected.turn, flag))

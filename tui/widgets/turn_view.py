@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from tui.domain.entry_kind import QUESTION_LABEL
+from tui.domain.flags import WRONG_GLYPH
 from tui.domain.modes import Mode
 from tui.session import Turn, TurnState
 from tui.text import transcript_text
@@ -36,15 +38,30 @@ class TurnView(Vertical):
         self.retry_key = retry_key
         self._reply: ReplyView | None = None
         self._state_class: str | None = None
+        self._status_text = ""
+        """The status line as the turn's state has it, before the marks (``reply marked wrong``)."""
 
     def compose(self) -> ComposeResult:
         from tui.widgets.reply import ReplyView  # here: Markdown is not needed before the first turn
 
-        yield Static(self.mode.entry_label, classes="turn-label", markup=False)
+        yield Static(self._label(), classes="turn-label -question" if self.turn.question else "turn-label",
+                     markup=False)
         yield Static(transcript_text(self.turn.text), classes="turn-text", markup=False)
         yield Static("", classes="turn-status", markup=False)
         self._reply = ReplyView(classes="reply")
         yield self._reply
+
+    def _label(self) -> str:
+        """What the person wrote is: the mode's entry, or a question to the journal."""
+        return QUESTION_LABEL if self.turn.question else self.mode.entry_label
+
+    def show_marks(self) -> None:
+        """The turn's kind or its reply's wrong mark changed: the label and status line follow."""
+        label = self.query_one(".turn-label", Static)
+        label.update(self._label())
+        label.set_class(self.turn.question, "-question")
+        if self._state_class is not None:
+            self._status(self._status_text, self._state_class)
 
     @property
     def reply(self) -> ReplyView:
@@ -142,6 +159,9 @@ class TurnView(Vertical):
                 "(also after a restart).")
 
     def _status(self, text: str, state_class: str) -> None:
+        self._status_text = text
+        if self.turn.reply_wrong and state_class in ("-done", "-stopped", "-failed"):
+            text += f" · {WRONG_GLYPH} reply marked wrong"
         status = self.query_one(".turn-status", Static)
         if str(status.content) != text:
             status.update(text)
