@@ -193,3 +193,37 @@ def test_a_day_with_no_entries_is_said_even_when_pins_fill_the_prompt(turns, dat
 
     _print_recalled(recalled.memories, "Journal", out, recalled.nothing_found)
     assert out.getvalue().startswith("No entries from November 3.\nRecalled ")
+
+
+def test_entries_written_today_are_not_taken_for_yesterdays(store, settings, clock, ollama_stub):
+    """Found in tmux: "What did I do yesterday?" with only today's entries listed them all as "from
+    yesterday, written just after", each scored 1.00. The slack stops at today, and a score says how
+    well an entry matches, not that it lies in the window."""
+    store.import_entries(JOURNAL, [ImportedEntry("Ran 6k by the river before work.", clock.now.replace(hour=7)),
+                                   ImportedEntry("Cooked lentil soup.", clock.now.replace(hour=8))])
+    turns = make_turns(store, make_chat(settings), settings, clock=clock)
+
+    recalled = recall(turns, "What did I do yesterday?")
+
+    assert recalled.nothing_found == "No entries from yesterday (Nov 19)."
+    assert all(memory.reason == "" for memory in recalled.memories)
+
+
+def test_a_score_says_how_well_an_entry_matches_not_that_it_is_in_the_window(turns):
+    recalled = recall(turns, "What did I write last Tuesday?")
+
+    assert recalled.memories[0].reason == "from last Tuesday (Nov 17)"
+    assert all(memory.score < 1.0 for memory in recalled.memories)
+
+
+def test_an_empty_window_still_gives_the_entries_around_it_even_below_the_floor(store, settings, clock, ollama_stub):
+    """Found in tmux: "What did I do yesterday?" (no entry yesterday) recalled nothing at all, since
+    today's entries share no word with it and are not close in meaning: the prompt was empty."""
+    store.import_entries(JOURNAL, [ImportedEntry("Ran 6k by the river before work.", clock.now.replace(hour=7)),
+                                   ImportedEntry("Cooked lentil soup.", clock.now.replace(hour=8))])
+    turns = make_turns(store, make_chat(settings), settings, clock=clock)
+
+    recalled = recall(turns, "What did I do yesterday?")
+
+    assert recalled.nothing_found == "No entries from yesterday (Nov 19)."
+    assert set(texts(recalled)) == {"Ran 6k by the river before work.", "Cooked lentil soup."}

@@ -681,7 +681,7 @@ class Mem0Store:
     @_as_store_error
     def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0, *,
                since: datetime | None = None, until: datetime | None = None,
-               near: tuple[datetime | None, datetime | None] | None = None) -> list[RecalledMemory]:
+               near: hybrid.Window | None = None) -> list[RecalledMemory]:
         """The ``k`` entries that best answer ``query`` by meaning and by words (``tui.recall.hybrid``),
         best first. ``min_score`` is the floor of meaning for an entry that shares no word with the
         query. With ``since``/``until`` only entries created in [since, until) count; ``near``
@@ -696,8 +696,7 @@ class Mem0Store:
             min_score = min_score if len(allowed) > k else -1.0  # a small window is given whole
         ids, rows, similarities = self._vectors_for(mode.name).similarities(self._embedder.embed([query])[0])
         words = self._words_for(mode.name).scores(query_terms(query))
-        window = hybrid.Window(*near) if near is not None else None
-        ranked = hybrid.rank(hybrid.DenseScores(ids, similarities, rows), words, k, window,
+        ranked = hybrid.rank(hybrid.DenseScores(ids, similarities, rows), words, k, near,
                              allowed=allowed, floor=min_score)
         records = self.records.fetch([item.id for item in ranked])
         return [RecalledMemory(records[item.id], item.score) for item in ranked if item.id in records]

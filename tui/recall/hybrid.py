@@ -34,6 +34,9 @@ class Weights:
     the same on the bench (within a question); 1.0 does what a person asking about a day expects."""
     window_slack_days: float = 1.0
     """The window reaches this far past its end: an entry is written after what it tells."""
+    nearby_days: float = 7.0
+    """An entry this close to the window passes the relevance floor: a window that holds nothing
+    still gives the entries around it, never an empty prompt."""
     short_terms: int = 4
     """Entries with fewer search terms than this lose ``short_penalty`` (chit-chat lines)."""
     short_penalty: float = 0.1
@@ -49,24 +52,34 @@ DEFAULT = Weights()
 
 @dataclass(frozen=True)
 class Window:
-    """[since, until) of the question's window; either end may be open."""
+    """[since, until) of the question's window; either end may be open. Its slack (entries written
+    just after it) stops at ``today``: what was written on the day of the question is about that day."""
 
     since: datetime | None
     until: datetime | None
+    today: datetime | None = None
+
+    def end(self, weights: Weights = DEFAULT, slack: bool = True) -> float | None:
+        """Where the window ends, as a timestamp, with its slack or without."""
+        if self.until is None:
+            return None
+        end = self.until.timestamp() + (weights.window_slack_days * 86400 if slack else 0.0)
+        return min(end, max(self.today.timestamp(), self.until.timestamp())) if self.today is not None else end
 
     def holds(self, moment: datetime, weights: Weights = DEFAULT, slack: bool = True) -> bool:
         """``moment`` is inside the window, or (``slack``) within its slack after the end."""
         if self.since is not None and moment < self.since:
             return False
-        after = weights.window_slack_days * 86400 if slack else 0.0
-        return self.until is None or moment.timestamp() < self.until.timestamp() + after
+        end = self.end(weights, slack)
+        return end is None or moment.timestamp() < end
 
 
 @dataclass(frozen=True)
 class Ranked:
     id: str
     score: float
-    """The fused score, 0–1 (1: the best on both sides)."""
+    """How well it matches, 0–1 (1: the best on both meaning and words); the window's boost orders
+    but is not counted here (the reason says it)."""
     in_window: bool = False
 
 
@@ -104,6 +117,7 @@ def rank(dense: DenseScores, words: LexicalScores, k: int, window: Window | None
         lexical_top = max(words.ideal, 1e-9)
     dense_top = float(dense.scores.max())
     in_window = _window_mask(words, window, weights)
+    nearby = _window_mask(words, window, weights, widen=weights.nearby_days)
 
     chosen: dict[str, None] = {}
     for row in _top(dense.scores, weights.candidates):
@@ -112,8 +126,8 @@ def rank(dense: DenseScores, words: LexicalScores, k: int, window: Window | None
         for row in _top(lexical, weights.candidates):
             if lexical[row] > 0 and words.alive[row]:
                 chosen[words.ids[row]] = None
-    if in_window is not None and in_window.any():
-        inside = np.flatnonzero(in_window)
+    if nearby is not None and nearby.any():  # the window's entries, else the nearest ones around it
+        inside = np.flatnonzero(in_window if in_window is not None and in_window.any() else nearby)
         dense_rows = [dense.rows.get(words.ids[row]) for row in inside]
         meaning = np.asarray([dense.scores[row] if row is not None else -1.0 for row in dense_rows])
         for place in _top(meaning + lexical[inside], weights.candidates):
@@ -132,25 +146,30 @@ def rank(dense: DenseScores, words: LexicalScores, k: int, window: Window | None
         said = min(1.0, float(lexical[word_row]) / lexical_top) if word_row is not None and lexical_top > 0 else 0.0
         inside = bool(in_window is not None and word_row is not None and in_window[word_row])
         shares_a_word = word_row is not None and words.raw[word_row] > 0
-        if similarity < floor and not shares_a_word and not inside:
+        close_in_time = bool(nearby is not None and word_row is not None and nearby[word_row])
+        if similarity < floor and not shares_a_word and not close_in_time:
             continue
         score = weights.meaning * meaning + weights.words * said
         if word_row is not None and words.length[word_row] < weights.short_terms:
             score -= weights.short_penalty
+        shown = max(0.0, min(1.0, score))
         if inside:
             score += weights.window
-        ranked.append((score, Ranked(memory_id, max(0.0, min(1.0, score)), inside)))
+        ranked.append((score, Ranked(memory_id, shown, inside)))
     ranked.sort(key=lambda pair: pair[0], reverse=True)
     return [item for _, item in ranked[:k]]
 
 
-def _window_mask(words: LexicalScores, window: Window | None, weights: Weights) -> np.ndarray | None:
+def _window_mask(words: LexicalScores, window: Window | None, weights: Weights,
+                 widen: float = 0.0) -> np.ndarray | None:
+    """Rows inside the window (with its slack), or within ``widen`` days of it on either side."""
     if window is None or (window.since is None and window.until is None):
         return None
     mask = words.alive.copy()
     if window.since is not None:
-        mask &= words.at >= window.since.timestamp()
-    if window.until is not None:
-        mask &= words.at < window.until.timestamp() + weights.window_slack_days * 86400
+        mask &= words.at >= window.since.timestamp() - widen * 86400
+    end = window.end(weights) if not widen else window.until.timestamp() + widen * 86400 if window.until else None
+    if end is not None:
+        mask &= words.at < end
     return mask
 

@@ -11,6 +11,7 @@ from tui.domain.modes import Mode
 from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
 from tui.domain.search import SearchQuery
 from tui.domain.stop import StopSignal
+from tui.recall.hybrid import Window
 
 
 class MemoryStore(Protocol):
@@ -50,7 +51,7 @@ class MemoryStore(Protocol):
 
     def recall(self, query: str, mode: Mode, k: int, min_score: float = 0.0, *,
                since: datetime | None = None, until: datetime | None = None,
-               near: tuple[datetime | None, datetime | None] | None = None) -> list[RecalledMemory]:
+               near: Window | None = None) -> list[RecalledMemory]:
         """The ``k`` entries of ``mode`` that best answer ``query`` by meaning and by words, best
         first; one sharing no word with it needs cosine ≥ ``min_score``. With ``since``/``until``:
         only entries created in [since, until). ``near``: a window whose entries (and those of a

@@ -10,6 +10,8 @@ Each memory inside the window says so in its ``reason``, which the receipts and 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
 from tui.recall.hybrid import Window
@@ -23,12 +25,20 @@ RELEVANT_MARGIN = 0.15
 MOST_RECENT = "most recent mention"
 
 
-def recall_in_time(store: MemoryStore, mode: Mode, text: str, k: int, cue: TimeCue) -> list[RecalledMemory]:
+def window_of(cue: TimeCue | None, now: datetime | None) -> Window | None:
+    """The window ``cue`` names, its slack stopping at the start of ``now``'s day."""
+    if cue is None or not cue.windowed:
+        return None
+    today = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0) if now is not None else None
+    return Window(cue.since, cue.until, today)
+
+
+def recall_in_time(store: MemoryStore, mode: Mode, text: str, k: int, cue: TimeCue,
+                   now: datetime | None = None) -> list[RecalledMemory]:
     """``k`` memories of ``mode`` for ``text`` as ``cue`` asks: its window's first (each with the
     reason "from <window>"), and with a recency cue the latest relevant one first."""
-    window = Window(cue.since, cue.until) if cue.windowed else None
-    found = store.recall(text, mode, k * WIDER if cue.recency else k, mode.min_relevance,
-                         near=(cue.since, cue.until) if window else None)
+    window = window_of(cue, now)
+    found = store.recall(text, mode, k * WIDER if cue.recency else k, mode.min_relevance, near=window)
     if window is not None:
         found = [RecalledMemory(memory.record, memory.score, _why(window, cue, memory)) for memory in found]
     return (latest_first(found) if cue.recency else found)[:k]

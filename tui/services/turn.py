@@ -19,7 +19,6 @@ from tui.domain.errors import ChatError, ContextFull, MindpaneError, ReplyInterr
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.domain.stop import StopSignal
-from tui.recall.hybrid import Window
 from tui.services import time_recall, traceback_recall
 from tui.services.context_length import FALLBACK, choose_context_length
 from tui.services.ports import ChatModel, MemoryStore
@@ -245,18 +244,18 @@ class TurnService:
         if cue is None:
             own = traceback_recall.recall(self.store, mode, text, k, mode.min_relevance)
         else:
-            own = time_recall.recall_in_time(self.store, mode, text, k, cue)
+            own = time_recall.recall_in_time(self.store, mode, text, k, cue, self.clock())
         others = [self.modes[name] for name in dict.fromkeys((*mode.recall_from, *also_from))
                   if name in self.modes and name != mode.name]
         if not others:
             return own
-        window = Window(cue.since, cue.until) if cue is not None and cue.windowed else None
+        window = time_recall.window_of(cue, self.clock())
         in_window = cue.window if cue is not None else ""
         first = [memory for memory in own if memory.reason and memory.reason != in_window]
         rest = [memory for memory in own if memory not in first]
         for other in others:
             for memory in self.store.recall(text, other, k, mode.min_relevance,
-                                            near=(window.since, window.until) if window else None):
+                                            near=window):
                 inside = window is not None and window.holds(memory.record.created_at)
                 why = ", ".join(part for part in (f"from {other.title}", in_window if inside else "") if part)
                 rest.append(RecalledMemory(memory.record, memory.score, why))
