@@ -107,8 +107,9 @@ def _top(scores: np.ndarray, count: int) -> np.ndarray:
 def rank(dense: DenseScores, words: LexicalScores, k: int, window: Window | None = None,
          weights: Weights = DEFAULT, allowed: set[str] | None = None, floor: float = 0.0) -> list[Ranked]:
     """The ``k`` best entries, best first. ``allowed`` limits them to those ids (None: all).
-    ``floor``: an entry that shares no word with the question and lies outside its window needs
-    this much cosine similarity (the relevance floor: meaning alone below it is noise)."""
+    ``floor``: an entry that shares no word with the question and is not within
+    ``nearby_days`` of its window needs this much cosine similarity (the relevance floor: meaning
+    alone below it is noise)."""
     if k <= 0 or not len(dense.ids):
         return []
     lexical = words.with_context(weights.context, weights.sitting_gap_minutes * 60)
@@ -168,7 +169,10 @@ def _window_mask(words: LexicalScores, window: Window | None, weights: Weights,
     mask = words.alive.copy()
     if window.since is not None:
         mask &= words.at >= window.since.timestamp() - widen * 86400
-    end = window.end(weights) if not widen else window.until.timestamp() + widen * 86400 if window.until else None
+    if widen:
+        end = window.until.timestamp() + widen * 86400 if window.until is not None else None
+    else:
+        end = window.end(weights)
     if end is not None:
         mask &= words.at < end
     return mask
