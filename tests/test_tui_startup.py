@@ -86,7 +86,7 @@ async def test_second_message_waits_for_the_first_reply(settings, clock, ollama_
         assert second_turn.state is TurnState.WAITING
         for _ in range(200):  # until the chat shows the second turn's status
             second = chat(app).view_of(second_turn)
-            if second is not None and status_text(second):
+            if second is not None and second.query(".turn-status") and status_text(second):  # mounted, and says
                 break
             await asyncio.sleep(0.005)
         assert "waiting for the previous reply" in status_text(second)
