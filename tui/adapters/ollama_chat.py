@@ -99,8 +99,31 @@ def is_loopback(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
+class Redirected(Exception):
+    """The server answered with a redirect, which is never followed: a 307 would carry the entry,
+    the system prompt and the recalled memories to whatever host it names."""
+
+    def __init__(self, host: str, location: str) -> None:
+        super().__init__(f"redirect to {location}")
+        self.host, self.location = host, location
+
+    def explained(self) -> tuple[str, str]:
+        """The message and hint a person sees."""
+        return (f"Ollama at {self.host} redirected the request to {self.location}; mindpane never follows a "
+                "redirect, so nothing was sent there",
+                "point OLLAMA_HOST (or ollama_host in the config) at the Ollama server itself")
+
+
+def _refuse_redirects(host: str) -> Any:
+    def check(response: httpx.Response) -> None:
+        if response.is_redirect:
+            raise Redirected(host, response.headers.get("location", "another address"))
+    return check
+
+
 def make_client(host: str, timeout: httpx.Timeout, **httpx_options: Any) -> ollama.Client:
-    """An ``ollama.Client`` for ``host``; a local Ollama is never reached through HTTP(S)_PROXY.
+    """An ``ollama.Client`` for ``host``; a local Ollama is never reached through HTTP(S)_PROXY,
+    and a redirect is never followed (it raises ``Redirected``).
 
     httpx honours HTTP_PROXY/ALL_PROXY even for 127.0.0.1, so a proxy set for the web would make a
     running local Ollama look unreachable. Remote hosts keep the environment's proxy settings.
@@ -109,7 +132,10 @@ def make_client(host: str, timeout: httpx.Timeout, **httpx_options: Any) -> olla
     if urllib.parse.urlsplit(normalise_host(host)).scheme == "http":
         # No TLS on a plain-http host: skip loading the CA bundle (~40 ms of every start).
         httpx_options.setdefault("verify", False)
-    return ollama.Client(host=host, timeout=timeout, trust_env=not is_loopback(host), **httpx_options)
+    hooks = dict(httpx_options.pop("event_hooks", {}))
+    hooks["response"] = [_refuse_redirects(normalise_host(host)), *hooks.get("response", [])]
+    return ollama.Client(host=host, timeout=timeout, trust_env=not is_loopback(host), follow_redirects=False,
+                         event_hooks=hooks, **httpx_options)
 
 
 class _HangUp:
@@ -386,6 +412,8 @@ class OllamaChat:
         """Map a failure while pulling ``model`` to what a person should see."""
         if isinstance(exc, ChatError):
             return exc
+        if isinstance(exc, Redirected):
+            return PullFailed(*exc.explained())
         if _is_unreachable(exc) or isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
             return self._translate(exc, model, "")
         if isinstance(exc, httpx.TimeoutException):
@@ -412,6 +440,8 @@ class OllamaChat:
         """Map any exception from the client to the one ``ChatError`` a person should see."""
         if isinstance(exc, ChatError):
             return exc
+        if isinstance(exc, Redirected):
+            return ChatError(*exc.explained())
         if isinstance(exc, ollama.ResponseError) and "context length" in str(exc.error).casefold():
             return ContextFull(f"The prompt did not fit the model's context: {first_line(exc)}",
                                hint=CONTEXT_FULL_HINT, partial=partial)

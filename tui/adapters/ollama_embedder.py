@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import httpx
 import ollama
 
-from tui.adapters.ollama_chat import START_HINT, first_line, make_client, normalise_host
+from tui.adapters.ollama_chat import START_HINT, Redirected, first_line, make_client, normalise_host
 from tui.domain.errors import EmbedderError
 
 PROBE_TEXT = "dimension probe"
@@ -89,6 +89,8 @@ class OllamaEmbedder:
 
     def _translate(self, exc: Exception) -> EmbedderError:
         """Map any client exception to one ``EmbedderError`` a person can act on."""
+        if isinstance(exc, Redirected):
+            return EmbedderError(*exc.explained())
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) or type(exc) is ConnectionError:
             return EmbedderError(f"Ollama is not reachable at {self._host}", hint=START_HINT)
         if isinstance(exc, httpx.TimeoutException):
