@@ -280,6 +280,23 @@ async def test_forget_asks_first_and_then_erases_the_entry_for_good(workspace):
     assert all(change.entry_id != memory_id for change in workspace.store.changes())
 
 
+async def test_enter_in_the_forget_dialog_keeps_the_entry(workspace):
+    """Issue #18: the Forget button had the focus, so Enter erased for good. The safe choice has it."""
+    seed(workspace, JOURNAL, ["keep this one", "forget this one"])
+    app = HistoryApp(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        memory_id = await open_newest_entry(app, pilot)
+
+        await pilot.press("f")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Cancel" in str(app.screen.focused.label)
+        await pilot.press("enter")
+        await settle(app, pilot)
+
+        assert isinstance(app.screen, EntryScreen)
+    assert workspace.store.get(memory_id) is not None
+
+
 async def test_entries_are_shown_literally_never_as_markup_or_terminal_codes(workspace):
     text = "[bold]x[/bold] and \x1b[31mred\x1b[0m\x07 text"
     workspace.store.add_entry(JOURNAL, text)

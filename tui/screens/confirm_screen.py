@@ -44,3 +44,14 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class IrreversibleConfirmScreen(ConfirmScreen, inherit_bindings=False):
+    """For what cannot be undone (forget): Cancel has the focus, so Enter keeps everything; only
+    ``y`` or the button itself goes ahead."""
+
+    AUTO_FOCUS = ".confirm-no"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "Yes"),
+        Binding("n,escape", "cancel", "No"),
+    ]

@@ -23,7 +23,7 @@ from tui.domain.flags import REPLY_WRONG_KEY, WRONG_GLYPH, FlagState, reply_wron
 from tui.domain.pins import PIN_GLYPH, PinState
 from tui.domain.records import HistoryEvent, MemoryRecord
 from tui.messages import WorkFailed
-from tui.screens.confirm_screen import ConfirmScreen
+from tui.screens.confirm_screen import IrreversibleConfirmScreen
 from tui.screens.edit_screen import EditScreen
 from tui.services.workspace import NotFlagged, WorkspaceHistory
 from tui.text import for_display, local_minute
@@ -250,9 +250,9 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
 
     def action_forget(self) -> None:
         if self.record is not None:
-            self.app.push_screen(ConfirmScreen("Forget this entry? Its text and reply are erased from the disk "
-                                               "for good: this cannot be undone.", confirm_label="Forget"),
-                                 self._forget_confirmed)
+            self.app.push_screen(IrreversibleConfirmScreen(
+                "Forget this entry? Its text and reply are erased from the disk for good: this cannot be undone.",
+                confirm_label="Forget"), self._forget_confirmed)
 
     def _forget_confirmed(self, confirmed: bool | None) -> None:
         if confirmed:

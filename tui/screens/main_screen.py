@@ -389,15 +389,16 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
 
     def forget_deleted(self) -> None:
         """Erase every deleted entry from the disk, after asking."""
-        from tui.screens.confirm_screen import ConfirmScreen
+        from tui.screens.confirm_screen import IrreversibleConfirmScreen
 
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._forget_deleted()
 
-        self.app.push_screen(ConfirmScreen("Forget every deleted entry? They are erased from the disk for good and "
-                                           "can no longer be undone.", confirm_label="Forget"), confirmed)
+        self.app.push_screen(IrreversibleConfirmScreen(
+            "Forget every deleted entry? They are erased from the disk for good and can no longer be undone.",
+            confirm_label="Forget"), confirmed)
 
     class Forgotten(Message, bubble=False):
         """The deleted entries were erased (``count``), or ``error`` says why not."""
