@@ -10,7 +10,6 @@ whole file before it writes anything; a problem is one line on stderr and exit s
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import time
@@ -19,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
+from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, silence_stdout
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, builtin_modes
 from tui.services.settings import Settings
@@ -100,7 +99,7 @@ def run_export(settings: Settings, args: argparse.Namespace, out: TextIO, err: T
         job.write(out)
         return 0
     except BrokenPipeError:  # `mindpane export | head`: the reader has all it wants
-        _silence_stdout(out)
+        silence_stdout(out)
         return 0
     except MindpaneError as error:
         print(f"mindpane: {error}", file=err)
@@ -163,12 +162,6 @@ def _export_source(settings: Settings) -> tuple[Any, Any]:
         store = open_store(settings)
         return store, store.close
     return NoEntries(), lambda: None
-
-
-def _silence_stdout(out: TextIO) -> None:
-    if out is sys.stdout:
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 # -- import --------------------------------------------------------------------------------------
