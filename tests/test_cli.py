@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.ollama_stub import unused_port_url
@@ -161,3 +163,49 @@ def test_ask_says_what_the_models_context_had_no_room_for(cli_env, ollama_stub, 
     assert clipped.returncode == 0, clipped.stderr
     assert "Your entry is longer than the model's context: only its beginning was sent" in clipped.stdout
     assert ollama_stub.chat_requests[-1]["messages"][-1]["content"].endswith("context of 2048 tokens.]")
+
+
+def _read_a_little_then_close(env, *args):
+    """Run ``mindpane ARGS | head -c 64``: read the first bytes, close the pipe, wait for the end."""
+    proc = subprocess.Popen([sys.executable, "-m", "tui", *args], env=env, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.read(64)
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.stderr.close()
+    return first, proc.wait(timeout=120), err
+
+
+def test_ask_into_a_pipe_closed_early_exits_quietly_and_stores_the_whole_reply(cli_env, ollama_stub, data_dir):
+    reply = "".join(f"Line {n}: the move is a lot, and you are handling it step by step.\n" for n in range(4000))
+    ollama_stub.script(reply)  # far more than a pipe's buffer holds: the writes after the close fail
+
+    first, code, err = _read_a_little_then_close(cli_env, "ask", "Moving day. Boxes everywhere.")
+
+    assert first
+    assert code == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    with sqlite3.connect(data_dir / "entries.db") as db:
+        rows = db.execute("SELECT text, reply FROM entry WHERE deleted_at IS NULL").fetchall()
+    assert rows == [("Moving day. Boxes everywhere.", reply)]
+
+
+def test_search_into_a_pipe_closed_early_exits_quietly(cli_env, data_dir):
+    from tui.adapters.record_db import RecordDB
+    from tui.domain.records import MemoryRecord
+
+    data_dir.mkdir(parents=True)
+    day = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
+    records = RecordDB(data_dir / "entries.db")
+    try:
+        records.insert_many([MemoryRecord(f"id-{n}", f"Garden note {n}: weeded the beds and watered the beans.",
+                                          "journal", day + timedelta(minutes=n), day + timedelta(minutes=n))
+                             for n in range(3000)], day)
+    finally:
+        records.close()
+
+    first, code, err = _read_a_little_then_close(cli_env, "search", "garden", "--limit", "3000")
+
+    assert first.startswith(b"2026-")
+    assert code == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

@@ -537,3 +537,52 @@ def test_the_progress_bar_draws_only_on_a_terminal():
         bar.close()
 
     assert "1,000/1,000" in shown.getvalue() and hidden.getvalue() == ""
+
+
+# -- export's output path ------------------------------------------------------------------------
+
+
+def test_export_refuses_an_existing_file_unless_forced(settings, clock, tmp_path):
+    three_days(settings, clock)
+    path = tmp_path / "journal.json"
+    path.write_text("keep me", encoding="utf-8")
+
+    code, out, err = cli(settings, "export", "-o", str(path))
+
+    assert code == 1 and out == ""
+    assert str(path) in err and "--force" in err
+    assert path.read_text(encoding="utf-8") == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no partial left
+
+    code, _, err = cli(settings, "export", "-o", str(path), "--force")
+    assert code == 0, err
+    assert len(json.loads(path.read_text(encoding="utf-8"))["entries"]) == 3
+
+
+def test_export_never_writes_inside_the_data_dir_even_forced_or_through_a_symlink(settings, clock, tmp_path):
+    three_days(settings, clock)
+    record = settings.data_dir / "entries.db"
+    before = record.read_bytes()
+    link = tmp_path / "innocent.json"
+    link.symlink_to(record)
+    dir_link = tmp_path / "elsewhere"
+    dir_link.symlink_to(settings.data_dir)
+
+    for target in (record, link, settings.data_dir / "new.json", dir_link / "new.json"):
+        code, out, err = cli(settings, "export", "-o", str(target), "--force")
+        assert code == 1 and out == "", target
+        assert "inside the data dir" in err, err
+    assert record.read_bytes() == before
+    assert not (settings.data_dir / "new.json").exists()
+    assert sorted(p.name for p in settings.data_dir.iterdir() if "partial" in p.name) == []
+
+
+def test_export_to_dash_is_standard_output(settings, clock, tmp_path, monkeypatch):
+    three_days(settings, clock)
+    monkeypatch.chdir(tmp_path)
+
+    code, out, err = cli(settings, "export", "-o", "-")
+
+    assert (code, err) == (0, "")
+    assert len(json.loads(out)["entries"]) == 3
+    assert not (tmp_path / "-").exists()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from tui import __version__
-from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
+from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PipeOut
 from tui.domain.errors import MindpaneError
 from tui.services.config import LoadedConfig, load_config, load_modes
 from tui.services.settings import Settings, resolve_settings
@@ -155,7 +155,12 @@ def run_app(settings: Settings, config: LoadedConfig | None = None) -> int:
 
 def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
         modes: Mapping[str, Mode] | None = None) -> int:
-    """One turn from the shell. Errors become one line on ``err`` and a non-zero exit."""
+    """One turn from the shell. Errors become one line on ``err`` and a non-zero exit.
+
+    A reader that stops early (``mindpane ask … | head -8``) stops the printing, not the turn: the
+    reply is still read to its end and stored with the entry, and the exit status is 0 (see
+    :class:`~tui.cli_exit.PipeOut` for why not 141).
+    """
     from tui.services.engine import make_chat, make_turns, open_outbox, open_store, outbox_error, privacy_notice
     from tui.services.outbox import replay_pending
     from tui.services.turn_events import Recalled, ReplyChunk, TurnDone, TurnFailed
@@ -193,6 +198,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
             print(f"mindpane: {len(waiting)} unanswered question{'s are' if len(waiting) != 1 else ' is'} kept "
                   "from earlier; open mindpane and press ctrl+r to answer", file=err)
         turns = make_turns(store, make_chat(settings), settings, dict(modes))
+        out = PipeOut(out)  # type: ignore[assignment]  # a closed stdout drops the printing, never the turn
         for event in turns.run(mode, text, turn_id=turn_id):
             if isinstance(event, Recalled):
                 _print_recalled(event.memories, mode.title, out, event.nothing_found, event.left_out,
@@ -202,6 +208,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
                 out.flush()
             elif isinstance(event, TurnDone):
                 out.write("\n")
+                out.flush()  # here, not at exit: a closed pipe is an error this command can still handle
             elif isinstance(event, TurnFailed):
                 if event.partial:
                     out.write("\n")

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from tui.cli_exit import EXIT_FAILURE, EXIT_USAGE
+from tui.cli_exit import EXIT_FAILURE, EXIT_USAGE, PipeOut
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, builtin_modes
 from tui.services.settings import Settings
@@ -74,7 +74,10 @@ def run(settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO,
     if recalled:
         print(f"mindpane: no exact match for {query.text} — {len(recalled)} closest by meaning", file=err)
         records = [memory.record for memory in recalled]
-    _write(records, out, args.search_json, [memory.score for memory in recalled] or None)
+    shown = PipeOut(out)  # `mindpane search … | head -3`: a reader that stops early ends it quietly, status 0
+    _write(records, shown, args.search_json, [memory.score for memory in recalled] or None)
+    if shown.closed_early:
+        return 0
     if not recalled:
         shown = f"{args.offset + 1:,}–{args.offset + len(records):,} of " if records and len(records) < total else ""
         print(f"mindpane: {shown}{total:,} {'match' if total == 1 else 'matches'} for {query.text}", file=err)
@@ -112,12 +115,13 @@ def _closest(settings: Settings, query: Any, modes: Mapping[str, Mode]) -> list:
     return sorted(found, key=lambda memory: -memory.score)[:10]
 
 
-def _write(records: list, out: TextIO, as_json: bool, scores: list[float] | None) -> None:
+def _write(records: list, out: Any, as_json: bool, scores: list[float] | None) -> None:
     from tui.services.export import _dumps, entry_json
     from tui.text import entry_preview, local_minute
 
     if as_json:
         out.write(_dumps([entry_json(record) for record in records], indent=2) + "\n")
+        out.flush()  # here, not at exit: a closed pipe is an error this command can still handle
         return
     for n, record in enumerate(records):
         score = f"{scores[n]:.2f}  " if scores else ""

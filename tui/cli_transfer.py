@@ -1,6 +1,6 @@
 """``mindpane export`` and ``mindpane import``: entries out (JSON, Markdown, jrnl) and back in.
 
-    mindpane export [--format json|md|jrnl] [--mode M] [--since DATE] [--until DATE] [-o PATH]
+    mindpane export [--format json|md|jrnl] [--mode M] [--since DATE] [--until DATE] [-o PATH [--force]]
     mindpane import PATH [--format auto|json|jrnl|jrnl-txt] [--mode M] [--dry-run] [--skip-bad]
 
 Export reads only the record (``entries.db``), so it works while the app is open. Import checks the
@@ -10,7 +10,6 @@ whole file before it writes anything; a problem is one line on stderr and exit s
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import time
@@ -19,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
+from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, silence_stdout
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, builtin_modes
 from tui.services.settings import Settings
@@ -43,7 +42,9 @@ def add_parser(commands: Any) -> None:
                         help="from this local day YYYY-MM-DD (or ISO 8601 time) on, inclusive")
     export.add_argument("--until", metavar="DATE",
                         help="up to this local day YYYY-MM-DD (or ISO 8601 time), inclusive")
-    export.add_argument("-o", "--output", metavar="PATH", help="write to PATH (default: standard output)")
+    export.add_argument("-o", "--output", metavar="PATH",
+                        help="write to PATH ('-' or none: standard output); never inside the data dir")
+    export.add_argument("--force", action="store_true", help="replace PATH when it already exists")
     export.add_argument("--data-dir", dest="transfer_data_dir", metavar="DIR", help="where memories live")
 
     load = commands.add_parser(
@@ -86,6 +87,11 @@ def run_export(settings: Settings, args: argparse.Namespace, out: TextIO, err: T
     except ValueError as exc:
         print(f"mindpane: export: {exc}", file=err)
         return EXIT_USAGE
+    path = Path(args.output).expanduser() if args.output and args.output != "-" else None
+    refusal = _output_refusal(path, settings, args.force) if path is not None else None
+    if refusal:
+        print(f"mindpane: export: {refusal}", file=err)
+        return EXIT_FAILURE
     try:
         source, close = _export_source(settings)
     except MindpaneError as error:
@@ -93,14 +99,14 @@ def run_export(settings: Settings, args: argparse.Namespace, out: TextIO, err: T
         return EXIT_FAILURE
     job = _Export(settings, source, args, since, until, modes)
     try:
-        if args.output:
-            return _export_to_file(job, Path(args.output).expanduser(), err)
+        if path is not None:
+            return _export_to_file(job, path, err, args.force)
         if out is sys.stdout and (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
             out.reconfigure(encoding="utf-8")  # a C locale must not turn an é into an error
         job.write(out)
         return 0
     except BrokenPipeError:  # `mindpane export | head`: the reader has all it wants
-        _silence_stdout(out)
+        silence_stdout(out)
         return 0
     except MindpaneError as error:
         print(f"mindpane: {error}", file=err)
@@ -129,8 +135,21 @@ class _Export:
             raise outbox_error(exc, self.settings) from exc
 
 
-def _export_to_file(job: _Export, path: Path, err: TextIO) -> int:
-    """Write next to ``path`` and rename when done, owner-only: a failed export leaves no half file."""
+def _output_refusal(path: Path, settings: Settings, force: bool) -> str | None:
+    """Why export must not write to ``path``, or None. Inside the data dir is refused even with
+    ``--force`` (symlinks resolved): ``-o <data dir>/entries.db`` would replace the record itself."""
+    data_dir = settings.data_dir.resolve()
+    if path.resolve().is_relative_to(data_dir):
+        return (f"will not write {path}: it is inside the data dir ({data_dir}), where an export could "
+                "replace mindpane's own files; choose a path outside it")
+    if (path.exists() or path.is_symlink()) and not force:
+        return f"{path} already exists; add --force to replace it"
+    return None
+
+
+def _export_to_file(job: _Export, path: Path, err: TextIO, force: bool = False) -> int:
+    """Write next to ``path`` and rename when done, owner-only: a failed export leaves no half file.
+    Without ``force`` the rename is a hard link, which fails if ``path`` appeared meanwhile."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -138,7 +157,11 @@ def _export_to_file(job: _Export, path: Path, err: TextIO) -> int:
             count = job.write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(partial, path)
+        _move_into_place(partial, path, force)
+    except FileExistsError:
+        partial.unlink(missing_ok=True)
+        print(f"mindpane: export: {path} already exists; add --force to replace it", file=err)
+        return EXIT_FAILURE
     except OSError as exc:
         partial.unlink(missing_ok=True)
         print(f"mindpane: cannot write {path}: {exc.strerror or exc}", file=err)
@@ -148,6 +171,22 @@ def _export_to_file(job: _Export, path: Path, err: TextIO) -> int:
         raise
     print(f"mindpane: exported {count} {'entry' if count == 1 else 'entries'} to {path}", file=err)
     return 0
+
+
+def _move_into_place(partial: Path, path: Path, force: bool) -> None:
+    if force:
+        os.replace(partial, path)
+        return
+    try:
+        os.link(partial, path)  # never replaces: FileExistsError when path is there
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename
+        if path.exists() or path.is_symlink():
+            raise FileExistsError(path) from None
+        os.replace(partial, path)
+    else:
+        partial.unlink()
 
 
 def _export_source(settings: Settings) -> tuple[Any, Any]:
@@ -163,12 +202,6 @@ def _export_source(settings: Settings) -> tuple[Any, Any]:
         store = open_store(settings)
         return store, store.close
     return NoEntries(), lambda: None
-
-
-def _silence_stdout(out: TextIO) -> None:
-    if out is sys.stdout:
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 # -- import --------------------------------------------------------------------------------------
