@@ -446,3 +446,25 @@ def test_a_broken_config_never_blocks_a_journal_entry_from_the_shell(cli_env, ol
     assert result.stderr.count(str(config_file)) == 1 and "line 1" in result.stderr
     assert ollama_stub.chat_requests[-1]["messages"][-1]["content"] == "Still writing."
     assert json.dumps(ollama_stub.chat_requests[-1]["model"]) == '"gemma3:4b-it-qat"'
+
+
+@pytest.mark.parametrize("host", ["http://[::1", "http://127.0.0.1:port", "http://[zz]:1"])
+def test_an_ollama_address_that_cannot_be_parsed_is_a_config_problem(capsys, config_file, host):
+    """Issue #18, item 11: it passed `config check`, then `ask` and `doctor` ended in a traceback."""
+    write(config_file, f'ollama_host = "{host}"\n')
+
+    code, out, _ = run_cli(capsys, "config", "check")
+
+    assert code == 1 and f"{config_file}:1: ollama_host:" in out
+
+
+@pytest.mark.parametrize("host", ["http://[::1", "http://127.0.0.1:port"])
+def test_ask_with_an_unusable_ollama_host_says_so_and_keeps_the_entry(cli_env, host):
+    cli_env["OLLAMA_HOST"] = host
+
+    result = mindpane(cli_env, "ask", "A note kept whatever the address.")
+
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "Ollama address" in result.stderr and "is not usable" in result.stderr
+    assert "Invalid chat request" not in result.stderr
+    assert "A note kept whatever the address." in mindpane(cli_env, "search", "address").stdout

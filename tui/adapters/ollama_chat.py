@@ -38,8 +38,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
-import ollama
 
+from tui.adapters.ollama_module import ollama
 from tui.domain.errors import (
     ChatError,
     ContextFull,
@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
 START_HINT = "start it with `ollama serve`, or set OLLAMA_HOST"
+ADDRESS_HINT = "set OLLAMA_HOST (or ollama_host in the config) to e.g. http://127.0.0.1:11434"
 RETRY_HINT = "try again; if it keeps happening, look at the `ollama serve` log"
 LIBRARY_URL = "https://ollama.com/library"
 PULL_RETRY_HINT = "try again (Ollama resumes where it stopped); pulling needs internet access on the Ollama host"
@@ -129,13 +130,29 @@ def make_client(host: str, timeout: httpx.Timeout, **httpx_options: Any) -> olla
     running local Ollama look unreachable. Remote hosts keep the environment's proxy settings.
     ``httpx_options`` go to the ``httpx.Client`` (e.g. ``event_hooks``).
     """
-    if urllib.parse.urlsplit(normalise_host(host)).scheme == "http":
+    try:
+        split = urllib.parse.urlsplit(normalise_host(host))
+        scheme, _ = split.scheme, split.port  # a bad port or IPv6 literal raises here, not deep in the client
+    except ValueError as exc:
+        raise OllamaUnreachable(f"Ollama address {host!r} is not usable: {first_line(exc)}",
+                                hint=ADDRESS_HINT) from exc
+    if scheme == "http":
         # No TLS on a plain-http host: skip loading the CA bundle (~40 ms of every start).
         httpx_options.setdefault("verify", False)
     hooks = dict(httpx_options.pop("event_hooks", {}))
     hooks["response"] = [_refuse_redirects(normalise_host(host)), *hooks.get("response", [])]
     return ollama.Client(host=host, timeout=timeout, trust_env=not is_loopback(host), follow_redirects=False,
                          event_hooks=hooks, **httpx_options)
+
+
+class _Unusable:
+    """The client of an address that cannot be used: every call raises why."""
+
+    def __init__(self, error: OllamaUnreachable) -> None:
+        self._error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise self._error
 
 
 class _HangUp:
@@ -232,7 +249,10 @@ class OllamaChat:
         """The ``_HangUp`` of the stream this thread is reading (set around each read)."""
         self._windows: dict[str, ContextWindow] = {}
         """What ``/api/show`` said of each model (by ``model_key``): asked once per model."""
-        self._client = make_client(self._host, timeout, event_hooks={"response": [self._response_opened]})
+        try:
+            self._client: Any = make_client(self._host, timeout, event_hooks={"response": [self._response_opened]})
+        except OllamaUnreachable as unusable:  # each call says so, as a turn's failure (its entry is kept)
+            self._client = _Unusable(unusable)
 
     @property
     def host(self) -> str:
@@ -280,6 +300,8 @@ class OllamaChat:
                     stream=True,
                     options=merged or None,
                 )
+            except ChatError:
+                raise  # an address that cannot be used says so itself
             except Exception as exc:  # no I/O happens yet: only a malformed request can fail here
                 raise ChatError(f"Invalid chat request: {first_line(exc)}") from exc
             while True:
@@ -452,10 +474,8 @@ class OllamaChat:
                 message = f"Ollama is not reachable at {self._host}"
             return OllamaUnreachable(message, hint=START_HINT)
         if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-            return OllamaUnreachable(
-                f"Ollama address {self._host!r} is not usable: {first_line(exc)}",
-                hint="set OLLAMA_HOST to e.g. http://127.0.0.1:11434",
-            )
+            return OllamaUnreachable(f"Ollama address {self._host!r} is not usable: {first_line(exc)}",
+                                     hint=ADDRESS_HINT)
         if isinstance(exc, httpx.TimeoutException):  # read/write/pool: the server went silent
             if partial:
                 return ReplyInterrupted(

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Sequence
 
 import httpx
-import ollama
 
 from tui.adapters.ollama_chat import START_HINT, Redirected, first_line, make_client, normalise_host
+from tui.adapters.ollama_module import ollama
 from tui.domain.errors import EmbedderError
 
 PROBE_TEXT = "dimension probe"

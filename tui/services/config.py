@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import threading
+import urllib.parse
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -319,8 +320,22 @@ def _data_dir(base: Path) -> Callable[[Any], Path]:
     return check
 
 
+def _ollama_host(value: Any) -> str:
+    """An address the client can parse: "http://[::1" passed, then every command that reached Ollama
+    ended in a traceback."""
+    host = _text(value).strip()
+    try:
+        split = urllib.parse.urlsplit(host if "://" in host else f"http://{host}")
+        _ = split.port  # a port that is not a number raises here
+    except ValueError as why:
+        raise _Invalid(f"{_shown(host)} is not an address ({why}); e.g. http://127.0.0.1:11434") from None
+    if not split.hostname:
+        raise _Invalid(f"{_shown(host)} names no host; e.g. http://127.0.0.1:11434")
+    return host
+
+
 def _setting_checks(base: Path) -> dict[str, Callable[[Any], Any]]:
-    return {"ollama_host": lambda value: _text(value).strip(), "model": lambda value: _text(value).strip(),
+    return {"ollama_host": _ollama_host, "model": lambda value: _text(value).strip(),
             "embedder": _embedder, "stall_timeout": _seconds, "theme": _theme, "data_dir": _data_dir(base)}
 
 
