@@ -18,7 +18,11 @@ def silence_stdout(out: TextIO) -> None:
     exit neither fails nor prints "Exception ignored … BrokenPipeError"."""
     if out is sys.stdout:
         with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, sys.stdout.fileno())
+            finally:
+                os.close(null)
 
 
 class PipeOut:
