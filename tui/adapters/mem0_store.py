@@ -73,6 +73,11 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _docs(records: Sequence[MemoryRecord]) -> list[Doc]:
+    """What the words table keeps of each record."""
+    return [Doc(record.id, record.text, record.created_at) for record in records]
+
+
 def _index_history_by_memory(history_db: Any) -> None:
     """mem0's history table has no index on ``memory_id``: every ``history(id)`` scanned it all."""
     with history_db._lock:
@@ -349,13 +354,13 @@ class Mem0Store:
             if mode_name not in self._words:
                 table = LexicalIndex()
                 for batch in self.records.alive(mode_name, _VECTOR_LOAD_BATCH):
-                    table.add([Doc(record.id, record.text, record.created_at) for record in batch])
+                    table.add(_docs(batch))
                 self._words[mode_name] = table
             return self._words[mode_name]
 
     def _keep_words(self, records: Sequence[MemoryRecord]) -> None:
         if records and records[0].mode in self._words:
-            self._words[records[0].mode].add([Doc(record.id, record.text, record.created_at) for record in records])
+            self._words[records[0].mode].add(_docs(records))
 
     def _fill_missing_vectors(self, mode_name: str) -> None:
         missing = self.records.without_vector(self._embedder.name, mode_name)

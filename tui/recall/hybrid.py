@@ -11,7 +11,7 @@ were chosen on the bench's dev split and first-person sets together (README, "Re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -83,17 +83,13 @@ class Ranked:
     in_window: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class DenseScores:
     """Cosine similarity of every vector row to the question, and which id each row holds."""
 
     ids: list[str]
     scores: np.ndarray
-    rows: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.rows:
-            self.rows = {memory_id: row for row, memory_id in enumerate(self.ids)}
+    rows: dict[str, int]
 
 
 def _top(scores: np.ndarray, count: int) -> np.ndarray:
