@@ -3,11 +3,11 @@
 Meaning alone misses what a question names: "What did Caroline research?" is close in meaning to
 every line that mentions Caroline, and a short chit-chat line ("Caroline: Cool!") often wins. BM25
 ranks by the rare words a question shares with an entry. Its saturation ``k1`` and length
-normalisation ``b`` are set for short, conversational entries (see README, "Recall").
+normalisation ``b`` are set for short, conversational entries (see README, "How recall finds things").
 
 An entry is also found through the entries written in the same sitting: a journal's evening of
 entries, or a chat's neighbouring turns, share a subject that each line names only in part. A
-neighbour's score counts at ``context_weight`` (``SittingContext``).
+neighbour's score counts at a lower weight (``LexicalScores.with_context``).
 
 Layout: the entries loaded together sit in one compressed table (term → rows and counts); entries
 added later (a session's turns) go into a small table beside it that is folded in when it grows.
@@ -165,23 +165,20 @@ class LexicalIndex:
             scores = np.zeros(len(self._ids), dtype=np.float32)
             ideal = 0.0
             alive = len(self._rows)
-            asked = list(dict.fromkeys(query))
-            wanted = [self._vocabulary[term] for term in asked if term in self._vocabulary]
-            unknown = len(asked) - len(wanted)
-            if alive:  # a word no entry holds counts in the ideal as the rarest would
-                ideal += unknown * UNKNOWN * math.log(1.0 + (alive + 0.5) / 0.5)
-            if alive and wanted:
+            if alive:
                 average = float(self._length[self._alive].mean()) or 1.0
                 norm = self.k1 * (1.0 - self.b + self.b * self._length / average)
-                for term in wanted:
-                    frequency = int(self._doc_freq[term])
-                    if frequency <= 0:
-                        ideal += UNKNOWN * math.log(1.0 + (alive + 0.5) / 0.5)
-                        continue
-                    rows, counts = self._postings(term)
-                    rows, counts = rows[self._alive[rows]], counts[self._alive[rows]]
+                for word in dict.fromkeys(query):
+                    term = self._vocabulary.get(word)
+                    frequency = int(self._doc_freq[term]) if term is not None else 0
                     idf = math.log(1.0 + (alive - frequency + 0.5) / (frequency + 0.5))
+                    if frequency <= 0:  # a word no entry holds counts in the ideal as the rarest would
+                        ideal += UNKNOWN * idf
+                        continue
                     ideal += idf
+                    rows, counts = self._postings(term)
+                    living = self._alive[rows]
+                    rows, counts = rows[living], counts[living]
                     scores[rows] += idf * counts * (self.k1 + 1.0) / (counts + norm[rows])
             if self._order is None:
                 self._order = np.argsort(self._at, kind="stable")
