@@ -13,7 +13,7 @@ from tui.domain.errors import MindpaneError
 from tui.domain.flags import reply_wrong
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.services.turn_events import PendingTurn
-from tui.text import TextPieces, in_window, nothing_from, room_note
+from tui.text import TextPieces, nothing_found, room_note
 
 _turn_ids = itertools.count(1)
 
@@ -94,8 +94,7 @@ class Turn:
     @property
     def nothing_found(self) -> str:
         """"No entries from November 13." when the window asked about held nothing; else empty."""
-        found = self.recalled is None or any(in_window(memory, self.window) for memory in self.recalled)
-        return nothing_from(self.window) if self.window and not found else ""
+        return "" if self.recalled is None else nothing_found(self.window, self.recalled)
 
     def room_note(self, entry_label: str = "entry") -> str:
         """What its prompt left out to fit the model's context ("2 left out for room"), or empty."""

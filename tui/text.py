@@ -7,6 +7,7 @@ control characters garble the layout. Newlines and tabs are the only controls ke
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,12 @@ def nothing_from(window: str) -> str:
 def in_window(memory: RecalledMemory, window: str) -> bool:
     """``memory`` was recalled from the window a turn asked about (its reason names it)."""
     return bool(window) and window in memory.reason
+
+
+def nothing_found(window: str, memories: Iterable[RecalledMemory]) -> str:
+    """"No entries from November 13." when a window was searched and none of ``memories`` is from
+    it (they are the closest others, if any); empty otherwise."""
+    return nothing_from(window) if window and not any(in_window(memory, window) for memory in memories) else ""
 
 
 def room_note(memories: int, turns: int = 0, text_clipped: bool = False, entry_label: str = "entry") -> str:

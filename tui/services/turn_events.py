@@ -13,7 +13,7 @@ from typing import Any
 
 from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord, RecalledMemory
-from tui.text import in_window, nothing_from
+from tui.text import nothing_found
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,7 @@ class Recalled:
     def nothing_found(self) -> str:
         """"No entries from November 13." when a window was searched and held nothing (the
         memories, if any, are the closest others)."""
-        found = any(in_window(memory, self.window) for memory in self.memories)
-        return nothing_from(self.window) if self.window and not found else ""
+        return nothing_found(self.window, self.memories)
 
 
 @dataclass(frozen=True)
