@@ -96,12 +96,12 @@ def bench(total: int, repeat: int) -> None:
             queries = iter([make(rng, -1) for _ in range(repeat)])
             report(f"recall {mode.name} (embed+search, k=5)",
                    timed(lambda m=mode, q=queries: store.recall(next(q), m, k=5), repeat))
-        report("first history page (100 rows)", timed(lambda: store.page("journal", 0, 100), repeat))
+        report("first history page (100 rows)", timed(lambda: store.record.page("journal", 0, 100), repeat))
         report("deep history page (offset 80%)",
-               timed(lambda: store.page("journal", int(total * 0.4), 100), repeat))
+               timed(lambda: store.record.page("journal", int(total * 0.4), 100), repeat))
         adds = iter(range(repeat))
         report("add entry", timed(lambda: store.add_entry(JOURNAL, journal_text(rng, next(adds))), repeat))
-        page = store.page("journal", 0, 1).records[0]
+        page = store.record.page("journal", 0, 1).records[0]
         report("change history of one memory", timed(lambda: store.history(page.id), repeat))
         store.close()
         print(f"  process max RSS so far            {rss_mib():.0f} MiB")

@@ -7,7 +7,7 @@ plain recall.
 
 (a) recall with a date cue — reading the cue and recalling inside its window, through
     ``TurnService.cue`` + ``TurnService.recall`` (the path a turn takes, without the model);
-(b) an exact word search, ``store.search(parse_query(...))`` (the history filter, SQLite FTS5);
+(b) an exact word search, ``store.record.search(parse_query(...))`` (the history filter, SQLite FTS5);
 (c) plain recall (no cue) for comparison. Goals: ≤ 15 ms p50 at 10k entries, ≤ 30 ms p50 at 100k.
 The turns' clock is set inside the store's dates, so "last Tuesday" finds entries.
 """
@@ -110,7 +110,7 @@ def bench(entries: int, repeat: int, keep: bool) -> None:
             row(table, "wide window", timed(lambda n: turns.recall(JOURNAL, wide[n], k, turns.cue(
                 JOURNAL, wide[n])), repeat), goal)
             table.section("(b) exact word search (FTS5, first page of 50)")
-            row(table, "word search", timed(lambda n: store.search(parse_query(WORDS[n % len(WORDS)]).with_mode(
+            row(table, "word search", timed(lambda n: store.record.search(parse_query(WORDS[n % len(WORDS)]).with_mode(
                 "journal")), repeat), goal)
             table.section("(c) plain recall (no cue), for comparison")
             row(table, "plain recall", timed(lambda n: turns.recall(JOURNAL, f"{PLAIN[n % len(PLAIN)]} ({n})", k),

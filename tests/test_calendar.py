@@ -30,10 +30,10 @@ def test_entries_are_counted_per_local_day_of_the_mode(store, monkeypatch):
     store.add_entry(CODE, "a question", at=datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
     store.add_entry(JOURNAL, "long ago", at=datetime(2025, 1, 5, 15, 0, tzinfo=UTC))
 
-    assert store.day_counts("journal") == {date(2026, 11, 19): 1, date(2026, 11, 20): 2, date(2025, 1, 5): 1}
-    assert store.day_counts(None)[date(2026, 11, 20)] == 3
+    assert store.record.day_counts("journal") == {date(2026, 11, 19): 1, date(2026, 11, 20): 2, date(2025, 1, 5): 1}
+    assert store.record.day_counts(None)[date(2026, 11, 20)] == 3
     since = datetime(2026, 11, 20).astimezone()  # local midnight
-    assert store.day_counts("journal", since, since + timedelta(days=1)) == {date(2026, 11, 20): 2}
+    assert store.record.day_counts("journal", since, since + timedelta(days=1)) == {date(2026, 11, 20): 2}
 
 
 # -- streaks, shades and weeks ----------------------------------------------------------------------
@@ -154,7 +154,7 @@ async def test_counts_that_cannot_be_read_are_said(settings, clock, monkeypatch)
         def broken(*_args, **_kwargs):
             raise StoreError("The memory store failed: disk I/O error", "run `mindpane doctor`")
 
-        monkeypatch.setattr(app.workspace.store, "day_counts", broken)
+        monkeypatch.setattr(app.workspace.journal.record, "day_counts", broken)
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(app.screen, CalendarScreen)

@@ -40,22 +40,22 @@ def test_a_turn_in_the_outbox_is_stored_once_however_often_it_is_replayed(settin
         try:
             replayed = replay_pending(store, builtin_modes())
             assert [p.text for p in replayed.waiting] == ["Why is my dict unordered?"]
-            assert [r.text for r in store.page("journal").records] == ["Typed just before the power cut."]
-            assert store.page("journal").records[0].created_at == clock.now - timedelta(minutes=3)
-            assert store.count("code") == 0
+            assert [r.text for r in store.record.page("journal").records] == ["Typed just before the power cut."]
+            assert store.record.page("journal").records[0].created_at == clock.now - timedelta(minutes=3)
+            assert store.record.count("code") == 0
         finally:
             store.close()
 
 
 def test_storing_the_entry_of_a_pending_turn_takes_it_out_of_the_outbox_exactly_once(store, clock):
-    store.records.put_pending("turn-9", "code", "What is a walrus?", clock.now)
+    store.record.put_pending("turn-9", "code", "What is a walrus?", clock.now)
 
     first = store.add_entry(CODE, "What is a walrus?", ":= assigns in an expression", turn_id="turn-9")
     again = store.add_entry(CODE, "What is a walrus?", ":= assigns in an expression", turn_id="turn-9")
 
     assert first.id == again.id
-    assert store.count("code") == 1
-    assert store.pending() == []
+    assert store.record.count("code") == 1
+    assert store.record.pending() == []
 
 
 def test_undo_reverts_an_edit_a_delete_and_an_import(store, clock):
@@ -63,21 +63,21 @@ def test_undo_reverts_an_edit_a_delete_and_an_import(store, clock):
     clock.advance(minutes=1)
     store.update_text(kept.id, "Planted garlic by the fence.")
     assert store.undo(mode_name="journal").kind == "edit"
-    assert store.get(kept.id).text == "Planted tulip bulbs by the fence."
+    assert store.record.get(kept.id).text == "Planted tulip bulbs by the fence."
     assert store.recall("tulips in the garden", JOURNAL, k=1)[0].record.id == kept.id
 
     store.delete(kept.id)
-    assert store.get(kept.id) is None
+    assert store.record.get(kept.id) is None
     assert store.undo().kind == "delete"
-    back = store.get(kept.id)
+    back = store.record.get(kept.id)
     assert (back.id, back.text, back.reply, back.created_at) == (
         kept.id, "Planted tulip bulbs by the fence.", "Spring will be bright.", kept.created_at)
     assert store.recall("tulip bulbs", JOURNAL, k=1)[0].record.id == kept.id
 
     store.import_entries(JOURNAL, [ImportedEntry("An imported note about kayaking.", clock.now - timedelta(days=9))])
-    assert store.count("journal") == 2
+    assert store.record.count("journal") == 2
     assert store.undo().kind == "import"
-    assert store.count("journal") == 1
+    assert store.record.count("journal") == 1
     assert all("kayak" not in r.record.text for r in store.recall("kayaking", JOURNAL, k=5))
 
 
@@ -87,7 +87,7 @@ def test_the_change_log_lists_edits_deletes_replies_and_imports_newest_first(sto
     store.update_text(record.id, "Letter to Sam, sent.")
     store.delete(record.id)
 
-    changes = store.changes()
+    changes = store.record.changes()
 
     assert [c.kind for c in changes] == ["delete", "edit", "reply"]
     assert (changes[1].before.text, changes[1].after.text) == ("Draft of a letter to Sam.", "Letter to Sam, sent.")
@@ -102,7 +102,7 @@ def test_undo_twice_walks_back_through_changes_not_back_and_forth(store):
     store.undo()
     store.undo()
 
-    assert store.get(record.id).text == "one"
+    assert store.record.get(record.id).text == "one"
     assert store.undo() is None
 
 
@@ -128,7 +128,7 @@ def test_entries_kept_only_by_an_older_install_in_chroma_are_adopted(settings, c
 
     store = open_store(settings, clock)
     try:
-        again = store.get(record.id)
+        again = store.record.get(record.id)
         assert (again.text, again.reply, again.created_at) == (record.text, "Noted.", record.created_at)
     finally:
         store.close()

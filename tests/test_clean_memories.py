@@ -67,7 +67,7 @@ def test_the_starter_file_writes_out_both_fields():
 def seed(store, mode, texts: list[str], start: datetime = START) -> list[MemoryRecord]:
     """Store ``texts`` a day apart, oldest first; returns them in that order."""
     store.import_entries(mode, [ImportedEntry(text, start + timedelta(days=i)) for i, text in enumerate(texts)])
-    by_text = {record.text: record for record in store.iter_entries(mode.name)}
+    by_text = {record.text: record for record in store.record.iter_entries(mode.name)}
     return [by_text[text] for text in texts]
 
 
@@ -102,10 +102,10 @@ def test_marking_an_entry_a_question_is_a_kind_change_that_undo_reverts(store):
 
     marked = store.set_flags(entry.id, kind=QUESTION)
 
-    assert marked.metadata["kind"] == QUESTION and store.get(entry.id).metadata["kind"] == QUESTION
-    assert store.changes()[0].kind == "kind"
+    assert marked.metadata["kind"] == QUESTION and store.record.get(entry.id).metadata["kind"] == QUESTION
+    assert store.record.changes()[0].kind == "kind"
     assert store.undo(mode_name="journal").kind == "kind"
-    assert "kind" not in store.get(entry.id).metadata
+    assert "kind" not in store.record.get(entry.id).metadata
 
 
 def test_marking_a_reply_wrong_is_a_mark_change_that_undo_reverts(store):
@@ -113,27 +113,27 @@ def test_marking_a_reply_wrong_is_a_mark_change_that_undo_reverts(store):
     store.attach_reply(entry.id, "Porto is far; you sound sad about it.")
 
     store.set_flags(entry.id, reply_wrong=True)
-    assert store.get(entry.id).metadata["reply_wrong"] is True and store.changes()[0].kind == "mark"
+    assert store.record.get(entry.id).metadata["reply_wrong"] is True and store.record.changes()[0].kind == "mark"
     store.set_flags(entry.id, reply_wrong=None)
-    assert "reply_wrong" not in store.get(entry.id).metadata
+    assert "reply_wrong" not in store.record.get(entry.id).metadata
 
     store.undo(mode_name="journal")  # the unmark
-    assert store.get(entry.id).metadata["reply_wrong"] is True
+    assert store.record.get(entry.id).metadata["reply_wrong"] is True
     store.undo(mode_name="journal")  # the mark
-    assert "reply_wrong" not in store.get(entry.id).metadata
-    assert store.get(entry.id).reply == "Porto is far; you sound sad about it."
+    assert "reply_wrong" not in store.record.get(entry.id).metadata
+    assert store.record.get(entry.id).reply == "Porto is far; you sound sad about it."
 
 
 def test_undoing_a_flag_restores_only_the_flag_not_an_edit_made_since(store, clock):
     [entry] = seed(store, JOURNAL, [SAM_QUESTION])
     store.set_flags(entry.id, kind=QUESTION)
-    flagged = store.changes()[0]
+    flagged = store.record.changes()[0]
     clock.advance(minutes=5)
     store.update_text(entry.id, "What did I write about Sam and Porto last week?")
 
     store.undo(flagged.seq)
 
-    now = store.get(entry.id)
+    now = store.record.get(entry.id)
     assert now.text == "What did I write about Sam and Porto last week?" and "kind" not in now.metadata
 
 
@@ -141,7 +141,7 @@ def test_the_index_keeps_the_flags_so_a_record_rebuilt_from_it_has_them(store):
     [entry] = seed(store, JOURNAL, [SAM_QUESTION])
 
     def indexed() -> dict:
-        return store._collection("journal").get(ids=[entry.id])["metadatas"][0]
+        return store.index._collection("journal").get(ids=[entry.id])["metadatas"][0]
 
     store.set_flags(entry.id, kind=QUESTION)
     store.set_flags(entry.id, reply_wrong=True)
@@ -171,8 +171,8 @@ def test_flipping_back_to_an_entry_is_written_down(store):
     [entry] = seed(store, JOURNAL, [SAM_QUESTION])
     store.set_flags(entry.id, kind=QUESTION)
     store.set_flags(entry.id, kind=ENTRY)
-    assert store.get(entry.id).metadata["kind"] == ENTRY
-    assert [change.kind for change in store.changes()[:2]] == ["kind", "kind"]
+    assert store.record.get(entry.id).metadata["kind"] == ENTRY
+    assert [change.kind for change in store.record.changes()[:2]] == ["kind", "kind"]
 
 
 # -- the turn: a question is stored as one and is not recalled as a memory ---------------------------
@@ -202,8 +202,8 @@ def test_a_question_to_the_journal_is_stored_as_a_question_and_not_recalled_the_
     _, entry = run_turn(turns, JOURNAL, SAM_ENTRY)
     clock.advance(hours=2)
     _, question = run_turn(turns, JOURNAL, SAM_QUESTION)
-    assert store.get(question.id).metadata["kind"] == QUESTION
-    assert "kind" not in store.get(entry.id).metadata
+    assert store.record.get(question.id).metadata["kind"] == QUESTION
+    assert "kind" not in store.record.get(entry.id).metadata
     clock.now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
     memories, _ = run_turn(turns, JOURNAL, "What did I write yesterday?")
@@ -258,8 +258,8 @@ def test_the_person_decides_the_kind_a_turn_is_stored_with(turns, store):
     _, kept_as_entry = run_turn(turns, JOURNAL, SAM_QUESTION, kind=ENTRY)
     _, made_a_question = run_turn(turns, JOURNAL, "Sam is moving to Porto.", kind=QUESTION)
 
-    assert "kind" not in store.get(kept_as_entry.id).metadata
-    assert store.get(made_a_question.id).metadata["kind"] == QUESTION
+    assert "kind" not in store.record.get(kept_as_entry.id).metadata
+    assert store.record.get(made_a_question.id).metadata["kind"] == QUESTION
 
 
 def test_a_journal_question_kept_while_ollama_is_down_is_kept_as_a_question(store, settings, clock):
@@ -271,12 +271,12 @@ def test_a_journal_question_kept_while_ollama_is_down_is_kept_as_a_question(stor
 
     events = list(turns.run(JOURNAL, SAM_QUESTION))
 
-    assert store.get(events[-1].record.id).metadata["kind"] == QUESTION
+    assert store.record.get(events[-1].record.id).metadata["kind"] == QUESTION
 
 
 def test_code_questions_are_stored_and_recalled_as_they_always_were(turns, store):
     _, first = run_turn(turns, CODE, "What did I ask about reading CSV files lazily last week?")
-    assert "kind" not in store.get(first.id).metadata
+    assert "kind" not in store.record.get(first.id).metadata
 
     memories, _ = run_turn(turns, CODE, "What did I ask about CSV files?")
 
@@ -325,8 +325,8 @@ def test_the_kind_and_the_wrong_mark_survive_an_export_and_import_round_trip_byt
     assert second.read_bytes() == first.read_bytes()
     reopened = open_store(target, clock)
     try:
-        assert reopened.get(question.id).metadata["kind"] == QUESTION
-        assert reopened.get(entry.id).metadata["reply_wrong"] is True
+        assert reopened.record.get(question.id).metadata["kind"] == QUESTION
+        assert reopened.record.get(entry.id).metadata["reply_wrong"] is True
     finally:
         reopened.close()
 
@@ -348,7 +348,7 @@ def test_imported_entries_without_a_kind_are_entries_whatever_they_say(settings,
 
     store = open_store(settings, clock)
     try:
-        assert [record.metadata.get("kind") for record in store.iter_entries("journal")] == [None, None]
+        assert [record.metadata.get("kind") for record in store.record.iter_entries("journal")] == [None, None]
     finally:
         store.close()
 
@@ -393,8 +393,8 @@ def test_a_question_left_in_the_outbox_by_a_crash_is_stored_as_a_question(store,
     from tui.domain.modes import builtin_modes
     from tui.services.outbox import replay_pending
 
-    store.records.put_pending("t1", "journal", SAM_QUESTION, clock())
-    store.records.put_pending("t2", "journal", SAM_ENTRY, clock())
+    store.record.put_pending("t1", "journal", SAM_QUESTION, clock())
+    store.record.put_pending("t2", "journal", SAM_ENTRY, clock())
 
     replayed = replay_pending(store, builtin_modes())
 
@@ -408,10 +408,10 @@ def test_questions_are_kept_and_found_by_search_though_recall_leaves_them_out(st
     _entry, question = seed(store, JOURNAL, [SAM_ENTRY, SAM_QUESTION])
     store.set_flags(question.id, kind=QUESTION)
 
-    found, total = store.search(parse_query("Sam mode:journal"))
+    found, total = store.record.search(parse_query("Sam mode:journal"))
 
     assert total == 2 and question.id in {record.id for record in found}
-    assert store.page("journal").total == 2
+    assert store.record.page("journal").total == 2
 
 
 def test_a_new_reply_to_an_entry_whose_reply_was_marked_wrong_is_not_marked_wrong(turns, store, ollama_stub):
@@ -424,7 +424,7 @@ def test_a_new_reply_to_an_entry_whose_reply_was_marked_wrong_is_not_marked_wron
 
     _, again = run_turn(turns, JOURNAL, SAM_ENTRY, entry_id=entry.id, given=[])  # regenerate
 
-    assert again.reply.startswith("Porto is in Portugal") and not reply_wrong(store.get(entry.id).metadata)
+    assert again.reply.startswith("Porto is in Portugal") and not reply_wrong(store.record.get(entry.id).metadata)
     store.undo(mode_name="journal")  # the new reply goes, the wrong one comes back with its mark
-    back = store.get(entry.id)
+    back = store.record.get(entry.id)
     assert back.reply == "Porto is in Spain." and reply_wrong(back.metadata)

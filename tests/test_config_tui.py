@@ -68,9 +68,9 @@ async def test_a_mode_from_the_config_is_cycled_shown_and_stores_under_its_id(se
         assert view.turn.record is not None
         system = ollama_stub.chat_requests[-1]["messages"][0]["content"]
         assert system.startswith("You run a short daily stand-up")
-        (record,) = app.workspace.store.page("standup").records
+        (record,) = app.workspace.journal.record.page("standup").records
         assert record.mode == "standup" and record.metadata["team"] == "core"
-        assert app.workspace.store.count("journal") == 0
+        assert app.workspace.journal.record.count("journal") == 0
 
 
 async def test_renaming_a_modes_title_keeps_its_entries(settings, clock, ollama_stub, tmp_path):

@@ -67,7 +67,7 @@ async def test_f9_makes_the_next_turn_recall_from_other_modes_then_the_wall_is_b
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.workspace.store.add_entry(app.workspace.modes["code"], CODE_ENTRY, "Use a loop.")
+        app.workspace.journal.add_entry(app.workspace.modes["code"], CODE_ENTRY, "Use a loop.")
         prompt = app.query_one("#prompt")
 
         await pilot.press("f9")

@@ -455,7 +455,7 @@ def child_main(raw_spec: str) -> None:
         arm(False)
     step("recall while full", lambda: store.recall("tomatoes in the garden", JOURNAL, k=3),
          lambda hits: [hit.record.text for hit in hits])
-    step("page while full", lambda: store.page(JOURNAL.name), lambda page: [r.text for r in page.records])
+    step("page while full", lambda: store.record.page(JOURNAL.name), lambda page: [r.text for r in page.records])
 
     for path in filler:
         path.unlink()
@@ -464,7 +464,7 @@ def child_main(raw_spec: str) -> None:
          lambda r: r.id)
     step("recall after freeing", lambda: store.recall("cleaned up the disk", JOURNAL, k=10),
          lambda hits: [hit.record.text for hit in hits])
-    step("page after freeing", lambda: store.page(JOURNAL.name),
+    step("page after freeing", lambda: store.record.page(JOURNAL.name),
          lambda page: [(r.id, r.text) for r in page.records])
     step("edit after freeing", lambda: store.update_text(earlier[1], EARLIER[1]), lambda r: r.text)
     step("close", store.close)

@@ -54,7 +54,7 @@ def fill(settings, clock):
         clock.advance(hours=2)
         store.update_text(second.id, "Baked rye sourdough bread with my sister.")
         third = store.add_entry(CODE, "How do I read a big CSV file lazily?", "Iterate over csv.reader rows.")
-        entries = [store.get(record.id) for record in (first, second, third)]
+        entries = [store.record.get(record.id) for record in (first, second, third)]
     finally:
         close(store)
     secure_data_dir(settings.data_dir)
@@ -65,7 +65,7 @@ def assert_all_back(settings, clock, entries):
     store = open_store(settings, clock)
     try:
         for entry in entries:
-            again = store.get(entry.id)
+            again = store.record.get(entry.id)
             assert (again.text, again.reply, again.created_at, again.mode) == (
                 entry.text, entry.reply, entry.created_at, entry.mode)
         assert store.recall("lighthouse stairs", JOURNAL, k=1)[0].record.id == entries[0].id

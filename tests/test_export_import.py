@@ -234,7 +234,7 @@ def test_an_undone_import_comes_back_with_new_ids_and_the_whole_import_is_one_ba
     try:
         while store.undo() is not None:
             pass
-        assert store.count("journal") == store.count("code") == 0
+        assert store.record.count("journal") == store.record.count("code") == 0
     finally:
         store.close()
     _, out, _ = cli(target, "import", str(path))
@@ -341,7 +341,7 @@ def test_imported_entries_are_recalled_and_paged_with_their_original_dates(setti
     try:
         recalled = store.recall("watching the sunrise on a cold morning", JOURNAL, k=1)
         assert recalled[0].record.created_at == datetime(2022, 3, 1, 7, 15, tzinfo=UTC)
-        page = store.page("journal")
+        page = store.record.page("journal")
         assert [r.created_at.day for r in page.records] == [3, 2, 1]
         assert store.history(recalled[0].record.id)[0].at == datetime(2022, 3, 1, 7, 15, tzinfo=UTC)
     finally:
@@ -442,12 +442,12 @@ def test_import_entries_reports_progress_and_keeps_given_ids_and_dates(store, cl
     assert store.import_entries(JOURNAL, entries, batch=2, progress=lambda done, total: seen.append((done, total))) == 5
 
     assert seen == [(2, 5), (4, 5), (5, 5)]
-    again = store.get("given-3")
+    again = store.record.get("given-3")
     assert (again.created_at, again.updated_at) == (DAY + timedelta(minutes=3), DAY + timedelta(days=1))
-    assert store.known_keys([content_key("journal", DAY + timedelta(minutes=1), "note 1"), "x"]) == {
+    assert store.record.known_keys([content_key("journal", DAY + timedelta(minutes=1), "note 1"), "x"]) == {
         content_key("journal", DAY + timedelta(minutes=1), "note 1")}
-    assert store.entry_modes(["given-0", "other"]) == {"given-0": "journal"}
-    assert [r.id for r in store.iter_entries("journal", batch=2)] == [f"given-{n}" for n in range(5)]
+    assert store.record.entry_modes(["given-0", "other"]) == {"given-0": "journal"}
+    assert [r.id for r in store.record.iter_entries("journal", batch=2)] == [f"given-{n}" for n in range(5)]
 
 
 def test_the_schema_upgrade_gives_existing_entries_their_content_key(data_dir):

@@ -39,24 +39,20 @@ def _scan(data_dir: Path, texts: list[str]) -> tuple[list[eraser.Hit], int, int]
 
 def _erase_own_record(store, memory_id: str) -> None:
     """The store's own file of entries (the canonical record, or the older date index)."""
-    records = getattr(store, "records", None)
-    if records is not None and hasattr(records, "erase"):
-        records.erase([memory_id])
-        connection, lock = records._db, records._lock
-    else:
-        store._index.remove(memory_id)
-        connection, lock = store._index._db, store._index._lock
+    record = store._record
+    record.erase([memory_id])
+    connection, lock = record._db, record._lock
     with lock:
         eraser.compact_sqlite(connection)
 
 
 def _erase_with_the_eraser(store, data_dir: Path, memory_id: str) -> eraser.ChromaScrub:
     """What the store's ``forget`` does, step by step, in the order it must."""
-    vectors = store._vectors.get(JOURNAL.name)
+    vectors = store.index._tables.loaded(JOURNAL.name)
     if vectors is not None:
         vectors.remove(memory_id)
-    scrub = eraser.erase_from_chroma(store._collection(JOURNAL.name), data_dir / "chroma", [memory_id])
-    assert eraser.erase_history(store._history_db, [memory_id], [FIRST, EDITED]) == 3  # ADD, UPDATE, DELETE
+    scrub = eraser.erase_from_chroma(store.index._collection(JOURNAL.name), data_dir / "chroma", [memory_id])
+    assert eraser.erase_history(store.index._history_db, [memory_id], [FIRST, EDITED]) == 3  # ADD, UPDATE, DELETE
     _erase_own_record(store, memory_id)
     assert scrub.rewritten >= 2  # the ADD and UPDATE rows of Chroma's log
     return scrub
@@ -102,16 +98,16 @@ def test_a_forgotten_entry_leaves_no_byte_of_its_text_in_any_file(how, store, se
     assert any(path.suffix == ".bin" for path in (data_dir / "chroma").rglob("*"))  # binary files were scanned
 
     # The open Chroma client is unharmed: the others are recalled and paged, new writes work.
-    assert store.get(doomed.id) is None
+    assert store.record.get(doomed.id) is None
     assert all(r.record.id != doomed.id for r in store.recall(EDITED, JOURNAL, k=20))
     assert "garden" in store.recall("weeding the garden", JOURNAL, k=1)[0].record.text
-    assert store.page(JOURNAL.name).total == 8 and store.page(CODE.name).total == 3
+    assert store.record.page(JOURNAL.name).total == 8 and store.record.page(CODE.name).total == 3
     clock.advance(minutes=1)
     later = store.add_entry(JOURNAL, "Later: a thunderstorm rolled over the harbour at night.")
     assert store.recall("storm over the harbour", JOURNAL, k=1)[0].record.id == later.id
-    collection = store._collection(JOURNAL.name)
+    collection = store.index._collection(JOURNAL.name)
     assert collection.count() == 9 and collection.get(ids=[doomed.id])["ids"] == []
-    query = store._embedder.embed([EDITED])[0]
+    query = store.index._embedder.embed([EDITED])[0]
     assert doomed.id not in collection.query(query_embeddings=[query], n_results=9)["ids"][0]
     assert [e.event for e in store.history(later.id)] == ["ADD"] and store.history(doomed.id) == []
     store.close()
@@ -121,16 +117,16 @@ def test_a_forgotten_entry_leaves_no_byte_of_its_text_in_any_file(how, store, se
     reopened = open_store(settings, clock)
     try:
         assert eraser.find_text(data_dir, needles) == []
-        assert reopened.count(JOURNAL.name) == 9 and reopened.count(CODE.name) == 3
-        collection = reopened._collection(JOURNAL.name)
-        assert collection.count() == 9 and reopened._collection(CODE.name).count() == 3
+        assert reopened.record.count(JOURNAL.name) == 9 and reopened.record.count(CODE.name) == 3
+        collection = reopened.index._collection(JOURNAL.name)
+        assert collection.count() == 9 and reopened.index._collection(CODE.name).count() == 3
         assert collection.get(ids=[doomed.id])["ids"] == []
         assert doomed.id not in collection.query(query_embeddings=[query], n_results=9)["ids"][0]
         assert [r.record.id for r in reopened.recall("storm over the harbour", JOURNAL, k=1)] == [later.id]
         assert "python" in reopened.recall("generators", CODE, k=1)[0].record.text
-        assert len(reopened.page(JOURNAL.name, 0, 50).records) == 9
+        assert len(reopened.record.page(JOURNAL.name, 0, 50).records) == 9
         reopened.add_entry(JOURNAL, "After the reopen: still writing.")
-        assert reopened.count(JOURNAL.name) == 10
+        assert reopened.record.count(JOURNAL.name) == 10
     finally:
         reopened.close()
     assert eraser.find_text(data_dir, needles) == []
@@ -151,12 +147,12 @@ data_dir = Path(ask["data_dir"])
 store = open_store(Settings(data_dir=data_dir, ollama_host=ask["host"], stall_timeout=2.0, connect_timeout=2.0))
 try:
     answer = {"hits_after_open": len(eraser.find_text(data_dir, ask["needles"])),
-              "journal": store.count(JOURNAL.name), "ideas": store.count("ideas"),
-              "chroma_has_doomed": store._collection(JOURNAL.name).get(ids=[ask["doomed"]])["ids"] != [],
+              "journal": store.record.count(JOURNAL.name), "ideas": store.record.count("ideas"),
+              "chroma_has_doomed": store.index._collection(JOURNAL.name).get(ids=[ask["doomed"]])["ids"] != [],
               "doomed_recalled": any(r.record.id == ask["doomed"]
                                      for r in store.recall(ask["query"], JOURNAL, k=20))}
     store.add_entry(JOURNAL, "A fresh process writes too: fog over the fields at dawn.")
-    answer["journal_after"] = store._collection(JOURNAL.name).count()
+    answer["journal_after"] = store.index._collection(JOURNAL.name).count()
     answer["hits_after_write"] = len(eraser.find_text(data_dir, ask["needles"]))
 finally:
     store.close()
@@ -176,7 +172,7 @@ def test_forget_then_keep_writing_then_a_fresh_process_leaves_no_byte(store, set
     doomed = store.add_entry(JOURNAL, FIRST)
     clock.advance(minutes=1)
     store.update_text(doomed.id, EDITED)
-    collection = store._collection(JOURNAL.name)
+    collection = store.index._collection(JOURNAL.name)
     for _ in range(20):  # the payloads pass through Chroma's heap again and again
         collection.get(include=["metadatas", "documents", "embeddings"])
     needles = [MARKER, FIRST, EDITED, _lemmatized(FIRST), _lemmatized(EDITED)]
@@ -188,7 +184,7 @@ def test_forget_then_keep_writing_then_a_fresh_process_leaves_no_byte(store, set
     idea = store.add_entry(IDEAS, "Idea: a rain gauge made from a jam jar.")  # a new collection's first index
     clock.advance(minutes=1)
     store.add_entry(JOURNAL, "Later: a thunderstorm rolled over the harbour at night.")
-    assert store._collection(IDEAS.name).get(ids=[idea.id])["ids"] == [idea.id]
+    assert store.index._collection(IDEAS.name).get(ids=[idea.id])["ids"] == [idea.id]
     store.close()
     assert eraser.find_text(data_dir, needles) == []
 
@@ -293,8 +289,8 @@ def test_chroma_refuses_to_scrub_an_entry_that_is_still_stored(store, data_dir):
     record = store.add_entry(JOURNAL, "Still here, not deleted.")
     with pytest.raises(eraser.EraseError, match="still stored"):
         eraser.scrub_chroma(data_dir / "chroma", [record.id])
-    assert store.get(record.id).text == "Still here, not deleted."
-    assert store._collection(JOURNAL.name).get(ids=[record.id])["ids"] == [record.id]
+    assert store.record.get(record.id).text == "Still here, not deleted."
+    assert store.index._collection(JOURNAL.name).get(ids=[record.id])["ids"] == [record.id]
 
 
 def test_compacting_leaves_no_deleted_bytes_with_another_connection_open(tmp_path):

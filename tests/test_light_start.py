@@ -19,7 +19,7 @@ HEAVY = ("ollama", "httpx", "mem0", "chromadb", "onnxruntime", "qdrant_client", 
          "dateparser", "hashlib", "tomllib")
 STORE_WORK = ("tui.services.turn", "tui.services.time_cues", "tui.services.time_recall",
               "tui.services.traceback_recall", "tui.services.prompt", "tui.services.on_this_day",
-              "tui.domain.on_this_day", "tui.services.ports")
+              "tui.domain.on_this_day", "tui.ports")
 """Recall, prompt building, "on this day" and the store's interfaces: needed once the store is open."""
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,15 +113,15 @@ store = open_store(settings)
 entry = store.add_entry(modes["journal"], "The garden needs water.")
 store.add_entry(modes["code"], "Why does my list comprehension shadow x?")
 seen = {"after_add": sorted(m for m in sys.modules if m.startswith("qdrant")),
-        "memories_after_add": sorted(store._memories)}
+        "memories_after_add": sorted(store.index._memories)}
 store.close()
 store = open_store(settings)  # opening heals every mode from Chroma counts, without mem0 Memory objects
-seen["memories_after_open"] = sorted(store._memories)
+seen["memories_after_open"] = sorted(store.index._memories)
 seen["recalled"] = [m.record.text for m in store.recall("watering plants", modes["journal"], k=3)]
 store.update_text(entry.id, "The garden needs water and weeding.")
 seen["history"] = [event.event for event in store.history(entry.id)]
 store.delete(entry.id)
-seen["count"] = store.count("journal")
+seen["count"] = store.record.count("journal")
 seen["stand_in_left"] = "mem0.configs.vector_stores.qdrant" in sys.modules
 seen["qdrant"] = sorted(m for m in sys.modules if m.startswith("qdrant"))
 seen["grpc"] = sorted(m for m in sys.modules if m.split(".")[0] == "grpc" or m.startswith("google.protobuf"))
@@ -197,8 +197,8 @@ from tui.services.engine import open_store
 from tui.services.settings import resolve_settings
 
 store = open_store(resolve_settings())
-entries = store.page("journal").records
-collection = store._collection("journal")
+entries = store.record.page("journal").records
+collection = store.index._collection("journal")
 seen = {"texts": [r.text for r in entries], "replies": [r.reply for r in entries],
         "in_chroma": collection.count(),
         "chroma_replies": sorted(m["reply"] for m in collection.get(include=["metadatas"])["metadatas"]),

@@ -344,7 +344,7 @@ def test_a_full_screen_session_talks_only_to_ollama_and_writes_only_in_the_data_
 
     store = open_store(settings)
     try:
-        texts = sorted(record.text for record in store.page("journal").records)
+        texts = sorted(record.text for record in store.record.page("journal").records)
     finally:
         store.close()
     assert texts == sorted(text + " and cold" if text == session["opened"] else text for text in entries)

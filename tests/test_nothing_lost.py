@@ -51,9 +51,9 @@ async def test_quit_with_two_turns_queued_while_the_store_opens_keeps_both(setti
 
     workspace = _reopened(settings, clock)
     try:
-        texts = sorted(r.text for r in workspace.store.page("journal").records)
+        texts = sorted(r.text for r in workspace.journal.record.page("journal").records)
         assert texts == ["First thought while it was loading.", "Second thought, still loading."]
-        assert workspace.store.pending() == []
+        assert workspace.journal.record.pending() == []
     finally:
         workspace.close()
 
@@ -83,9 +83,9 @@ async def test_an_unanswered_code_question_comes_back_after_a_restart_and_can_be
         await settle(pilot)
 
         assert view.turn.state is TurnState.DONE
-        assert [(r.text, r.reply) for r in app.workspace.store.page("code").records] == [
+        assert [(r.text, r.reply) for r in app.workspace.journal.record.page("code").records] == [
             ("How do I reverse a list in place?", "Use `items.reverse()`.")]
-        assert app.workspace.store.pending() == []
+        assert app.workspace.journal.record.pending() == []
 
 
 def test_killing_the_app_right_after_enter_loses_nothing_and_duplicates_nothing(settings, clock, ollama_stub,
@@ -113,9 +113,9 @@ def test_killing_the_app_right_after_enter_loses_nothing_and_duplicates_nothing(
 
     workspace = _reopened(settings, clock)
     try:
-        texts = [r.text for r in workspace.store.page("journal").records]
+        texts = [r.text for r in workspace.journal.record.page("journal").records]
         assert texts == ["Killed a moment after pressing Enter."]
-        assert workspace.store.pending() == []
+        assert workspace.journal.record.pending() == []
     finally:
         workspace.close()
 

@@ -33,14 +33,14 @@ LAKE = "Swam in the lake this morning, the water was cold and clear."
 def seed(store, mode, texts: list[str]) -> list[MemoryRecord]:
     """Store ``texts`` one hour apart, oldest first; returns them in that order."""
     store.import_entries(mode, [ImportedEntry(text, START + timedelta(hours=i)) for i, text in enumerate(texts)])
-    by_text = {record.text: record for record in store.iter_entries(mode.name)}
+    by_text = {record.text: record for record in store.record.iter_entries(mode.name)}
     return [by_text[text] for text in texts]
 
 
 async def seed_shown(pilot, texts: list[str]) -> None:
     """Journal entries stored while the app runs, and the history showing them."""
     await settle(pilot)
-    seed(pilot.app.workspace.store, JOURNAL, texts)
+    seed(pilot.app.workspace.journal, JOURNAL, texts)
     pilot.app.screen.history.reload()
     await settle(pilot)
 
@@ -65,13 +65,13 @@ def test_pinned_memories_are_listed_oldest_pin_first_and_can_be_unpinned(store, 
     store.pin(allergy.id)
     store.pin(allergy.id)  # pinning twice is pinning once
 
-    assert [record.text for record in store.pinned("journal")] == [LAKE, ALLERGY]
-    assert store.pinned_ids("journal") == {lake.id, allergy.id}
-    assert store.pinned_ids("code") == set() and store.pinned("code") == []
+    assert [record.text for record in store.record.pinned("journal")] == [LAKE, ALLERGY]
+    assert store.record.pinned_ids("journal") == {lake.id, allergy.id}
+    assert store.record.pinned_ids("code") == set() and store.record.pinned("code") == []
 
     store.unpin(lake.id)
     store.unpin(sister.id)  # never pinned: nothing happens
-    assert [record.text for record in store.pinned("journal")] == [ALLERGY]
+    assert [record.text for record in store.record.pinned("journal")] == [ALLERGY]
 
 
 def test_pin_and_unpin_are_in_the_change_log_and_undo_reverts_them(store, clock):
@@ -81,23 +81,23 @@ def test_pin_and_unpin_are_in_the_change_log_and_undo_reverts_them(store, clock)
     store.pin(sister.id)
     clock.advance(minutes=1)
     store.unpin(allergy.id)
-    assert [change.kind for change in store.changes()[:3]] == ["unpin", "pin", "pin"]
+    assert [change.kind for change in store.record.changes()[:3]] == ["unpin", "pin", "pin"]
 
     assert store.undo(mode_name="journal").kind == "unpin"
     # the pin comes back where it was: still the oldest
-    assert [record.text for record in store.pinned("journal")] == [ALLERGY, SISTER]
+    assert [record.text for record in store.record.pinned("journal")] == [ALLERGY, SISTER]
     assert store.undo(mode_name="journal").kind == "pin"
-    assert [record.text for record in store.pinned("journal")] == [ALLERGY]
+    assert [record.text for record in store.record.pinned("journal")] == [ALLERGY]
 
 
 def test_a_deleted_entry_is_not_pinned_until_undo_brings_it_back(store):
     [allergy] = seed(store, JOURNAL, [ALLERGY])
     store.pin(allergy.id)
     store.delete(allergy.id)
-    assert store.pinned("journal") == [] and store.pinned_ids("journal") == set()
+    assert store.record.pinned("journal") == [] and store.record.pinned_ids("journal") == set()
 
     store.undo(mode_name="journal")
-    assert [record.text for record in store.pinned("journal")] == [ALLERGY]
+    assert [record.text for record in store.record.pinned("journal")] == [ALLERGY]
 
 
 def test_pinning_an_entry_that_is_gone_says_so(store):
@@ -111,7 +111,7 @@ def test_forgetting_a_pinned_entry_erases_its_pin(store, data_dir):
     [allergy] = seed(store, JOURNAL, [ALLERGY])
     store.pin(allergy.id)
     store.forget([allergy.id])
-    assert store.pinned("journal") == []
+    assert store.record.pinned("journal") == []
     with sqlite3.connect(data_dir / "entries.db") as raw:
         assert raw.execute("SELECT COUNT(*) FROM pin").fetchone() == (0,)
         assert raw.execute("SELECT COUNT(*) FROM change WHERE entry_id = ?", (allergy.id,)).fetchone() == (0,)
@@ -251,7 +251,7 @@ async def test_p_in_the_history_pins_the_row_and_the_next_answer_shows_it_first(
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        seed(app.workspace.store, JOURNAL, [ALLERGY, SISTER])
+        seed(app.workspace.journal, JOURNAL, [ALLERGY, SISTER])
         app.screen.history.reload()
         await settle(pilot)
         table = app.query_one(HistoryTable)
@@ -279,14 +279,14 @@ async def test_p_in_the_history_pins_the_row_and_the_next_answer_shows_it_first(
         await settle(pilot)
         assert not any(PIN_GLYPH in preview for preview in history_previews(app))
         assert any(str(n.message) == "Unpinned" for n in app._notifications)
-        assert app.workspace.store.pinned("journal") == []
+        assert app.workspace.journal.record.pinned("journal") == []
 
 
 async def test_p_on_a_receipt_pins_its_memory_and_marks_it(settings, clock, ollama_stub):
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        seed(app.workspace.store, JOURNAL, [LAKE])
+        seed(app.workspace.journal, JOURNAL, [LAKE])
         ollama_stub.script("Cold water wakes you up.")
         await send(pilot, "Swam in the cold lake again.")
         assert receipts(app).memories[0].record.text == LAKE
@@ -297,14 +297,14 @@ async def test_p_on_a_receipt_pins_its_memory_and_marks_it(settings, clock, olla
         await pilot.press("p")
         await settle(pilot)
 
-        assert [record.text for record in app.workspace.store.pinned("journal")] == [LAKE]
+        assert [record.text for record in app.workspace.journal.record.pinned("journal")] == [LAKE]
         assert PIN_GLYPH in str(options.get_option_at_index(0).prompt)
         assert any(str(n.message).startswith("Pinned") for n in app._notifications)
         assert any(preview.startswith(PIN_GLYPH) and "lake" in preview for preview in history_previews(app))
 
         await pilot.press("p")
         await settle(pilot)
-        assert app.workspace.store.pinned("journal") == []
+        assert app.workspace.journal.record.pinned("journal") == []
         assert PIN_GLYPH not in str(options.get_option_at_index(0).prompt)
 
 
@@ -321,14 +321,14 @@ async def test_p_in_an_opened_entry_pins_it_and_u_in_the_history_undoes_the_pin(
         await settle(pilot)
 
         assert str(app.screen.query_one(".entry-meta", Static).content).startswith(f"{PIN_GLYPH} pinned")
-        assert [record.text for record in app.workspace.store.pinned("journal")] == [SISTER]
+        assert [record.text for record in app.workspace.journal.record.pinned("journal")] == [SISTER]
         await pilot.press("escape")
         await settle(pilot)
         assert history_previews(app)[0].startswith(PIN_GLYPH)
 
         await pilot.press("u")
         await settle(pilot)
-        assert app.workspace.store.pinned("journal") == []
+        assert app.workspace.journal.record.pinned("journal") == []
         assert any(str(n.message) == "Undone: pinned entry." for n in app._notifications)
         assert not history_previews(app)[0].startswith(PIN_GLYPH)
 
@@ -362,8 +362,8 @@ def test_a_pin_survives_an_export_and_import_round_trip_byte_for_byte(settings, 
     assert second.read_bytes() == first.read_bytes()
     reopened = open_store(target, clock)
     try:
-        assert [record.text for record in reopened.pinned("journal")] == [SISTER]
-        assert reopened.pinned_ids("code") == {question.id}
+        assert [record.text for record in reopened.record.pinned("journal")] == [SISTER]
+        assert reopened.record.pinned_ids("code") == {question.id}
     finally:
         reopened.close()
 
@@ -390,7 +390,7 @@ async def test_p_typed_in_the_history_filter_is_text_not_a_pin(settings, clock, 
         await settle(pilot)
 
         assert app.query_one(".history-filter").value == "p"
-        assert app.workspace.store.pinned("journal") == []
+        assert app.workspace.journal.record.pinned("journal") == []
 
 
 async def test_the_pinned_memories_list_shows_what_fits_the_prompt_and_p_unpins(settings, clock, ollama_stub):
@@ -401,9 +401,9 @@ async def test_the_pinned_memories_list_shows_what_fits_the_prompt_and_p_unpins(
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        records = seed(app.workspace.store, JOURNAL, [f"Pinned note {n}" for n in range(6)])
+        records = seed(app.workspace.journal, JOURNAL, [f"Pinned note {n}" for n in range(6)])
         for record in records:
-            app.workspace.store.pin(record.id)
+            app.workspace.journal.pin(record.id)
             clock.advance(minutes=1)
         app.screen.history.reload()
         await settle(pilot)
@@ -421,7 +421,7 @@ async def test_the_pinned_memories_list_shows_what_fits_the_prompt_and_p_unpins(
         await settle(pilot)
 
         assert [str(table.get_row_at(index)[1]) for index in range(table.row_count)] == ["yes"] * 5
-        assert [record.text for record in app.workspace.store.pinned("journal")] == \
+        assert [record.text for record in app.workspace.journal.record.pinned("journal")] == \
             [f"Pinned note {n}" for n in range(1, 6)]
         assert any(str(n.message) == "Unpinned" for n in app._notifications)
         await pilot.press("escape")

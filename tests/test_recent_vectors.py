@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tui.adapters.bundled_embedder import BundledEmbedder
-from tui.adapters.mem0_store import Mem0Store
 from tui.adapters.recent_vectors import REMEMBERED, RecentVectors
 from tui.domain.modes import JOURNAL
+from tui.services.engine import open_journal
 
 
 class Counting:
@@ -58,7 +58,7 @@ def test_no_text_is_kept_only_its_digest():
 
 def test_a_turn_recalls_and_stores_its_entry_with_one_embedding(data_dir, keep_umask):
     counting = Counting(BundledEmbedder())
-    store = Mem0Store.open(data_dir, lambda: counting)
+    store = open_journal(data_dir, lambda: counting)
     try:
         store.add_entry(JOURNAL, "Watered the tomatoes before work.")
         counting.texts.clear()

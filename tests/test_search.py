@@ -138,14 +138,14 @@ def test_an_older_record_gets_the_index_and_tags_of_its_entries_on_upgrade(tmp_p
 def test_undo_of_a_delete_and_an_import_keep_the_index_in_step(store, clock):
     entry = store.add_entry(JOURNAL, "Fed the ducks at the pond #birds")
     store.delete(entry.id)
-    assert store.search(parse_query("ducks"))[1] == 0
+    assert store.record.search(parse_query("ducks"))[1] == 0
     store.undo(mode_name="journal")
-    assert [r.id for r in store.search(parse_query("#birds ducks"))[0]] == [entry.id]
+    assert [r.id for r in store.record.search(parse_query("#birds ducks"))[0]] == [entry.id]
     store.import_entries(JOURNAL, [ImportedEntry("Imported: a heron at the pond #birds", on(7))], import_id="i1")
-    assert store.search(parse_query("heron #birds"))[1] == 1
+    assert store.record.search(parse_query("heron #birds"))[1] == 1
     store.undo(mode_name="journal")
-    assert store.search(parse_query("heron"))[1] == 0
-    assert store.search(parse_query("#birds"))[1] == 1
+    assert store.record.search(parse_query("heron"))[1] == 0
+    assert store.record.search(parse_query("#birds"))[1] == 1
 
 
 def test_a_forgotten_entry_no_longer_matches_and_no_file_keeps_its_text(store, data_dir, clock):
@@ -155,10 +155,10 @@ def test_a_forgotten_entry_no_longer_matches_and_no_file_keeps_its_text(store, d
         store.add_entry(JOURNAL, f"Day {n}: walked by the harbour #walks")
     doomed = store.add_entry(JOURNAL, f"A {marker} smiled at me #{marker}")
     store.update_text(doomed.id, f"A {marker} smiled at me twice #{marker}")
-    assert store.search(parse_query(marker))[1] == store.search(parse_query(f"#{marker}"))[1] == 1
+    assert store.record.search(parse_query(marker))[1] == store.record.search(parse_query(f"#{marker}"))[1] == 1
     store.forget([doomed.id])
-    assert store.search(parse_query(marker))[1] == store.search(parse_query(f"#{marker}"))[1] == 0
-    assert store.search(parse_query("#walks harbour"))[1] == 4
+    assert store.record.search(parse_query(marker))[1] == store.record.search(parse_query(f"#{marker}"))[1] == 0
+    assert store.record.search(parse_query("#walks harbour"))[1] == 4
     assert eraser.find_text(data_dir, [marker]) == []
 
 

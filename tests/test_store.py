@@ -15,7 +15,7 @@ from tui.services.engine import open_store
 def test_an_exchange_is_stored_as_the_persons_text_with_the_reply_and_mode(store, clock):
     record = store.add_entry(JOURNAL, "Walked by the river after work.", "That sounds calming.", {"model": "m:1"})
 
-    again = store.get(record.id)
+    again = store.record.get(record.id)
     assert again.text == "Walked by the river after work."
     assert again.reply == "That sounds calming."
     assert again.mode == "journal"
@@ -64,15 +64,15 @@ def test_history_pages_newest_first(store, clock):
         store.add_entry(JOURNAL, texts[-1])
     store.add_entry(CODE, "a code question in between")
 
-    first = store.page("journal", offset=0, limit=5)
-    second = store.page("journal", offset=5, limit=5)
-    last = store.page("journal", offset=10, limit=5)
+    first = store.record.page("journal", offset=0, limit=5)
+    second = store.record.page("journal", offset=5, limit=5)
+    last = store.record.page("journal", offset=10, limit=5)
 
     assert [r.text for r in first.records] == texts[::-1][:5]
     assert [r.text for r in second.records] == texts[::-1][5:10]
     assert [r.text for r in last.records] == texts[::-1][10:]
     assert first.total == 12 and first.has_more and not last.has_more
-    assert store.count("code") == 1
+    assert store.record.count("code") == 1
 
 
 def test_bulk_import_pages_and_recalls_like_added_entries(store, clock):
@@ -81,10 +81,10 @@ def test_bulk_import_pages_and_recalls_like_added_entries(store, clock):
 
     assert store.import_entries(JOURNAL, entries) == 1000
 
-    page = store.page("journal", offset=0, limit=100)
+    page = store.record.page("journal", offset=0, limit=100)
     assert page.total == 1000
     assert page.records[0].text.startswith("day 999:")
-    assert store.page("journal", offset=999, limit=100).records[0].text.startswith("day 0:")
+    assert store.record.page("journal", offset=999, limit=100).records[0].text.startswith("day 0:")
     assert [e.event for e in store.history(page.records[0].id)] == ["ADD"]
     assert store.recall("notes about topic 3", JOURNAL, k=1)[0].record.text.endswith("topic 3")
 
@@ -94,7 +94,7 @@ def test_editing_an_entry_changes_recall_and_is_kept_in_its_history(store):
 
     store.update_text(record.id, "Adopted a grey kitten named Pixel.")
 
-    assert store.get(record.id).text == "Adopted a grey kitten named Pixel."
+    assert store.record.get(record.id).text == "Adopted a grey kitten named Pixel."
     assert store.recall("my new cat", JOURNAL, k=1)[0].record.id == record.id
     update = store.history(record.id)[-1]
     assert (update.event, update.old_text, update.new_text) == (
@@ -107,8 +107,8 @@ def test_deleting_an_entry_removes_it_from_recall_and_paging_but_not_its_history
 
     store.delete(gone.id)
 
-    assert store.get(gone.id) is None
-    assert [r.id for r in store.page("journal").records] == [keep.id]
+    assert store.record.get(gone.id) is None
+    assert [r.id for r in store.record.page("journal").records] == [keep.id]
     assert all(r.record.id != gone.id for r in store.recall("swim", JOURNAL, k=5))
     assert [e.event for e in store.history(gone.id)] == ["ADD", "DELETE"]
 
@@ -125,7 +125,7 @@ def test_a_reply_attached_later_keeps_the_entry_and_its_history_clean(store):
 
     store.attach_reply(record.id, "That sounds exhausting.", {"model": "m:2"})
 
-    again = store.get(record.id)
+    again = store.record.get(record.id)
     assert (again.text, again.reply, again.mode, again.metadata["model"]) == (
         "Could not sleep again.", "That sounds exhausting.", "journal", "m:2")
     assert [e.event for e in store.history(record.id)] == ["ADD"]
@@ -141,7 +141,7 @@ def test_entries_survive_reopening_and_a_lost_date_index_is_rebuilt(settings, cl
 
     reopened = open_store(settings, clock)
     try:
-        assert [r.text for r in reopened.page("journal").records] == ["Second entry.", "First entry ever."]
+        assert [r.text for r in reopened.record.page("journal").records] == ["Second entry.", "First entry ever."]
     finally:
         reopened.close()
 
@@ -184,7 +184,7 @@ def test_an_ollama_embedder_indexes_every_entry_in_collections_of_its_own(settin
 
     store = open_store(via_ollama, clock)
     try:
-        assert store.count("journal") == 1
+        assert store.record.count("journal") == 1
         record = store.add_entry(JOURNAL, "Written with an Ollama embedding model.")
         assert store.recall("Ollama embedding model", JOURNAL, k=3)[0].record.id == record.id
         assert first.id in {r.record.id for r in store.recall("bundled embedder", JOURNAL, k=3)}
@@ -193,7 +193,7 @@ def test_an_ollama_embedder_indexes_every_entry_in_collections_of_its_own(settin
     assert any(request.path == "/api/embed" for request in ollama_stub.requests)
     reopened = open_store(settings, clock)
     try:
-        assert [r.text for r in reopened.page("journal").records] == [
+        assert [r.text for r in reopened.record.page("journal").records] == [
             "Written with an Ollama embedding model.", "Written with the bundled embedder."]
         assert reopened.recall("Ollama embedding model", JOURNAL, k=1)[0].record.id == record.id
     finally:
@@ -211,13 +211,13 @@ class BrokenCollection:
 
 def test_a_failing_disk_becomes_a_store_error_not_a_library_traceback(store, monkeypatch):
     store.add_entry(JOURNAL, "Before the disk failed.")
-    monkeypatch.setattr(store, "_collection", lambda mode_name: BrokenCollection())
+    monkeypatch.setattr(store.index, "_collection", lambda mode_name: BrokenCollection())
 
     with pytest.raises(StoreError) as caught:
         store.add_entry(JOURNAL, "After the disk failed.")
     assert "disk I/O error" in caught.value.message
     assert "mindpane doctor" in caught.value.hint
-    assert store.page("journal").total == 2, "the record keeps what the index could not take"
+    assert store.record.page("journal").total == 2, "the record keeps what the index could not take"
     # recall reads the vectors the record keeps: it still finds both entries
     assert {m.record.text for m in store.recall("the disk failed", JOURNAL, k=3)} == {
         "Before the disk failed.", "After the disk failed."}
@@ -243,15 +243,15 @@ def test_entries_stored_before_the_record_kept_vectors_get_theirs_from_chroma(se
 
     store = open_store(settings, clock)
     kept = store.add_entry(JOURNAL, "Planted garlic along the fence.")
-    store.records._db.execute("DELETE FROM vector")  # as an entries.db from before schema 4 has it
+    store._record._db.execute("DELETE FROM vector")  # as an entries.db from before schema 4 has it
     store.close()
 
     reopened = open_store(settings, clock)
     try:
         assert reopened.recall("garlic in the garden", JOURNAL, k=1)[0].record.id == kept.id
-        assert [row[0] for row in reopened.records.vectors(reopened._embedder.name, "journal")] == [kept.id]
+        assert [row[0] for row in reopened.record.vectors(reopened.index.embedder_name, "journal")] == [kept.id]
         reopened.forget([kept.id])
-        assert reopened.records._db.execute("SELECT count(*) FROM vector").fetchone() == (0,)
+        assert reopened._record._db.execute("SELECT count(*) FROM vector").fetchone() == (0,)
     finally:
         reopened.close()
 
@@ -263,7 +263,7 @@ def test_an_import_whose_index_write_fails_stops_there_and_the_next_open_heals_w
 
     store = open_store(settings, clock)
     calls = {"n": 0}
-    index = store._index_in_chroma
+    index = store.index._index_in_chroma
 
     def second_fails(records, vectors, *args, **kwargs):
         calls["n"] += 1
@@ -271,16 +271,16 @@ def test_an_import_whose_index_write_fails_stops_there_and_the_next_open_heals_w
             raise OSError(5, "disk I/O error")
         return index(records, vectors, *args, **kwargs)
 
-    monkeypatch.setattr(store, "_index_in_chroma", second_fails)
+    monkeypatch.setattr(store.index, "_index_in_chroma", second_fails)
     entries = [ImportedEntry(f"Imported note number {n} about the garden.", clock()) for n in range(6)]
     with pytest.raises(StoreError):
         store.import_entries(JOURNAL, entries, batch=2)
-    assert store.count("journal") == 4, "batches 1 and 2 are in the record; batch 3 was never written"
+    assert store.record.count("journal") == 4, "batches 1 and 2 are in the record; batch 3 was never written"
     store.close()
 
     reopened = open_store(settings, clock)
     try:
-        assert reopened._collection("journal").count() == 4  # the failed batch was indexed on open
+        assert reopened.index._collection("journal").count() == 4  # the failed batch was indexed on open
         found = {m.record.text for m in reopened.recall("Imported note number 3 about the garden", JOURNAL, k=4)}
         assert "Imported note number 3 about the garden." in found
     finally:

@@ -91,5 +91,5 @@ async def test_a_damaged_history_file_is_diagnosed_and_repaired_from_the_error_s
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert not isinstance(app.screen, StoreErrorScreen)
-        record = app.workspace.store.get(kept.id)
+        record = app.workspace.journal.record.get(kept.id)
         assert (record.text, record.reply) == ("An entry that must survive the repair.", "It does.")

@@ -180,7 +180,7 @@ def test_the_workspace_gives_the_turns_its_clock(settings, clock, dated):
 
 
 def test_a_day_with_no_entries_is_said_even_when_pins_fill_the_prompt(turns, dated, ollama_stub):
-    blue = next(record for record in dated.page("journal").records if "blue" in record.text)
+    blue = next(record for record in dated.record.page("journal").records if "blue" in record.text)
     dated.pin(blue.id)
 
     recalled = recall(turns, "What did I write on November 3?")

@@ -206,14 +206,14 @@ def seeded(store, clock, turns, ollama_stub):
 
 
 def test_an_exchange_in_code_mode_stores_its_tracebacks_key(seeded, store):
-    assert store.get(seeded.id).metadata["traceback"] == "KeyError@pandas"
+    assert store.record.get(seeded.id).metadata["traceback"] == "KeyError@pandas"
 
 
 def test_a_journal_entry_stores_no_key(turns, store, ollama_stub):
     ollama_stub.script("That sounds frustrating.")
     done = list(turns.run(JOURNAL, f"Work was rough.\n{PANDAS_KEYERROR}"))[-1]
 
-    assert "traceback" not in store.get(done.record.id).metadata
+    assert "traceback" not in store.record.get(done.record.id).metadata
 
 
 def test_the_same_exception_in_the_same_library_is_recalled_first(seeded, store, turns, ollama_stub):
@@ -300,7 +300,7 @@ async def test_receipts_and_history_show_the_exception_line_and_why(settings, cl
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         code = app.workspace.modes["code"]
-        app.workspace.store.import_entries(code, [
+        app.workspace.journal.import_entries(code, [
             ImportedEntry(PANDAS_KEYERROR, datetime(2026, 11, 3, 15, 0, tzinfo=UTC), ANSWER_THEN),
             ImportedEntry(LOOKALIKE, datetime(2026, 11, 12, 10, 0, tzinfo=UTC), "Week 53."),
         ])

@@ -22,7 +22,7 @@ async def test_the_changes_view_lists_changes_and_reverts_the_selected_one(setti
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        store = app.workspace.store
+        store = app.workspace.journal
         record = store.add_entry(JOURNAL, "Booked the train to Lyon.")
         store.update_text(record.id, "Booked the train to Lisbon.")
         other = store.add_entry(JOURNAL, "Bought new running shoes.")
@@ -39,12 +39,12 @@ async def test_the_changes_view_lists_changes_and_reverts_the_selected_one(setti
         await pilot.press("down", "r")
         await settle(pilot)
         assert [row[2] for row in _rows(screen)] == ["deleted", "edited · undone"]
-        assert store.get(record.id).text == "Booked the train to Lyon."
-        assert store.get(other.id) is None
+        assert store.record.get(record.id).text == "Booked the train to Lyon."
+        assert store.record.get(other.id) is None
 
         await pilot.press("up", "r")
         await settle(pilot)
-        assert store.get(other.id).text == "Bought new running shoes."
+        assert store.record.get(other.id).text == "Bought new running shoes."
 
 
 async def test_an_entry_kept_without_a_reply_can_be_answered_from_the_history(settings, clock, ollama_stub):
@@ -54,7 +54,7 @@ async def test_an_entry_kept_without_a_reply_can_be_answered_from_the_history(se
     app = make_app(down, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.workspace.store.add_entry(JOURNAL, "Wrote this while Ollama was off.")
+        app.workspace.journal.add_entry(JOURNAL, "Wrote this while Ollama was off.")
     ollama_stub.script(text="Welcome back; what changed since?")
 
     app = make_app(settings, clock)
@@ -71,6 +71,6 @@ async def test_an_entry_kept_without_a_reply_can_be_answered_from_the_history(se
 
         view = chat(app).transcript("journal").views[-1]
         assert view.turn.state is TurnState.DONE
-        record = app.workspace.store.page("journal").records[0]
+        record = app.workspace.journal.record.page("journal").records[0]
         assert (record.text, record.reply) == ("Wrote this while Ollama was off.", "Welcome back; what changed since?")
-        assert app.workspace.store.count("journal") == 1
+        assert app.workspace.journal.record.count("journal") == 1

@@ -19,9 +19,9 @@ async def test_journal_turn_streams_the_reply_and_lists_its_receipts(settings, c
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         journal = app.workspace.modes["journal"]
-        app.workspace.store.add_entry(journal, "Walked along the river at dawn; the fog made everything quiet.")
+        app.workspace.journal.add_entry(journal, "Walked along the river at dawn; the fog made everything quiet.")
         clock.advance(days=1)
-        app.workspace.store.add_entry(journal, "Quarterly taxes are due next week.")
+        app.workspace.journal.add_entry(journal, "Quarterly taxes are due next week.")
 
         view = await send(pilot, "Another foggy walk by the river this morning.")
 
@@ -30,7 +30,7 @@ async def test_journal_turn_streams_the_reply_and_lists_its_receipts(settings, c
         assert receipt_texts(app) == ["Walked along the river at dawn; the fog made everything quiet."]
         line = str(receipts(app).query_one("OptionList").get_option_at_index(0).prompt)
         assert line.startswith("0.") and "  2026-11-20  Walked along the river" in line
-        assert app.workspace.store.count("journal") == 3
+        assert app.workspace.journal.record.count("journal") == 3
 
 
 async def test_code_receipts_never_show_journal_entries(settings, clock, ollama_stub):
@@ -39,8 +39,8 @@ async def test_code_receipts_never_show_journal_entries(settings, clock, ollama_
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         modes = app.workspace.modes
-        app.workspace.store.add_entry(modes["journal"], "Squaring numbers in a Python list made me anxious today.")
-        app.workspace.store.add_entry(modes["code"], "How do I square numbers in a list?", "Use a comprehension.")
+        app.workspace.journal.add_entry(modes["journal"], "Squaring numbers in a Python list made me anxious today.")
+        app.workspace.journal.add_entry(modes["code"], "How do I square numbers in a list?", "Use a comprehension.")
         await pilot.press("ctrl+t")
         assert app.mode.name == "code"
 
@@ -79,8 +79,8 @@ async def test_receipts_follow_the_selected_reply(settings, clock, ollama_stub):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         journal = app.workspace.modes["journal"]
-        app.workspace.store.add_entry(journal, "My sister called about moving house.")
-        app.workspace.store.add_entry(journal, "The garden tomatoes are finally ripe.")
+        app.workspace.journal.add_entry(journal, "My sister called about moving house.")
+        app.workspace.journal.add_entry(journal, "The garden tomatoes are finally ripe.")
         await send(pilot, "Thinking about my sister moving house.")
         await send(pilot, "Picked ripe tomatoes from the garden.")
         assert receipt_texts(app)[0] == "The garden tomatoes are finally ripe."
@@ -103,7 +103,7 @@ async def test_choosing_a_receipt_shows_the_memory_in_full(settings, clock, olla
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         journal = app.workspace.modes["journal"]
-        app.workspace.store.add_entry(journal, "Long walk in the rain, thinking about work.", "Rain can help.")
+        app.workspace.journal.add_entry(journal, "Long walk in the rain, thinking about work.", "Rain can help.")
         await send(pilot, "Another walk in the rain.")
         app.query_one(RecalledPane).query_one("OptionList").focus()
         await pilot.press("enter")
@@ -121,7 +121,8 @@ async def test_user_text_is_shown_literally(settings, clock, ollama_stub):
         view = await send(pilot, "[bold]x[/bold] and \x1b[31mred\x1b[0m \x07done")
         shown = view.query_one(".turn-text", Static)
         assert str(shown.render()) == "[bold]x[/bold] and red done"
-        assert app.workspace.store.page("journal").records[0].text == "[bold]x[/bold] and \x1b[31mred\x1b[0m \x07done"
+        stored = app.workspace.journal.record.page("journal").records[0].text
+        assert stored == "[bold]x[/bold] and \x1b[31mred\x1b[0m \x07done"
 
 
 async def test_a_very_long_paste_shows_its_head_is_kept_whole_and_sent_as_far_as_it_fits(settings, clock,
@@ -135,7 +136,7 @@ async def test_a_very_long_paste_shows_its_head_is_kept_whole_and_sent_as_far_as
         assert shown.startswith("Line 0 of a very long pasted log")
         assert "Line 59 of" in shown and "Line 60 of" not in shown
         assert shown.endswith("… (3,941 more lines — kept in full; Enter on it in the history shows it all)")
-        assert app.workspace.store.page("journal").records[0].text == long_text.strip()
+        assert app.workspace.journal.record.page("journal").records[0].text == long_text.strip()
         sent = ollama_stub.chat_requests[-1]["messages"][-1]["content"]
         assert sent.startswith("Line 0 of a very long pasted log") and len(sent) < len(long_text) // 10
         assert sent.endswith("[mindpane: the rest of this entry was not sent: it is longer than the model's context "

@@ -34,7 +34,7 @@ def notices(app) -> list[str]:
 
 
 def stored(app, view):
-    return app.workspace.store.get(view.turn.record.id)
+    return app.workspace.journal.record.get(view.turn.record.id)
 
 
 async def test_the_prompt_says_a_question_as_it_is_typed_and_f7_sends_it_as_an_entry(settings, clock, ollama_stub):
@@ -202,7 +202,7 @@ async def test_an_opened_entry_says_it_is_a_question_and_its_reply_was_marked_wr
         await settle(pilot)
         ollama_stub.script("Last week you wrote about the river walk.")
         view = await send(pilot, SAM_QUESTION)
-        app.workspace.store.set_flags(view.turn.record.id, reply_wrong=True)
+        app.workspace.journal.set_flags(view.turn.record.id, reply_wrong=True)
         app.query_one(HistoryTable).focus()
 
         await pilot.press("enter")

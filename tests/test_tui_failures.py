@@ -31,8 +31,8 @@ async def test_unreachable_ollama_is_explained_and_the_entry_is_saved(settings, 
         assert "saved without a reply" in status and "ctrl+r" in status
         assert status_colour(view) == app.theme_variables["error"]  # drawn as an error, not muted
         assert any("not reachable" in text for text in notifications(app))
-        assert app.workspace.store.count("journal") == 1
-        assert app.workspace.store.page("journal").records[0].reply == ""
+        assert app.workspace.journal.record.count("journal") == 1
+        assert app.workspace.journal.record.page("journal").records[0].reply == ""
 
 
 async def test_missing_model_then_retry_after_pulling_it(settings, clock, ollama_stub):
@@ -43,7 +43,7 @@ async def test_missing_model_then_retry_after_pulling_it(settings, clock, ollama
         assert ollama_text(app) == f"model not pulled: `ollama pull {DEFAULT_MODEL}`"
         view = await send(pilot, "An entry for a model that is not there.")
         assert f"Model {DEFAULT_MODEL} is not pulled" in status_text(view)
-        assert app.workspace.store.count("journal") == 1
+        assert app.workspace.journal.record.count("journal") == 1
 
         ollama_stub.models = {DEFAULT_MODEL}
         app.recheck_ollama()  # what the app does every few seconds while Ollama is in trouble
@@ -57,7 +57,7 @@ async def test_missing_model_then_retry_after_pulling_it(settings, clock, ollama
         assert view.turn.state is TurnState.DONE
         assert view.reply.text == "Now I can answer."
         assert ollama_text(app) == f"ollama ✓ {DEFAULT_MODEL}"
-        records = app.workspace.store.page("journal").records
+        records = app.workspace.journal.record.page("journal").records
         assert [(r.text, r.reply) for r in records] == [
             ("An entry for a model that is not there.", "Now I can answer.")]
 
@@ -72,13 +72,13 @@ async def test_stalled_reply_is_reported_and_retried(settings, clock, ollama_stu
         assert view.turn.state is TurnState.FAILED
         assert "cut off after 0.5 s of silence" in status_text(view)
         assert view.reply.text == "I was "
-        assert app.workspace.store.count("journal") == 1
+        assert app.workspace.journal.record.count("journal") == 1
 
         ollama_stub.script(text="A full answer this time.")
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert view.reply.text == "A full answer this time."
-        assert app.workspace.store.count("journal") == 1
+        assert app.workspace.journal.record.count("journal") == 1
 
 
 async def test_error_mid_stream_in_code_mode_keeps_the_question_to_retry(settings, clock, ollama_stub):
@@ -92,15 +92,15 @@ async def test_error_mid_stream_in_code_mode_keeps_the_question_to_retry(setting
         assert "The reply was cut off: out of memory" in status
         assert "Not stored yet: your question is kept on disk until it is answered" in status
         assert view.reply.text == "Use the "
-        assert app.workspace.store.count("code") == 0
-        assert [p.text for p in app.workspace.store.pending()] == ["When should I use :=?"]
+        assert app.workspace.journal.record.count("code") == 0
+        assert [p.text for p in app.workspace.journal.record.pending()] == ["When should I use :=?"]
 
         ollama_stub.script(text="Use it to bind inside an expression.")
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert view.turn.state is TurnState.DONE
         assert view.reply.text == "Use it to bind inside an expression."
-        assert [r.text for r in app.workspace.store.page("code").records] == ["When should I use :=?"]
+        assert [r.text for r in app.workspace.journal.record.page("code").records] == ["When should I use :=?"]
         assert len(chat(app).transcript().views) == 1
 
 

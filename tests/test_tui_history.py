@@ -57,7 +57,7 @@ def workspace(settings, clock) -> Iterator[Workspace]:
 def seed(workspace: Workspace, mode, texts: list[str], start: datetime = START) -> None:
     """Store ``texts`` one hour apart, the first one oldest."""
     entries = [ImportedEntry(text, start + timedelta(hours=i)) for i, text in enumerate(texts)]
-    workspace.store.import_entries(mode, entries)
+    workspace.journal.import_entries(mode, entries)
 
 
 def pane(app: App) -> HistoryPane:
@@ -170,7 +170,7 @@ async def test_the_semantic_filter_finds_a_related_entry_and_clearing_it_restore
 
 async def test_opening_an_entry_shows_its_full_text_reply_and_add_history(workspace):
     long_text = "First line of a long entry.\n" + "It keeps going " * 30 + "\nLast line."
-    record = workspace.store.add_entry(JOURNAL, long_text, "That sounds like a full day.", {"model": "gemma3:4b"})
+    record = workspace.journal.add_entry(JOURNAL, long_text, "That sounds like a full day.", {"model": "gemma3:4b"})
     app = HistoryApp(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_newest_entry(app, pilot)
@@ -211,7 +211,7 @@ async def test_editing_an_entry_updates_the_pane_its_history_and_recall(workspac
         assert previews(app) == ["Went running in the park with my sister", "an older entry"]
         assert app.query_one(HistoryTable).memory_id == memory_id
 
-    recalled = workspace.store.recall("running with my sister", JOURNAL, k=1)
+    recalled = workspace.journal.recall("running with my sister", JOURNAL, k=1)
     assert recalled[0].record.text == "Went running in the park with my sister"
 
 
@@ -243,15 +243,15 @@ async def test_delete_removes_the_entry_at_once_and_u_in_the_history_brings_it_b
         assert title(app) == "History · 1 entry"
         assert app.changed == [memory_id]
         assert any("brings it back" in n.message for n in app._notifications)
-        assert workspace.store.get(memory_id) is None
+        assert workspace.journal.record.get(memory_id) is None
 
         await pilot.press("u")
         await settle(app, pilot)
         assert previews(app) == ["delete this one", "keep this one"]
 
-    restored = workspace.store.get(memory_id)
+    restored = workspace.journal.record.get(memory_id)
     assert restored.text == "delete this one"
-    assert [e.event for e in workspace.store.history(memory_id)] == ["ADD", "DELETE", "ADD"]
+    assert [e.event for e in workspace.journal.history(memory_id)] == ["ADD", "DELETE", "ADD"]
 
 
 async def test_forget_asks_first_and_then_erases_the_entry_for_good(workspace):
@@ -265,7 +265,7 @@ async def test_forget_asks_first_and_then_erases_the_entry_for_good(workspace):
         await pilot.press("n")
         await settle(app, pilot)
         assert isinstance(app.screen, EntryScreen)
-        assert workspace.store.get(memory_id) is not None
+        assert workspace.journal.record.get(memory_id) is not None
 
         await pilot.press("f", "y")
         await settle(app, pilot)
@@ -275,9 +275,9 @@ async def test_forget_asks_first_and_then_erases_the_entry_for_good(workspace):
         await settle(app, pilot)
         assert "forget this one" not in previews(app)
 
-    assert workspace.store.get(memory_id) is None
-    assert workspace.store.history(memory_id) == []
-    assert all(change.entry_id != memory_id for change in workspace.store.changes())
+    assert workspace.journal.record.get(memory_id) is None
+    assert workspace.journal.history(memory_id) == []
+    assert all(change.entry_id != memory_id for change in workspace.journal.record.changes())
 
 
 async def test_enter_in_the_forget_dialog_keeps_the_entry(workspace):
@@ -294,12 +294,12 @@ async def test_enter_in_the_forget_dialog_keeps_the_entry(workspace):
         await settle(app, pilot)
 
         assert isinstance(app.screen, EntryScreen)
-    assert workspace.store.get(memory_id) is not None
+    assert workspace.journal.record.get(memory_id) is not None
 
 
 async def test_entries_are_shown_literally_never_as_markup_or_terminal_codes(workspace):
     text = "[bold]x[/bold] and \x1b[31mred\x1b[0m\x07 text"
-    workspace.store.add_entry(JOURNAL, text)
+    workspace.journal.add_entry(JOURNAL, text)
     app = HistoryApp(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_history(app, pilot)
@@ -340,7 +340,7 @@ async def test_an_entry_a_turn_stores_joins_the_top_of_the_list_without_loading_
         under_cursor = table.memory_id
         loads_before = len(page_loads)
 
-        stored = workspace.store.add_entry(JOURNAL, "planted the tulips", at=clock.advance(minutes=5))
+        stored = workspace.journal.add_entry(JOURNAL, "planted the tulips", at=clock.advance(minutes=5))
         pane(app).entry_added(stored)
         await settle(app, pilot)
 
@@ -350,7 +350,7 @@ async def test_an_entry_a_turn_stores_joins_the_top_of_the_list_without_loading_
         assert table.cursor_row == 4
         assert title(app) == "History · 151 entries"
 
-        workspace.store.add_entry(CODE, "what is a generator?")  # another mode's entry is not listed
+        workspace.journal.add_entry(CODE, "what is a generator?")  # another mode's entry is not listed
         for _ in range(5):
             await pilot.press("end")
             await settle(app, pilot)
@@ -365,7 +365,7 @@ async def test_an_entry_dated_before_the_loaded_rows_waits_for_the_page_it_belon
     async with app.run_test(size=(100, 30)) as pilot:
         await open_history(app, pilot)
         # a turn kept in the outbox since before the oldest loaded row, answered only now
-        stored = workspace.store.add_entry(JOURNAL, "an old note, answered late", at=START + timedelta(minutes=30))
+        stored = workspace.journal.add_entry(JOURNAL, "an old note, answered late", at=START + timedelta(minutes=30))
         pane(app).entry_added(stored)
         await settle(app, pilot)
         assert "an old note, answered late" not in previews(app)
@@ -387,7 +387,7 @@ async def test_a_filtered_history_runs_its_filter_again_for_a_new_entry(workspac
         await settle(app, pilot)
         assert previews(app) == ["walked to the lake"]
 
-        stored = workspace.store.add_entry(JOURNAL, "swam in the lake at dawn", at=clock.advance(minutes=1))
+        stored = workspace.journal.add_entry(JOURNAL, "swam in the lake at dawn", at=clock.advance(minutes=1))
         pane(app).entry_added(stored)
         await settle(app, pilot)
         assert previews(app) == ["swam in the lake at dawn", "walked to the lake"]
@@ -399,8 +399,8 @@ async def test_entries_stored_without_telling_the_pane_appear_with_the_next_turn
     async with app.run_test(size=(100, 30)) as pilot:
         await open_history(app, pilot)
         # an entry reaches the store by a path that does not tell the pane; then a turn stores one
-        workspace.store.add_entry(JOURNAL, "asked from the shell", at=clock.advance(minutes=1))
-        stored = workspace.store.add_entry(JOURNAL, "typed in the app", at=clock.advance(minutes=1))
+        workspace.journal.add_entry(JOURNAL, "asked from the shell", at=clock.advance(minutes=1))
+        stored = workspace.journal.add_entry(JOURNAL, "typed in the app", at=clock.advance(minutes=1))
         pane(app).entry_added(stored)
         await settle(app, pilot)
         assert previews(app) == ["typed in the app", "asked from the shell", "rain all day", "walked to the lake"]
@@ -439,7 +439,7 @@ async def test_a_layout_elsewhere_on_the_screen_does_not_redraw_the_history(work
                 await pilot.pause()
             assert redrawn == []  # (Textual redrew a table's scrollbar on every layout of the screen)
 
-            pane(app).entry_added(workspace.store.add_entry(JOURNAL, "planted the tulips"))
+            pane(app).entry_added(workspace.journal.add_entry(JOURNAL, "planted the tulips"))
             await settle(app, pilot)
             assert redrawn  # a row more: its own scrollbar still changes
         finally:

@@ -53,7 +53,7 @@ async def test_tab_moves_between_panes(settings, clock, ollama_stub):
     app = make_app(settings, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.workspace.store.add_entry(app.workspace.modes["journal"], "Rainy day, stayed in.")
+        app.workspace.journal.add_entry(app.workspace.modes["journal"], "Rainy day, stayed in.")
         await send(pilot, "Another rainy day.")
         assert app.focused.id == "prompt"
         await pilot.press("tab")

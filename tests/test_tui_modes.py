@@ -38,7 +38,7 @@ async def test_switching_mode_shows_that_modes_history(settings, clock, ollama_s
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         modes = app.workspace.modes
-        app.workspace.store.add_entry(modes["code"], "What does functools.cache do?", "It memoises.")
+        app.workspace.journal.add_entry(modes["code"], "What does functools.cache do?", "It memoises.")
         await send(pilot, "A quiet evening.")
         history = app.query_one("#history")
         assert "1 entry" in str(history.query_one(".history-title", Static).render())

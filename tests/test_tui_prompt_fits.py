@@ -16,7 +16,7 @@ LONG_REFLECTION = ("It sounds like the move has taken a lot out of you, and smal
 def seed(app, count: int = 6) -> None:
     journal = app.workspace.modes["journal"]
     for number in range(count):
-        app.workspace.store.add_entry(journal, f"Moving day {number}: the boxes, the kettle lost again, tired. "
+        app.workspace.journal.add_entry(journal, f"Moving day {number}: the boxes, the kettle lost again, tired. "
                                       + "Unpacked the books and the plates, then sat on the floor. " * 4,
                                       LONG_REFLECTION)
 
@@ -74,7 +74,7 @@ async def test_an_earlier_reply_marked_wrong_is_not_sent_as_context(settings, cl
         await settle(pilot)
         first = await send(pilot, "Had cake at the office party.")
         record = first.turn.record  # marked wrong, in the store and in the session, as the key will do
-        first.turn.record = app.workspace.store.attach_reply(record.id, record.reply, {REPLY_WRONG: True})
+        first.turn.record = app.workspace.journal.attach_reply(record.id, record.reply, {REPLY_WRONG: True})
 
         await send(pilot, "Still thinking about the party.")
 

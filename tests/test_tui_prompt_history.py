@@ -19,7 +19,7 @@ async def press(pilot, *keys: str) -> None:
 
 
 def seed(app, clock) -> None:
-    store, modes = app.workspace.store, app.workspace.modes
+    store, modes = app.workspace.journal, app.workspace.modes
     store.add_entry(modes["journal"], "Walked along the river this morning.")
     clock.advance(minutes=5)
     store.add_entry(modes["code"], "How do I reverse a list in Python?", "Use reversed().")
@@ -66,7 +66,7 @@ async def test_a_recalled_entry_is_edited_and_sent_as_a_new_one(settings, clock,
         assert prompt(app).value == ""
         sent = ollama_stub.chat_requests[-1]["messages"][-1]["content"]
         assert sent == "Long call with my sister about moving house.!"
-        assert app.workspace.store.count("journal") == 4
+        assert app.workspace.journal.record.count("journal") == 4
         await press(pilot, "up")
         assert prompt(app).value == "Long call with my sister about moving house.!"
 

@@ -19,7 +19,7 @@ def shown(screen: SentScreen) -> list[tuple[str, str]]:
 async def seeded(pilot, clock) -> None:
     app = pilot.app
     await settle(pilot)
-    app.workspace.store.add_entry(app.workspace.modes["journal"],
+    app.workspace.journal.add_entry(app.workspace.modes["journal"],
                                   "Walked along the river at dawn; the fog made everything quiet.", "A quiet start.")
     clock.advance(days=1)
     await send(pilot, "Slept badly, thinking about the move.")

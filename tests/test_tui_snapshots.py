@@ -19,7 +19,7 @@ def seeded_turn(mode_name: str, clock):
     async def run_before(pilot) -> None:
         app = pilot.app
         await settle(pilot)
-        store, modes = app.workspace.store, app.workspace.modes
+        store, modes = app.workspace.journal, app.workspace.modes
         store.add_entry(modes["journal"], "Walked along the river this morning; the fog made everything quiet.",
                         "A quiet start to the day.")
         clock.advance(days=1)

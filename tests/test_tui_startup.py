@@ -73,7 +73,7 @@ async def test_message_sent_before_the_store_opens_waits_and_is_answered(setting
         assert not app.query_one("#memory").loading
         assert view.turn.state is TurnState.DONE
         assert view.reply.text == "Welcome back."
-        assert app.workspace.store.count("journal") == 1
+        assert app.workspace.journal.record.count("journal") == 1
 
 
 async def test_second_message_waits_for_the_first_reply(settings, clock, ollama_stub):

@@ -15,7 +15,7 @@ async def test_export_writes_every_entry_to_a_file_in_the_home_and_says_where(se
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.workspace.store.add_entry(JOURNAL, "Exported from the palette.", "Noted.")
+        app.workspace.journal.add_entry(JOURNAL, "Exported from the palette.", "Noted.")
 
         app.export_all()
         await settle(pilot)
@@ -44,7 +44,7 @@ async def test_import_asks_for_a_path_and_brings_the_entries_in_with_their_dates
         await settle(pilot)
 
         assert "imported 2 entries" in str(screen.query_one(".transfer-status", Static).content)
-        records = app.workspace.store.page("journal").records
+        records = app.workspace.journal.record.page("journal").records
         assert [(r.text.splitlines()[0], r.created_at.strftime("%Y-%m-%d %H:%M")) for r in records] == [
             ("Read by the fire.", "2025-03-03 21:40"), ("Walked to the lighthouse.", "2025-03-02 08:15")]
         await pilot.press("escape")
@@ -67,4 +67,4 @@ async def test_a_malformed_file_imports_nothing_and_says_where(settings, clock, 
 
         status = str(app.screen.query_one(".transfer-status", Static).content)
         assert "entry 1" in status and "nothing was imported" in status
-        assert app.workspace.store.count("journal") == 0
+        assert app.workspace.journal.record.count("journal") == 0

@@ -27,7 +27,7 @@ async def until(pilot: Pilot, condition: Callable[[], bool], seconds: float = 10
 
 
 def entries(app, mode: str) -> list:
-    return list(app.workspace.store.iter_entries(mode))
+    return list(app.workspace.journal.record.iter_entries(mode))
 
 
 def system_prompt(request: dict) -> str:
@@ -55,7 +55,7 @@ async def test_escape_stops_a_streaming_reply_keeps_it_and_hangs_up(settings, cl
         assert (entry.text, entry.reply, entry.metadata.get("stopped")) == ("A foggy walk this morning.",
                                                                            "The fog ", True)
         assert app.turns.unfinished == 0
-        assert app.workspace.store.pending() == []
+        assert app.workspace.journal.record.pending() == []
 
 
 async def test_a_stopped_code_question_is_stored_with_its_partial_answer(settings, clock, ollama_stub):
@@ -74,7 +74,7 @@ async def test_a_stopped_code_question_is_stored_with_its_partial_answer(setting
         [entry] = entries(app, "code")
         assert (entry.text, entry.reply, entry.metadata.get("stopped")) == ("How do I square a list?", "Use a ",
                                                                            True)
-        assert app.workspace.store.pending() == []
+        assert app.workspace.journal.record.pending() == []
 
 
 async def test_escape_without_a_streaming_reply_goes_back_to_the_prompt(settings, clock, ollama_stub):
@@ -93,7 +93,7 @@ async def test_regenerate_replaces_the_reply_with_the_same_memories(settings, cl
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.workspace.store.add_entry(app.workspace.modes["journal"], RIVER)
+        app.workspace.journal.add_entry(app.workspace.modes["journal"], RIVER)
         view = await send(pilot, "Another foggy walk by the river this morning.")
         assert view.reply.text == "First reflection."
 
@@ -102,10 +102,10 @@ async def test_regenerate_replaces_the_reply_with_the_same_memories(settings, cl
 
         assert view.reply.text == "Second reflection."
         assert len(chat(app).transcript().views) == 1
-        store = app.workspace.store
-        assert store.get(view.turn.record.id).reply == "Second reflection."
+        store = app.workspace.journal
+        assert store.record.get(view.turn.record.id).reply == "Second reflection."
         assert len(entries(app, "journal")) == 2
-        [change] = [c for c in store.changes() if c.kind == "reply" and c.entry_id == view.turn.record.id
+        [change] = [c for c in store.record.changes() if c.kind == "reply" and c.entry_id == view.turn.record.id
                     and c.before is not None and c.before.reply]
         assert (change.before.reply, change.after.reply) == ("First reflection.", "Second reflection.")
         first, second = ollama_stub.chat_requests
@@ -119,8 +119,8 @@ async def test_x_on_a_receipt_leaves_that_memory_out_and_asks_again(settings, cl
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         journal = app.workspace.modes["journal"]
-        app.workspace.store.add_entry(journal, RIVER)
-        app.workspace.store.add_entry(journal, HERON)
+        app.workspace.journal.add_entry(journal, RIVER)
+        app.workspace.journal.add_entry(journal, HERON)
         view = await send(pilot, "Another foggy walk by the river, no heron today.")
         pane = receipts(app)
         texts = [memory.record.text for memory in pane.memories]
@@ -196,7 +196,7 @@ async def test_edit_and_resend_a_journal_entry_edits_it_and_asks_again(settings,
         [entry] = entries(app, "journal")
         assert (entry.id, entry.text, entry.reply) == (entry_id, "Slept badly, woke at four.",
                                                        "A reflection on the edit.")
-        assert "UPDATE" in [event.event for event in app.workspace.store.history(entry_id)]
+        assert "UPDATE" in [event.event for event in app.workspace.journal.history(entry_id)]
         assert "editing" not in str(prompt.border_title)
         assert ollama_stub.chat_requests[-1]["messages"][-1]["content"] == "Slept badly, woke at four."
 

@@ -16,7 +16,7 @@ async def test_an_unexpected_error_in_a_worker_is_shown_and_the_app_keeps_runnin
         def broken(*_args, **_kwargs):
             raise RuntimeError("the page reader exploded")
 
-        monkeypatch.setattr(app.workspace.store, "page", broken)
+        monkeypatch.setattr(app.workspace.journal.record, "page", broken)
         app.screen.history.reload()
         for _ in range(100):  # not settle(): waiting on a failed worker re-raises its error
             await pilot.pause(0.02)

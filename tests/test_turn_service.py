@@ -34,7 +34,7 @@ def test_a_turn_streams_the_reply_and_stores_the_exchange(turns, store, ollama_s
     assert [e.text for e in events if isinstance(e, ReplyChunk)] == ["Sounds ", "like a ", "good day."]
     done = events[-1]
     assert isinstance(done, TurnDone) and done.reply == "Sounds like a good day."
-    stored = store.get(done.record.id)
+    stored = store.record.get(done.record.id)
     assert (stored.text, stored.reply, stored.mode) == (
         "Spent the day at the lake.", "Sounds like a good day.", "journal")
     assert stored.metadata["model"] == "gemma3:4b-it-qat"
@@ -101,8 +101,8 @@ def test_ollama_down_keeps_the_journal_entry_and_says_how_to_fix_it(store, setti
     assert isinstance(failed, TurnFailed)
     assert isinstance(failed.error, OllamaUnreachable)
     assert "ollama serve" in failed.error.hint
-    assert store.get(failed.record.id).text == "Nobody is listening today."
-    assert store.get(failed.record.id).reply == ""
+    assert store.record.get(failed.record.id).text == "Nobody is listening today."
+    assert store.record.get(failed.record.id).reply == ""
     assert failed.pending.entry_id == failed.record.id
 
 
@@ -112,7 +112,7 @@ def test_ollama_down_in_code_mode_keeps_the_question_for_a_retry_without_storing
     assert isinstance(failed.error, OllamaUnreachable)
     assert failed.record is None
     assert failed.pending.text == "How do I flatten a list?"
-    assert store.count("code") == 0
+    assert store.record.count("code") == 0
 
 
 def test_a_missing_model_says_which_model_to_pull(turns, ollama_stub, store):
@@ -122,7 +122,7 @@ def test_a_missing_model_says_which_model_to_pull(turns, ollama_stub, store):
 
     assert isinstance(failed.error, ModelNotFound)
     assert "ollama pull gemma3:4b-it-qat" in failed.error.hint
-    assert store.count("journal") == 1
+    assert store.record.count("journal") == 1
 
 
 def test_a_stalled_model_is_reported_and_nothing_typed_is_lost(turns, ollama_stub, store):
@@ -131,7 +131,7 @@ def test_a_stalled_model_is_reported_and_nothing_typed_is_lost(turns, ollama_stu
     failed = run_turn(turns, JOURNAL, "Waiting for an answer.")[-1]
 
     assert isinstance(failed.error, ModelStalled | ReplyInterrupted)
-    assert store.get(failed.record.id).text == "Waiting for an answer."
+    assert store.record.get(failed.record.id).text == "Waiting for an answer."
 
 
 def test_an_error_mid_stream_keeps_the_partial_reply_and_says_it_was_cut(turns, ollama_stub):
@@ -155,8 +155,8 @@ def test_a_retry_after_the_fix_answers_the_same_entry_without_a_duplicate(store,
 
     assert isinstance(done, TurnDone)
     assert done.record.id == failed.record.id
-    assert store.get(failed.record.id).reply == "Here now."
-    assert store.count("journal") == 1
+    assert store.record.get(failed.record.id).reply == "Here now."
+    assert store.record.count("journal") == 1
     assert "Retry me please." not in ollama_stub.chat_requests[-1]["messages"][0]["content"]
 
 
@@ -167,19 +167,19 @@ def test_a_journal_entry_is_saved_as_soon_as_it_is_sent_before_any_reply(turns, 
     first = next(events)
 
     assert isinstance(first, Recalled)
-    assert [r.text for r in store.page("journal").records] == ["Saved before the model answers."]
-    assert store.page("journal").records[0].reply == ""
+    assert [r.text for r in store.record.page("journal").records] == ["Saved before the model answers."]
+    assert store.record.page("journal").records[0].reply == ""
     done = list(events)[-1]
-    assert store.get(done.record.id).reply == done.reply
-    assert store.count("journal") == 1
+    assert store.record.get(done.record.id).reply == done.reply
+    assert store.record.count("journal") == 1
 
 
 def test_a_code_question_is_stored_only_with_its_answer(turns, store, ollama_stub):
     events = turns.run(CODE, "What does zip(strict=True) do?")
     next(events)
-    assert store.count("code") == 0
+    assert store.record.count("code") == 0
     list(events)
-    assert store.count("code") == 1
+    assert store.record.count("code") == 1
 
 
 def test_a_store_failure_during_recall_keeps_the_text_for_a_retry(turns, store, monkeypatch):
@@ -271,7 +271,7 @@ def test_five_short_turns_with_long_memories_fit_a_2048_token_model(turns, store
     assert recalled.left_out or recalled.turns_left_out
     sent = request["messages"][0]["content"]
     assert all(memory.record.text in sent for memory in recalled.memories if memory.record.id not in recalled.left_out)
-    assert not any(store.get(left).text in sent for left in recalled.left_out)
+    assert not any(store.record.get(left).text in sent for left in recalled.left_out)
 
 
 def test_a_reply_cut_off_by_a_full_context_is_retried_with_a_smaller_prompt(turns, store, ollama_stub):
@@ -286,7 +286,7 @@ def test_a_reply_cut_off_by_a_full_context_is_retried_with_a_smaller_prompt(turn
 
     done = list(turns.retry(failed.pending, context))[-1]
 
-    assert isinstance(done, TurnDone) and store.get(failed.record.id).reply == "Done now."
+    assert isinstance(done, TurnDone) and store.record.get(failed.record.id).reply == "Done now."
     first, second = (request["messages"] for request in ollama_stub.chat_requests)
     assert estimate_messages(second) < estimate_messages(first)
     assert len(json.dumps(second)) < len(json.dumps(first))

@@ -170,7 +170,7 @@ class MindpaneApp(App):
         """Load the mode's memories for recall in the background: a large store's first turn
         would otherwise wait for it. A failure here shows up, with its message, at that turn."""
         try:
-            self.workspace.store.prepare(mode.name)
+            self.workspace.journal.prepare(mode.name)
         except MindpaneError:
             log.warning("preparing recall for %s failed", mode.name, exc_info=True)
 

@@ -11,8 +11,8 @@ from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED
 from tui.domain.errors import MindpaneError
 from tui.domain.llm_models import ModelInfo, model_key
 from tui.domain.modes import Mode, builtin_modes
+from tui.ports import ChatModel
 from tui.services.models import PullState, PullTally, human_size, models_in_use
-from tui.services.ports import ChatModel
 from tui.services.settings import Settings
 from tui.text import local_day
 

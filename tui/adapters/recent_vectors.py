@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from tui.services.ports import Embedder
+from tui.ports import Embedder
 
 REMEMBERED = 16
 SINGLE = 2

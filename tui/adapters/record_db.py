@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from tui.domain import flags as entry_flags
-from tui.domain.records import Change, MemoryRecord, PendingEntry, content_key
+from tui.domain.records import Change, MemoryRecord, Page, PendingEntry, content_key
 from tui.domain.search import SearchQuery, entry_tags, fts_match
 
 FILE_NAME = "entries.db"
@@ -323,10 +323,11 @@ class RecordDB:
                 found[row[0]] = _record(row)
         return found
 
-    def page(self, mode: str, offset: int, limit: int) -> list[MemoryRecord]:
+    def page(self, mode: str, offset: int = 0, limit: int = 50) -> Page:
+        """The mode's entries, newest first, and how many it has in all."""
         rows = self._all(f"SELECT {_COLUMNS} FROM entry WHERE mode = ? AND deleted_at IS NULL "
                          "ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?", (mode, limit, offset))
-        return [_record(row) for row in rows]
+        return Page([_record(row) for row in rows], offset, self.count(mode))
 
     def count(self, mode: str | None = None) -> int:
         if mode is None:

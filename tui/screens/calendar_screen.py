@@ -76,7 +76,7 @@ class CalendarScreen(ReportsWorkerFailures, ModalScreen[date | None]):
     @work(thread=True, exclusive=True, group="calendar", exit_on_error=False, description="count entries per day")
     def _load(self, mode_name: str | None) -> None:
         try:
-            self.post_message(self.Counted(mode_name, self.app.workspace.store.day_counts(mode_name)))
+            self.post_message(self.Counted(mode_name, self.app.workspace.journal.record.day_counts(mode_name)))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 

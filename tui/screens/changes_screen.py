@@ -73,7 +73,7 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def _load(self) -> None:
         try:
-            self.post_message(self.Loaded(self.app.workspace.store.changes(0, CHANGES_SHOWN)))
+            self.post_message(self.Loaded(self.app.workspace.journal.record.changes(0, CHANGES_SHOWN)))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 
@@ -110,8 +110,8 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="changes-write", exit_on_error=False)
     def _revert(self, seq: int) -> None:
         try:
-            reverted = self.app.workspace.store.undo(seq)
-            self.post_message(self.Loaded(self.app.workspace.store.changes(0, CHANGES_SHOWN), reverted))
+            reverted = self.app.workspace.journal.undo(seq)
+            self.post_message(self.Loaded(self.app.workspace.journal.record.changes(0, CHANGES_SHOWN), reverted))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 

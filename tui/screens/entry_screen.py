@@ -103,11 +103,11 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="entry-load", exit_on_error=False)
     def _load(self) -> None:
         try:
-            store = self.app.workspace.store
-            record = store.get(self.memory_id)
+            store = self.app.workspace.journal
+            record = store.record.get(self.memory_id)
             if record is None:
                 raise MemoryNotFound("This entry no longer exists", "it was deleted meanwhile")
-            pinned = self.memory_id in store.pinned_ids(record.mode)
+            pinned = self.memory_id in store.record.pinned_ids(record.mode)
             self.post_message(self.Loaded(record, store.history(self.memory_id), pinned=pinned))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
@@ -175,7 +175,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
     def _save(self, text: str) -> None:
         try:
-            store = self.app.workspace.store
+            store = self.app.workspace.journal
             record = store.update_text(self.memory_id, text)
             self.post_message(self.Loaded(record, store.history(self.memory_id), edited=True))
         except MindpaneError as error:
@@ -261,7 +261,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
     def _delete(self, forget: bool) -> None:
         try:
-            store = self.app.workspace.store
+            store = self.app.workspace.journal
             if forget:
                 store.forget([self.memory_id])
             else:

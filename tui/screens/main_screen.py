@@ -411,7 +411,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
     @work(thread=True, exclusive=True, group="forget", exit_on_error=False)
     def _forget_deleted(self) -> None:
         try:
-            self.post_message(self.Forgotten(self.app.workspace.store.forget_deleted()))
+            self.post_message(self.Forgotten(self.app.workspace.journal.forget_deleted()))
         except MindpaneError as error:
             self.post_message(self.Forgotten(error=error))
 

@@ -83,7 +83,7 @@ class OnThisDayHost(_Host):
         from tui.services.on_this_day import on_this_day  # here: the first frame needs none of it
 
         try:
-            sections = on_this_day(self.app.workspace.store, mode, self.clock_now())
+            sections = on_this_day(self.app.workspace.journal, mode, self.clock_now())
         except MindpaneError as error:
             self.post_message(OnThisDayLoaded(mode.name, [], asked, error))
             return

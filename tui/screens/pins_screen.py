@@ -66,7 +66,7 @@ class PinsScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="pins", exit_on_error=False)
     def _load(self) -> None:
         try:
-            self.post_message(self.Loaded(self.app.workspace.store.pinned(self.mode.name)))
+            self.post_message(self.Loaded(self.app.workspace.journal.record.pinned(self.mode.name)))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 
@@ -110,10 +110,10 @@ class PinsScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="pins-write", exit_on_error=False)
     def _unpin(self, memory_id: str) -> None:
         try:
-            store = self.app.workspace.store
+            store = self.app.workspace.journal
             state = WorkspaceHistory(self.app.workspace).toggle_pin(memory_id) \
-                if memory_id in store.pinned_ids(self.mode.name) else None
-            self.post_message(self.Loaded(store.pinned(self.mode.name), state))
+                if memory_id in store.record.pinned_ids(self.mode.name) else None
+            self.post_message(self.Loaded(store.record.pinned(self.mode.name), state))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 

@@ -18,8 +18,8 @@ from textual.worker import Worker, WorkerState
 from tui.detached import iterate_detached
 from tui.domain.errors import MindpaneError
 from tui.messages import WorkFailed
+from tui.ports import ChatModel
 from tui.services.models import PullState, PullTally, human_size, pull_until
-from tui.services.ports import ChatModel
 from tui.text import one_line
 from tui.workers import ReportsWorkerFailures
 

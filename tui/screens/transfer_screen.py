@@ -87,7 +87,7 @@ class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
         workspace = self.app.workspace
         try:
             plan = scan(path, workspace.modes)
-            report = apply(plan, workspace.store, lambda done, total: self.post_message(self.Progressed(done, total)))
+            report = apply(plan, workspace.journal, lambda done, total: self.post_message(self.Progressed(done, total)))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
             return
@@ -131,7 +131,7 @@ def write_export(workspace, path: Path) -> int:
     partial = path.with_name(path.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as out:
-            count = export_entries(workspace.store, out, "json", modes=workspace.modes)
+            count = export_entries(workspace.journal.record, out, "json", modes=workspace.modes)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)

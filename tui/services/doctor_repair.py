@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tui.domain.errors import MindpaneError, StoreLocked
-from tui.domain.records import Change, MemoryRecord
+from tui.domain.records import Change
 from tui.services.doctor import diagnose, embedder_name, print_checks
 from tui.services.doctor_checks import (
     CHROMA_DIR,
@@ -44,8 +44,10 @@ from tui.services.doctor_checks import (
 )
 from tui.services.settings import Settings
 
+if TYPE_CHECKING:
+    from tui.services.journal import Journal
+
 BAR_WIDTH = 20
-_HISTORY_BATCH = 500
 
 
 def run_repair(settings: Settings, out: TextIO, err: TextIO, now: Callable[[], datetime] = datetime.now) -> int:
@@ -157,11 +159,11 @@ def rebuild(settings: Settings, err: TextIO) -> list[Check]:
     except MindpaneError as error:
         return [Check(False, f"the store did not open: {error.message}", error.hint or f"run `{REPAIR}` again")]
     try:
-        modes = sorted(store.records.modes())  # opening healed the rest: modes with a collection but no entry
+        modes = sorted(store.record.modes())  # opening healed the rest: modes with a collection but no entry
         for mode in modes:
-            store.sync_index(mode)
-        histories = rebuild_history(store)
-        counts = ", ".join(f"{mode} {store.count(mode)}" for mode in modes) or "no entries"
+            store.index.sync(mode, progress=ProgressBar(err, f"re-embedding {mode}"))
+        histories = store.index.rebuild_history(_edits_by_entry(store.record))
+        counts = ", ".join(f"{mode} {store.record.count(mode)}" for mode in modes) or "no entries"
         steps = [Check(True, f"store opened; its index is in step with entries.db ({counts})")]
         if histories:
             steps.append(Check(True, f"history of {histories} entries rebuilt in {settings.data_dir / HISTORY_FILE}"))
@@ -170,23 +172,20 @@ def rebuild(settings: Settings, err: TextIO) -> list[Check]:
         return [Check(False, f"rebuilding failed: {first_line(exc)}", f"run `mindpane doctor`, then `{REPAIR}` again")]
     finally:
         store.close()
-        client = getattr(store, "_client", None)  # Chroma keeps a per-path system alive until its client closes
-        if client is not None and hasattr(client, "close"):
-            client.close()
 
 
-def _open_reporting_progress(settings: Settings, err: TextIO) -> Any:
-    from tui.adapters.mem0_store import Mem0Store
-    from tui.services.engine import embedder_factory
+def _open_reporting_progress(settings: Settings, err: TextIO) -> Journal:
+    """The journal, whose index draws a progress bar whenever it re-embeds a mode while healing."""
+    from tui.adapters.chroma_index import ChromaIndex
+    from tui.services.engine import embedder_factory, open_journal
 
-    class ReportingStore(Mem0Store):
-        """The store, drawing a progress bar whenever it re-embeds a mode (also while healing)."""
+    class ReportingIndex(ChromaIndex):
+        def sync(self, mode_name: str, stale: set[str] = frozenset(),
+                 progress: Callable[[int, int], None] | None = None) -> int:
+            return super().sync(mode_name, stale, progress or ProgressBar(err, f"re-embedding {mode_name}"))
 
-        def sync_index(self, mode_name: str, stale: set[str] = frozenset(),
-                       progress: Callable[[int, int], None] | None = None) -> int:
-            return super().sync_index(mode_name, stale, progress or ProgressBar(err, f"re-embedding {mode_name}"))
-
-    return ReportingStore.open(settings.data_dir, embedder_factory(settings), ollama_host=settings.ollama_host)
+    return open_journal(settings.data_dir, embedder_factory(settings), ollama_host=settings.ollama_host,
+                        open_index=ReportingIndex.open)
 
 
 class ProgressBar:
@@ -210,31 +209,6 @@ class ProgressBar:
 
 # -- mem0's history, from the canonical record -----------------------------------------------------
 
-def rebuild_history(store: Any) -> int:
-    """Give every entry without a row in mem0's history its ADD (and UPDATE rows for its edits).
-    Returns how many entries got rows."""
-    history = store._history_db  # mem0's SQLiteManager, shared by all modes (see Mem0Store._mode)
-    if history is None:
-        return 0
-    with history._lock:
-        known = {row[0] for row in history.connection.execute("SELECT DISTINCT memory_id FROM history")}
-    edits = _edits_by_entry(store.records)
-    rows: list[dict] = []
-    rebuilt = 0
-    for mode in store.records.modes():
-        for batch in store.records.alive(mode):
-            for record in batch:
-                if record.id not in known:
-                    rows.extend(history_rows(record, edits.get(record.id, [])))
-                    rebuilt += 1
-            if len(rows) >= _HISTORY_BATCH:
-                history.batch_add_history(rows)
-                rows = []
-    if rows:
-        history.batch_add_history(rows)
-    return rebuilt
-
-
 def _edits_by_entry(records: Any) -> dict[str, list[Change]]:
     edits: dict[str, list[Change]] = {}
     offset = 0
@@ -246,26 +220,3 @@ def _edits_by_entry(records: Any) -> dict[str, list[Change]]:
     for changes in edits.values():
         changes.sort(key=lambda change: change.seq)
     return edits
-
-
-def history_rows(record: MemoryRecord, edits: Iterable[Change]) -> list[dict]:
-    """mem0 history rows telling ``record``'s story as mem0 would have written it: ADD of the first
-    text, then UPDATE old → new per edit (and back again for an edit that was undone)."""
-    edits = list(edits)
-    created = _iso(record.created_at)
-    first_text = edits[0].before.text if edits and edits[0].before else record.text
-
-    def row(event: str, old: str | None, new: str, at: str) -> dict:
-        return {"memory_id": record.id, "old_memory": old, "new_memory": new, "event": event, "role": "user",
-                "created_at": created, "updated_at": at}
-
-    rows = [row("ADD", None, first_text, created)]
-    for change in edits:
-        rows.append(row("UPDATE", change.before.text, change.after.text, _iso(change.at)))
-        if change.undone_at is not None:
-            rows.append(row("UPDATE", change.after.text, change.before.text, _iso(change.undone_at)))
-    return sorted(rows, key=lambda r: (r["event"] != "ADD", r["updated_at"]))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from tui.domain.errors import EmbedderError, MindpaneError
 from tui.domain.modes import Mode
@@ -13,7 +14,8 @@ from tui.services.config import load_modes
 from tui.services.settings import BUNDLED_EMBEDDER, Settings
 
 if TYPE_CHECKING:
-    from tui.services.ports import ChatModel, Embedder, MemoryStore, Outbox
+    from tui.ports import ChatModel, Embedder, Index, Outbox, Record
+    from tui.services.journal import Journal
     from tui.services.turn import TurnService
 
 OLLAMA_EMBEDDER_PREFIX = "ollama:"
@@ -47,16 +49,57 @@ def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
 
 
 def open_store(settings: Settings, clock: Callable[[], datetime] | None = None,
-               outbox: Outbox | None = None, index_later: bool = False) -> MemoryStore:
+               outbox: Outbox | None = None, index_later: bool = False) -> Journal:
     """Slow (imports mem0/Chroma, loads the embedder): call it from a worker thread. ``outbox``
     is the record already opened by :func:`open_outbox`, shared rather than opened twice.
     ``index_later`` (one turn from the shell): mem0 and Chroma are not loaded unless needed;
     what is written is indexed by the next full open."""
-    from tui.adapters.mem0_store import Mem0Store
+    return open_journal(settings.data_dir, embedder_factory(settings), clock, settings.ollama_host,
+                        outbox, index_later)
 
-    extra = {"clock": clock} if clock else {}
-    return Mem0Store.open(settings.data_dir, embedder_factory(settings), ollama_host=settings.ollama_host,
-                          records=outbox, index_later=index_later, **extra)
+
+def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callable[[], datetime] | None = None,
+                 ollama_host: str = "http://127.0.0.1:11434", record: Outbox | None = None,
+                 index_later: bool = False, open_index: Callable[..., Index] | None = None) -> Journal:
+    """The data dir made private and locked for this process, its record and the Chroma index that
+    follows it (healed from the record at open), and the journal's rules over both. ``open_index``
+    replaces the Chroma index (``ChromaIndex.open``'s arguments)."""
+    import logging
+
+    from tui.adapters.chroma_index import ChromaIndex
+    from tui.adapters.data_dir import install_user_id, prepare_data_dir
+    from tui.adapters.environment import contain_environment, route_logs_to_file
+    from tui.adapters.open_errors import explain_open_failure
+    from tui.adapters.record_db import FILE_NAME, RecordDB
+    from tui.adapters.store_disk import StoreDisk
+    from tui.adapters.store_lock import StoreLock
+    from tui.services.journal import Journal
+
+    data_dir = Path(data_dir)
+    prepare_data_dir(data_dir)
+    lock = StoreLock(data_dir)
+    lock.acquire()
+    opened = None
+    try:
+        contain_environment(data_dir)
+        route_logs_to_file(data_dir / "mindpane.log")
+        model = embedder()
+        try:
+            opened = record or RecordDB(data_dir / FILE_NAME)
+            index = (open_index or ChromaIndex.open)(data_dir, model, opened, install_user_id(data_dir),
+                                                     ollama_host=ollama_host, index_later=index_later)
+        except MindpaneError:
+            raise
+        except Exception as exc:  # chromadb/sqlite raise many untyped errors on a broken dir
+            logging.getLogger(__name__).error("opening the store failed: %s", type(exc).__name__)
+            raise explain_open_failure(exc, data_dir) from exc
+        extra = {"clock": clock} if clock else {}
+        return Journal(cast("Record", opened), index, StoreDisk(data_dir), on_close=lock.release, **extra)
+    except BaseException:
+        if opened is not None and record is None:
+            opened.close()
+        lock.release()
+        raise
 
 
 def open_outbox(settings: Settings) -> Outbox:
@@ -86,7 +129,7 @@ def make_chat(settings: Settings) -> ChatModel:
     )
 
 
-def make_turns(store: MemoryStore, chat: ChatModel, settings: Settings,
+def make_turns(store: Journal, chat: ChatModel, settings: Settings,
                modes: dict[str, Mode] | None = None, clock: Callable[[], datetime] | None = None) -> TurnService:
     """``clock`` is today for the turns (what "yesterday" means); None: the system clock. Recall and
     prompt building are imported here, once the store is open: the app's first frame needs neither."""

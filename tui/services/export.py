@@ -41,7 +41,7 @@ _C1 = re.compile("[\x7f-\x9f]")
 
 
 class EntrySource(Protocol):
-    """Where entries stream from: the record (``RecordDB``) or the store (``MemoryStore``)."""
+    """Where entries stream from: the record (``RecordDB``) or the journal's record."""
 
     def iter_entries(self, mode_name: str | None = None, since: datetime | None = None,
                      until: datetime | None = None, batch: int = 500) -> Iterator[MemoryRecord]: ...

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from tui.domain.entry_kind import ENTRY, KIND_KEY, KINDS, QUESTION
 from tui.domain.errors import MindpaneError
@@ -34,8 +34,10 @@ from tui.domain.modes import Mode
 from tui.domain.records import ImportedEntry, content_key
 from tui.services import jrnl_format
 from tui.services.export import EXPORT_VERSION
-from tui.services.ports import MemoryStore
 from tui.text import one_line
+
+if TYPE_CHECKING:
+    from tui.services.journal import Journal
 
 FORMATS = ("auto", "json", "jrnl", "jrnl-txt")
 DEFAULT_MODE = "journal"
@@ -186,12 +188,12 @@ def dry_run_report(plan: Plan) -> ImportReport:
     return ImportReport(would, plan.duplicates, plan.problems, dry_run=True)
 
 
-def apply(plan: Plan, store: MemoryStore, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+def apply(plan: Plan, store: Journal, progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Store the plan's new entries (a second read of the file), in batches, as one import."""
     if _signature(plan.path) != plan.signature:
         raise ImportRefused(f"{plan.path} changed while it was being imported", "nothing was imported; run it again")
     import_id = str(uuid.uuid4())
-    dedupe = _Dedupe(store)
+    dedupe = _Dedupe(store.record)
     imported: dict[str, int] = {}
     state = {"done": 0, "duplicates": 0, "in_call": 0}
     window: list[tuple[str, ImportedEntry]] = []

@@ -14,7 +14,7 @@ from pathlib import Path
 from tui.domain.errors import MindpaneError
 from tui.domain.llm_models import PullProgress, model_key
 from tui.domain.modes import Mode
-from tui.services.ports import ChatModel
+from tui.ports import ChatModel
 from tui.services.settings import Settings
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from tui.domain.modes import Mode
 from tui.domain.on_this_day import RELATED_TITLE, Section, looking_back
 from tui.domain.records import MemoryRecord
-from tui.services.ports import MemoryStore
+
+if TYPE_CHECKING:
+    from tui.services.journal import Journal
 
 PER_DAY = 3
 RELATED = 3
@@ -22,15 +25,15 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day).astimezone()
 
 
-def _entries_of(store: MemoryStore, mode: Mode, day: date, limit: int | None = None) -> list[MemoryRecord]:
-    found = store.iter_entries(mode.name, _midnight(day), _midnight(day + timedelta(days=1)), batch=limit or 500)
+def _entries_of(store: Journal, mode: Mode, day: date, limit: int | None = None) -> list[MemoryRecord]:
+    found = store.record.iter_entries(mode.name, _midnight(day), _midnight(day + timedelta(days=1)), batch=limit or 500)
     return list(islice(found, limit))
 
 
-def on_this_day(store: MemoryStore, mode: Mode, today: datetime) -> list[Section]:
+def on_this_day(store: Journal, mode: Mode, today: datetime) -> list[Section]:
     """The sections to show, nearest day first, then "Related to today"; empty when there is
     nothing (the panel then stays hidden). Blocking: call from a worker."""
-    oldest = next(iter(store.iter_entries(mode.name, batch=1)), None)
+    oldest = next(iter(store.record.iter_entries(mode.name, batch=1)), None)
     if oldest is None:
         return []
     day = today.astimezone().date()
@@ -43,7 +46,7 @@ def on_this_day(store: MemoryStore, mode: Mode, today: datetime) -> list[Section
     return sections
 
 
-def _related(store: MemoryStore, mode: Mode, todays: list[MemoryRecord], before: datetime,
+def _related(store: Journal, mode: Mode, todays: list[MemoryRecord], before: datetime,
              shown: set[str]) -> list[MemoryRecord]:
     """Entries written before ``before`` (not in ``shown``) closest to today's, best first."""
     best: dict[str, tuple[float, MemoryRecord]] = {}

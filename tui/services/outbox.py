@@ -17,7 +17,7 @@ from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord, PendingEntry
 
 if TYPE_CHECKING:
-    from tui.services.ports import MemoryStore
+    from tui.services.journal import Journal
 
 
 @dataclass
@@ -31,9 +31,9 @@ class Replayed:
         return bool(self.stored or self.waiting)
 
 
-def replay_pending(store: MemoryStore, modes: Mapping[str, Mode], skip: frozenset[str] = frozenset()) -> Replayed:
+def replay_pending(store: Journal, modes: Mapping[str, Mode], skip: frozenset[str] = frozenset()) -> Replayed:
     replayed = Replayed()
-    for pending in store.pending():
+    for pending in store.record.pending():
         if pending.turn_id in skip:
             continue
         mode = modes.get(pending.mode)

@@ -11,12 +11,15 @@ Each memory inside the window says so in its ``reason``, which the receipts and 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tui.domain.modes import Mode
 from tui.domain.records import RecalledMemory
 from tui.recall.hybrid import Window
-from tui.services.ports import MemoryStore
 from tui.services.time_cues import TimeCue
+
+if TYPE_CHECKING:
+    from tui.services.journal import Journal
 
 WIDER = 4
 """How many times ``k`` relevant entries a recency cue looks through for the latest one."""
@@ -33,7 +36,7 @@ def window_of(cue: TimeCue | None, now: datetime | None) -> Window | None:
     return Window(cue.since, cue.until, today)
 
 
-def recall_in_time(store: MemoryStore, mode: Mode, text: str, k: int, cue: TimeCue,
+def recall_in_time(store: Journal, mode: Mode, text: str, k: int, cue: TimeCue,
                    now: datetime | None = None) -> list[RecalledMemory]:
     """``k`` memories of ``mode`` for ``text`` as ``cue`` asks: its window's first (each with the
     reason "from <window>"), and with a recency cue the latest relevant one first."""

@@ -2,18 +2,22 @@
 come first, then the same exception elsewhere, then the usual similarity order.
 
 Only a mode with ``traceback_recall`` (the built-in code mode) does this, and only when the text
-holds a traceback: any other text is recalled exactly as ``MemoryStore.recall`` ranks it. Each
+holds a traceback: any other text is recalled exactly as ``Journal.recall`` ranks it. Each
 exchange stores its traceback's key (``metadata["traceback"] = "KeyError@pandas"``) when it is
 stored; older entries are parsed on the fly.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.domain.tracebacks import TracebackInfo, parse_traceback, split_key
-from tui.services.ports import MemoryStore
 from tui.text import one_line
+
+if TYPE_CHECKING:
+    from tui.services.journal import Journal
 
 METADATA_KEY = "traceback"
 WIDER = 4
@@ -27,7 +31,7 @@ def traceback_metadata(mode: Mode, text: str) -> dict:
     return {METADATA_KEY: info.key} if info else {}
 
 
-def recall(store: MemoryStore, mode: Mode, text: str, k: int, min_score: float) -> list[RecalledMemory]:
+def recall(store: Journal, mode: Mode, text: str, k: int, min_score: float) -> list[RecalledMemory]:
     """``store.recall``, with earlier exchanges about the same exception first for a traceback."""
     info = parse_traceback(text) if mode.traceback_recall and k > 0 else None
     if info is None:

@@ -12,20 +12,23 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.domain import entry_kind, flags, pins
 from tui.domain.errors import ChatError, ContextFull, MindpaneError, ReplyInterrupted
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.records import MemoryRecord, RecalledMemory
 from tui.domain.stop import StopSignal
+from tui.ports import ChatModel
 from tui.services import time_recall, traceback_recall
 from tui.services.context_length import FALLBACK, choose_context_length
-from tui.services.ports import ChatModel, MemoryStore
 from tui.services.prompt_budget import fit_prompt
 from tui.services.settings import Settings
 from tui.services.time_cues import TimeCue, cue_for_recall
 from tui.services.turn_events import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnEvent, TurnFailed, TurnStopped
+
+if TYPE_CHECKING:
+    from tui.services.journal import Journal
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +42,9 @@ def _utc_now() -> datetime:
 
 
 class TurnService:
-    def __init__(self, store: MemoryStore, chat: ChatModel, settings: Settings, modes: Mapping[str, Mode],
+    def __init__(self, store: Journal, chat: ChatModel, settings: Settings, modes: Mapping[str, Mode],
                  clock: Callable[[], datetime] | None = None):
-        self.store = store
+        self.journal = store
         self.chat = chat
         self.settings = settings
         self.modes = modes
@@ -98,11 +101,11 @@ class TurnService:
             recalled = list(given) if given is not None else self._memories_for(
                 mode, text, entry_id, cue, readable_modes(mode, self.modes) if other_modes else ())
             if entry_id and edit:
-                record = self.store.update_text(entry_id, text)
+                record = self.journal.update_text(entry_id, text)
             elif entry_id:
-                record = self.store.get(entry_id)
+                record = self.journal.record.get(entry_id)
             elif mode.keep_unanswered:
-                record = self.store.add_entry(mode, text, "",
+                record = self.journal.add_entry(mode, text, "",
                                              {"model": model, **traceback_recall.traceback_metadata(mode, text),
                                               **stamp}, turn_id=turn_id)
                 pending = PendingTurn(mode.name, text, record.id, turn_id, room)
@@ -141,11 +144,11 @@ class TurnService:
         try:
             if pending.entry_id:
                 was_stopped = record is not None and record.metadata.get("stopped")
-                record = self.store.attach_reply(pending.entry_id, reply,
+                record = self.journal.attach_reply(pending.entry_id, reply,
                                                  {"model": model, **({"stopped": False} if was_stopped else {}),
                                                   **self._new_reply(record)})
             else:
-                record = self.store.add_entry(mode, text, reply,
+                record = self.journal.add_entry(mode, text, reply,
                                              {"model": model, **traceback_recall.traceback_metadata(mode, text),
                                               **stamp}, turn_id=turn_id)
         except MindpaneError as error:
@@ -180,11 +183,11 @@ class TurnService:
         extra = {"model": model, "stopped": True}
         try:
             if pending.entry_id and partial:
-                record = self.store.attach_reply(pending.entry_id, partial, {**extra, **self._new_reply(record)})
+                record = self.journal.attach_reply(pending.entry_id, partial, {**extra, **self._new_reply(record)})
             elif pending.entry_id:
-                record = record or self.store.get(pending.entry_id)
+                record = record or self.journal.record.get(pending.entry_id)
             else:
-                record = self.store.add_entry(mode, text, partial,
+                record = self.journal.add_entry(mode, text, partial,
                                               {**extra, **traceback_recall.traceback_metadata(mode, text), **stamp},
                                               turn_id=pending.turn_id)
         except MindpaneError as error:
@@ -210,7 +213,7 @@ class TurnService:
         ``recall_size`` recalled memories; none twice, never the turn's own entry, and no question
         to the journal unless the mode recalls them (``entry_kind.recallable``). Recall is asked for
         ``recall_size`` and what may be skipped, and again for more while questions left too few."""
-        pinned = [memory for memory in pins.as_recalled(self.store.pinned(mode.name), mode.pin_limit)
+        pinned = [memory for memory in pins.as_recalled(self.journal.record.pinned(mode.name), mode.pin_limit)
                   if memory.record.id != entry_id]
         skip = {memory.record.id for memory in pinned} | ({entry_id} if entry_id else set())
         if mode.recall_size <= 0:
@@ -242,9 +245,9 @@ class TurnService:
         wall between modes holds. Memories picked for a reason (the same traceback, the day asked
         about) stay first. A time cue (``time_recall``) favours its window in every mode."""
         if cue is None:
-            own = traceback_recall.recall(self.store, mode, text, k, mode.min_relevance)
+            own = traceback_recall.recall(self.journal, mode, text, k, mode.min_relevance)
         else:
-            own = time_recall.recall_in_time(self.store, mode, text, k, cue, self.clock())
+            own = time_recall.recall_in_time(self.journal, mode, text, k, cue, self.clock())
         others = [self.modes[name] for name in dict.fromkeys((*mode.recall_from, *also_from))
                   if name in self.modes and name != mode.name]
         if not others:
@@ -254,7 +257,7 @@ class TurnService:
         first = [memory for memory in own if memory.reason and memory.reason != in_window]
         rest = [memory for memory in own if memory not in first]
         for other in others:
-            for memory in self.store.recall(text, other, k, mode.min_relevance,
+            for memory in self.journal.recall(text, other, k, mode.min_relevance,
                                             near=window):
                 inside = window is not None and window.holds(memory.record.created_at)
                 why = ", ".join(part for part in (f"from {other.title}", in_window if inside else "") if part)

@@ -21,7 +21,8 @@ from tui.services.outbox import Replayed, replay_pending
 from tui.services.settings import Settings
 
 if TYPE_CHECKING:
-    from tui.services.ports import ChatModel, MemoryStore, Outbox
+    from tui.ports import ChatModel, Outbox
+    from tui.services.journal import Journal
     from tui.services.turn import TurnService  # made when the store opens (``engine.make_turns``)
 
 
@@ -31,7 +32,7 @@ class Workspace:
         settings: Settings,
         modes: dict[str, Mode] | None = None,
         clock: Callable[[], datetime] | None = None,
-        open_store: Callable[[Settings], MemoryStore] | None = None,
+        open_store: Callable[[Settings], Journal] | None = None,
         make_chat: Callable[[Settings], ChatModel] = engine.make_chat,
         open_outbox: Callable[[Settings], Outbox] = engine.open_outbox,
         config: LoadedConfig | None = None,
@@ -49,7 +50,7 @@ class Workspace:
         self._outbox: Outbox | None = None
         self._outbox_lock = threading.Lock()
         self._issued: set[str] = set()
-        self._store: MemoryStore | None = None
+        self._store: Journal | None = None
         self._turns: TurnService | None = None
         self._ready = threading.Event()
         self.replayed = Replayed()
@@ -122,7 +123,7 @@ class Workspace:
         return self._chat
 
     @property
-    def store(self) -> MemoryStore:
+    def journal(self) -> Journal:
         if self._store is None:
             raise StoreError("The memory store is not open yet", "wait for it to finish loading")
         return self._store
@@ -163,52 +164,52 @@ class WorkspaceHistory:
         return self._workspace.ready
 
     def page(self, mode_name: str, offset: int, limit: int) -> Page:
-        return self._workspace.store.page(mode_name, offset, limit)
+        return self._workspace.journal.record.page(mode_name, offset, limit)
 
     def count(self, mode_name: str) -> int:
-        return self._workspace.store.count(mode_name)
+        return self._workspace.journal.record.count(mode_name)
 
     def search(self, query: SearchQuery, mode: Mode, offset: int, limit: int, k: int) -> SearchResult:
         """Entries matching ``query`` exactly, in ``mode`` unless it names another, a page of them
         newest first; when none does and it has words, the ``k`` closest by meaning (any score)."""
-        store = self._workspace.store
+        store = self._workspace.journal
         query = query.with_mode(mode.name)
         searched = self._workspace.modes.get(query.mode or mode.name)
         if searched is None:
             raise SearchError(f"No mode named {query.mode!r}", f"known modes: {', '.join(self._workspace.modes)}")
-        records, total = store.search(query, offset, limit)
+        records, total = store.record.search(query, offset, limit)
         recalled: list[RecalledMemory] = []
         if total == 0 and offset == 0 and query.words:
             recalled = store.recall(query.meaning, searched, k=k, min_score=0)
-        return SearchResult(query, records, total, offset, recalled, store.count(searched.name))
+        return SearchResult(query, records, total, offset, recalled, store.record.count(searched.name))
 
     def undo(self, mode_name: str) -> Change | None:
-        return self._workspace.store.undo(mode_name=mode_name)
+        return self._workspace.journal.undo(mode_name=mode_name)
 
     def pinned_ids(self, mode_name: str) -> set[str]:
-        return self._workspace.store.pinned_ids(mode_name)
+        return self._workspace.journal.record.pinned_ids(mode_name)
 
     def toggle_pin(self, memory_id: str) -> PinState:
         """Pin the entry in its own mode (a receipt may come from another), or unpin it if pinned."""
-        store = self._workspace.store
-        record = store.get(memory_id)
+        store = self._workspace.journal
+        record = store.record.get(memory_id)
         if record is None:
             raise MemoryNotFound("That entry no longer exists, so it cannot be pinned", "it was deleted meanwhile")
-        pinned = memory_id not in store.pinned_ids(record.mode)
+        pinned = memory_id not in store.record.pinned_ids(record.mode)
         if pinned:
             store.pin(memory_id)
         else:
             store.unpin(memory_id)
         mode = self._workspace.modes.get(record.mode)
-        return PinState(memory_id, record.mode, pinned, len(store.pinned_ids(record.mode)),
+        return PinState(memory_id, record.mode, pinned, len(store.record.pinned_ids(record.mode)),
                         mode.title if mode else record.mode, mode.pin_limit if mode else 0)
 
     def flip(self, memory_id: str, flag: str) -> flags.FlagState:
         """Flip one flag the person sets on an entry: ``kind`` (a question to the journal ↔ an entry,
         in a mode that tells them apart) or ``reply_wrong`` (an entry with a reply). Raises
         ``NotFlagged`` when that flag does not apply."""
-        store = self._workspace.store
-        record = store.get(memory_id)
+        store = self._workspace.journal
+        record = store.record.get(memory_id)
         if record is None:
             raise MemoryNotFound("That entry no longer exists", "it was deleted meanwhile")
         mode = self._workspace.modes.get(record.mode)
