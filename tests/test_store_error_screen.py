@@ -71,7 +71,7 @@ async def test_a_damaged_history_file_is_diagnosed_and_repaired_from_the_error_s
     store.close()
     (settings.data_dir / "history.db").write_bytes(b"this is not a database" * 100)
 
-    app = make_app(settings, clock)
+    app = make_app(settings, clock, chroma=True)  # a damaged history.db is a Chroma index file
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen

@@ -22,20 +22,37 @@ if TYPE_CHECKING:
 SIZE = (120, 40)
 
 
-def make_app(settings: Settings, clock: Callable | None = None, **workspace_options) -> MindpaneApp:
+def memory_journal(clock: Callable | None = None) -> Callable:
+    """``Workspace``'s ``open_store`` over the in-memory index: the screens' tests do not test
+    Chroma (its own tests and the index contract do), and skip its import and open."""
+    from tui.adapters.memory_index import MemoryIndex
+    from tui.services import engine
+
+    return lambda settings, outbox=None: engine.open_store(settings, clock, outbox, open_index=MemoryIndex.open)
+
+
+def make_app(settings: Settings, clock: Callable | None = None, *, chroma: bool = False,
+             **workspace_options) -> MindpaneApp:
+    """The app over the in-memory index, unless ``chroma`` (a test of what Chroma keeps)."""
+    if not chroma:
+        workspace_options.setdefault("open_store", memory_journal(clock))
     return MindpaneApp(settings, Workspace(settings, clock=clock, **workspace_options), clock=clock)
 
 
-def app_over_store(settings: Settings, clock: Callable | None, seed: Callable) -> MindpaneApp:
+def app_over_store(settings: Settings, clock: Callable | None, seed: Callable, *, chroma: bool = False) -> MindpaneApp:
     """An app whose store already holds what ``seed(store)`` wrote before it opened."""
-    from tui.services.engine import open_store
-
-    store = open_store(settings, clock)
+    store = memory_journal(clock)(settings) if not chroma else _chroma_journal(settings, clock)
     try:
         seed(store)
     finally:
         store.close()
-    return make_app(settings, clock)
+    return make_app(settings, clock, chroma=chroma)
+
+
+def _chroma_journal(settings: Settings, clock: Callable | None):
+    from tui.services.engine import open_store
+
+    return open_store(settings, clock)
 
 
 async def settle(pilot: Pilot, rounds: int = 200) -> None:

@@ -49,13 +49,14 @@ def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
 
 
 def open_store(settings: Settings, clock: Callable[[], datetime] | None = None,
-               outbox: Outbox | None = None, index_later: bool = False) -> Journal:
+               outbox: Outbox | None = None, index_later: bool = False,
+               open_index: Callable[..., Index] | None = None) -> Journal:
     """Slow (imports mem0/Chroma, loads the embedder): call it from a worker thread. ``outbox``
     is the record already opened by :func:`open_outbox`, shared rather than opened twice.
     ``index_later`` (one turn from the shell): mem0 and Chroma are not loaded unless needed;
-    what is written is indexed by the next full open."""
+    what is written is indexed by the next full open. ``open_index``: see :func:`open_journal`."""
     return open_journal(settings.data_dir, embedder_factory(settings), clock, settings.ollama_host,
-                        outbox, index_later)
+                        outbox, index_later, open_index)
 
 
 def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callable[[], datetime] | None = None,
