@@ -178,6 +178,11 @@ def _probe_lock(path: Path) -> bool:
 
 
 def check_lock(data_dir: Path) -> Check:
+    from tui.adapters.store_lock import lock_problem, move_away_hint
+
+    unusable = lock_problem(data_dir / LOCK_FILE)
+    if unusable:
+        return Check(False, f"lock: {unusable}", move_away_hint(data_dir / LOCK_FILE))
     state = lock_state(data_dir)
     if state.held:
         who = f"pid {state.pid}" if state.pid else "a process"

@@ -63,6 +63,9 @@ def run_repair(settings: Settings, out: TextIO, err: TextIO, now: Callable[[], d
         who = f"pid {pid}" if pid else "another process"
         return print_checks([Check(False, f"another mindpane ({who}) is using {data_dir}: nothing was changed",
                                    f"quit it (ctrl+q), then run `{REPAIR}` again")], out)
+    except MindpaneError as error:  # the lock file is a directory, a link…
+        return print_checks([Check(False, f"{error.message}: nothing was changed",
+                                   f"{error.hint}, then run `{REPAIR}` again")], out)
     try:
         secured = secure_data_dir(data_dir)
         notice = secured.notice()
