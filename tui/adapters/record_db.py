@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -182,6 +183,21 @@ def from_snapshot(raw: str | None) -> MemoryRecord | None:
                         metadata=data.get("metadata") or {})
 
 
+def _use_wal(db: sqlite3.Connection, patience: float = 5.0) -> None:
+    """Switch ``db`` to WAL mode. Switching needs the file to itself, and SQLite then says "locked" at
+    once rather than wait the busy timeout: several ``mindpane ask`` opening a new record at the same
+    moment would fail. So: wait and try again, for as long as the busy timeout."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 @dataclass(frozen=True)
 class Counts:
     alive: int
@@ -196,10 +212,10 @@ class RecordDB:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")  # first: another process may be making the file too
+        _use_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA secure_delete=ON")
-        self._db.execute("PRAGMA busy_timeout=5000")
         self._db.create_function("mindpane_content_key", 3, _content_key, deterministic=True)
         self._db.create_function("mindpane_tags", 1, _tags_json, deterministic=True)
         self._upgrade()
@@ -219,6 +235,8 @@ class RecordDB:
                     f"{self.path} was written by a newer mindpane (schema {version} > {SCHEMA_VERSION})")
             for step, script in enumerate(_UPGRADES[version:], start=version + 1):
                 with self._tx() as db:
+                    if db.execute("PRAGMA user_version").fetchone()[0] >= step:
+                        continue  # another process (a parallel `ask`) made this step meanwhile
                     for statement in _statements(script):
                         db.execute(statement)
                     db.execute(f"PRAGMA user_version = {step}")
