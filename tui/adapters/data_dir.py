@@ -33,6 +33,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.adapters.ownership import refuse_foreign
 from tui.domain.errors import StoreError
 
 PRIVATE_UMASK = 0o077
@@ -46,11 +47,13 @@ log = logging.getLogger(__name__)
 _unreported: list[Secured] = []
 
 
-def prepare_data_dir(data_dir: Path) -> Secured:
+def prepare_data_dir(data_dir: Path, uid: int | None = None) -> Secured:
     """Make ``data_dir`` exist, private and writable, before anything is opened in it.
 
-    Creates it ``0700`` (missing parents get the usual mode), sets the private umask for the rest of
-    the process, tightens what is group/other-accessible, then checks a file can be written there.
+    Refuses a data dir that is not the user's (``uid``, default: the effective uid), or that holds
+    something of another user (:mod:`tui.adapters.ownership`), before changing anything. Creates it
+    ``0700`` (missing parents get the usual mode), sets the private umask for the rest of the
+    process, tightens what is group/other-accessible, then checks a file can be written there.
     Returns what was tightened; raises ``StoreError`` naming the path and the fix.
     """
     try:
@@ -60,6 +63,7 @@ def prepare_data_dir(data_dir: Path) -> Secured:
             if parent.exists() and not parent.is_dir():
                 raise StoreError(f"Cannot write to the data directory {data_dir}: {parent} is a file, "
                                  "not a directory", MOVE_OR_CHOOSE)
+        refuse_foreign(data_dir, uid)
         if not data_dir.exists():
             _make_private_dir(data_dir)
         secured = secure_data_dir(data_dir)
@@ -114,8 +118,8 @@ def take_notice() -> str | None:
     """What :func:`prepare_data_dir` had to change since the last call, as one line to show once
     (several openers prepare the same dir: the first one tightens, the rest find nothing)."""
     reports, _unreported[:] = list(_unreported), []
-    notices = [notice for notice in (report.notice() for report in reports) if notice]
-    return "; ".join(notices) or None
+    notices = dict.fromkeys(notice for notice in (report.notice() for report in reports) if notice)
+    return "; ".join(notices) or None  # what could not be changed is found again by each opener: once
 
 
 def use_private_umask() -> int:

@@ -93,7 +93,7 @@ def sqlite_problem(path: Path) -> str | None:
 
 # -- the data dir and the lock -------------------------------------------------------------------
 
-def check_data_dir(data_dir: Path) -> Check:
+def check_data_dir(data_dir: Path, uid: int | None = None) -> Check:
     where = shlex.quote(str(data_dir))
     if not data_dir.exists():
         return Check(False, f"data dir {data_dir} does not exist",
@@ -101,6 +101,9 @@ def check_data_dir(data_dir: Path) -> Check:
     if not data_dir.is_dir():
         return Check(False, f"data dir {data_dir} is a file, not a directory",
                      f"move it away (`mv {where} {where}.old`), or choose another with --data-dir")
+    foreign = check_owner(data_dir, uid)
+    if foreign is not None:
+        return foreign
     wrong: list[str] = []
     for path in [data_dir, *_walk(data_dir)]:
         mode = os.lstat(path).st_mode
@@ -114,6 +117,22 @@ def check_data_dir(data_dir: Path) -> Check:
         return Check(False, f"data dir {data_dir} is not private: {wrong[0]}{more} (want dirs 0700, files 0600)",
                      f"chmod -R u+rwX,go-rwx {where}")
     return Check(True, f"data dir {data_dir}: private (dirs 0700, files 0600)")
+
+
+def check_owner(data_dir: Path, uid: int | None = None) -> Check | None:
+    """A failed check when the data dir or something in it is another user's (mindpane refuses it)."""
+    from tui.adapters import ownership
+
+    uid = ownership.current_uid() if uid is None else uid
+    found = ownership.foreign_owned(data_dir, uid)
+    if found is None:
+        return None
+    refusal = ownership.refusal(data_dir, found, uid)
+    via = f" (where {found.via_link} leads)" if found.via_link else ""
+    whose = f"belongs to {ownership.owner_name(found.owner)}, {ownership.not_you(uid)}"
+    what = f"data dir {found.path}{via} {whose}" if data_dir in (found.path, found.via_link) \
+        else f"data dir {data_dir}: {found.path}{via} {whose}"
+    return Check(False, f"{what}; mindpane refuses to use it", refusal.hint)
 
 
 def _walk(data_dir: Path) -> Iterator[Path]:

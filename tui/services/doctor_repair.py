@@ -35,6 +35,7 @@ from tui.services.doctor_checks import (
     Check,
     ProbeUnavailable,
     check_data_dir,
+    check_owner,
     chroma_counts,
     first_line,
     history_ids,
@@ -54,6 +55,10 @@ def run_repair(settings: Settings, out: TextIO, err: TextIO, now: Callable[[], d
         return print_checks([check_data_dir(data_dir)], out)
     from tui.adapters.data_dir import secure_data_dir
     from tui.adapters.store_lock import StoreLock
+
+    foreign = check_owner(data_dir)
+    if foreign is not None:  # nothing is changed in another user's dir, nor through it
+        return print_checks([foreign], out)
 
     lock = StoreLock(data_dir)
     try:
