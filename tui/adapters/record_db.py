@@ -19,10 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.domain import flags as entry_flags
 from tui.domain.records import Change, MemoryRecord, PendingEntry, content_key
 from tui.domain.search import SearchQuery, entry_tags, fts_match
+
+if TYPE_CHECKING:
+    from tui.adapters.record_salvage import Salvaged
 
 FILE_NAME = "entries.db"
 INDEX_LATER_KEY = "index_later_ids"
@@ -644,6 +648,35 @@ class RecordDB:
             compact_sqlite(self._db)
 
     # -- meta ------------------------------------------------------------------------------------
+
+    def take_salvaged(self, found: Salvaged, leave_out: set[str], skip_meta: set[str]) -> None:
+        """Fill this new record with the rows :mod:`tui.adapters.record_salvage` read from a damaged
+        one, as they were (ids, dates, change numbers), except the entries in ``leave_out``: their
+        rows, changes, pins and vectors, and outbox turns holding their text. One transaction."""
+        gone = [found.entries[i] for i in leave_out if i in found.entries]
+        gone_turns = {row[7] for row in gone if row[7]}
+        gone_texts = [text for row in gone for text in (row[2], row[3]) if text]
+        with self._tx() as db:
+            for memory_id, row in found.entries.items():
+                if memory_id in leave_out:
+                    continue
+                key = row[9] or content_key(row[1], _time(row[4]), row[2])
+                db.execute("INSERT INTO entry (id, mode, text, reply, created_at, updated_at, metadata, turn_id, "
+                           "deleted_at, content_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [*row[:9], key])
+                self._set_tags(db, memory_id, row[2])
+            for turn_id, row in found.outbox.items():
+                if turn_id not in gone_turns and not any(text in row[2] for text in gone_texts):
+                    db.execute("INSERT INTO outbox (turn_id, mode, text, created_at) VALUES (?, ?, ?, ?)", row)
+            for row in found.changes.values():
+                if row[3] not in leave_out:
+                    db.execute("INSERT INTO change (seq, at, kind, entry_id, mode, before, after, undone_at, batch) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            for entry_id, row in found.pins.items():
+                if entry_id not in leave_out and entry_id in found.entries:
+                    db.execute("INSERT INTO pin (entry_id, mode, pinned_at) VALUES (?, ?, ?)", row)
+            for key, value in found.meta.items():
+                if key not in skip_meta:
+                    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def get_meta(self, key: str) -> str | None:
         row = self._one("SELECT value FROM meta WHERE key = ?", (key,))

@@ -88,7 +88,7 @@ def sqlite_problem(path: Path) -> str | None:
             verdict = db.execute("PRAGMA quick_check(1)").fetchone()[0]
     except (sqlite3.Error, OSError) as exc:
         return first_line(exc)
-    return None if verdict == "ok" else f"integrity check: {verdict}"
+    return None if verdict == "ok" else f"integrity check: {' '.join(str(verdict).split())}"
 
 
 # -- the data dir and the lock -------------------------------------------------------------------
@@ -281,8 +281,10 @@ def check_record(record: Record) -> Check:
     if not record.exists:
         return Check(True, f"{path}: not created yet (no entries)")
     if record.problem:
+        rest = (f", and takes the rest from {CHROMA_DIR}/" if (path.parent / CHROMA_DIR).is_dir()
+                else f"; there is no {CHROMA_DIR}/ to take the rest from")
         return Check(False, f"{path} is damaged ({record.problem})",
-                     f"{REPAIR} (moves it aside, keeps that copy, and rebuilds your entries from {CHROMA_DIR}/)")
+                     f"{REPAIR} (moves it aside, keeps that copy, reads back every entry it can from it{rest})")
     if record.version is not None and record.version > SCHEMA_VERSION:
         return Check(False, f"{path}: schema {record.version} was written by a newer mindpane (this one: "
                      f"{SCHEMA_VERSION})", "upgrade mindpane: pip install --upgrade mindpane")
