@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.text import local_minute
+from tui.text import local_day, local_minute
 
 REPAIR = "mindpane doctor --repair"
 LOCK_FILE = "mindpane.lock"
@@ -432,3 +432,52 @@ def check_history(data_dir: Path, record: Record) -> Check:
     if missing:
         return Check(False, f"{path}: {missing} of {len(record.ids)} entries have no change history", REPAIR)
     return Check(True, f"{path}: ok, history of {len(record.ids & known)} entries")
+
+
+# -- copies repair moved aside ------------------------------------------------------------------------
+
+def check_moved_copies(data_dir: Path, record: Record) -> list[Check]:
+    """One line per copy ``--repair`` moved aside: where, when, its size and what it holds. A moved
+    record holding entries that ``entries.db`` lacks fails the check: it is all that is left of them."""
+    from tui.adapters.moved_copies import HISTORY, INDEX, RECORD, find_copies, held
+
+    checks = []
+    for copy in find_copies(data_dir):
+        when = f" on {copy.moved_at:%Y-%m-%d %H:%M}" if copy.moved_at else ""
+        label = f"copy moved aside by repair{when}: {copy.path} ({copy.size} bytes)"
+        try:
+            holds = held(copy)
+        except (OSError, ValueError) as exc:
+            checks.append(Check(True, f"{label}, which could not be read ({first_line(exc)})"))
+            continue
+        span = _days(holds.dates) if holds else ""
+        if copy.original == RECORD and holds is not None:
+            missing = len(holds.ids - record.ids) if record.readable else len(holds.ids)
+            what = f"{len(holds.ids)} entries{span}" if holds.ids else "no entry it could be read for"
+            if missing:
+                where = shlex.quote(str(copy.path))
+                checks.append(Check(False, f"{label}, {what}, {missing} of them not in entries.db",
+                                    f"keep it until you have what you need from it (a backup, or `sqlite3 {where} "
+                                    ".recover`); delete it once you no longer need it"))
+            else:
+                checks.append(Check(True, f"{label}, {what}, all of them in entries.db"))
+        elif copy.original == HISTORY and holds is not None:
+            checks.append(Check(True, f"{label}, the change history of {len(holds.ids)} entries{span}; it is rebuilt "
+                                "from entries.db"))
+        elif copy.original == INDEX:
+            count = f" of {len(holds.ids)} entries" if holds else ""
+            checks.append(Check(True, f"{label}, a search index{count}; it is rebuilt from entries.db"))
+        else:
+            checks.append(Check(True, label))
+    return checks
+
+
+def _days(dates: tuple[datetime, ...]) -> str:
+    if not dates:
+        return ""
+    first, last = local_day(_aware(dates[0])), local_day(_aware(dates[-1]))
+    return f" ({first})" if first == last else f" ({first} … {last})"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
