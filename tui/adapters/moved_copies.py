@@ -187,9 +187,9 @@ def erase_from_copies(data_dir: Path, memory_ids: Sequence[str], texts: Iterable
     known = [t for t in dict.fromkeys(texts) if t]
     done = []
     for copy in find_copies(data_dir):
-        needles = [*ids, *known, *_texts_inside(copy, ids)]
-        if ids and find_text_in(copy.files, needles):
-            done.append(_erase(copy, ids, needles))
+        if not ids or not find_text_in(copy.files, [*ids, *known]):
+            continue  # every row of an entry names its id: a copy without it holds none of them
+        done.append(_erase(copy, ids, [*ids, *known, *_texts_inside(copy, ids)]))
     return done
 
 
