@@ -142,3 +142,30 @@ def test_a_record_with_nothing_readable_left_is_never_reported_as_fine(settings,
     moved = moved_record(settings)
     assert f"✗ nothing could be read back from {moved}" in out
     assert "keep " in out
+
+
+def test_entries_still_only_in_the_write_ahead_log_are_read_back_too(tmp_path, clock):
+    from tui.adapters.record_db import RecordDB
+    from tui.adapters.record_salvage import read_record_rows
+    from tui.domain.records import MemoryRecord
+
+    live = tmp_path / "live" / "entries.db"
+    live.parent.mkdir()
+    RecordDB(live).close()  # the schema is in the main file; what follows only in the -wal
+    records = RecordDB(live)
+    try:
+        for n in range(3):
+            records.insert(MemoryRecord(f"id-{n}", f"Written just before the crash, {n}.", JOURNAL.name,
+                                        clock.now, clock.now))
+        moved = tmp_path / "entries.db.corrupt-20261120-093000"
+        moved.write_bytes(live.read_bytes())
+        wal = live.with_name("entries.db-wal").read_bytes()
+    finally:
+        records.close()
+    assert read_record_rows(moved).entries == {}  # the main file alone does not have them
+
+    moved.with_name(moved.name + "-wal").write_bytes(wal)
+
+    found = read_record_rows(moved)
+    texts = sorted(row[2] for row in found.entries.values())
+    assert texts == [f"Written just before the crash, {n}." for n in range(3)]

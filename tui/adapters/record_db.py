@@ -647,7 +647,7 @@ class RecordDB:
         with self._lock:
             compact_sqlite(self._db)
 
-    # -- meta ------------------------------------------------------------------------------------
+    # -- a damaged record read back (doctor --repair, forget in a moved copy) ---------------------
 
     def take_salvaged(self, found: Salvaged, leave_out: set[str], skip_meta: set[str]) -> None:
         """Fill this new record with the rows :mod:`tui.adapters.record_salvage` read from a damaged
@@ -677,6 +677,8 @@ class RecordDB:
             for key, value in found.meta.items():
                 if key not in skip_meta:
                     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- meta ------------------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
         row = self._one("SELECT value FROM meta WHERE key = ?", (key,))

@@ -7,17 +7,13 @@ but whose index key survived is known to be lost, and when it was written. Rows 
 no readable tree reaches are placed by their shape (column count and types), like ``.recover``'s
 ``lost_and_found``; a row that does not fit its table exactly is left out, never guessed.
 
-A ``-wal`` beside the damaged file is folded into a temporary copy first (SQLite may still manage
-that), so writes not yet checkpointed are read too. The damaged file itself is never changed.
+Committed pages of a ``-wal`` beside the damaged file are read over it (writes not yet checkpointed
+count too). The damaged file itself is never changed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import shutil
-import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -117,9 +113,7 @@ def _padded(table: str, row: list[Value]) -> list[Value]:
 
 def read_record_rows(damaged: Path) -> Salvaged:
     """Everything readable in the damaged record at ``damaged`` (and its ``-wal``)."""
-    with tempfile.TemporaryDirectory(prefix="mindpane-salvage-") as tmp:
-        copy = _with_wal_folded_in(damaged, Path(tmp))
-        pages = PageFile(copy)
+    pages = PageFile(damaged)
     found = Salvaged(Path(damaged), Path(damaged).stat().st_size)
     schema = {entry.name: entry for entry in pages.schema()}
     trees = {name: pages.read_tree(entry.root) for name, entry in schema.items() if entry.root > 0}
@@ -134,22 +128,6 @@ def read_record_rows(damaged: Path) -> Salvaged:
                 break
     _note_known(found, trees)
     return found
-
-
-def _with_wal_folded_in(damaged: Path, tmp: Path) -> Path:
-    """A copy of ``damaged`` with its ``-wal`` checkpointed into it when SQLite can; else the plain copy."""
-    copy = tmp / damaged.name
-    shutil.copyfile(damaged, copy)
-    wal = damaged.with_name(damaged.name + "-wal")
-    if not wal.is_file() or not wal.stat().st_size:
-        return copy
-    shutil.copyfile(wal, tmp / wal.name)
-    try:
-        with contextlib.closing(sqlite3.connect(copy)) as db:
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.Error:
-        shutil.copyfile(damaged, copy)  # the damaged main file alone, as it is
-    return copy
 
 
 def _place(found: Salvaged, table: str, rowid: int, row: list[Value], orphan: bool = False) -> None:

@@ -52,14 +52,45 @@ class SchemaEntry:
 
 
 class PageFile:
-    """A SQLite database file opened for reading page by page."""
+    """A SQLite database file opened for reading page by page, with the committed pages of its
+    ``-wal`` (if any) laid over it, as SQLite would read them."""
 
     def __init__(self, path: Path) -> None:
-        self.data = Path(path).read_bytes()
+        path = Path(path)
+        self.data = path.read_bytes()
         self.page_size, self.usable = self._sizes()
         self.page_count = len(self.data) // self.page_size
+        self.newer: dict[int, bytes] = {}
+        """Pages as the write-ahead log has them (its last commit wins)."""
+        self._lay_wal_over(path.with_name(path.name + "-wal"))
         self.reached: set[int] = set()
         """Every page a b-tree walk or an overflow chain has read (orphans are the leaf pages not here)."""
+
+    def _lay_wal_over(self, wal: Path) -> None:
+        """The frames of ``wal`` up to its last commit (sqlite.org/fileformat2.html, section 4): a
+        frame of an older log generation has other salts and is skipped."""
+        try:
+            log = wal.read_bytes()
+        except OSError:
+            return
+        if len(log) < 32 or struct.unpack(">I", log[:4])[0] not in (0x377F0682, 0x377F0683):
+            return
+        size = struct.unpack(">I", log[8:12])[0]
+        if size != self.page_size:
+            return
+        salts = log[16:24]
+        pending: dict[int, bytes] = {}
+        at = 32
+        while at + 24 + size <= len(log):
+            number, commit = struct.unpack(">II", log[at:at + 8])
+            if log[at + 8:at + 16] != salts:
+                break
+            pending[number] = log[at + 24:at + 24 + size]
+            if commit:  # a transaction's last frame: everything up to here is committed
+                self.newer.update(pending)
+                pending = {}
+                self.page_count = max(self.page_count, commit)
+            at += 24 + size
 
     def _sizes(self) -> tuple[int, int]:
         head = self.data[:100]
@@ -77,8 +108,13 @@ class PageFile:
     def page(self, number: int) -> bytes:
         if not 1 <= number <= self.page_count:
             raise Unreadable(f"page {number} is out of the file")
+        if number in self.newer:
+            return self.newer[number]
         start = (number - 1) * self.page_size
-        return self.data[start:start + self.page_size]
+        page = self.data[start:start + self.page_size]
+        if len(page) < self.page_size:
+            raise Unreadable(f"page {number} is cut short")
+        return page
 
     def _header_at(self, number: int) -> int:
         return 100 if number == 1 else 0

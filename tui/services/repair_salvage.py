@@ -29,7 +29,8 @@ def salvage_record(moved: Path, record: Path) -> RecordSalvage:
         found = read_record_rows(moved)
         write_record(found, record)
     except Exception as exc:  # the reader skips what it cannot decode; this is the file itself failing
-        record.unlink(missing_ok=True)
+        for leftover in (record, *(record.with_name(record.name + s) for s in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)  # the store makes a fresh record (and adopts from chroma/)
         return RecordSalvage(moved, error=first_line(exc))
     alive: dict[str, int] = {}
     for row in found.entries.values():
