@@ -33,7 +33,16 @@ from tui.adapters.store_lock import StoreLock
 from tui.domain import flags as entry_flags
 from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
 from tui.domain.modes import Mode
-from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
+from tui.domain.records import (
+    Change,
+    Forgotten,
+    HistoryEvent,
+    ImportedEntry,
+    MemoryRecord,
+    Page,
+    PendingEntry,
+    RecalledMemory,
+)
 from tui.domain.search import SearchQuery
 from tui.recall import hybrid
 from tui.recall.lexical import Doc, LexicalIndex
@@ -644,10 +653,12 @@ class Mem0Store:
         return self.records.changes(offset, limit)
 
     @_as_store_error
-    def forget(self, memory_ids: Sequence[str]) -> int:
+    def forget(self, memory_ids: Sequence[str]) -> Forgotten:
         """Irreversible: erase entries from every file under the data dir (record, change log,
-        outbox, Chroma incl. its log, mem0's history), compacting each so no free page keeps them."""
+        outbox, Chroma incl. its log, mem0's history, and the copies repair moved aside), compacting
+        each so no free page keeps them."""
         from tui.adapters import eraser
+        from tui.adapters.moved_copies import erase_from_copies
 
         self._check_space("", compacting=True)
         with self._write_lock:
@@ -665,10 +676,11 @@ class Mem0Store:
             self.records.erase([record.id for record in known])
             texts = [text for record in known for text in (record.text, record.reply) if text]
             eraser.redact_log(self.data_dir / "mindpane.log", texts)
-        return len(known)
+            copies = erase_from_copies(self.data_dir, list(memory_ids), texts)
+        return Forgotten(len(known), tuple(note for note in (copy.note() for copy in copies) if note))
 
     @_as_store_error
-    def forget_deleted(self) -> int:
+    def forget_deleted(self) -> Forgotten:
         return self.forget(self.records.deleted_ids())
 
     # -- the outbox ----------------------------------------------------------------------------

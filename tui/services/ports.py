@@ -8,7 +8,16 @@ from typing import Any, Protocol
 
 from tui.domain.llm_models import ContextWindow, ModelInfo, PullProgress
 from tui.domain.modes import Mode
-from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, Page, PendingEntry, RecalledMemory
+from tui.domain.records import (
+    Change,
+    Forgotten,
+    HistoryEvent,
+    ImportedEntry,
+    MemoryRecord,
+    Page,
+    PendingEntry,
+    RecalledMemory,
+)
 from tui.domain.search import SearchQuery
 from tui.domain.stop import StopSignal
 from tui.recall.hybrid import Window
@@ -110,11 +119,11 @@ class MemoryStore(Protocol):
         """Revert one change (default: the latest not yet undone); None if there is none."""
         ...
 
-    def forget(self, memory_ids: Sequence[str]) -> int:
-        """Erase entries from every file for good; returns how many were erased."""
+    def forget(self, memory_ids: Sequence[str]) -> Forgotten:
+        """Erase entries from every file for good (copies repair moved aside included)."""
         ...
 
-    def forget_deleted(self) -> int: ...
+    def forget_deleted(self) -> Forgotten: ...
 
     def pending(self) -> list[PendingEntry]: ...
 
