@@ -181,6 +181,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
             raise outbox_error(exc, settings) from exc
     except MindpaneError as error:
         print(f"mindpane: {error}", file=err)
+        _show_unkept(text, err)
         return EXIT_FAILURE
     try:
         store = open_store(settings, outbox=outbox, index_later=True)
@@ -221,6 +222,13 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
     finally:
         store.close()
     return 0
+
+
+def _show_unkept(text: str, err: TextIO) -> None:
+    """The text that could not be put on the disk, shown whole so it is not lost (it may have come
+    from standard input); a terminal gets it without escape sequences."""
+    shown = for_display(text) if getattr(err, "isatty", lambda: False)() else text
+    print(f"mindpane: your text was not stored; here it is:\n{shown}", file=err)
 
 
 def _failure_line(event: TurnFailed) -> str:

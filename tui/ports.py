@@ -213,6 +213,10 @@ class StoreDisk(Protocol):
         """Forget: these texts leave the log file."""
         ...
 
+    def erase_from_copies(self, memory_ids: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
+        """Forget: the entries leave the copies repair moved aside; a note for the person per copy."""
+        ...
+
 
 class Outbox(Protocol):
     """Where a turn's text waits, durable, from the moment it is sent until its entry is stored.

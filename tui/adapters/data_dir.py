@@ -28,10 +28,12 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.adapters.ownership import refuse_foreign
 from tui.domain.errors import StoreError
 
 PRIVATE_UMASK = 0o077
@@ -39,16 +41,19 @@ PRIVATE_DIR = 0o700
 _SHARED_BITS = 0o077
 CHOOSE_ANOTHER = "or choose another with --data-dir or MINDPANE_DATA_DIR"
 MOVE_OR_CHOOSE = f"move it away, {CHOOSE_ANOTHER}"
+PROBE_PREFIX = ".write-probe-"
 
 log = logging.getLogger(__name__)
 _unreported: list[Secured] = []
 
 
-def prepare_data_dir(data_dir: Path) -> Secured:
+def prepare_data_dir(data_dir: Path, uid: int | None = None) -> Secured:
     """Make ``data_dir`` exist, private and writable, before anything is opened in it.
 
-    Creates it ``0700`` (missing parents get the usual mode), sets the private umask for the rest of
-    the process, tightens what is group/other-accessible, then checks a file can be written there.
+    Refuses a data dir that is not the user's (``uid``, default: the effective uid), or that holds
+    something of another user (:mod:`tui.adapters.ownership`), before changing anything. Creates it
+    ``0700`` (missing parents get the usual mode), sets the private umask for the rest of the
+    process, tightens what is group/other-accessible, then checks a file can be written there.
     Returns what was tightened; raises ``StoreError`` naming the path and the fix.
     """
     try:
@@ -58,26 +63,48 @@ def prepare_data_dir(data_dir: Path) -> Secured:
             if parent.exists() and not parent.is_dir():
                 raise StoreError(f"Cannot write to the data directory {data_dir}: {parent} is a file, "
                                  "not a directory", MOVE_OR_CHOOSE)
+        refuse_foreign(data_dir, uid)
         if not data_dir.exists():
-            try:
-                data_dir.mkdir(mode=PRIVATE_DIR)
-            except FileNotFoundError:  # parents first (only then: an existing parent is left untouched)
-                data_dir.parent.mkdir(parents=True, exist_ok=True)
-                data_dir.mkdir(mode=PRIVATE_DIR, exist_ok=True)
-            os.chmod(data_dir, PRIVATE_DIR)  # mkdir's mode is masked by the umask, never widened by it
+            _make_private_dir(data_dir)
         secured = secure_data_dir(data_dir)
         if secured.tightened or secured.untouched:
             _unreported.append(secured)
-        probe = data_dir / ".write-probe"
-        probe.write_text("ok", encoding="utf-8")
-        probe.unlink()
+        _probe_writable(data_dir)
     except OSError as exc:
         named = Path(os.fsdecode(exc.filename)) if exc.filename else data_dir
-        at_fault = data_dir if named.name == ".write-probe" else named
+        at_fault = data_dir if named.name.startswith(PROBE_PREFIX) else named
         raise StoreError(f"Cannot write to the data directory {data_dir}: {exc.strerror or exc}",
                          permission_hint(at_fault, data_dir)
                          if isinstance(exc, PermissionError) else CHOOSE_ANOTHER) from exc
     return secured
+
+
+def _make_private_dir(data_dir: Path) -> None:
+    """Create ``data_dir`` ``0700``; missing parents get the usual mode. Another process making it
+    at the same moment (a parallel ``ask``) is fine: the mode is checked by the caller anyway."""
+    try:
+        data_dir.mkdir(mode=PRIVATE_DIR)
+    except FileNotFoundError:  # parents first (only then: an existing parent is left untouched)
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            data_dir.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:
+            return
+    except FileExistsError:
+        return
+    os.chmod(data_dir, PRIVATE_DIR)  # mkdir's mode is masked by the umask, never widened by it
+
+
+def _probe_writable(data_dir: Path) -> None:
+    """Write and remove a file of a name no other process uses: several ``mindpane ask`` run at once,
+    and with one fixed name one removed the probe another was about to remove (an ask then failed
+    before its text was kept)."""
+    fd, name = tempfile.mkstemp(prefix=PROBE_PREFIX, dir=data_dir)
+    try:
+        os.write(fd, b"ok")
+    finally:
+        os.close(fd)
+        os.unlink(name)
 
 
 def permission_hint(path: Path, data_dir: Path) -> str:
@@ -91,8 +118,8 @@ def take_notice() -> str | None:
     """What :func:`prepare_data_dir` had to change since the last call, as one line to show once
     (several openers prepare the same dir: the first one tightens, the rest find nothing)."""
     reports, _unreported[:] = list(_unreported), []
-    notices = [notice for notice in (report.notice() for report in reports) if notice]
-    return "; ".join(notices) or None
+    notices = dict.fromkeys(notice for notice in (report.notice() for report in reports) if notice)
+    return "; ".join(notices) or None  # what could not be changed is found again by each opener: once
 
 
 def use_private_umask() -> int:

@@ -45,9 +45,10 @@ the next open still ends with the id absent, whichever segment replays it.
 Order for a store's ``forget`` (under the store's write lock, nothing else touching Chroma):
 ``erase_from_chroma`` per collection (drop the ids from the in-memory vector tables too; it also
 scrubs the HNSW files), then ``erase_history`` (takes mem0's lock), then the caller's own rows
-followed by ``compact_sqlite`` under that database's lock, then ``redact_log``; ``find_text`` checks
-the result. Apart from ``forget``, the store calls :func:`scrub_hnsw` after closing the client and
-at the end of opening.
+followed by ``compact_sqlite`` under that database's lock, then ``redact_log``, then the copies
+``doctor --repair`` moved aside (``moved_copies.erase_from_copies``); ``find_text`` checks the
+result. Apart from ``forget``, the store calls :func:`scrub_hnsw` after closing the client and at
+the end of opening.
 """
 
 from __future__ import annotations
@@ -411,15 +412,21 @@ def find_text(root: Path, texts: Iterable[str], block: int = 8 << 20) -> list[Hi
     """Every place under ``root`` (all files, binary ones, WAL and journal files included, but not
     :data:`MODELS_DIR`) where one of ``texts`` appears in one of its :func:`text_forms`. Reads in
     blocks (no mmap: a file another thread truncates meanwhile must not crash the process)."""
+    models = Path(root) / MODELS_DIR  # the rewritten bundled model: never an entry's text, and 24 MB
+    return find_text_in([path for path in sorted(Path(root).rglob("*")) if not path.is_relative_to(models)],
+                        texts, block)
+
+
+def find_text_in(paths: Iterable[Path], texts: Iterable[str], block: int = 8 << 20) -> list[Hit]:
+    """:func:`find_text` over the files ``paths`` (directories, links and missing files are skipped)."""
     needles = [(f"{form_name}:{text[:40]}", form) for text in _unique(texts)
                for form_name, form in text_forms(text).items()]
     if not needles:
         return []
     overlap = max(len(form) for _, form in needles) - 1
     hits: list[Hit] = []
-    models = Path(root) / MODELS_DIR  # the rewritten bundled model: never an entry's text, and 24 MB
-    for path in sorted(Path(root).rglob("*")):
-        if not path.is_file() or path.is_symlink() or path.is_relative_to(models):
+    for path in paths:
+        if not path.is_file() or path.is_symlink():
             continue
         found: set[tuple[str, int]] = set()
         with path.open("rb") as handle:

@@ -13,15 +13,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.domain import flags as entry_flags
 from tui.domain.records import Change, MemoryRecord, Page, PendingEntry, content_key
 from tui.domain.search import SearchQuery, entry_tags, fts_match
+
+if TYPE_CHECKING:
+    from tui.adapters.record_salvage import Salvaged
 
 FILE_NAME = "entries.db"
 INDEX_LATER_KEY = "index_later_ids"
@@ -182,6 +187,21 @@ def from_snapshot(raw: str | None) -> MemoryRecord | None:
                         metadata=data.get("metadata") or {})
 
 
+def _use_wal(db: sqlite3.Connection, patience: float = 5.0) -> None:
+    """Switch ``db`` to WAL mode. Switching needs the file to itself, and SQLite then says "locked" at
+    once rather than wait the busy timeout: several ``mindpane ask`` opening a new record at the same
+    moment would fail. So: wait and try again, for as long as the busy timeout."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 @dataclass(frozen=True)
 class Counts:
     alive: int
@@ -196,10 +216,10 @@ class RecordDB:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")  # first: another process may be making the file too
+        _use_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA secure_delete=ON")
-        self._db.execute("PRAGMA busy_timeout=5000")
         self._db.create_function("mindpane_content_key", 3, _content_key, deterministic=True)
         self._db.create_function("mindpane_tags", 1, _tags_json, deterministic=True)
         self._upgrade()
@@ -219,6 +239,8 @@ class RecordDB:
                     f"{self.path} was written by a newer mindpane (schema {version} > {SCHEMA_VERSION})")
             for step, script in enumerate(_UPGRADES[version:], start=version + 1):
                 with self._tx() as db:
+                    if db.execute("PRAGMA user_version").fetchone()[0] >= step:
+                        continue  # another process (a parallel `ask`) made this step meanwhile
                     for statement in _statements(script):
                         db.execute(statement)
                     db.execute(f"PRAGMA user_version = {step}")
@@ -625,6 +647,37 @@ class RecordDB:
 
         with self._lock:
             compact_sqlite(self._db)
+
+    # -- a damaged record read back (doctor --repair, forget in a moved copy) ---------------------
+
+    def take_salvaged(self, found: Salvaged, leave_out: set[str], skip_meta: set[str]) -> None:
+        """Fill this new record with the rows :mod:`tui.adapters.record_salvage` read from a damaged
+        one, as they were (ids, dates, change numbers), except the entries in ``leave_out``: their
+        rows, changes, pins and vectors, and outbox turns holding their text. One transaction."""
+        gone = [found.entries[i] for i in leave_out if i in found.entries]
+        gone_turns = {row[7] for row in gone if row[7]}
+        gone_texts = [text for row in gone for text in (row[2], row[3]) if text]
+        with self._tx() as db:
+            for memory_id, row in found.entries.items():
+                if memory_id in leave_out:
+                    continue
+                key = row[9] or content_key(row[1], _time(row[4]), row[2])
+                db.execute("INSERT INTO entry (id, mode, text, reply, created_at, updated_at, metadata, turn_id, "
+                           "deleted_at, content_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [*row[:9], key])
+                self._set_tags(db, memory_id, row[2])
+            for turn_id, row in found.outbox.items():
+                if turn_id not in gone_turns and not any(text in row[2] for text in gone_texts):
+                    db.execute("INSERT INTO outbox (turn_id, mode, text, created_at) VALUES (?, ?, ?, ?)", row)
+            for row in found.changes.values():
+                if row[3] not in leave_out:
+                    db.execute("INSERT INTO change (seq, at, kind, entry_id, mode, before, after, undone_at, batch) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            for entry_id, row in found.pins.items():
+                if entry_id not in leave_out and entry_id in found.entries:
+                    db.execute("INSERT INTO pin (entry_id, mode, pinned_at) VALUES (?, ?, ?)", row)
+            for key, value in found.meta.items():
+                if key not in skip_meta:
+                    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     # -- meta ------------------------------------------------------------------------------------
 

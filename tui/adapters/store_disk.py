@@ -41,3 +41,10 @@ class StoreDisk:
         from tui.adapters import eraser
 
         eraser.redact_log(self.data_dir / "mindpane.log", texts)
+
+    def erase_from_copies(self, memory_ids: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
+        """Forget reaches the copies ``doctor --repair`` moved aside; a note per copy changed."""
+        from tui.adapters.moved_copies import erase_from_copies
+
+        copies = erase_from_copies(self.data_dir, memory_ids, texts)
+        return tuple(note for note in (copy.note() for copy in copies) if note)

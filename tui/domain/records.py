@@ -105,6 +105,15 @@ class PendingEntry:
 
 
 @dataclass(frozen=True)
+class Forgotten:
+    """What a forget did: how many entries it erased, and ``notes`` for the person about copies
+    ``doctor --repair`` had moved aside (one that could not be erased inside was deleted)."""
+
+    count: int
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Change:
     """One line of the change log: an edit, delete, reply or import, and how to revert it."""
 

@@ -72,9 +72,12 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
             self.state = state
 
     class Deleted(Message, bubble=False):
-        def __init__(self, forgotten: bool) -> None:
+        """``notes``: what a forget did to copies repair had moved aside (see ``Forgotten``)."""
+
+        def __init__(self, forgotten: bool, notes: tuple[str, ...] = ()) -> None:
             super().__init__()
             self.forgotten = forgotten
+            self.notes = notes
 
     def __init__(self, memory_id: str, report_to: MessagePump | None = None) -> None:
         super().__init__()
@@ -262,19 +265,21 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     def _delete(self, forget: bool) -> None:
         try:
             store = self.app.workspace.journal
+            notes: tuple[str, ...] = ()
             if forget:
-                store.forget([self.memory_id])
+                notes = store.forget([self.memory_id]).notes
             else:
                 store.delete(self.memory_id)
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
             return
-        self.post_message(self.Deleted(forget))
+        self.post_message(self.Deleted(forget, notes))
 
     def on_entry_screen_deleted(self, message: Deleted) -> None:
         forgotten = message.forgotten
         self._report(True)
-        self.notify("Entry forgotten: erased from the disk." if forgotten
+        self.notify(" ".join(["Entry forgotten: erased from the disk.", *(f"{n}." for n in message.notes)])
+                    if forgotten
                     else "Entry deleted. u in the history (or Changes) brings it back.", markup=False)
         self._close()
 

@@ -401,17 +401,20 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
             confirm_label="Forget"), confirmed)
 
     class Forgotten(Message, bubble=False):
-        """The deleted entries were erased (``count``), or ``error`` says why not."""
+        """The deleted entries were erased (``count``; ``notes`` on copies repair had moved aside),
+        or ``error`` says why not."""
 
-        def __init__(self, count: int = 0, error: MindpaneError | None = None) -> None:
+        def __init__(self, count: int = 0, error: MindpaneError | None = None, notes: tuple[str, ...] = ()) -> None:
             super().__init__()
             self.count = count
             self.error = error
+            self.notes = notes
 
     @work(thread=True, exclusive=True, group="forget", exit_on_error=False)
     def _forget_deleted(self) -> None:
         try:
-            self.post_message(self.Forgotten(self.app.workspace.journal.forget_deleted()))
+            done = self.app.workspace.journal.forget_deleted()
+            self.post_message(self.Forgotten(done.count, notes=done.notes))
         except MindpaneError as error:
             self.post_message(self.Forgotten(error=error))
 
@@ -419,8 +422,8 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         if message.error is not None:
             self.notify(str(message.error), severity="error", markup=False)
         else:
-            self.notify(f"Forgot {message.count} deleted entr{'y' if message.count == 1 else 'ies'}: "
-                        "erased from the disk.", markup=False)
+            self.notify(" ".join([f"Forgot {message.count} deleted entr{'y' if message.count == 1 else 'ies'}: "
+                                  "erased from the disk.", *(f"{note}." for note in message.notes)]), markup=False)
 
     def on_prompt_bar_multi_line_paste(self, message: PromptBar.MultiLinePaste) -> None:
         """A multi-line paste into the prompt opens the composer with all of it; a draft kept

@@ -21,6 +21,7 @@ from tui.services.doctor_checks import (
     check_data_dir,
     check_history,
     check_lock,
+    check_moved_copies,
     check_outbox,
     check_record,
     first_line,
@@ -62,6 +63,7 @@ def diagnose(settings: Settings, env: Mapping[str, str] | None = None, cwd: Path
         checks += [outbox] if outbox else []
         checks += check_chroma(data_dir, name, record)
         checks.append(check_history(data_dir, record))
+        checks += check_moved_copies(data_dir, record)
     checks += [embedder_problem] if embedder_problem else []
     checks.append(check_bundled_model(settings))
     checks += check_ollama(settings)

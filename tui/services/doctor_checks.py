@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.text import local_minute
+from tui.text import local_day, local_minute
 
 REPAIR = "mindpane doctor --repair"
 LOCK_FILE = "mindpane.lock"
@@ -88,12 +88,12 @@ def sqlite_problem(path: Path) -> str | None:
             verdict = db.execute("PRAGMA quick_check(1)").fetchone()[0]
     except (sqlite3.Error, OSError) as exc:
         return first_line(exc)
-    return None if verdict == "ok" else f"integrity check: {verdict}"
+    return None if verdict == "ok" else f"integrity check: {' '.join(str(verdict).split())}"
 
 
 # -- the data dir and the lock -------------------------------------------------------------------
 
-def check_data_dir(data_dir: Path) -> Check:
+def check_data_dir(data_dir: Path, uid: int | None = None) -> Check:
     where = shlex.quote(str(data_dir))
     if not data_dir.exists():
         return Check(False, f"data dir {data_dir} does not exist",
@@ -101,6 +101,9 @@ def check_data_dir(data_dir: Path) -> Check:
     if not data_dir.is_dir():
         return Check(False, f"data dir {data_dir} is a file, not a directory",
                      f"move it away (`mv {where} {where}.old`), or choose another with --data-dir")
+    foreign = check_owner(data_dir, uid)
+    if foreign is not None:
+        return foreign
     wrong: list[str] = []
     for path in [data_dir, *_walk(data_dir)]:
         mode = os.lstat(path).st_mode
@@ -114,6 +117,22 @@ def check_data_dir(data_dir: Path) -> Check:
         return Check(False, f"data dir {data_dir} is not private: {wrong[0]}{more} (want dirs 0700, files 0600)",
                      f"chmod -R u+rwX,go-rwx {where}")
     return Check(True, f"data dir {data_dir}: private (dirs 0700, files 0600)")
+
+
+def check_owner(data_dir: Path, uid: int | None = None) -> Check | None:
+    """A failed check when the data dir or something in it is another user's (mindpane refuses it)."""
+    from tui.adapters import ownership
+
+    uid = ownership.current_uid() if uid is None else uid
+    found = ownership.foreign_owned(data_dir, uid)
+    if found is None:
+        return None
+    refusal = ownership.refusal(data_dir, found, uid)
+    via = f" (where {found.via_link} leads)" if found.via_link else ""
+    whose = f"belongs to {ownership.owner_name(found.owner)}, {ownership.not_you(uid)}"
+    what = f"data dir {found.path}{via} {whose}" if data_dir in (found.path, found.via_link) \
+        else f"data dir {data_dir}: {found.path}{via} {whose}"
+    return Check(False, f"{what}; mindpane refuses to use it", refusal.hint)
 
 
 def _walk(data_dir: Path) -> Iterator[Path]:
@@ -178,6 +197,11 @@ def _probe_lock(path: Path) -> bool:
 
 
 def check_lock(data_dir: Path) -> Check:
+    from tui.adapters.store_lock import lock_problem, move_away_hint
+
+    unusable = lock_problem(data_dir / LOCK_FILE)
+    if unusable:
+        return Check(False, f"lock: {unusable}", move_away_hint(data_dir / LOCK_FILE))
     state = lock_state(data_dir)
     if state.held:
         who = f"pid {state.pid}" if state.pid else "a process"
@@ -257,8 +281,10 @@ def check_record(record: Record) -> Check:
     if not record.exists:
         return Check(True, f"{path}: not created yet (no entries)")
     if record.problem:
+        rest = (f", and takes the rest from {CHROMA_DIR}/" if (path.parent / CHROMA_DIR).is_dir()
+                else f"; there is no {CHROMA_DIR}/ to take the rest from")
         return Check(False, f"{path} is damaged ({record.problem})",
-                     f"{REPAIR} (moves it aside, keeps that copy, and rebuilds your entries from {CHROMA_DIR}/)")
+                     f"{REPAIR} (moves it aside, keeps that copy, reads back every entry it can from it{rest})")
     if record.version is not None and record.version > SCHEMA_VERSION:
         return Check(False, f"{path}: schema {record.version} was written by a newer mindpane (this one: "
                      f"{SCHEMA_VERSION})", "upgrade mindpane: pip install --upgrade mindpane")
@@ -406,3 +432,52 @@ def check_history(data_dir: Path, record: Record) -> Check:
     if missing:
         return Check(False, f"{path}: {missing} of {len(record.ids)} entries have no change history", REPAIR)
     return Check(True, f"{path}: ok, history of {len(record.ids & known)} entries")
+
+
+# -- copies repair moved aside ------------------------------------------------------------------------
+
+def check_moved_copies(data_dir: Path, record: Record) -> list[Check]:
+    """One line per copy ``--repair`` moved aside: where, when, its size and what it holds. A moved
+    record holding entries that ``entries.db`` lacks fails the check: it is all that is left of them."""
+    from tui.adapters.moved_copies import HISTORY, INDEX, RECORD, find_copies, held
+
+    checks = []
+    for copy in find_copies(data_dir):
+        when = f" on {copy.moved_at:%Y-%m-%d %H:%M}" if copy.moved_at else ""
+        label = f"copy moved aside by repair{when}: {copy.path} ({copy.size} bytes)"
+        try:
+            holds = held(copy)
+        except (OSError, ValueError) as exc:
+            checks.append(Check(True, f"{label}, which could not be read ({first_line(exc)})"))
+            continue
+        span = _days(holds.dates) if holds else ""
+        if copy.original == RECORD and holds is not None:
+            missing = len(holds.ids - record.ids) if record.readable else len(holds.ids)
+            what = f"{len(holds.ids)} entries{span}" if holds.ids else "no entry it could be read for"
+            if missing:
+                where = shlex.quote(str(copy.path))
+                checks.append(Check(False, f"{label}, {what}, {missing} of them not in entries.db",
+                                    f"keep it until you have what you need from it (a backup, or `sqlite3 {where} "
+                                    ".recover`); delete it once you no longer need it"))
+            else:
+                checks.append(Check(True, f"{label}, {what}, all of them in entries.db"))
+        elif copy.original == HISTORY and holds is not None:
+            checks.append(Check(True, f"{label}, the change history of {len(holds.ids)} entries{span}; it is rebuilt "
+                                "from entries.db"))
+        elif copy.original == INDEX:
+            count = f" of {len(holds.ids)} entries" if holds else ""
+            checks.append(Check(True, f"{label}, a search index{count}; it is rebuilt from entries.db"))
+        else:
+            checks.append(Check(True, label))
+    return checks
+
+
+def _days(dates: tuple[datetime, ...]) -> str:
+    if not dates:
+        return ""
+    first, last = local_day(_aware(dates[0])), local_day(_aware(dates[-1]))
+    return f" ({first})" if first == last else f" ({first} … {last})"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -7,8 +7,10 @@ rebuilds what is missing from what is left:
 
 - ``chroma/`` damaged → moved aside; every entry is re-embedded from ``entries.db`` (with a progress
   bar on stderr);
-- ``entries.db`` damaged → moved aside; a fresh record adopts every entry kept in Chroma (id, dates,
-  text, reply, metadata). Its change log and outbox stay in the moved copy;
+- ``entries.db`` damaged → moved aside; every entry, change, pin and outbox turn whose bytes are still
+  readable is read back from the moved copy into a new record (``repair_salvage``), which then adopts
+  from Chroma what is still missing (id, dates, text, reply, metadata); entries in neither are
+  reported as lost, with their dates;
 - ``history.db`` damaged → moved aside; mem0's history gets an ADD row per entry (with its date) and
   an UPDATE row per edit in the change log.
 
@@ -35,6 +37,7 @@ from tui.services.doctor_checks import (
     Check,
     ProbeUnavailable,
     check_data_dir,
+    check_owner,
     chroma_counts,
     first_line,
     history_ids,
@@ -42,6 +45,7 @@ from tui.services.doctor_checks import (
     read_record,
     sqlite_problem,
 )
+from tui.services.repair_salvage import RECORD_FILE, RecordSalvage, salvage_record
 from tui.services.settings import Settings
 
 if TYPE_CHECKING:
@@ -57,6 +61,10 @@ def run_repair(settings: Settings, out: TextIO, err: TextIO, now: Callable[[], d
     from tui.adapters.data_dir import secure_data_dir
     from tui.adapters.store_lock import StoreLock
 
+    foreign = check_owner(data_dir)
+    if foreign is not None:  # nothing is changed in another user's dir, nor through it
+        return print_checks([foreign], out)
+
     lock = StoreLock(data_dir)
     try:
         lock.acquire()
@@ -65,23 +73,34 @@ def run_repair(settings: Settings, out: TextIO, err: TextIO, now: Callable[[], d
         who = f"pid {pid}" if pid else "another process"
         return print_checks([Check(False, f"another mindpane ({who}) is using {data_dir}: nothing was changed",
                                    f"quit it (ctrl+q), then run `{REPAIR}` again")], out)
+    except MindpaneError as error:  # the lock file is a directory, a link…
+        return print_checks([Check(False, f"{error.message}: nothing was changed",
+                                   f"{error.hint}, then run `{REPAIR}` again")], out)
+    salvage: RecordSalvage | None = None
     try:
         secured = secure_data_dir(data_dir)
         notice = secured.notice()
         steps = [Check(not secured.untouched, notice, f"chmod -R u+rwX,go-rwx {shlex.quote(str(data_dir))}")] \
             if notice else []
-        steps += move_damaged_aside(settings, now().strftime("%Y%m%d-%H%M%S"))
+        moved_steps, moved_paths = move_damaged_aside(settings, now().strftime("%Y%m%d-%H%M%S"))
+        steps += moved_steps
+        record = data_dir / RECORD_FILE
+        if record in moved_paths:  # before the store opens and makes an empty record there
+            salvage = salvage_record(moved_paths[record], record)
+            steps += salvage.read_back()
     finally:
         lock.release()  # the store takes it again as it opens
     moved = print_checks(steps, out)
     rebuilt = print_checks(rebuild(settings, err), out)
+    lost = print_checks(salvage.losses(settings), out) if salvage else 0
     out.write("after repair:\n")
-    return print_checks(diagnose(settings), out) or moved or rebuilt
+    return print_checks(diagnose(settings), out) or moved or rebuilt or lost
 
 
 # -- moving damaged files aside --------------------------------------------------------------------
 
-def move_damaged_aside(settings: Settings, stamp: str) -> list[Check]:
+def move_damaged_aside(settings: Settings, stamp: str) -> tuple[list[Check], dict[Path, Path]]:
+    """Rename each damaged file aside; returns the report and where each went."""
     data_dir = settings.data_dir
     record = read_record(data_dir)
     damaged: list[Path] = []
@@ -94,7 +113,7 @@ def move_damaged_aside(settings: Settings, stamp: str) -> list[Check]:
     if chroma.exists() and _chroma_damaged(settings):
         damaged.append(chroma)
     if not damaged:
-        return [Check(True, "no damaged file to move aside")]
+        return [Check(True, "no damaged file to move aside")], {}
     steps = []
     for path in [path for path in damaged if not os.access(path, os.R_OK)]:  # not damaged: out of reach
         damaged.remove(path)
@@ -102,12 +121,7 @@ def move_damaged_aside(settings: Settings, stamp: str) -> list[Check]:
                            f"chmod -R u+rwX,go-rwx {shlex.quote(str(data_dir))}, then run `{REPAIR}` again"))
     moved = {path: move_aside(path, stamp) for path in damaged}
     steps += [Check(True, f"moved {path} aside to {target}") for path, target in moved.items()]
-    if record.path in moved and chroma in moved:
-        salvage = shlex.quote(str(moved[record.path]))
-        steps.append(Check(False, "entries.db and chroma/ were both damaged: there is nothing to rebuild your entries "
-                           "from", f"keep the moved copies; SQLite may read part of the record back: sqlite3 {salvage} "
-                           f".recover > {shlex.quote(str(data_dir / 'entries-recovered.sql'))}"))
-    return steps
+    return steps, moved
 
 
 def _history_damaged(path: Path) -> bool:

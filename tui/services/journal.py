@@ -21,7 +21,7 @@ from typing import Any, cast
 from tui.domain import flags as entry_flags
 from tui.domain.errors import MemoryNotFound, MindpaneError
 from tui.domain.modes import Mode
-from tui.domain.records import Change, HistoryEvent, ImportedEntry, MemoryRecord, RecalledMemory
+from tui.domain.records import Change, Forgotten, HistoryEvent, ImportedEntry, MemoryRecord, RecalledMemory
 from tui.ports import Index, Record, StoreDisk
 from tui.recall import hybrid
 
@@ -321,21 +321,23 @@ class Journal:
                                  "it was forgotten or deleted since")
 
     @_as_store_error
-    def forget(self, memory_ids: Sequence[str]) -> int:
+    def forget(self, memory_ids: Sequence[str]) -> Forgotten:
         """Irreversible: erase entries from every file under the data dir (the index's files first,
-        then the record, then the log), compacting each so no free page keeps them. Returns how
-        many were erased."""
+        then the record, then the log, then the copies repair moved aside), compacting each so no
+        free page keeps them. Says how many were erased, and what was done to moved copies."""
         self._disk.ensure_room("", compacting=True)
         with self._write_lock:
             known = [self._record.get(i, include_deleted=True) for i in memory_ids]
             known = [record for record in known if record is not None]
             self.index.erase(known)
             self._record.erase([record.id for record in known])
-            self._disk.redact_log([text for record in known for text in (record.text, record.reply) if text])
-        return len(known)
+            texts = [text for record in known for text in (record.text, record.reply) if text]
+            self._disk.redact_log(texts)
+            notes = self._disk.erase_from_copies(list(memory_ids), texts)
+        return Forgotten(len(known), notes)
 
     @_as_store_error
-    def forget_deleted(self) -> int:
+    def forget_deleted(self) -> Forgotten:
         """Erase every deleted entry for good."""
         return self.forget(self._record.deleted_ids())
 
