@@ -63,7 +63,7 @@ def test_a_forgotten_entry_has_no_story_and_is_never_recalled(journal):
     kept = journal.add_entry(JOURNAL, "Repaired the bicycle's back wheel.")
     gone = journal.add_entry(JOURNAL, "Repaired the kitchen tap that dripped.")
 
-    assert journal.forget([gone.id]) == 1
+    assert journal.forget([gone.id]).count == 1
     assert journal.history(gone.id) == []
     assert texts(journal.recall("repaired", JOURNAL, k=5)) == [kept.text]
 
