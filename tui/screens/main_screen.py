@@ -36,6 +36,7 @@ from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.recalled_pane import RecalledPane
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.transcript import Transcript
+from tui.widgets.typing_goes_to_prompt import TypedAway
 from tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -239,6 +240,10 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
 
     def on_main_screen_prompt_history(self, message: PromptHistory) -> None:
         self.chat.prompt_bar.add_history(message.walk, message.texts, message.next_offset, message.more)
+
+    def on_typed_away(self, message: TypedAway) -> None:
+        message.stop()
+        self.chat.type_into_prompt(message.text)
 
     def on_history_pane_open_entry(self, message: HistoryPane.OpenEntry) -> None:
         from tui.screens.entry_screen import EntryScreen

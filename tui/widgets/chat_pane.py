@@ -82,6 +82,20 @@ class ChatPane(Vertical):
         """The prompt's border says the next send also recalls from ``titles`` (None: it does not)."""
         self.prompt_bar.show_other_modes(titles)
 
+    def type_into_prompt(self, text: str) -> None:
+        """Keys typed in another pane (``TypedAway``): the prompt takes the focus and ``text`` goes
+        after what it holds. The focus is set now (``focus()`` would wait a message) and the text is
+        inserted after the prompt has handled it: its focus selects all its text, and a key typed
+        into that selection would replace the draft."""
+        prompt = self.prompt_bar.input
+        self.screen.set_focus(prompt)
+
+        def insert() -> None:
+            prompt.cursor_position = len(prompt.value)
+            prompt.insert_text_at_cursor(text)
+
+        prompt.call_later(insert)
+
     def give_back(self, text: str) -> None:
         """A send that could not be kept: its text goes back in front of what the prompt holds."""
         prompt = self.prompt_bar.input

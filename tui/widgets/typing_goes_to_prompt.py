@@ -1,0 +1,38 @@
+"""Keys typed in a pane that has no use for them go to the prompt.
+
+The transcript, the receipts and the history list have keys of their own (q, w, x, /, u…); any
+other printable key typed there was dropped without a sign, so someone who tabbed away and kept
+typing lost their words. Such a key now asks for the prompt (``TypedAway``): the screen gives the
+prompt the focus and the key lands after what the prompt holds.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.message import Message
+from textual.widget import Widget
+
+
+class TypedAway(Message):
+    """``text`` was typed where it means nothing: it belongs in the prompt."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+def meant_for_prompt(widget: Widget, event: events.Key) -> bool:
+    """A printable key, without ctrl/alt, that no binding of the focused chain (nor the app) takes.
+    (A text box inside the pane, the history's filter, keeps the keys typed into it: it stops them.)"""
+    return event.is_printable and "+" not in event.key and event.key not in widget.screen.active_bindings
+
+
+class TypingGoesToPrompt:
+    """Mixin for a pane: the printable keys it has no binding for go to the prompt."""
+
+    def on_key(self, event: events.Key) -> None:
+        assert isinstance(self, Widget)
+        if event.character is not None and meant_for_prompt(self, event):
+            event.stop()
+            event.prevent_default()
+            self.post_message(TypedAway(event.character))
