@@ -393,17 +393,19 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         self.app.push_screen(PinsScreen(self.app.mode, report_to=self.history))
 
     def forget_deleted(self) -> None:
-        """Erase every deleted entry from the disk, after asking."""
-        from tui.screens.confirm_screen import IrreversibleConfirmScreen
+        """Erase the deleted entries from the disk, after saying how many and asking."""
+        from tui.screens.confirm_screen import ForgetDeletedScreen
 
+        if not self.app.workspace.ready:
+            self.notify("The memory store is still opening.", markup=False)
+            return
+        asking = ForgetDeletedScreen()
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._forget_deleted()
+            if yes and asking.ids:
+                self._forget_deleted(asking.ids)
 
-        self.app.push_screen(IrreversibleConfirmScreen(
-            "Forget every deleted entry? They are erased from the disk for good and can no longer be undone.",
-            confirm_label="Forget"), confirmed)
+        self.app.push_screen(asking, confirmed)
 
     class Forgotten(Message, bubble=False):
         """The deleted entries were erased (``count``), or ``error`` says why not."""
@@ -414,9 +416,9 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
             self.error = error
 
     @work(thread=True, exclusive=True, group="forget", exit_on_error=False)
-    def _forget_deleted(self) -> None:
+    def _forget_deleted(self, ids: list[str]) -> None:
         try:
-            self.post_message(self.Forgotten(self.app.workspace.store.forget_deleted()))
+            self.post_message(self.Forgotten(self.app.workspace.store.forget(ids)))
         except MindpaneError as error:
             self.post_message(self.Forgotten(error=error))
 
