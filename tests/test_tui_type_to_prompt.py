@@ -5,6 +5,7 @@ receipts) keep doing what they do. And the pane that has the focus is plainly ma
 
 from __future__ import annotations
 
+from textual import events
 from textual.color import Color
 from textual.widgets import Input, OptionList
 
@@ -119,3 +120,21 @@ async def test_the_focused_pane_is_marked(settings, clock, ollama_stub):
         transcript.focus()
         await pilot.pause()
         assert title.styles.background != accent
+
+
+async def test_keys_typed_in_a_burst_all_reach_the_prompt(settings, clock, ollama_stub):
+    """Keys that arrive together (fast typing, a terminal sending them at once) all reach the pane
+    before the prompt has the focus: after the first, the rest follow it there, even the pane's own
+    keys (q) and the app's (?)."""
+    app = make_app(settings, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = await send(pilot, "An entry.")
+        chat(app).transcript().focus()
+        await pilot.pause()
+        for key, character in (("T", "T"), ("q", "q"), ("question_mark", "?"), ("k", "k")):
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert prompt(app).value == "Tq?k"
+        assert app.screen is chat(app).screen  # no help screen
+        assert not view.turn.question  # q did not flip the turn
