@@ -138,3 +138,17 @@ async def test_keys_typed_in_a_burst_all_reach_the_prompt(settings, clock, ollam
         assert prompt(app).value == "Tq?k"
         assert app.screen is chat(app).screen  # no help screen
         assert not view.turn.question  # q did not flip the turn
+
+
+async def test_enter_in_a_burst_sends_what_was_typed(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "An entry.")
+        chat(app).transcript().focus()
+        await pilot.pause()
+        for key, character in (("H", "H"), ("i", "i"), ("enter", "\r")):
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert [view.turn.text for view in chat(app).transcript().views] == ["An entry.", "Hi"]
+        assert prompt(app).value == ""

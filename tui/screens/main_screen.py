@@ -243,7 +243,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
 
     def on_typed_away(self, message: TypedAway) -> None:
         message.stop()
-        self.chat.type_into_prompt(message.text)
+        self.chat.type_into_prompt(message.key, message.character)
 
     def on_history_pane_open_entry(self, message: HistoryPane.OpenEntry) -> None:
         from tui.screens.entry_screen import EntryScreen

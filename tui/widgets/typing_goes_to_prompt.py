@@ -3,11 +3,11 @@
 The transcript, the receipts and the history list have keys of their own (q, w, x, /, u…); any
 other printable key typed there was dropped without a sign, so someone who tabbed away and kept
 typing lost their words. Such a key now asks for the prompt (``TypedAway``): the screen gives the
-prompt the focus and the key lands after what the prompt holds.
+prompt the focus and the key acts there, after what the prompt holds.
 
 Keys that arrive together (fast typing, a terminal sending them at once) all reach the pane before
-the prompt has the focus: once one went to the prompt, the rest follow it, even the pane's own keys,
-until the pane has the focus again.
+the prompt has the focus: once one went to the prompt, every key follows it (Enter sends, Backspace
+deletes, even the pane's own q), until the pane has the focus again.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from textual.widget import Widget
 
 
 class TypedAway(Message):
-    """``text`` was typed where it means nothing: it belongs in the prompt."""
+    """The key ``key`` (``character``) was typed where it means nothing: it belongs to the prompt."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, key: str, character: str | None) -> None:
         super().__init__()
-        self.text = text
+        self.key = key
+        self.character = character
 
 
 def meant_for_prompt(widget: Widget, event: events.Key) -> bool:
@@ -35,18 +36,15 @@ class TypingGoesToPrompt:
     """Mixin for a pane: the printable keys it has no binding for go to the prompt."""
 
     _typing_away = False
-    """A key went to the prompt, whose focus is on its way: printable keys follow it."""
+    """A key went to the prompt, whose focus is on its way: the keys that follow go there too."""
 
     def on_key(self, event: events.Key) -> None:
         assert isinstance(self, Widget)
-        if event.character is None:
-            return
-        following = self._typing_away and event.is_printable and "+" not in event.key
-        if following or meant_for_prompt(self, event):
+        if self._typing_away or meant_for_prompt(self, event):
             event.stop()
             event.prevent_default()
             self._typing_away = True
-            self.post_message(TypedAway(event.character))
+            self.post_message(TypedAway(event.key, event.character))
 
     def on_focus(self) -> None:
         self._typing_away = False
