@@ -683,6 +683,10 @@ class Mem0Store:
     def forget_deleted(self) -> Forgotten:
         return self.forget(self.records.deleted_ids())
 
+    @_as_store_error
+    def deleted_ids(self) -> list[str]:
+        return self.records.deleted_ids()
+
     # -- the outbox ----------------------------------------------------------------------------
 
     @_as_store_error
