@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
+
+from tui.domain.errors import MindpaneError
+from tui.workers import ReportsWorkerFailures
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -55,3 +59,48 @@ class IrreversibleConfirmScreen(ConfirmScreen, inherit_bindings=False):
         Binding("y", "confirm", "Yes"),
         Binding("n,escape", "cancel", "No"),
     ]
+
+
+class ForgetDeletedScreen(ReportsWorkerFailures, IrreversibleConfirmScreen):
+    """"Forget all deleted": counts the deleted entries first (in a worker) and says how many it will
+    erase; ``ids`` are exactly those, the ones to erase once confirmed. With none, there is nothing
+    to confirm."""
+
+    class Counted(Message, bubble=False):
+        def __init__(self, ids: list[str] | None = None, error: MindpaneError | None = None) -> None:
+            super().__init__()
+            self.ids = ids or []
+            self.error = error
+
+    def __init__(self) -> None:
+        super().__init__("Counting the deleted entries…", confirm_label="Forget")
+        self.ids: list[str] = []
+
+    def on_mount(self) -> None:
+        self.query_one(".confirm-yes", Button).disabled = True
+        self._count()
+
+    @work(thread=True, exclusive=True, group="count-deleted", exit_on_error=False)
+    def _count(self) -> None:
+        try:
+            self.post_message(self.Counted(self.app.workspace.journal.record.deleted_ids()))
+        except MindpaneError as error:
+            self.post_message(self.Counted(error=error))
+
+    def on_forget_deleted_screen_counted(self, message: Counted) -> None:
+        self.ids = message.ids
+        count = len(self.ids)
+        if message.error is not None:
+            text = f"The deleted entries could not be counted: {message.error}"
+        elif not count:
+            text = "There are no deleted entries to forget."
+        else:
+            entries = "the deleted entry" if count == 1 else f"the {count:,} deleted entries"
+            text = (f"Forget {entries}? {'It is' if count == 1 else 'They are'} erased from the disk for good "
+                    "and can no longer be undone.")
+        self.query_one(".confirm-question", Static).update(text)
+        self.query_one(".confirm-yes", Button).disabled = not count
+
+    def action_confirm(self) -> None:
+        if self.ids:
+            self.dismiss(True)

@@ -36,6 +36,7 @@ from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.recalled_pane import RecalledPane
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.transcript import Transcript
+from tui.widgets.typing_goes_to_prompt import TypedAway
 from tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -240,6 +241,10 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
     def on_main_screen_prompt_history(self, message: PromptHistory) -> None:
         self.chat.prompt_bar.add_history(message.walk, message.texts, message.next_offset, message.more)
 
+    def on_typed_away(self, message: TypedAway) -> None:
+        message.stop()
+        self.chat.type_into_prompt(message.key, message.character)
+
     def on_history_pane_open_entry(self, message: HistoryPane.OpenEntry) -> None:
         from tui.screens.entry_screen import EntryScreen
 
@@ -388,17 +393,19 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         self.app.push_screen(PinsScreen(self.app.mode, report_to=self.history))
 
     def forget_deleted(self) -> None:
-        """Erase every deleted entry from the disk, after asking."""
-        from tui.screens.confirm_screen import IrreversibleConfirmScreen
+        """Erase the deleted entries from the disk, after saying how many and asking."""
+        from tui.screens.confirm_screen import ForgetDeletedScreen
 
+        if not self.app.workspace.ready:
+            self.notify("The memory store is still opening.", markup=False)
+            return
+        asking = ForgetDeletedScreen()
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._forget_deleted()
+            if yes and asking.ids:
+                self._forget_deleted(asking.ids)
 
-        self.app.push_screen(IrreversibleConfirmScreen(
-            "Forget every deleted entry? They are erased from the disk for good and can no longer be undone.",
-            confirm_label="Forget"), confirmed)
+        self.app.push_screen(asking, confirmed)
 
     class Forgotten(Message, bubble=False):
         """The deleted entries were erased (``count``; ``notes`` on copies repair had moved aside),
@@ -411,9 +418,9 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
             self.notes = notes
 
     @work(thread=True, exclusive=True, group="forget", exit_on_error=False)
-    def _forget_deleted(self) -> None:
+    def _forget_deleted(self, ids: list[str]) -> None:
         try:
-            done = self.app.workspace.journal.forget_deleted()
+            done = self.app.workspace.journal.forget(ids)
             self.post_message(self.Forgotten(done.count, notes=done.notes))
         except MindpaneError as error:
             self.post_message(self.Forgotten(error=error))

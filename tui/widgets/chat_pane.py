@@ -5,6 +5,7 @@ and the controller's ``TurnUpdate`` messages come back here (through the screen)
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher
@@ -81,6 +82,23 @@ class ChatPane(Vertical):
     def show_other_modes(self, titles: list[str] | None) -> None:
         """The prompt's border says the next send also recalls from ``titles`` (None: it does not)."""
         self.prompt_bar.show_other_modes(titles)
+
+    def type_into_prompt(self, key: str, character: str | None) -> None:
+        """A key typed in another pane (``TypedAway``): the prompt takes the focus and the key acts
+        there, after what it holds. The focus is set now (``focus()`` would wait a message); the
+        prompt handles it (which selects all its text), then the cursor goes to the end, then the
+        key comes — pressed again, as ``App.simulate_key`` does, so the app hands it to the prompt
+        and its bindings (Enter sends) apply. Typed into that selection, it would have replaced the
+        draft."""
+        prompt = self.prompt_bar.input
+        if self.screen.focused is not prompt:
+            self.screen.set_focus(prompt)
+
+            def to_the_end() -> None:
+                prompt.cursor_position = len(prompt.value)
+
+            prompt.call_later(to_the_end)
+        self.app.post_message(events.Key(key, character))
 
     def give_back(self, text: str) -> None:
         """A send that could not be kept: its text goes back in front of what the prompt holds."""

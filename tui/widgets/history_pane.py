@@ -26,6 +26,7 @@ from tui.widgets.history_messages import EntryChanged, FlagsChanged, PinChanged,
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.history_text import undo_notice
 from tui.widgets.paste_safe_input import PasteSafeInput
+from tui.widgets.typing_goes_to_prompt import TypingGoesToPrompt
 from tui.workers import ReportsWorkerFailures
 
 PAGE_SIZE = 100
@@ -64,7 +65,7 @@ class HistorySource(Protocol):
         ...
 
 
-class HistoryPane(ReportsWorkerFailures, Vertical):
+class HistoryPane(TypingGoesToPrompt, ReportsWorkerFailures, Vertical):
     """Browse, filter and open the stored entries of one mode."""
 
     EntryChanged = EntryChanged

@@ -24,6 +24,7 @@ from tui.domain.pins import PIN_GLYPH
 from tui.domain.records import RecalledMemory
 from tui.session import Turn, TurnState
 from tui.text import entry_preview, local_day, one_line
+from tui.widgets.typing_goes_to_prompt import TypingGoesToPrompt
 
 PREVIEW_CHARS = 200
 """Long enough for the widest pane; the list cuts the line to its width."""
@@ -38,7 +39,7 @@ def receipt_line(memory: RecalledMemory, note: str = "", pinned: bool = False) -
     return f"{line}\n      ↳ {one_line(memory.reason, PREVIEW_CHARS)}" if memory.reason else line
 
 
-class RecalledPane(Vertical):
+class RecalledPane(TypingGoesToPrompt, Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "exclude", "Leave out", show=False,
                 tooltip="Leave the highlighted memory out of this answer and ask again (x again takes it back)"),

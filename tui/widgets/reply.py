@@ -17,19 +17,30 @@ append); what arrives is drawn at most every ``PACE_SECONDS`` (each draw lays ou
 transcript); and while the transcript follows the reply's end only its last ``TAIL_BLOCKS``-odd
 blocks stay displayed (every layout pass walks every displayed widget) until it ends, the person
 scrolls up or the block cursor enters it.
+
+A table is a ``ReplyTable``: its columns wrap at words as the stock table's do, but never shrink
+below their longest word; a table that still does not fit scrolls sideways. The stock table shrank
+every column past that (cells cut to "Head…", narrow columns left blank): in a narrow pane a
+column was lost. (``MarkdownTable`` and ``MarkdownTableContent`` are not exported by
+``textual.widgets.markdown`` in textual 8.2.8: imported from ``textual.widgets._markdown``.)
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import ClassVar
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
+from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Size
+from textual.visual import visualize
 from textual.widget import MountError
 from textual.widgets import Label, Markdown
+from textual.widgets._markdown import MarkdownTable, MarkdownTableContent
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
 from tui.text import TextPieces, for_display
@@ -183,6 +194,54 @@ class StreamingFence(MarkdownFence):
         return fence
 
 
+class ReplyTableContent(MarkdownTableContent):
+    """The stock table grid, never narrower than the longest word of each column (plus the cells'
+    padding, the gaps and the outer lines between and around them)."""
+
+    DEFAULT_CSS = """
+    ReplyTableContent {
+        width: auto;
+    }
+    """
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        columns = max(1, len(self.headers))
+        narrowest = [0] * columns
+        cells = [child for child in self.children if child.display]  # headers, then the rows' cells
+        for index, cell in enumerate(cells):
+            word = visualize(cell, cell.render()).get_minimal_width(cell.styles) + cell.styles.gutter.width
+            narrowest[index % columns] = max(narrowest[index % columns], word)
+        gaps = self.styles.grid_gutter_vertical * (columns - 1) + 2  # between the columns, and the outer lines
+        return max(container.width, sum(narrowest) + gaps)
+
+
+class ReplyTable(MarkdownTable):
+    """A table that scrolls sideways when its columns cannot fit whole (see ``ReplyTableContent``)."""
+
+    DEFAULT_CSS = """
+    ReplyTable {
+        height: auto;
+        overflow-x: auto;
+        overflow-y: hidden;
+        scrollbar-size-horizontal: 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        headers, rows = self._get_headers_and_rows()
+        self._headers, self._rows = headers, rows
+        yield ReplyTableContent(headers, rows)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """Its rows, and the row of its scrollbar when it scrolls: the reply's stream layout takes a
+        block's height from here alone, and the scrollbar hid the table's bottom line."""
+        height = super().get_content_height(container, viewport, width)
+        content = self.query_children(ReplyTableContent).first(ReplyTableContent) if self.children else None
+        if content is not None and content.get_content_width(Size(width, height), viewport) > width:
+            height += self.styles.scrollbar_size_horizontal
+        return height
+
+
 class ReplyStream:
     """Appends what arrives to a reply, at most once per ``PACE_SECONDS`` (what arrives in between
     waits and goes in with the next append). Like Textual's ``MarkdownStream``, paced."""
@@ -232,6 +291,12 @@ class ReplyStream:
 class ReplyView(BlockCursor):
     """The model's reply to one turn."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "scroll_block(-1)", "Scroll left", show=False,
+                tooltip="Scroll a wide table under the block cursor sideways (← →)"),
+        Binding("right", "scroll_block(1)", "Scroll right", show=False),
+    ]
+
     DEFAULT_CSS = """
     ReplyView {
         layout: stream;
@@ -264,6 +329,8 @@ class ReplyView(BlockCursor):
             return StreamingFence
         if block_name in ("fence", "code_block"):
             return ReplyFence
+        if block_name == "table_open":
+            return ReplyTable
         return super().get_block_class(block_name)
 
     async def write(self, chunk: str) -> None:
@@ -361,6 +428,12 @@ class ReplyView(BlockCursor):
         await self.finish()
         self._parts = TextPieces()
         await self.update("")
+
+    def action_scroll_block(self, direction: int) -> None:
+        """A table wider than the reply, under the cursor, scrolls sideways by a few columns."""
+        block = self.cursor_block
+        if block is not None and block.max_scroll_x:
+            block.scroll_relative(x=direction * max(4, block.size.width // 4), animate=False)
 
     def copy_text(self) -> str:
         """The last code block, else the whole reply: what a person most likely wants to paste."""

@@ -25,12 +25,13 @@ from textual.widgets import Static
 from tui.domain.modes import Mode
 from tui.session import Turn
 from tui.widgets.turn_view import TurnView
+from tui.widgets.typing_goes_to_prompt import TypingGoesToPrompt
 
 SHOWN_TURNS = 30
 REVEAL_BATCH = 20
 
 
-class Transcript(VerticalScroll, can_focus=True):
+class Transcript(TypingGoesToPrompt, VerticalScroll, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "select_earlier", "Earlier reply", show=False),
         Binding("down,j", "select_later", "Later reply", show=False),
@@ -66,6 +67,8 @@ class Transcript(VerticalScroll, can_focus=True):
         super().__init__(classes="transcript", **kwargs)
         self.mode = mode
         self.hint = hint
+        self.border_title = f"{mode.title} transcript"
+        """Shown on the frame it has while it has the focus."""
         self._first_shown = 0
         """Index of the earliest displayed turn; the ones before it are hidden."""
         self._last_view: TurnView | None = None

@@ -1,7 +1,13 @@
-"""One turn in a transcript: the person's text shown literally, a status line, and the reply."""
+"""One turn in a transcript: the person's text shown literally, a status line, and the reply.
+
+While the reply is awaited a line counts the seconds (``ThinkingLine``); once it ends, the status
+line says how long it took, and a failure says when it happened and which attempt it was (a
+retry failing the same way looked as if nothing had happened).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -14,6 +20,7 @@ from tui.domain.flags import WRONG_GLYPH
 from tui.domain.modes import Mode
 from tui.session import Turn, TurnState
 from tui.text import transcript_text
+from tui.widgets.thinking import ThinkingLine, app_now, local_time, whole_seconds
 
 if TYPE_CHECKING:
     from tui.widgets.reply import ReplyView
@@ -40,6 +47,15 @@ class TurnView(Vertical):
         self._state_class: str | None = None
         self._status_text = ""
         """The status line as the turn's state has it, before the marks (``reply marked wrong``)."""
+        self._thinking = ThinkingLine(classes="turn-thinking")
+        self._started: datetime | None = None
+        """When the turn last started (None: not in this session's view: recovered, or queued)."""
+        self._ended: datetime | None = None
+        """When it then ended (done, failed, stopped): what it says of its time stays as it was."""
+        self._first_words: int | None = None
+        """Seconds from the start to the reply's first words (None: none yet)."""
+        self._attempt = 0
+        """How many times in a row the turn was started without an answer."""
 
     def compose(self) -> ComposeResult:
         from tui.widgets.reply import ReplyView  # here: Markdown is not needed before the first turn
@@ -48,6 +64,7 @@ class TurnView(Vertical):
                      markup=False)
         yield Static(transcript_text(self.turn.text), classes="turn-text", markup=False)
         yield Static("", classes="turn-status", markup=False)
+        yield self._thinking
         self._reply = ReplyView(classes="reply")
         yield self._reply
 
@@ -91,7 +108,11 @@ class TurnView(Vertical):
         self._status(WAITING_FOR_TURN if store_ready else WAITING_FOR_STORE, "-waiting")
 
     def show_recalling(self) -> None:
+        """The turn started (again): the wait for its reply is counted from now."""
+        self._attempt += 1
+        self._started, self._ended, self._first_words = app_now(self), None, None
         self._status("recalling related memories…", "-busy")
+        self._thinking.start(self._started, self._attempt)
 
     def _counts(self) -> tuple[int, int]:
         """How many memories the prompt got by recall, and how many because they are pinned."""
@@ -107,7 +128,43 @@ class TurnView(Vertical):
                      "-busy")
 
     async def add_chunk(self, chunk: str) -> None:
+        if self._thinking.running:
+            self._show_first_words()
         await self.reply.write(chunk)
+
+    def _show_first_words(self) -> None:
+        self._thinking.stop()
+        self._first_words = self._seconds()
+        if self._first_words:
+            self._status(f"{self._status_text} · first words after {self._first_words} s", "-busy")
+
+    def _seconds(self) -> int:
+        """Seconds from the turn's start to its end, or to now."""
+        return whole_seconds(self._started, self._ended or app_now(self)) if self._started is not None else 0
+
+    def _end(self) -> None:
+        """Done, failed or stopped: the wait is over (a stopped turn is shown finished twice: when
+        stopped, and when what arrived is saved; the first time counts)."""
+        self._thinking.stop()
+        if self._started is not None and self._ended is None:
+            self._ended = app_now(self)
+
+    def _took(self) -> str:
+        """" · first words after 12 s, 41 s in all", or less when it was quick."""
+        total = self._seconds()
+        if self._first_words:
+            rest = f", {total} s in all" if total > self._first_words else ""
+            return f" · first words after {self._first_words} s{rest}"
+        return f" · {total} s" if total else ""
+
+    def _when_failed(self) -> str:
+        """"attempt 2 failed at 09:31:08 after 3 s"; empty for a turn this view never started."""
+        if self._started is None:
+            return ""
+        seconds = self._seconds()
+        attempt = f"attempt {self._attempt} " if self._attempt > 1 else ""
+        return f"{attempt}failed at {local_time(self._ended or app_now(self))}" + \
+            (f" after {seconds} s" if seconds else "")
 
     async def show_finished(self) -> None:
         """Done, stopped or failed, as ``turn.state`` says."""
@@ -119,10 +176,12 @@ class TurnView(Vertical):
             await self.show_failed()
 
     async def show_done(self) -> None:
+        self._end()
         await self.reply.finish()
         count, pinned = self._counts()
         recalled = (f"recalled {count}" if count else "nothing recalled") + (f" · {pinned} pinned" if pinned else "")
-        self._status(f"{self.mode.reply_label} · {self.turn.model} · {recalled}{self._room()}", "-done")
+        self._status(f"{self.mode.reply_label} · {self.turn.model} · {recalled}{self._room()}{self._took()}", "-done")
+        self._attempt = 0
 
     def _room(self) -> str:
         """" · 2 left out for room" when the prompt had to leave things out to fit the model."""
@@ -130,26 +189,36 @@ class TurnView(Vertical):
         return f" · {note}" if note else ""
 
     async def show_failed(self) -> None:
+        self._end()
         await self.reply.finish()
         error = self.turn.error
         lines = [f"⚠ {error.message}" if error else "⚠ The turn failed"]
         if error and error.hint:
             lines.append(f"  {error.hint}")
+        when = self._when_failed()
+        if when:
+            lines.append(f"  {when}")
         lines.append(f"  {self._kept_note()} Press {self.retry_key} to retry.")
         self._status("\n".join(lines), "-failed")
 
     async def show_stopped(self) -> None:
         """Stopped by the person: what arrived stays, and the line says so (not an error)."""
+        self._end()
         await self.reply.finish()
         if self.turn.record is not None:
             kept = "partial reply saved" if self.turn.reply else f"{self.mode.entry_label.lower()} saved"
         else:
             kept = "saving what arrived…"
-        self._status(f"■ stopped · {self.mode.reply_label} · {self.turn.model} · {kept}", "-stopped")
+        seconds = self._seconds()
+        after = f" · after {seconds} s" if seconds else ""
+        self._status(f"■ stopped · {self.mode.reply_label} · {self.turn.model} · {kept}{after}", "-stopped")
+        self._attempt = 0
 
     async def reset_for_retry(self) -> None:
-        """Asked again: the reply goes; the text is shown anew (an edit and resend changed it)."""
+        """Asked again: the reply and the last failure go; the text is shown anew (an edit and
+        resend changed it)."""
         self.query_one(".turn-text", Static).update(transcript_text(self.turn.text))
+        self._status("asking again…", "-busy")
         await self.reply.clear()
 
     def _kept_note(self) -> str:
