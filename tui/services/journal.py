@@ -336,11 +336,6 @@ class Journal:
             notes = self._disk.erase_from_copies(list(memory_ids), texts)
         return Forgotten(len(known), notes)
 
-    @_as_store_error
-    def forget_deleted(self) -> Forgotten:
-        """Erase every deleted entry for good."""
-        return self.forget(self._record.deleted_ids())
-
     # -- reading what needs both ---------------------------------------------------------------
 
     @_as_store_error
