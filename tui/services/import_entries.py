@@ -34,6 +34,7 @@ from tui.domain.modes import Mode
 from tui.domain.records import ImportedEntry, content_key
 from tui.services import jrnl_format
 from tui.services.export import EXPORT_VERSION
+from tui.services.import_checks import BadEntry, check_metadata, checked_moment, checked_text
 from tui.services.ports import MemoryStore
 from tui.text import one_line
 
@@ -153,6 +154,10 @@ def scan(path: Path, modes: Mapping[str, Mode], fmt: str = "auto", mode: str | N
             continue
         name = _mode_name(item, plan)
         if name not in modes:
+            if skip_bad:
+                plan.problems.append(Item(item.where, problem=f"unknown mode {_quoted(name)} (known modes: "
+                                                              f"{', '.join(modes)}; --mode imports into one)"))
+                continue
             seen = unknown.setdefault(name, [0, item.where])
             seen[0] += 1
             continue
@@ -361,7 +366,12 @@ def _text_items(stream: TextIO) -> Iterator[Item]:
         if found.problem is not None:
             yield Item(where, problem=_clean(found.problem))
             continue
-        parts, local = found.parts, found.when.astimezone()
+        try:
+            local = checked_moment(found.when, "date", found.when.strftime("%Y-%m-%d %H:%M"))
+        except BadEntry as bad:
+            yield Item(where, problem=_clean(str(bad)))
+            continue
+        parts = found.parts
         extra = {"starred": True} if found.starred else {}
         if parts.model:
             extra["model"] = parts.model
@@ -387,48 +397,51 @@ def _json_items(stream: TextIO, plan: Plan) -> Iterator[Item]:
             where = f"entry {number} (line {line})"
             try:
                 yield _jrnl_item(value, where) if plan.fmt == "jrnl" else _own_item(value, where)
-            except _Bad as bad:
+            except BadEntry as bad:
                 yield Item(where, problem=_clean(str(bad)))
     except _Broken as broken:
-        where = f"entry {number + 1}, line {broken.line}" if reader.in_entries else f"line {broken.line}"
+        at = f"line {broken.line}, column {broken.column}"
+        where = f"entry {number + 1}, {at}" if reader.in_entries else at
         yield Item(where, problem=_clean(broken.what), fatal=True)
-
-
-class _Bad(Exception):
-    """An entry that is not one (a field missing or of the wrong kind)."""
 
 
 def _own_item(value: object, where: str) -> Item:
     if not isinstance(value, dict):
-        raise _Bad("an entry must be a JSON object")
+        raise BadEntry("an entry must be a JSON object")
     text = value.get("text")
     if not isinstance(text, str):
-        raise _Bad('"text" is missing' if text is None else '"text" must be a string')
-    if not text.strip():
-        raise _Bad('"text" is empty')
+        raise BadEntry('"text" is missing' if text is None else '"text" must be a string')
+    if not checked_text(text, "text").strip():
+        raise BadEntry('"text" is empty')
     created = _moment(value, "created_at", required=True)
     updated = _moment(value, "updated_at", required=False) or created
     reply = value.get("reply") or ""
     if not isinstance(reply, str):
-        raise _Bad('"reply" must be a string')
+        raise BadEntry('"reply" must be a string')
+    checked_text(reply, "reply")
     mode = value.get("mode")
     if mode is not None and not isinstance(mode, str):
-        raise _Bad('"mode" must be a string')
+        raise BadEntry('"mode" must be a string')
     memory_id = value.get("id")
     if memory_id is not None and (not isinstance(memory_id, str) or not memory_id.strip()):
-        raise _Bad('"id" must be a string')
+        raise BadEntry('"id" must be a string')
+    checked_text(memory_id or "", "id")
     metadata = value.get("metadata") or {}
     if not isinstance(metadata, dict):
-        raise _Bad('"metadata" must be an object')
+        raise BadEntry('"metadata" must be an object')
     if metadata.get(KIND_KEY, ENTRY) not in KINDS:
-        raise _Bad(f'"metadata.{KIND_KEY}" must be "{ENTRY}" or "{QUESTION}"')
+        raise BadEntry(f'"metadata.{KIND_KEY}" must be "{ENTRY}" or "{QUESTION}"')
     if not isinstance(metadata.get(REPLY_WRONG_KEY, False), bool):
-        raise _Bad(f'"metadata.{REPLY_WRONG_KEY}" must be true or false')
+        raise BadEntry(f'"metadata.{REPLY_WRONG_KEY}" must be true or false')
     model = value.get("model")
+    if model is not None and not isinstance(model, str):
+        raise BadEntry('"model" must be a string or null')
+    checked_text(model or "", "model")
     extra = {**metadata, "model": model} if model is not None else dict(metadata)
+    check_metadata(extra)
     pinned = value.get("pinned", False)
     if not isinstance(pinned, bool):
-        raise _Bad('"pinned" must be true or false')
+        raise BadEntry('"pinned" must be true or false')
     return Item(where, ImportedEntry(text, created, reply, extra or None, id=memory_id, updated_at=updated,
                                      pinned=pinned), mode)
 
@@ -437,48 +450,67 @@ def _moment(value: dict, key: str, required: bool) -> datetime | None:
     raw = value.get(key)
     if raw is None:
         if required:
-            raise _Bad(f'"{key}" is missing')
+            raise BadEntry(f'"{key}" is missing')
         return None
     try:
         moment = datetime.fromisoformat(raw) if isinstance(raw, str) else None
     except ValueError:
         moment = None
     if moment is None:
-        raise _Bad(f'"{key}" is not an ISO 8601 date: {_quoted(str(raw))}')
-    return moment if moment.tzinfo else moment.astimezone()
+        raise BadEntry(f'"{key}" is not an ISO 8601 date: {_quoted(str(raw))}')
+    return checked_moment(moment, key, raw)
 
 
 def _jrnl_item(value: object, where: str) -> Item:
     if not isinstance(value, dict):
-        raise _Bad("an entry must be a JSON object")
+        raise BadEntry("an entry must be a JSON object")
     title, body = value.get("title") or "", value.get("body") or ""
     if not isinstance(title, str) or not isinstance(body, str):
-        raise _Bad('"title" and "body" must be strings')
+        raise BadEntry('"title" and "body" must be strings')
     day, clock = value.get("date"), value.get("time") or f"{jrnl_format.DEFAULT_HOUR:02d}:00"
     if day is None:
-        raise _Bad('"date" is missing')
+        raise BadEntry('"date" is missing')
     when = jrnl_format.parse_stamp(f"{day} {clock}") if isinstance(day, str) and isinstance(clock, str) else None
     if when is None:
-        raise _Bad(f'"date"/"time" is not a date: {_quoted(f"{day} {clock}")}')
-    parts = jrnl_format.from_title_body(title, body)
+        raise BadEntry(f'"date"/"time" is not a date: {_quoted(f"{day} {clock}")}')
+    when = checked_moment(when, "date", f"{day} {clock}")
+    parts = jrnl_format.from_title_body(checked_text(title, "title"), checked_text(body, "body"))
     if not parts.text.strip():
-        raise _Bad("the entry is empty")
+        raise BadEntry("the entry is empty")
     extra = {"starred": True} if value.get("starred") is True else {}
     if parts.model:
         extra["model"] = parts.model
-    return Item(where, ImportedEntry(parts.text, when.astimezone(), parts.reply, extra or None))
+    return Item(where, ImportedEntry(parts.text, when, parts.reply, extra or None))
 
 
 class _Broken(Exception):
-    """The file stops being valid JSON at ``line``."""
+    """The file stops being valid JSON at ``line``, ``column`` (both from 1)."""
 
-    def __init__(self, line: int, what: str) -> None:
+    def __init__(self, where: tuple[int, int], what: str) -> None:
         super().__init__(what)
-        self.line = line
+        self.line, self.column = where
         self.what = what
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_JSON_WORDS = {
+    "Unterminated string starting at": ("a string is not closed", "the file ends in the middle of a string"),
+    "Expecting value": ("expected a value", "the file ends where a value should be"),
+    "Expecting ',' delimiter": ("expected a comma", "the file ends in the middle of an entry"),
+    "Expecting ':' delimiter": ("expected a colon after a key", "the file ends in the middle of an entry"),
+    "Expecting property name enclosed in double quotes": ("expected a key in double quotes",
+                                                          "the file ends in the middle of an entry"),
+    "Invalid control character at": ("a control character (a raw line break or tab) inside a string",) * 2,
+    "Invalid \\escape": ("a backslash escape that JSON does not have",) * 2,
+    "Invalid \\uXXXX escape": ("a \\u escape without four hex digits",) * 2,
+    "Extra data": ("more text after the end",) * 2,
+}
+"""Python's JSON errors in plain words: (in the middle of the file, where the file ends)."""
+
+
+def _plain(message: str, at_end: bool) -> str:
+    words = _JSON_WORDS.get(message)
+    return words[at_end] if words else message[:1].lower() + message[1:]
 
 
 class _JsonReader:
@@ -490,6 +522,7 @@ class _JsonReader:
         self._buffer = ""
         self._pos = 0
         self._line = 1  # the line of self._buffer[0]
+        self._column = 0  # and how far into that line it is
         self._eof = False
         self._decoder = json.JSONDecoder()
         self.in_entries = False
@@ -501,13 +534,21 @@ class _JsonReader:
         if not data:
             self._eof = True
             return False
+        newline = self._buffer.rfind("\n", 0, self._pos)
         self._line += self._buffer.count("\n", 0, self._pos)
+        self._column = self._pos - newline - 1 if newline >= 0 else self._column + self._pos
         self._buffer = self._buffer[self._pos:] + data
         self._pos = 0
         return True
 
     def line(self, pos: int | None = None) -> int:
         return self._line + self._buffer.count("\n", 0, self._pos if pos is None else pos)
+
+    def where(self, pos: int | None = None) -> tuple[int, int]:
+        """The line and column (from 1) of ``pos`` in the buffer (default: the reading position)."""
+        pos = self._pos if pos is None else pos
+        newline = self._buffer.rfind("\n", 0, pos)
+        return self.line(pos), pos - newline if newline >= 0 else self._column + pos + 1
 
     def _peek(self) -> str:
         while True:
@@ -521,12 +562,12 @@ class _JsonReader:
         found = self._peek()
         if found != expected:
             shown = repr(found) if found else "the end of the file"
-            raise _Broken(self.line(), f"not valid JSON: expected {expected!r} {after}, found {shown}")
+            raise _Broken(self.where(), f"not valid JSON: expected {expected!r} {after}, found {shown}")
         self._pos += 1
 
     def _value(self) -> object:
         if not self._peek():
-            raise _Broken(self.line(), "not valid JSON: the file ends too soon")
+            raise _Broken(self.where(), "not valid JSON: the file ends too soon")
         while True:
             try:
                 value, end = self._decoder.raw_decode(self._buffer, self._pos)
@@ -534,7 +575,15 @@ class _JsonReader:
                 cut = exc.pos >= len(self._buffer) - 8 or exc.msg.startswith("Unterminated string")
                 if cut and self._more(len(self._buffer)):
                     continue
-                raise _Broken(self.line(exc.pos), f"not valid JSON ({exc.msg})") from None
+                at_end = self._eof and (exc.msg.startswith("Unterminated string")
+                                        or exc.pos >= len(self._buffer.rstrip()) - 8)
+                raise _Broken(self.where(exc.pos), f"not valid JSON: {_plain(exc.msg, at_end)}") from None
+            except RecursionError:
+                raise _Broken(self.where(), "not valid JSON here: nested too deeply "
+                                            "(lists or objects inside each other a thousand levels deep)") from None
+            except ValueError as exc:  # a number too long to convert (Python limits digits)
+                raise _Broken(self.where(), f"a number here cannot be read: {_clean(str(exc)).split(';')[0]}") \
+                    from None
             if end >= len(self._buffer) and self._more():  # a number may go on in the next chunk
                 continue
             self._pos = end
@@ -548,10 +597,12 @@ class _JsonReader:
             self._pos += 1
         else:
             while True:
-                line = self.line()
+                self._peek()
+                at = self.where()
+                line = at[0]
                 key = self._value()
                 if not isinstance(key, str):
-                    raise _Broken(line, "not valid JSON: expected a key")
+                    raise _Broken(at, "not valid JSON: expected a key in double quotes")
                 self._take(":", f"after {key!r}")
                 if key == "entries":
                     yield from self._entries()
@@ -563,7 +614,7 @@ class _JsonReader:
                     break
                 self._take(",", "between keys")
         if self._peek():
-            raise _Broken(self.line(), "not valid JSON: more text after its end")
+            raise _Broken(self.where(), "not valid JSON: more text after its end")
 
     def _entries(self) -> Iterator[tuple[str, object, int, object]]:
         self._take("[", 'after "entries"')
