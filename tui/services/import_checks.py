@@ -13,12 +13,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.domain.errors import MindpaneError
 from tui.domain.index_metadata import lone_surrogate, metadata_problem
 from tui.text import one_line
 
 EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 LATEST = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
 """A day short of what ``datetime`` holds at each end, so that every time zone can show the date."""
+
+
+class ImportRefused(MindpaneError):
+    """The file cannot be imported as it is; nothing was written."""
 
 
 class BadEntry(Exception):

@@ -1,12 +1,15 @@
 """Entries into mindpane: from its own JSON export, jrnl's JSON export, or a jrnl text journal.
 
-An import reads the file twice, streaming both times (a 100k-entry file never sits in memory):
+An import reads the file once, into memory, checking that nothing wrote to it meanwhile
+(``import_snapshot``); then it goes over that copy twice, decoding and parsing an entry at a time
+(the entries of a 100k-entry file are never all held at once):
 
-1. :func:`scan` checks every entry (and, for a dry run, which are already there). A malformed
-   entry, a line that is not valid JSON, an unknown mode: the import is refused, naming where,
-   and nothing is written — unless ``skip_bad``, which sets the bad entries aside (a break in the
-   JSON ends the file there: the entries before it are kept).
-2. :func:`apply` reads it again and stores the new entries through the store's batched
+1. :func:`scan` checks every entry the way the record and the index will take it
+   (``import_checks``) and, for a dry run, counts which are already there. A malformed entry, a
+   line that is not valid JSON, an unknown mode: the import is refused, naming where, and nothing
+   is written — unless ``skip_bad``, which sets the bad entries aside (a break in the JSON ends
+   the file there: the entries before it are kept).
+2. :func:`apply` reads the same copy again and stores the new entries through the store's batched
    ``import_entries`` (embedding a batch at a time), all under one ``import_id`` in the change log.
 
 Original dates are kept (local time when the file has none). Nothing is imported twice: an entry
@@ -18,7 +21,7 @@ again gives the same bytes.
 
 from __future__ import annotations
 
-import json
+import io
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,7 +37,9 @@ from tui.domain.modes import Mode
 from tui.domain.records import ImportedEntry, content_key
 from tui.services import jrnl_format
 from tui.services.export import EXPORT_VERSION
-from tui.services.import_checks import BadEntry, check_metadata, checked_moment, checked_text
+from tui.services.import_checks import BadEntry, ImportRefused, check_metadata, checked_moment, checked_text
+from tui.services.import_json import Broken, JsonReader
+from tui.services.import_snapshot import read_snapshot
 from tui.services.ports import MemoryStore
 from tui.text import one_line
 
@@ -46,11 +51,6 @@ store's pipelined ``import_entries``, which overlaps a batch's embedding with th
 WINDOW_BYTES = 8 << 20
 """…or fewer, when their text adds up to this much (a file of very long entries stays in bounds)."""
 EMBED_BATCH = 256
-_CHUNK = 1 << 16
-
-
-class ImportRefused(MindpaneError):
-    """The file cannot be imported as it is; nothing was written."""
 
 
 class ImportStopped(MindpaneError):
@@ -104,7 +104,8 @@ class Plan:
     fmt: str
     mode: str | None
     modes: Mapping[str, Mode]
-    signature: tuple[int, int]
+    data: bytes = field(repr=False, default=b"")
+    """The file as it was read once (``import_snapshot``): both passes read these bytes."""
     per_mode: dict[str, int] = field(default_factory=dict)
     fresh: dict[str, int] = field(default_factory=dict)
     """Per mode, the entries not there yet (counted only when scanned with ``known``)."""
@@ -141,8 +142,8 @@ def scan(path: Path, modes: Mapping[str, Mode], fmt: str = "auto", mode: str | N
     if mode is not None and mode not in modes:
         raise ImportRefused(f"unknown mode {mode!r}", f"known modes: {', '.join(modes)}")
     path = Path(path)
-    signature = _signature(path)
-    plan = Plan(path, _format_of(path) if fmt == "auto" else _FLAVOURS[fmt], mode, modes, signature)
+    data = read_snapshot(path)
+    plan = Plan(path, _format_of(path, data) if fmt == "auto" else _FLAVOURS[fmt], mode, modes, data)
     unknown: dict[str, list] = {}
     dedupe = _Dedupe(known) if known is not None else None
     window: list[tuple[str, ImportedEntry]] = []
@@ -192,9 +193,7 @@ def dry_run_report(plan: Plan) -> ImportReport:
 
 
 def apply(plan: Plan, store: MemoryStore, progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Store the plan's new entries (a second read of the file), in batches, as one import."""
-    if _signature(plan.path) != plan.signature:
-        raise ImportRefused(f"{plan.path} changed while it was being imported", "nothing was imported; run it again")
+    """Store the plan's new entries (a second read of the same copy of the file), in batches, as one import."""
     import_id = str(uuid.uuid4())
     dedupe = _Dedupe(store)
     imported: dict[str, int] = {}
@@ -304,21 +303,9 @@ class _Dedupe:
 # -- reading the file ----------------------------------------------------------------------------
 
 
-def _signature(path: Path) -> tuple[int, int]:
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise ImportRefused(f"cannot read {path}: {exc.strerror or exc}", "check the path") from None
-    if not path.is_file():
-        raise ImportRefused(f"{path} is not a file", "give the path of an export or a jrnl journal")
-    return info.st_size, info.st_mtime_ns
-
-
-def _open(path: Path) -> TextIO:
-    try:
-        return open(path, encoding="utf-8-sig")
-    except OSError as exc:
-        raise ImportRefused(f"cannot read {path}: {exc.strerror or exc}", "check the path") from None
+def _text(data: bytes) -> TextIO:
+    """The copy of the file as text (a BOM is skipped), decoded as it is read."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig")
 
 
 _FLAVOURS = {"json": "mindpane", "jrnl": "jrnl", "jrnl-txt": "jrnl-txt"}
@@ -326,9 +313,9 @@ _FLAVOURS = {"json": "mindpane", "jrnl": "jrnl", "jrnl-txt": "jrnl-txt"}
 by the first key or entry)."""
 
 
-def _format_of(path: Path) -> str:
+def _format_of(path: Path, data: bytes) -> str:
     """``auto-json`` or ``jrnl-txt``, from the first text of the file."""
-    with _open(path) as stream:
+    with _text(data) as stream:
         try:
             head = stream.read(4096).lstrip()
         except UnicodeDecodeError:
@@ -342,7 +329,7 @@ def _format_of(path: Path) -> str:
 
 
 def _items(plan: Plan) -> Iterator[Item]:
-    with _open(plan.path) as stream:
+    with _text(plan.data) as stream:
         try:
             if plan.fmt == "jrnl-txt":
                 yield from _text_items(stream)
@@ -379,7 +366,7 @@ def _text_items(stream: TextIO) -> Iterator[Item]:
 
 
 def _json_items(stream: TextIO, plan: Plan) -> Iterator[Item]:
-    reader = _JsonReader(stream)
+    reader = JsonReader(stream)
     number = 0
     try:
         for kind, name, line, value in reader.events():
@@ -399,7 +386,7 @@ def _json_items(stream: TextIO, plan: Plan) -> Iterator[Item]:
                 yield _jrnl_item(value, where) if plan.fmt == "jrnl" else _own_item(value, where)
             except BadEntry as bad:
                 yield Item(where, problem=_clean(str(bad)))
-    except _Broken as broken:
+    except Broken as broken:
         at = f"line {broken.line}, column {broken.column}"
         where = f"entry {number + 1}, {at}" if reader.in_entries else at
         yield Item(where, problem=_clean(broken.what), fatal=True)
@@ -481,159 +468,6 @@ def _jrnl_item(value: object, where: str) -> Item:
     if parts.model:
         extra["model"] = parts.model
     return Item(where, ImportedEntry(parts.text, when, parts.reply, extra or None))
-
-
-class _Broken(Exception):
-    """The file stops being valid JSON at ``line``, ``column`` (both from 1)."""
-
-    def __init__(self, where: tuple[int, int], what: str) -> None:
-        super().__init__(what)
-        self.line, self.column = where
-        self.what = what
-
-
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_JSON_WORDS = {
-    "Unterminated string starting at": ("a string is not closed", "the file ends in the middle of a string"),
-    "Expecting value": ("expected a value", "the file ends where a value should be"),
-    "Expecting ',' delimiter": ("expected a comma", "the file ends in the middle of an entry"),
-    "Expecting ':' delimiter": ("expected a colon after a key", "the file ends in the middle of an entry"),
-    "Expecting property name enclosed in double quotes": ("expected a key in double quotes",
-                                                          "the file ends in the middle of an entry"),
-    "Invalid control character at": ("a control character (a raw line break or tab) inside a string",) * 2,
-    "Invalid \\escape": ("a backslash escape that JSON does not have",) * 2,
-    "Invalid \\uXXXX escape": ("a \\u escape without four hex digits",) * 2,
-    "Extra data": ("more text after the end",) * 2,
-}
-"""Python's JSON errors in plain words: (in the middle of the file, where the file ends)."""
-
-
-def _plain(message: str, at_end: bool) -> str:
-    words = _JSON_WORDS.get(message)
-    return words[at_end] if words else message[:1].lower() + message[1:]
-
-
-class _JsonReader:
-    """Streams ``{"key": value, ..., "entries": [entry, ...], ...}`` an entry at a time: the buffer
-    holds about one entry (or one 64 KiB chunk), never the file."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._buffer = ""
-        self._pos = 0
-        self._line = 1  # the line of self._buffer[0]
-        self._column = 0  # and how far into that line it is
-        self._eof = False
-        self._decoder = json.JSONDecoder()
-        self.in_entries = False
-
-    def _more(self, want: int = 0) -> bool:
-        if self._eof:
-            return False
-        data = self._stream.read(max(_CHUNK, want))
-        if not data:
-            self._eof = True
-            return False
-        newline = self._buffer.rfind("\n", 0, self._pos)
-        self._line += self._buffer.count("\n", 0, self._pos)
-        self._column = self._pos - newline - 1 if newline >= 0 else self._column + self._pos
-        self._buffer = self._buffer[self._pos:] + data
-        self._pos = 0
-        return True
-
-    def line(self, pos: int | None = None) -> int:
-        return self._line + self._buffer.count("\n", 0, self._pos if pos is None else pos)
-
-    def where(self, pos: int | None = None) -> tuple[int, int]:
-        """The line and column (from 1) of ``pos`` in the buffer (default: the reading position)."""
-        pos = self._pos if pos is None else pos
-        newline = self._buffer.rfind("\n", 0, pos)
-        return self.line(pos), pos - newline if newline >= 0 else self._column + pos + 1
-
-    def _peek(self) -> str:
-        while True:
-            self._pos = _WHITESPACE.match(self._buffer, self._pos).end()
-            if self._pos < len(self._buffer):
-                return self._buffer[self._pos]
-            if not self._more():
-                return ""
-
-    def _take(self, expected: str, after: str) -> None:
-        found = self._peek()
-        if found != expected:
-            shown = repr(found) if found else "the end of the file"
-            raise _Broken(self.where(), f"not valid JSON: expected {expected!r} {after}, found {shown}")
-        self._pos += 1
-
-    def _value(self) -> object:
-        if not self._peek():
-            raise _Broken(self.where(), "not valid JSON: the file ends too soon")
-        while True:
-            try:
-                value, end = self._decoder.raw_decode(self._buffer, self._pos)
-            except json.JSONDecodeError as exc:
-                cut = exc.pos >= len(self._buffer) - 8 or exc.msg.startswith("Unterminated string")
-                if cut and self._more(len(self._buffer)):
-                    continue
-                at_end = self._eof and (exc.msg.startswith("Unterminated string")
-                                        or exc.pos >= len(self._buffer.rstrip()) - 8)
-                raise _Broken(self.where(exc.pos), f"not valid JSON: {_plain(exc.msg, at_end)}") from None
-            except RecursionError:
-                raise _Broken(self.where(), "not valid JSON here: nested too deeply "
-                                            "(lists or objects inside each other a thousand levels deep)") from None
-            except ValueError as exc:  # a number too long to convert (Python limits digits)
-                raise _Broken(self.where(), f"a number here cannot be read: {_clean(str(exc)).split(';')[0]}") \
-                    from None
-            if end >= len(self._buffer) and self._more():  # a number may go on in the next chunk
-                continue
-            self._pos = end
-            return value
-
-    def events(self) -> Iterator[tuple[str, object, int, object]]:
-        """("key", name, line, value) for each top-level key but "entries", and ("entry", n, line,
-        value) for each of its entries, in file order."""
-        self._take("{", "at the start")
-        if self._peek() == "}":
-            self._pos += 1
-        else:
-            while True:
-                self._peek()
-                at = self.where()
-                line = at[0]
-                key = self._value()
-                if not isinstance(key, str):
-                    raise _Broken(at, "not valid JSON: expected a key in double quotes")
-                self._take(":", f"after {key!r}")
-                if key == "entries":
-                    yield from self._entries()
-                else:
-                    yield "key", key, line, self._value()
-                found = self._peek()
-                if found == "}":
-                    self._pos += 1
-                    break
-                self._take(",", "between keys")
-        if self._peek():
-            raise _Broken(self.where(), "not valid JSON: more text after its end")
-
-    def _entries(self) -> Iterator[tuple[str, object, int, object]]:
-        self._take("[", 'after "entries"')
-        self.in_entries = True
-        if self._peek() == "]":
-            self._pos += 1
-        else:
-            number = 0
-            while True:
-                number += 1
-                self._peek()
-                line = self.line()
-                yield "entry", number, line, self._value()
-                found = self._peek()
-                if found == "]":
-                    self._pos += 1
-                    break
-                self._take(",", f"after entry {number}")
-        self.in_entries = False
 
 
 def _clean(text: str) -> str:
