@@ -449,6 +449,25 @@ class Mem0Store:
             self._memory(record.mode).delete(record.id)
         self._forget_in_tables(record)
 
+    def _index_remove_many(self, records: Sequence[MemoryRecord]) -> None:
+        """Many entries leave the index at once (an import undone), as mem0's ``delete`` would take
+        each: out of Chroma, a DELETE line in mem0's history, out of recall's tables."""
+        now = self._clock().astimezone(UTC).isoformat()
+        by_mode: dict[str, list[MemoryRecord]] = {}
+        for record in records:
+            by_mode.setdefault(record.mode, []).append(record)
+        for mode_name, gone in by_mode.items():
+            ids = [record.id for record in gone if self._indexable(record)]
+            for start in range(0, len(ids), _SYNC_BATCH):
+                self._collection(mode_name).delete(ids=ids[start:start + _SYNC_BATCH])
+            for record in gone:
+                self._forget_in_tables(record)
+        if records:
+            self._history_db.batch_add_history([
+                {"memory_id": r.id, "old_memory": r.text, "new_memory": None, "event": "DELETE", "role": "user",
+                 "created_at": r.created_at.astimezone(UTC).isoformat(), "updated_at": now, "is_deleted": 1}
+                for r in records])
+
     def _forget_in_tables(self, record: MemoryRecord) -> None:
         """Recall's tables (vectors, words) let go of ``record``."""
         for tables in (self._vectors, self._words):
@@ -663,7 +682,11 @@ class Mem0Store:
             elif change.kind in entry_flags.CHANGES.values() and change.before is not None and current is not None:
                 after = change.after.metadata if change.after is not None else {}
                 self._set_flags(current.id, entry_flags.flags_before(change.before.metadata, after), log=False)
-            elif change.kind == "import":
+            elif change.kind == "import" and change.batch is not None:  # the whole import, at once
+                removed = self.records.undo_import(change.batch, now)
+                self._following([r.id for r in removed], lambda: self._index_remove_many(removed))
+                return change
+            elif change.kind == "import":  # a line from before imports were one change
                 if current is not None:
                     self.records.set_deleted([change.entry_id], now)
                     self._following([change.entry_id], lambda: self._index_remove(current))
@@ -684,7 +707,8 @@ class Mem0Store:
 
     @_as_store_error
     def changes(self, offset: int = 0, limit: int = 200) -> list[Change]:
-        return self.records.changes(offset, limit)
+        """The change log newest first, an import one line (``RecordDB.change_lines``)."""
+        return self.records.change_lines(offset, limit)
 
     @_as_store_error
     def forget(self, memory_ids: Sequence[str]) -> int:
