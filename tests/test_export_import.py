@@ -117,7 +117,7 @@ def test_markdown_export_has_a_section_per_local_day_and_renders_text_literally(
     assert "<script>" not in out and "\\<script\\>" in out
     assert "\\*not bold\\*" in out
     assert "\x1b" not in out
-    assert "> Sounds \\*\\*good\\*\\*." in out  # the reply is a blockquote, literal too
+    assert "> Sounds **good**." in out  # the reply is a blockquote, in its own Markdown (test_export_formats)
     assert "```python\nprint('<b>')\n```" in out  # code blocks stay code blocks (literal inside)
 
 
