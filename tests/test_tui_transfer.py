@@ -68,3 +68,25 @@ async def test_a_malformed_file_imports_nothing_and_says_where(settings, clock, 
         status = str(app.screen.query_one(".transfer-status", Static).content)
         assert "entry 1" in status and "nothing was imported" in status
         assert app.workspace.store.count("journal") == 0
+        app.screen.query_one(Input).cursor_blink = False
+        await pilot.pause(0.1)
+        first = app.export_screenshot()
+        await pilot.pause(0.5)
+        assert app.export_screenshot() == first  # the bar is idle again: nothing runs
+
+
+async def test_the_import_dialog_shows_no_progress_before_an_import_runs(settings, clock):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.import_file()
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        screen.query_one(Input).cursor_blink = False
+        await pilot.pause(0.1)
+
+        first = app.export_screenshot()
+        await pilot.pause(0.5)
+
+        assert app.export_screenshot() == first  # nothing moves: no progress bar sweeping to and fro
