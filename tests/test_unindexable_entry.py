@@ -63,6 +63,8 @@ def test_the_store_opens_and_everything_else_works(settings, clock, tmp_path, ca
         assert store.count("journal") == 2
         assert store.undo(mode_name="journal") is not None  # the delete, undone
         assert store.get(bad_id).text == "Took the night train to Oslo, slept well."
+        assert store.forget([bad_id]) == 1
+        assert store.get(bad_id) is None and store.count("journal") == 2
     finally:
         store.close()
     store = open_store(settings, clock)  # and again, with nothing left to heal
@@ -73,7 +75,7 @@ def test_the_store_opens_and_everything_else_works(settings, clock, tmp_path, ca
         {"mode": "journal", "text": "Imported after.", "created_at": "2025-07-01T10:00:00+00:00"}]}), encoding="utf-8")
     code, out, err = cli(settings, "import", str(later))
     assert code == 0 and "imported 1 entry" in out, err
-    assert len(records_of(settings.data_dir)) == 4
+    assert len(records_of(settings.data_dir)) == 3
 
 
 def test_doctor_names_the_entry_the_index_cannot_take_and_repair_keeps_it(settings, clock):
