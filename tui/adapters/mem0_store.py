@@ -24,7 +24,13 @@ from tui.adapters.data_dir import install_user_id, prepare_data_dir
 from tui.adapters.environment import contain_environment, route_logs_to_file
 from tui.adapters.exact_vectors import ExactVectors, vector_bytes
 from tui.adapters.freed_memory import release_freed_memory
-from tui.adapters.mem0_payload import collection_name, entry_payload, parse_time, record_from_payload
+from tui.adapters.mem0_payload import (
+    collection_name,
+    entry_payload,
+    parse_time,
+    payload_problem,
+    record_from_payload,
+)
 from tui.adapters.recent_vectors import RecentVectors
 from tui.adapters.record_db import FILE_NAME as RECORD_FILE
 from tui.adapters.record_db import INDEX_LATER_KEY as _LATER_KEY
@@ -52,6 +58,9 @@ from tui.services.ports import Embedder
 _SYNC_BATCH = 1000
 _VECTOR_LOAD_BATCH = 5000
 _STALE_KEY = "index_stale_ids"
+UNINDEXABLE_KEY = "index_skipped_ids"
+"""Meta key: ids of entries the index cannot take (``payload_problem``: metadata an older mindpane let
+in), kept out of Chroma so that the store still opens; ``mindpane doctor`` names them."""
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -411,13 +420,18 @@ class Mem0Store:
         from mem0.utils.lemmatization import lemmatize_for_bm25
 
         mode_name = records[0].mode
-        ids = [record.id for record in records]
         collection = self._collection(mode_name)
         payloads = [entry_payload(r.text, r.created_at.astimezone(UTC).isoformat(), self._user_id,
                                   lemmatize_for_bm25(r.text), {**r.metadata, "mode": r.mode, "reply": r.reply})
                     for r in records]
-        collection.upsert(ids=ids, embeddings=vectors, metadatas=payloads)
-        if mode_name not in self._scrubbed:  # a mode's first write this session made its index files
+        indexable = [self._indexable(record) for record in records]
+        kept = [index for index, fits in enumerate(indexable) if fits]
+        if len(kept) < len(records):
+            self._note_unindexable([record.id for record, fits in zip(records, indexable, strict=True) if not fits])
+        if kept:
+            collection.upsert(ids=[records[i].id for i in kept], embeddings=[vectors[i] for i in kept],
+                              metadatas=[payloads[i] for i in kept])
+        if kept and mode_name not in self._scrubbed:  # a mode's first write this session made its index files
             self._scrubbed.add(mode_name)
             self._scrub_hnsw()
         if history_event is None:
@@ -440,8 +454,28 @@ class Mem0Store:
         self.records.set_meta(_LATER_KEY, json.dumps(sorted(later)))
 
     def _index_remove(self, record: MemoryRecord) -> None:
-        self._memory(record.mode).delete(record.id)
+        if self._indexable(record):
+            self._memory(record.mode).delete(record.id)
         self._forget_in_tables(record)
+
+    def _index_remove_many(self, records: Sequence[MemoryRecord]) -> None:
+        """Many entries leave the index at once (an import undone), as mem0's ``delete`` would take
+        each: out of Chroma, a DELETE line in mem0's history, out of recall's tables."""
+        now = self._clock().astimezone(UTC).isoformat()
+        by_mode: dict[str, list[MemoryRecord]] = {}
+        for record in records:
+            by_mode.setdefault(record.mode, []).append(record)
+        for mode_name, gone in by_mode.items():
+            ids = [record.id for record in gone if self._indexable(record)]
+            for start in range(0, len(ids), _SYNC_BATCH):
+                self._collection(mode_name).delete(ids=ids[start:start + _SYNC_BATCH])
+            for record in gone:
+                self._forget_in_tables(record)
+        if records:
+            self._history_db.batch_add_history([
+                {"memory_id": r.id, "old_memory": r.text, "new_memory": None, "event": "DELETE", "role": "user",
+                 "created_at": r.created_at.astimezone(UTC).isoformat(), "updated_at": now, "is_deleted": 1}
+                for r in records])
 
     def _forget_in_tables(self, record: MemoryRecord) -> None:
         """Recall's tables (vectors, words) let go of ``record``."""
@@ -454,9 +488,14 @@ class Mem0Store:
         if self._index_later:
             self._defer_index([record.id])
             return
-        self._collection(record.mode).update(ids=[record.id], metadatas=[{**record.metadata, "reply": record.reply}])
+        if self._indexable(record):
+            self._collection(record.mode).update(ids=[record.id],
+                                                 metadatas=[{**record.metadata, "reply": record.reply}])
 
     def _index_text(self, record: MemoryRecord) -> None:
+        if not self._indexable(record):  # not in Chroma: only recall's tables follow
+            self._embed_and_keep([record])
+            return
         self._memory(record.mode).update(record.id, text=record.text)
         got = self._collection(record.mode).get(ids=[record.id], include=["embeddings"])
         self._keep_vectors(record.mode, got["ids"], got["embeddings"])
@@ -480,6 +519,27 @@ class Mem0Store:
             self.records.set_meta(_STALE_KEY, json.dumps(sorted(stale)))
         except Exception:
             log.error("could not mark %d index entries stale", len(ids))
+
+    @staticmethod
+    def _indexable(record: MemoryRecord) -> bool:
+        """Whether Chroma can take the entry: one it cannot (or that would break it for good) stays in
+        the record and in recall's tables, and out of Chroma, so the store still opens."""
+        problem = payload_problem(record)
+        if problem is not None:
+            log.warning("entry %s is kept out of the index: its metadata cannot be indexed", record.id)
+        return problem is None
+
+    def _note_unindexable(self, ids: Sequence[str]) -> None:
+        known = set(json.loads(self.records.get_meta(UNINDEXABLE_KEY) or "[]"))
+        if not known.issuperset(ids):
+            self.records.set_meta(UNINDEXABLE_KEY, json.dumps(sorted(known | set(ids))))
+
+    def _unindexable_per_mode(self) -> dict[str, int]:
+        """Alive entries kept out of the index, per mode (so their absence from Chroma is no gap to heal)."""
+        counts: dict[str, int] = {}
+        for record in self.records.fetch(json.loads(self.records.get_meta(UNINDEXABLE_KEY) or "[]")).values():
+            counts[record.mode] = counts.get(record.mode, 0) + 1
+        return counts
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -595,6 +655,8 @@ class Mem0Store:
         if self._index_later:
             self._defer_index([record.id])
             return
+        if not self._indexable(record):
+            return
         metadata = {**record.metadata, "reply": record.reply, **dict.fromkeys(removed)}
         self._collection(record.mode).update(ids=[record.id], metadatas=[metadata])
 
@@ -629,7 +691,11 @@ class Mem0Store:
             elif change.kind in entry_flags.CHANGES.values() and change.before is not None and current is not None:
                 after = change.after.metadata if change.after is not None else {}
                 self._set_flags(current.id, entry_flags.flags_before(change.before.metadata, after), log=False)
-            elif change.kind == "import":
+            elif change.kind == "import" and change.batch is not None:  # the whole import, at once
+                removed = self.records.undo_import(change.batch, now)
+                self._following([r.id for r in removed], lambda: self._index_remove_many(removed))
+                return change
+            elif change.kind == "import":  # a line from before imports were one change
                 if current is not None:
                     self.records.set_deleted([change.entry_id], now)
                     self._following([change.entry_id], lambda: self._index_remove(current))
@@ -650,7 +716,8 @@ class Mem0Store:
 
     @_as_store_error
     def changes(self, offset: int = 0, limit: int = 200) -> list[Change]:
-        return self.records.changes(offset, limit)
+        """The change log newest first, an import one line (``RecordDB.change_lines``)."""
+        return self.records.change_lines(offset, limit)
 
     @_as_store_error
     def forget(self, memory_ids: Sequence[str]) -> Forgotten:
@@ -826,9 +893,10 @@ class Mem0Store:
             self.records.set_meta("adopted_chroma", "1")
         self._index_left_for_later()
         stale = set(json.loads(self.records.get_meta(_STALE_KEY) or "[]"))
+        skipped = self._unindexable_per_mode()
         for mode_name in set(self.records.modes()) | set(self._collection_modes()):
             collection = self._collection(mode_name)
-            if stale or collection.count() != self.records.count(mode_name):
+            if stale or collection.count() != self.records.count(mode_name) - skipped.get(mode_name, 0):
                 self.sync_index(mode_name, stale)
         if stale:
             self.records.set_meta(_STALE_KEY, "[]")

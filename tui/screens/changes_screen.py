@@ -21,7 +21,13 @@ from tui.domain.records import Change
 from tui.messages import WorkFailed
 from tui.text import local_minute
 from tui.widgets.history_messages import changed_by_undo
-from tui.widgets.history_text import KIND_LABELS, describe_change, flag_transition, undo_notice
+from tui.widgets.history_text import (
+    KIND_LABELS,
+    describe_change,
+    describe_import,
+    flag_transition,
+    undo_notice,
+)
 from tui.workers import ReportsWorkerFailures
 
 CHANGES_SHOWN = 500
@@ -35,6 +41,8 @@ def describe(change: Change) -> str:
         return flagged
     if change.kind == "reply":
         return describe_change(before.reply if before else None, after.reply if after else None)
+    if change.kind == "import" and change.batch is not None:
+        return describe_import(change)
     return describe_change(before.text if before else None, after.text if after else None)
 
 

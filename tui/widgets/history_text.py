@@ -54,4 +54,18 @@ def flag_transition(change: Change) -> str | None:
 def undo_notice(change: Change) -> str:
     """What the person is told when ``change`` was undone."""
     flagged = flag_change(change)
-    return f"Undone: {flagged}." if flagged else f"Undone: {KIND_LABELS.get(change.kind, change.kind)} entry."
+    if flagged:
+        return f"Undone: {flagged}."
+    if change.kind == "import" and change.batch is not None:
+        return f"Undone: the import of {entries(change.entries)}."
+    return f"Undone: {KIND_LABELS.get(change.kind, change.kind)} entry."
+
+
+def entries(count: int) -> str:
+    return f"{count:,} entry" if count == 1 else f"{count:,} entries"
+
+
+def describe_import(change: Change) -> str:
+    """An import's line in the change log: how many entries, and the first."""
+    first = describe_change(None, change.after.text) if change.after else ""
+    return f"{entries(change.entries)}, from {first}" if first else entries(change.entries)
