@@ -63,7 +63,7 @@ def test_the_store_opens_and_everything_else_works(settings, clock, tmp_path, ca
         assert store.count("journal") == 2
         assert store.undo(mode_name="journal") is not None  # the delete, undone
         assert store.get(bad_id).text == "Took the night train to Oslo, slept well."
-        assert store.forget([bad_id]) == 1
+        assert store.forget([bad_id]).count == 1
         assert store.get(bad_id) is None and store.count("journal") == 2
     finally:
         store.close()
