@@ -83,7 +83,7 @@ def _run_command(args: argparse.Namespace, config: LoadedConfig, settings: Setti
                  modes: Mapping[str, Mode]) -> int:
     from tui import cli_config
 
-    cli_config.report_problems(config, args, sys.stderr)  # the app shows the config's problems itself
+    cli_config.report_problems(config, args, sys.stderr, settings)  # the app shows them itself
     if args.command == "ask":
         return ask(settings, args.mode, _prompt_text(args.prompt), sys.stdout, sys.stderr, modes)
     if args.command == "doctor":

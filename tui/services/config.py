@@ -289,9 +289,11 @@ def _number(value: Any) -> float:
 
 
 def _seconds(value: Any) -> float:
+    from tui.services.settings import MAX_STALL_TIMEOUT, stall_seconds
+
     seconds = _number(value)
-    if seconds <= 0:
-        raise _Invalid(f"must be more than 0 seconds, not {_shown(value)}")
+    if stall_seconds(seconds) is None:
+        raise _Invalid(f"must be more than 0 seconds and at most {MAX_STALL_TIMEOUT:g} (a day), not {_shown(value)}")
     return seconds
 
 
