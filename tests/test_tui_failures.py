@@ -70,7 +70,7 @@ async def test_stalled_reply_is_reported_and_retried(settings, clock, ollama_stu
         view = await send(pilot, "Tell me about stalls.")
         ollama_stub.release_stalls()
         assert view.turn.state is TurnState.FAILED
-        assert "cut off after 0.5 s of silence" in status_text(view)
+        assert "cut off after 0.5 s without progress" in status_text(view)
         assert view.reply.text == "I was "
         assert app.workspace.store.count("journal") == 1
 

@@ -85,7 +85,7 @@ def _settings() -> Iterable[str]:
     yield ('# How entries are embedded: "bundled" (a small offline model) or "ollama:<model>", e.g.\n'
            '# "ollama:all-minilm". Each embedder keeps its own index, built from your entries.\n'
            f"embedder = {toml_value(BUNDLED_EMBEDDER)}\n")
-    yield ("# Seconds of silence from Ollama before a reply counts as stalled.\n"
+    yield ("# Seconds without new text from Ollama before a reply counts as stalled (at most 86400).\n"
            f"stall_timeout = {toml_value(int(DEFAULT_STALL_TIMEOUT))}\n")
     yield ('# The colours. ctrl+p → "Change theme" picks one and remembers it here.\n'
            f"theme = {toml_value(DEFAULT_THEME)}\n")

@@ -41,7 +41,8 @@ class Settings:
     """``bundled`` (offline MiniLM) or ``ollama:<model>``."""
     connect_timeout: float = 5.0
     stall_timeout: float = DEFAULT_STALL_TIMEOUT
-    """Seconds without a byte from Ollama before a reply counts as stalled (model loading included)."""
+    """Seconds without progress in a reply from Ollama (no new text: silence, or a trickle of bytes)
+    before it counts as stalled, model loading included; any other answer must come within it."""
     default_model: str = DEFAULT_MODEL
     """The model of a mode that names none: the config file's ``model``, else DEFAULT_MODEL."""
     theme: str = DEFAULT_THEME
