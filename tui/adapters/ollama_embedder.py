@@ -104,9 +104,8 @@ class OllamaEmbedder:
         if isinstance(exc, ollama.ResponseError):
             reason = str(exc.error).casefold()
             if exc.status_code == 404 and "model" in reason and "not found" in reason:
-                return EmbedderError(
-                    f"Embedding model {self.model} is not pulled", hint=f"run `ollama pull {self.model}`"
-                )
+                return EmbedderError(f"The embedding model {self.model} is not pulled in your Ollama at {self._host}",
+                                     hint=f"run `ollama pull {self.model}`")
             if exc.status_code == 404:
                 return EmbedderError(
                     f"No Ollama API at {self._host} (HTTP 404: {first_line(exc)})",
