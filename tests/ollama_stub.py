@@ -49,6 +49,9 @@ MAX_STALL_SECONDS = 30.0
 DEFAULT_SIZE = 3_300_000_000
 DEFAULT_MODIFIED = "2025-01-01T00:00:00Z"
 DEFAULT_CONTEXT_LENGTH = 131_072
+EMBEDDING_FAMILIES = {"all-minilm": "bert", "mxbai-embed-large": "bert", "nomic-embed-text": "nomic-bert"}
+"""The family Ollama reports for these embedding models (others: their name before the tag); /api/show
+says their capabilities are ``["embedding"]``."""
 """What gemma3 reports as its context length (model_info's ``gemma3.context_length``)."""
 SLOW_PULL_PACE = 0.02
 """Seconds between two progress lines of a slow pull (the stub's pace, not a test's sleep)."""
@@ -122,6 +125,11 @@ def fake_embedding(text: str, dimension: int) -> list[float]:
 def _full_name(name: str) -> str:
     """Ollama treats ``name`` and ``name:latest`` as the same model."""
     return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+def _family(full_name: str) -> str:
+    base = full_name.split(":", 1)[0]
+    return EMBEDDING_FAMILIES.get(base.rsplit("/", 1)[-1], base)
 
 
 def _now() -> str:
@@ -441,6 +449,7 @@ class _OllamaHandler(BaseHTTPRequestHandler):
         models = []
         for name in sorted(self.stub.models):
             full = _full_name(name)
+            family = _family(full)
             models.append(
                 {
                     "name": full,
@@ -451,8 +460,8 @@ class _OllamaHandler(BaseHTTPRequestHandler):
                     "details": {
                         "parent_model": "",
                         "format": "gguf",
-                        "family": full.split(":", 1)[0],
-                        "families": [full.split(":", 1)[0]],
+                        "family": family,
+                        "families": [family],
                         "parameter_size": "4.3B",
                         "quantization_level": "Q4_0",
                     },
@@ -469,7 +478,7 @@ class _OllamaHandler(BaseHTTPRequestHandler):
         if not stub.has_model(name):
             self._model_missing(name)
             return
-        family = _full_name(name).split(":", 1)[0]
+        family = _family(_full_name(name))
         info: dict[str, Any] = {"general.architecture": family, "general.parameter_count": 4_300_000_000}
         if stub.context_length is not None:
             info[f"{family}.context_length"] = stub.context_length
@@ -481,7 +490,7 @@ class _OllamaHandler(BaseHTTPRequestHandler):
                 "template": "{{ .Prompt }}",
                 "details": {"format": "gguf", "family": family, "families": [family]},
                 "model_info": None if stub.model_info_null else info,
-                "capabilities": ["completion"],
+                "capabilities": ["embedding"] if family in EMBEDDING_FAMILIES.values() else ["completion"],
                 "modified_at": "2025-01-01T00:00:00Z",
             },
         )

@@ -59,7 +59,14 @@ from tui.domain.errors import (
     OllamaUnreachable,
     ReplyInterrupted,
 )
-from tui.domain.llm_models import ContextWindow, ModelInfo, PullFailed, PullProgress, UnknownModel
+from tui.domain.llm_models import (
+    ContextWindow,
+    ModelInfo,
+    PullFailed,
+    PullProgress,
+    UnknownModel,
+    is_embedding_only,
+)
 from tui.domain.stop import StopSignal
 
 log = logging.getLogger(__name__)
@@ -344,7 +351,7 @@ class OllamaChat:
     def list_models(self) -> list[ModelInfo]:
         """The models Ollama has (``/api/tags``), sorted by name; raises ``OllamaUnreachable``."""
         models = [
-            ModelInfo(m.model, int(m.size or 0), m.modified_at)
+            ModelInfo(m.model, int(m.size or 0), m.modified_at, is_embedding_only(m.model, _families(m)))
             for m in self._listing("").models
             if m.model
         ]
@@ -505,6 +512,14 @@ class OllamaChat:
         return ChatError(
             f"Talking to Ollama failed: {type(exc).__name__}: {first_line(exc)}", hint=RETRY_HINT
         )
+
+
+def _families(listed: Any) -> list[str]:
+    """What /api/tags says a model is built on (``details.family`` and ``details.families``)."""
+    details = getattr(listed, "details", None)
+    if details is None:
+        return []
+    return [*(getattr(details, "families", None) or []), getattr(details, "family", None) or ""]
 
 
 def _progressed(part: Any) -> bool:
