@@ -79,7 +79,8 @@ class MindpaneApp(App):
         self.settings = settings
         self.clock = clock
         self.workspace = workspace or Workspace(settings, clock=clock, config=config)
-        self.turns = TurnController(self, self.workspace, self._show_turn, retry_key=MainScreen.key_for("retry"))
+        self.turns = TurnController(self, self.workspace, self._show_turn, retry_key=MainScreen.key_for("retry"),
+                                    check_ollama=self.check_ollama)
         self.config_problems: list[ConfigProblem] = list(self.workspace.config_problems)
         """What is wrong in the config file: said once, at start; the defaults stand in for it."""
         self._rest_timer: Timer | None = None
