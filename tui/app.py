@@ -79,7 +79,8 @@ class MindpaneApp(App):
         self.settings = settings
         self.clock = clock
         self.workspace = workspace or Workspace(settings, clock=clock, config=config)
-        self.turns = TurnController(self, self.workspace, self._show_turn, retry_key=MainScreen.key_for("retry"))
+        self.turns = TurnController(self, self.workspace, self._show_turn, retry_key=MainScreen.key_for("retry"),
+                                    check_ollama=self.check_ollama)
         self.config_problems: list[ConfigProblem] = list(self.workspace.config_problems)
         """What is wrong in the config file: said once, at start; the defaults stand in for it."""
         self._rest_timer: Timer | None = None
@@ -99,8 +100,9 @@ class MindpaneApp(App):
         if chosen and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self._remembered_theme = self.theme
-        if self.config_problems:
-            self.notify(problems_message(self.config_problems), title="Config file", severity="warning",
+        if self.config_problems or self.settings.problems:  # the environment's too (MINDPANE_STALL_TIMEOUT=inf)
+            said = "\n".join(filter(None, [problems_message(self.config_problems), *self.settings.problems]))
+            self.notify(said, title="Config file" if self.config_problems else "Settings", severity="warning",
                         timeout=30, markup=False)
         # After the first frame: the workers import mem0, Chroma and the Ollama client, and an
         # import in a thread still holds the GIL the first render needs.
