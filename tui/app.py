@@ -426,18 +426,29 @@ class MindpaneApp(App):
 
     def key_sections(self) -> list[KeySection]:
         """Every class under ``tui.screens`` and ``tui.widgets`` that declares ``BINDINGS`` (see
-        ``binding_sections``), after the app's own keys and Textual's screen keys."""
+        ``binding_sections``), after the keys that work anywhere: the main screen's panes first, each
+        place under one title (the history's filter, list and undo keys together)."""
         import tui.screens
         import tui.widgets
+        from tui.screens.calendar_screen import CalendarScreen
+        from tui.screens.changes_screen import ChangesScreen
         from tui.screens.help_screen import binding_sections
+        from tui.widgets.block_cursor import BlockCursor
+        from tui.widgets.heatmap import Heatmap
+        from tui.widgets.history_pane import HistoryPane
+        from tui.widgets.history_table import HistoryTable
+        from tui.widgets.on_this_day_panel import OnThisDayPanel
+        from tui.widgets.prompt_bar import PromptBar
+        from tui.widgets.recalled_pane import RecalledPane
+        from tui.widgets.transcript import Transcript
 
-        sections = binding_sections([tui.screens, tui.widgets], first=[MainScreen])
-        return [
-            ("Anywhere", self.BINDINGS),
-            ("Main screen", [*sections[0][1], *Screen.BINDINGS]),
-            *sections[1:],
-            ("Palette", [Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (modes, actions)")]),
-        ]
+        places = {MainScreen: "Main screen", PromptBar: "Prompt", Transcript: "Transcript",
+                  BlockCursor: "Blocks of a reply (ctrl+o)", RecalledPane: "Receipts", HistoryPane: "History",
+                  HistoryTable: "History", OnThisDayPanel: "On this day", CalendarScreen: "Calendar",
+                  Heatmap: "Calendar", ChangesScreen: "Changes"}
+        palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (modes, actions)")
+        return [("Anywhere", [*self.BINDINGS, palette, *Screen.BINDINGS]),
+                *binding_sections([tui.screens, tui.widgets], first=places)]
 
     def action_help(self) -> None:
         from tui.screens.help_screen import HelpScreen

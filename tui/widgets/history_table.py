@@ -54,6 +54,8 @@ class HistoryTable(DataTable):
     ``✗`` for an entry whose reply was marked wrong."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", show=False,
+                tooltip="Open the highlighted entry: its full text, reply and changes"),
         Binding("home", "scroll_top", "Newest", show=False),
         Binding("end", "scroll_bottom", "Oldest", show=False),
     ]
