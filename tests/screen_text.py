@@ -27,9 +27,12 @@ async def read_through(pilot: Pilot, scroller: Widget) -> list[str]:
     await pilot.pause()
     lines = drawn_lines(pilot, scroller.scrollable_content_region)
     while scroller.scroll_y < scroller.max_scroll_y:
+        was = scroller.scroll_y
         step = min(scroller.scrollable_content_region.height, scroller.max_scroll_y - int(scroller.scroll_y))
         scroller.scroll_to(y=scroller.scroll_y + step, animate=False)
         await pilot.pause()
+        if scroller.scroll_y == was:  # it does not scroll: what is cut off stays out of sight
+            break
         lines += drawn_lines(pilot, scroller.scrollable_content_region)[-step:]
     return lines
 
