@@ -37,7 +37,7 @@ from tui.messages import (
 from tui.resources import stylesheet
 from tui.screens.main_screen import MainScreen
 from tui.services import engine
-from tui.services.config import ConfigProblem, LoadedConfig, problems_message, update_config
+from tui.services.config import ConfigProblem, LoadedConfig, update_config
 from tui.services.settings import Settings
 from tui.services.workspace import Workspace
 from tui.terminal_input import safe_driver_class
@@ -100,8 +100,10 @@ class MindpaneApp(App):
             self.theme = self.settings.theme
         self._remembered_theme = self.theme
         if self.config_problems:
-            self.notify(problems_message(self.config_problems), title="Config file", severity="warning",
-                        timeout=30, markup=False)
+            from tui.screens.config_problems_screen import problems_notice
+
+            self.notify(problems_notice(self.config_problems, self.console, self.size), title="Config file",
+                        severity="warning", timeout=30, markup=False)
         # After the first frame: the workers import mem0, Chroma and the Ollama client, and an
         # import in a thread still holds the GIL the first render needs.
         self.call_after_refresh(self._start_background)
@@ -308,6 +310,16 @@ class MindpaneApp(App):
             yield SystemCommand("Import", "Bring in a mindpane JSON export, a jrnl JSON export or a jrnl journal",
                                 self.import_file)
         yield SystemCommand("Keys", "List every key binding", self.action_help)
+        if self.config_problems:
+            yield SystemCommand("Config problems", "What is wrong in the config file, all of it",
+                                self.show_config_problems)
+
+    def show_config_problems(self) -> None:
+        """The whole list; the notices go, or the one that points here would lie over it."""
+        from tui.screens.config_problems_screen import ConfigProblemsScreen
+
+        self.clear_notifications()
+        self.push_screen(ConfigProblemsScreen(self.config_problems))
 
     # -- models: the picker and pulls --------------------------------------------------------------
     # Screens and services are imported here, not at the top, so this section stays self-contained.
