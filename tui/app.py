@@ -305,7 +305,8 @@ class MindpaneApp(App):
             yield SystemCommand("Pull model", f"Download {model}, the model {self.mode.title} uses, into Ollama",
                                 self.action_pull_model)
         if self.workspace.ready:
-            yield SystemCommand("Export", "Write every entry as JSON to your documents folder (lossless)",
+            yield SystemCommand("Export", "Write every entry as JSON to your documents folder, else your home "
+                                "folder (lossless)",
                                 self.export_all)
             yield SystemCommand("Import", "Bring in a mindpane JSON export, a jrnl JSON export or a jrnl journal",
                                 self.import_file)
@@ -422,8 +423,18 @@ class MindpaneApp(App):
         except (MindpaneError, OSError) as error:
             self.notify(f"Export failed: {error}", severity="error", markup=False)
             return
-        self.notify(f"Exported {count:,} entr{'y' if count == 1 else 'ies'} to {path}", title="Exported",
-                    markup=False)
+        self.notify(f"Exported {count:,} entr{'y' if count == 1 else 'ies'} to {path}{self._export_place(path)}",
+                    title="Exported", markup=False)
+
+    @staticmethod
+    def _export_place(path) -> str:
+        """Why an export is not where the palette said it would go: there is no documents folder."""
+        from platformdirs import user_documents_path
+
+        documents = user_documents_path()
+        if path.parent == documents:
+            return ""
+        return f" (your home folder: there is no documents folder {documents})"
 
     def import_file(self) -> None:
         from tui.screens.transfer_screen import ImportScreen
