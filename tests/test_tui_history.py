@@ -474,7 +474,7 @@ async def test_typing_a_filter_offers_clear_filter_once_not_on_every_key(workspa
 RIVER = "Walked along the river this morning; the fog made everything quiet and I could think."
 
 
-@pytest.mark.parametrize(("days_ago", "shown"), [(2, 30), (7, 20)], ids=["beside-receipts", "and-on-this-day"])
+@pytest.mark.parametrize(("days_ago", "shown"), [(2, 24), (7, 16)], ids=["beside-receipts", "and-on-this-day"])
 async def test_at_80x24_each_history_row_shows_a_useful_part_of_its_entry_and_its_day(settings, clock, ollama_stub,
                                                                                      days_ago, shown):
     """Beside the receipts a row shows ``shown`` characters of its entry; a week-old entry brings the

@@ -33,8 +33,8 @@ MIN_PREVIEW_WIDTH = 12
 USEFUL_PREVIEW_WIDTH = 24
 """Below this many characters of preview the date gives up its time: at 80×24 the history shares
 its row with the receipts (and on-this-day), and a preview of 4-16 characters said nothing."""
-HEADER_FROM = 60
-"""Narrower tables drop the header row: at 80×24 the history shows only a few rows."""
+HEADER_FROM_ROWS = 10
+"""Shorter tables drop the header row: at 80×24 the history has room for a few rows only."""
 
 
 def _cell(text: str) -> Text:
@@ -221,12 +221,12 @@ class HistoryTable(DataTable):
 
     def _fit_preview(self) -> None:
         """Give the preview the width that is left, so a long entry ends in an ellipsis on screen;
-        in a narrow table the date shows only its day (and the header goes) so the preview keeps a
-        useful width."""
+        in a narrow table the date shows only its day so the preview keeps a useful width, and a
+        short one drops its header."""
         preview_column = self.columns.get("preview")
         if preview_column is None:
             return
-        self.show_header = self.size.width >= HEADER_FROM
+        self.show_header = self.size.height >= HEADER_FROM_ROWS
         date_column = self.columns["date"]
         date_column.width = DATE_WIDTH
         if self._preview_room() < USEFUL_PREVIEW_WIDTH:
