@@ -39,13 +39,12 @@ def help_title(cls: type) -> str:
     return " ".join([words[0], *(word.lower() for word in words[1:])]) if words else cls.__name__
 
 
-def binding_sections(packages: Iterable[ModuleType],
-                     first: Mapping[type, str] | Sequence[type] = ()) -> list[KeySection]:
+def binding_sections(packages: Iterable[ModuleType], first: Mapping[type, str] | None = None) -> list[KeySection]:
     """One section per class, in ``packages``' modules, that declares its own ``BINDINGS``: the
-    ``first`` classes in that order (a mapping gives each its section title: the panes of one place
-    share a title and so a section), then the rest by module — so a new widget's keys are listed
-    without anyone adding them here."""
-    titles = first if isinstance(first, Mapping) else {}
+    ``first`` classes in that order, each under the title given there (the panes of one place share
+    a title and so a section), then the rest by module under their ``help_title`` — so a new
+    widget's keys are listed without anyone adding them here."""
+    first = first or {}
     found: list[type] = []
     for package in packages:
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name):
@@ -53,7 +52,7 @@ def binding_sections(packages: Iterable[ModuleType],
             found += [cls for _, cls in inspect.getmembers(module, inspect.isclass)
                       if cls.__module__ == module.__name__ and "BINDINGS" in cls.__dict__]
     ordered = [*first, *(cls for cls in found if cls not in first)]
-    return [(titles.get(cls) or help_title(cls), cls.__dict__.get("BINDINGS", [])) for cls in ordered]
+    return [(first.get(cls) or help_title(cls), cls.__dict__.get("BINDINGS", [])) for cls in ordered]
 
 
 def key_rows(sections: Iterable[KeySection], key_display) -> list[KeyRow]:
