@@ -80,16 +80,14 @@ def grouped(rows: Iterable[KeyRow]) -> list[tuple[str, list[KeyRow]]]:
     return list(groups.items())
 
 
-class KeyLine(Static):
-    """One key and what it does; a long description wraps under itself, never cut."""
-
-    def __init__(self, keys: str, does: str, key_width: int) -> None:
-        line = Table.grid(padding=(0, 2), expand=True)
-        line.add_column(width=key_width, overflow="fold")
-        line.add_column(ratio=1, overflow="fold")
-        line.add_row(Text(keys, style="bold"), Text(does))
-        super().__init__(line, classes="help-row")
-        self.keys, self.does = keys, does
+def keys_table(rows: Iterable[KeyRow], key_width: int) -> Table:
+    """A section's keys beside what they do; a long description wraps under itself, never cut."""
+    table = Table.grid(padding=(0, 2), expand=True)
+    table.add_column(width=key_width, overflow="fold")
+    table.add_column(ratio=1, overflow="fold")
+    for _, keys, does in rows:
+        table.add_row(Text(keys, style="bold"), Text(does))
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -112,8 +110,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(classes="help-keys"):
                 for where, rows in groups:
                     yield Static(where, classes="help-section", markup=False)
-                    for _, keys, does in rows:
-                        yield KeyLine(keys, does, key_width)
+                    yield Static(keys_table(rows, key_width), classes="help-rows")
             yield Static("ctrl+p opens the command palette: type a mode's name to switch to it. "
                          "↑ ↓ PgUp PgDn scroll.", classes="dialog-hint", markup=False)
         yield Footer()
