@@ -19,10 +19,11 @@ def preview(text: str) -> str:
     return entry_preview(text, PREVIEW_LENGTH)
 
 
-def describe_change(old_text: str | None, new_text: str | None) -> str:
-    """One change of an entry, readable at a glance: what it said before → after."""
-    old = f"“{one_line(old_text, CHANGE_PREVIEW_LENGTH)}”" if old_text else ""
-    new = f"“{one_line(new_text, CHANGE_PREVIEW_LENGTH)}”" if new_text else ""
+def describe_change(old_text: str | None, new_text: str | None, limit: int = CHANGE_PREVIEW_LENGTH) -> str:
+    """One change of an entry, readable at a glance: what it said before → after (each side at most
+    ``limit`` characters)."""
+    old = f"“{one_line(old_text, limit)}”" if old_text else ""
+    new = f"“{one_line(new_text, limit)}”" if new_text else ""
     if old and new:
         return f"{old} → {new}"
     return new or old
