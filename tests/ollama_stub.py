@@ -20,6 +20,11 @@ reply the way Ollama ends one that filled the model's context.
 ``/api/show`` reports ``stub.context_length`` as model_info's ``<family>.context_length`` (None: no
 such key), ``stub.show_parameters`` as its parameters (e.g. ``"num_ctx 4096"``);
 ``stub.model_info_null`` sends ``"model_info": null`` and ``stub.show_status`` refuses the request.
+
+Slowloris: ``script(trickle_after=n)`` sends n chunks, then one byte every ``stub.trickle_pace``
+seconds that never completes a line; ``trickle_lines=True`` sends whole lines with no text instead.
+``stub.trickle_paths = {"/api/show"}`` makes those endpoints send their headers, then a byte at a
+time, never the answer. Either way ``stub.chat_closed`` is set when the client hangs up.
 """
 
 from __future__ import annotations
@@ -44,11 +49,16 @@ MAX_STALL_SECONDS = 30.0
 DEFAULT_SIZE = 3_300_000_000
 DEFAULT_MODIFIED = "2025-01-01T00:00:00Z"
 DEFAULT_CONTEXT_LENGTH = 131_072
+EMBEDDING_FAMILIES = {"all-minilm": "bert", "mxbai-embed-large": "bert", "nomic-embed-text": "nomic-bert"}
+"""The family Ollama reports for these embedding models (others: their name before the tag); /api/show
+says their capabilities are ``["embedding"]``."""
 """What gemma3 reports as its context length (model_info's ``gemma3.context_length``)."""
 SLOW_PULL_PACE = 0.02
 """Seconds between two progress lines of a slow pull (the stub's pace, not a test's sleep)."""
 STALL_POLL = 0.02
 """Seconds between two looks, during a stalled reply, at whether the client hung up."""
+TRICKLE_PACE = 0.2
+"""Seconds between two bytes of a trickling answer: far below any read timeout a test sets."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,10 @@ class ScriptedReply:
     """Seconds between two chunks (a model's pace); 0: all at once."""
     done_reason: str = "stop"
     """How the last line says the reply ended: ``stop``, or ``length`` (the context filled up)."""
+    trickle_after: int | None = None
+    """After this many chunks, a byte at a time and never a whole line (or, with ``trickle_lines``,
+    whole lines without text), until the client hangs up."""
+    trickle_lines: bool = False
 
 
 def unused_port_url() -> str:
@@ -111,6 +125,11 @@ def fake_embedding(text: str, dimension: int) -> list[float]:
 def _full_name(name: str) -> str:
     """Ollama treats ``name`` and ``name:latest`` as the same model."""
     return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+def _family(full_name: str) -> str:
+    base = full_name.split(":", 1)[0]
+    return EMBEDDING_FAMILIES.get(base.rsplit("/", 1)[-1], base)
 
 
 def _now() -> str:
@@ -166,6 +185,9 @@ class OllamaStub:
         """/api/show sends ``"model_info": null`` (as some models and servers do)."""
         self.show_status: int | None = None
         """/api/show is refused with this HTTP status (an older or broken server)."""
+        self.trickle_paths: set[str] = set()
+        """Endpoints (e.g. ``"/api/show"``) that send their headers, then a byte at a time, never the answer."""
+        self.trickle_pace = TRICKLE_PACE
         self._lock = threading.Lock()
         self._scripts: deque[ScriptedReply] = deque()
         self._requests: list[RecordedRequest] = []
@@ -238,6 +260,8 @@ class OllamaStub:
         status: int | None = None,
         pace: float = 0.0,
         done_reason: str = "stop",
+        trickle_after: int | None = None,
+        trickle_lines: bool = False,
     ) -> OllamaStub:
         """Queue the reply to the next /api/chat request (FIFO). Returns self for chaining.
 
@@ -249,6 +273,8 @@ class OllamaStub:
         - ``status``: answer with that HTTP status and ``{"error": error}`` instead of a reply.
         - ``pace``: seconds between two chunks, as a model writes them.
         - ``done_reason``: what the last line says ended the reply (``length``: the context filled up).
+        - ``trickle_after=n``: after n chunks send one byte per ``trickle_pace`` that never ends a line
+          (``trickle_lines``: a whole line without text each time) until the client hangs up (~30 s at most).
         """
         if chunks is None:
             chunks = split_words(text if text is not None else self.default_reply)
@@ -262,6 +288,8 @@ class OllamaStub:
             status=status,
             pace=pace,
             done_reason=done_reason,
+            trickle_after=trickle_after,
+            trickle_lines=trickle_lines,
         )
         with self._lock:
             self._scripts.append(reply)
@@ -393,6 +421,8 @@ class _OllamaHandler(BaseHTTPRequestHandler):
         try:
             if route is None:
                 self._send_text(404, "404 page not found")
+            elif path in self.stub.trickle_paths:
+                self._trickle_answer()
             else:
                 route(body if isinstance(body, dict) else {})
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. its timeout)
@@ -419,6 +449,7 @@ class _OllamaHandler(BaseHTTPRequestHandler):
         models = []
         for name in sorted(self.stub.models):
             full = _full_name(name)
+            family = _family(full)
             models.append(
                 {
                     "name": full,
@@ -429,8 +460,8 @@ class _OllamaHandler(BaseHTTPRequestHandler):
                     "details": {
                         "parent_model": "",
                         "format": "gguf",
-                        "family": full.split(":", 1)[0],
-                        "families": [full.split(":", 1)[0]],
+                        "family": family,
+                        "families": [family],
                         "parameter_size": "4.3B",
                         "quantization_level": "Q4_0",
                     },
@@ -447,7 +478,7 @@ class _OllamaHandler(BaseHTTPRequestHandler):
         if not stub.has_model(name):
             self._model_missing(name)
             return
-        family = _full_name(name).split(":", 1)[0]
+        family = _family(_full_name(name))
         info: dict[str, Any] = {"general.architecture": family, "general.parameter_count": 4_300_000_000}
         if stub.context_length is not None:
             info[f"{family}.context_length"] = stub.context_length
@@ -459,7 +490,7 @@ class _OllamaHandler(BaseHTTPRequestHandler):
                 "template": "{{ .Prompt }}",
                 "details": {"format": "gguf", "family": family, "families": [family]},
                 "model_info": None if stub.model_info_null else info,
-                "capabilities": ["completion"],
+                "capabilities": ["embedding"] if family in EMBEDDING_FAMILIES.values() else ["completion"],
                 "modified_at": "2025-01-01T00:00:00Z",
             },
         )
@@ -580,6 +611,30 @@ class _OllamaHandler(BaseHTTPRequestHandler):
                 break
         self.close_connection = True
 
+    def _trickle(self, line: dict[str, Any] | None = None) -> None:
+        """A byte (a space in a chunk of its own: never a whole line), or ``line``, per
+        ``trickle_pace``, until released or the client hangs up (``stub.chat_closed`` is set then)."""
+        deadline = time.monotonic() + MAX_STALL_SECONDS
+        try:
+            while not self.stub.wait_released(self.stub.trickle_pace) and time.monotonic() < deadline:
+                if line is None:
+                    self.wfile.write(b"1\r\n \r\n")
+                    self.wfile.flush()
+                else:
+                    self._write_chunk(line)
+        except (BrokenPipeError, ConnectionResetError):
+            self.stub.chat_closed.set()
+        self.close_connection = True
+
+    def _trickle_answer(self) -> None:
+        """Headers, then a byte at a time: a JSON answer that never ends."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        self._trickle()
+
     def _chat_whole(self, name: str, reply: ScriptedReply) -> None:
         cut = [n for n in (reply.error_after, reply.stall_after, reply.drop_after) if n is not None]
         if reply.stall_after is not None and reply.stall_after == min(cut):
@@ -609,6 +664,11 @@ class _OllamaHandler(BaseHTTPRequestHandler):
             if reply.error_after == sent:
                 self._write_chunk({"error": reply.error})
                 self._end_chunks()
+                return
+            if reply.trickle_after == sent:
+                empty = {"model": name, "created_at": _now(), "message": {"role": "assistant", "content": ""},
+                         "done": False}
+                self._trickle(empty if reply.trickle_lines else None)
                 return
             if sent == len(reply.chunks):
                 break

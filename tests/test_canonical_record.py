@@ -87,7 +87,7 @@ def test_the_change_log_lists_edits_deletes_replies_and_imports_newest_first(sto
     store.update_text(record.id, "Letter to Sam, sent.")
     store.delete(record.id)
 
-    changes = store.record.changes()
+    changes = store.record.change_lines()
 
     assert [c.kind for c in changes] == ["delete", "edit", "reply"]
     assert (changes[1].before.text, changes[1].after.text) == ("Draft of a letter to Sam.", "Letter to Sam, sent.")

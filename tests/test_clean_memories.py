@@ -103,7 +103,7 @@ def test_marking_an_entry_a_question_is_a_kind_change_that_undo_reverts(store):
     marked = store.set_flags(entry.id, kind=QUESTION)
 
     assert marked.metadata["kind"] == QUESTION and store.record.get(entry.id).metadata["kind"] == QUESTION
-    assert store.record.changes()[0].kind == "kind"
+    assert store.record.change_lines()[0].kind == "kind"
     assert store.undo(mode_name="journal").kind == "kind"
     assert "kind" not in store.record.get(entry.id).metadata
 
@@ -113,7 +113,7 @@ def test_marking_a_reply_wrong_is_a_mark_change_that_undo_reverts(store):
     store.attach_reply(entry.id, "Porto is far; you sound sad about it.")
 
     store.set_flags(entry.id, reply_wrong=True)
-    assert store.record.get(entry.id).metadata["reply_wrong"] is True and store.record.changes()[0].kind == "mark"
+    assert store.record.get(entry.id).metadata["reply_wrong"] is True and store.record.change_lines()[0].kind == "mark"
     store.set_flags(entry.id, reply_wrong=None)
     assert "reply_wrong" not in store.record.get(entry.id).metadata
 
@@ -127,7 +127,7 @@ def test_marking_a_reply_wrong_is_a_mark_change_that_undo_reverts(store):
 def test_undoing_a_flag_restores_only_the_flag_not_an_edit_made_since(store, clock):
     [entry] = seed(store, JOURNAL, [SAM_QUESTION])
     store.set_flags(entry.id, kind=QUESTION)
-    flagged = store.record.changes()[0]
+    flagged = store.record.change_lines()[0]
     clock.advance(minutes=5)
     store.update_text(entry.id, "What did I write about Sam and Porto last week?")
 
@@ -172,7 +172,7 @@ def test_flipping_back_to_an_entry_is_written_down(store):
     store.set_flags(entry.id, kind=QUESTION)
     store.set_flags(entry.id, kind=ENTRY)
     assert store.record.get(entry.id).metadata["kind"] == ENTRY
-    assert [change.kind for change in store.record.changes()[:2]] == ["kind", "kind"]
+    assert [change.kind for change in store.record.change_lines()[:2]] == ["kind", "kind"]
 
 
 # -- the turn: a question is stored as one and is not recalled as a memory ---------------------------

@@ -78,7 +78,7 @@ def test_a_failure_line_says_once_what_became_of_the_entry(hint, saved):
 
     line = cli._failure_line(event)
 
-    note = cli._kept_note(event)
+    note = cli._kept_note(event.record)
     assert line.startswith("The memory store failed: disk I/O error")
     assert line.endswith(note)
     assert line.casefold().count("kept") == note.casefold().count("kept")
@@ -90,4 +90,4 @@ def test_a_failure_line_keeps_a_hint_that_says_nothing_about_keeping():
     error = ChatError("Model llama9:404b is not pulled", "run `ollama pull llama9:404b`")
     event = TurnFailed(error, PendingTurn("code", "q"))
     assert cli._failure_line(event) == ("Model llama9:404b is not pulled — run `ollama pull llama9:404b`"
-                                        + cli._kept_note(event))
+                                        + cli._kept_note(event.record))

@@ -506,3 +506,25 @@ def _chroma_open_scenario(disk: Path, step) -> None:
          lambda: open_chroma(path, Settings(anonymized_telemetry=False)).get_or_create_collection("notes"),
          lambda collection: collection.name)
     print(json.dumps({"step": "done"}), flush=True)
+
+
+def test_a_journal_ask_refused_by_the_reserve_calls_the_text_an_entry(small_disk, cli_env):
+    """Issue #18: it said "your question is kept" of a journal entry. The entry is kept (in the
+    outbox, stored once there is room), and the note says so in the mode's word."""
+    from tests.test_cli import mindpane
+
+    cli_env["MINDPANE_DATA_DIR"] = str(small_disk / "data")
+    assert mindpane(cli_env, "ask", "Made the store.").returncode == 0
+    with open(small_disk / "filler", "wb") as filler:
+        filler.truncate(0)
+        while disk_space.free_bytes(small_disk) > MIN_FREE_BYTES // 2:
+            filler.write(b"\0" * (1024 * 1024))
+            filler.flush()
+
+    refused = mindpane(cli_env, "ask", "Written on a nearly full disk.")
+
+    assert refused.returncode == 1 and "disk full" in refused.stderr.lower()
+    assert "question" not in refused.stderr and "your entry is kept" in refused.stderr
+    (small_disk / "filler").unlink()
+    assert mindpane(cli_env, "ask", "After freeing space.").returncode == 0
+    assert "Written on a nearly full disk." in mindpane(cli_env, "search", "nearly").stdout

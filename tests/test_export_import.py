@@ -117,7 +117,7 @@ def test_markdown_export_has_a_section_per_local_day_and_renders_text_literally(
     assert "<script>" not in out and "\\<script\\>" in out
     assert "\\*not bold\\*" in out
     assert "\x1b" not in out
-    assert "> Sounds \\*\\*good\\*\\*." in out  # the reply is a blockquote, literal too
+    assert "> Sounds **good**." in out  # the reply is a blockquote, in its own Markdown (test_export_formats)
     assert "```python\nprint('<b>')\n```" in out  # code blocks stay code blocks (literal inside)
 
 
@@ -487,12 +487,12 @@ def test_builtin_modes_are_what_import_checks_against():
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, 8, 13, 64])
 def test_the_json_reader_streams_across_any_chunk_boundary(monkeypatch, chunk):
-    from tui.services import import_entries
+    from tui.services import import_json
 
     doc = {"mindpane_export": 10, "entries": [{"text": "é \\ \" \u2028 😀" * 3, "n": 12345.5e3, "ok": [True, None]},
                                              {}, {"nested": {"a": [1, 22, 333]}}], "tail": -7}
-    monkeypatch.setattr(import_entries, "_CHUNK", chunk)
-    reader = import_entries._JsonReader(io.StringIO(json.dumps(doc, indent=1, ensure_ascii=False)))
+    monkeypatch.setattr(import_json, "CHUNK", chunk)
+    reader = import_json.JsonReader(io.StringIO(json.dumps(doc, indent=1, ensure_ascii=False)))
 
     events = [(kind, name, value) for kind, name, _, value in reader.events()]
 

@@ -315,3 +315,47 @@ async def test_escape_cancels_a_pull_and_closes_the_connection(settings, clock, 
         await settle(pilot)
         assert ollama_stub.models == {"other:1b"}
         assert ollama_text(app).startswith("model not pulled")
+
+
+# -- embedding models are not chat models (issue #18) -----------------------------------------------
+
+
+@pytest.fixture
+def with_embedders(ollama_stub: OllamaStub) -> OllamaStub:
+    """Two embedding models as Ollama lists them: all-minilm (family bert), nomic-embed-text (nomic-bert)."""
+    ollama_stub.add_model("all-minilm", size=45_000_000)
+    ollama_stub.add_model("nomic-embed-text", size=274_000_000)
+    ollama_stub.add_model(CODER)
+    return ollama_stub
+
+
+def test_the_listing_tells_embedding_models_from_chat_models(with_embedders: OllamaStub) -> None:
+    listed = {model.name: model.embedding_only for model in chat_for(with_embedders.url).list_models()}
+
+    assert listed == {"all-minilm:latest": True, "nomic-embed-text:latest": True, DEFAULT_MODEL: False, CODER: False}
+
+
+def test_cli_marks_embedding_models_as_not_for_chat(settings, with_embedders: OllamaStub) -> None:
+    uses_minilm = replace(settings, embedder="ollama:all-minilm")
+
+    code, out, _ = run_cli(uses_minilm)
+
+    assert code == 0
+    assert row(out, "all-minilm:latest").endswith("embeddings only, not for chat (the embedder)")
+    assert row(out, "nomic-embed-text:latest").endswith("embeddings only, not for chat")
+    assert not row(out, "nomic-embed-text:latest").startswith("*")
+    assert "not for chat" not in row(out, CODER) and "not for chat" not in row(out, DEFAULT_MODEL)
+
+
+async def test_the_picker_offers_only_models_that_can_chat(settings, clock, with_embedders: OllamaStub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.action_pick_model()
+        await settle(pilot)
+        screen = app.screen
+
+        assert [r.split()[:2] for r in options(screen)] == [["✓", DEFAULT_MODEL], [CODER, "3.3"]]
+        assert dialog_text(screen, ".model-state") == (
+            "2 models in Ollama; 2 embedding models (all-minilm:latest, nomic-embed-text:latest) are left out: "
+            "they cannot chat")

@@ -214,7 +214,7 @@ def test_silence_before_any_text_is_a_stall(ollama_stub: OllamaStub) -> None:
 
     assert received == []
     assert isinstance(error, ModelStalled)
-    assert error.message == f"Model {DEFAULT_MODEL} sent nothing for {STALL:g} s"
+    assert error.message == f"Model {DEFAULT_MODEL} sent no reply for {STALL:g} s"
 
 
 def test_silence_after_some_text_interrupts_the_reply_and_keeps_it(ollama_stub: OllamaStub) -> None:
@@ -225,7 +225,7 @@ def test_silence_after_some_text_interrupts_the_reply_and_keeps_it(ollama_stub: 
     assert received == ["Thinking ", "about "]
     assert isinstance(error, ReplyInterrupted)
     assert error.partial == "Thinking about "
-    assert error.message == f"The reply was cut off after {STALL:g} s of silence"
+    assert error.message == f"The reply was cut off after {STALL:g} s without progress"
 
 
 def test_a_server_that_is_not_ollama_is_not_mistaken_for_a_missing_model(ollama_stub: OllamaStub) -> None:

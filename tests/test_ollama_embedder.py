@@ -77,7 +77,8 @@ def test_missing_model_is_reported_with_a_pull_hint(ollama_stub: OllamaStub) -> 
     with pytest.raises(EmbedderError) as info:
         embedder_for(ollama_stub, "mxbai-embed-large").embed(["hello"])
 
-    assert info.value.message == "Embedding model mxbai-embed-large is not pulled"
+    assert info.value.message == (f"The embedding model mxbai-embed-large is not pulled in your Ollama at "
+                                  f"{ollama_stub.url}")
     assert info.value.hint == "run `ollama pull mxbai-embed-large`"
 
 

@@ -81,7 +81,7 @@ def test_pin_and_unpin_are_in_the_change_log_and_undo_reverts_them(store, clock)
     store.pin(sister.id)
     clock.advance(minutes=1)
     store.unpin(allergy.id)
-    assert [change.kind for change in store.record.changes()[:3]] == ["unpin", "pin", "pin"]
+    assert [change.kind for change in store.record.change_lines()[:3]] == ["unpin", "pin", "pin"]
 
     assert store.undo(mode_name="journal").kind == "unpin"
     # the pin comes back where it was: still the oldest
@@ -128,7 +128,7 @@ def test_a_version_3_record_opens_with_pins_and_vectors_and_its_entries(tmp_path
         raw.execute("PRAGMA user_version = 3")
     reopened = RecordDB(path)
     try:
-        assert reopened.schema_version == SCHEMA_VERSION == 5
+        assert reopened.schema_version == SCHEMA_VERSION == 6
         assert reopened.get("old").text == ALLERGY
         assert reopened.pinned("journal") == []
         reopened.pin("old", START)

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.binding import Binding
 from textual.widgets import Static
 
+from tests.screen_text import joined, read_through
 from tests.tui_support import SIZE, make_app, settle
 from tui.screens.store_error_screen import StoreErrorScreen
 
@@ -93,3 +94,30 @@ async def test_a_damaged_history_file_is_diagnosed_and_repaired_from_the_error_s
         assert not isinstance(app.screen, StoreErrorScreen)
         record = app.workspace.journal.record.get(kept.id)
         assert (record.text, record.reply) == ("An entry that must survive the repair.", "It does.")
+
+
+async def test_at_80x24_the_error_and_the_whole_diagnosis_can_be_read(settings, clock):
+    """The message, the fix, the keys and every line the doctor reports fit the screen or scroll
+    into it (the report was cut after its first line)."""
+    from tui.domain.modes import JOURNAL
+    from tui.services.engine import open_store
+
+    store = open_store(settings, clock)
+    store.add_entry(JOURNAL, "An entry.")
+    store.close()
+    (settings.data_dir / "history.db").write_bytes(b"this is not a database" * 100)
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StoreErrorScreen)
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        dialog = screen.query_one(".store-error")
+        assert screen.region.contains_region(dialog.region)
+        drawn = "".join(joined(await read_through(pilot, dialog)).split())
+        report = str(screen.query_one(".store-error-report", Static).content)
+        assert f"✗ {settings.data_dir / 'history.db'} is damaged" in report
+        for shown in (screen.error.message, screen.error.hint, "ctrl+q to quit", report):
+            assert "".join(shown.split()) in drawn, shown

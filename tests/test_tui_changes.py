@@ -3,9 +3,11 @@ one key to revert the selected change; an entry kept without a reply can be answ
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable
 
 from tests.ollama_stub import unused_port_url
+from tests.screen_text import drawn_lines, joined, read_through
 from tests.tui_support import SIZE, chat, make_app, settle
 from tui.domain.modes import JOURNAL
 from tui.screens.changes_screen import ChangesScreen
@@ -74,3 +76,34 @@ async def test_an_entry_kept_without_a_reply_can_be_answered_from_the_history(se
         record = app.workspace.journal.record.page("journal").records[0]
         assert (record.text, record.reply) == ("Wrote this while Ollama was off.", "Welcome back; what changed since?")
         assert app.workspace.journal.record.count("journal") == 1
+
+
+DRAFT = " ".join(f"The first draft said thing number {n} about the move." for n in range(1, 9))
+REWRITE = DRAFT + " The rewrite adds this ending, which the change log must show in full."
+
+
+async def shown_of_change(pilot, screen: ChangesScreen) -> str:
+    """What the dialog shows of the highlighted change (a detail that scrolls read to its end),
+    whitespace dropped so wrapped lines read as written."""
+    lines = drawn_lines(pilot, screen.query_one(".changes").region)
+    for detail in screen.query(".changes-detail"):
+        lines += await read_through(pilot, detail)
+    return "".join(joined(lines).split())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (150, 42)], ids=["80x24", "150x42"])
+async def test_an_edit_of_a_long_entry_shows_the_old_and_the_new_text_in_full(settings, clock, size):
+    app = make_app(settings, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        store = app.workspace.journal
+        record = store.add_entry(JOURNAL, DRAFT)
+        store.update_text(record.id, REWRITE)
+
+        await pilot.press("f4")
+        await settle(pilot)
+        (edited,) = [row for row in _rows(app.screen) if row[2] == "edited"]
+        assert "The rewrite adds" in edited[3]  # the row starts where the texts differ
+        shown = await shown_of_change(pilot, app.screen)
+        assert "".join(DRAFT.split()) in shown
+        assert "".join(REWRITE.split()) in shown

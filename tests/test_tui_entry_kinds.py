@@ -177,21 +177,18 @@ async def test_code_turns_have_no_kind_and_q_says_why(settings, clock, ollama_st
 
 
 async def test_help_lists_the_keys_that_flip_a_kind_and_mark_a_reply_wrong(settings, clock):
-    from textual.widgets import DataTable
-
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f1")
-        table = app.screen.query_one(DataTable)
-        rows = [tuple(str(cell) for cell in table.get_row_at(index)) for index in range(table.row_count)]
+        rows = [row for _, section in app.screen.grouped_rows() for row in section]
 
         keys = {(where, does.split(":")[0].split(" (")[0]): key for where, key, does in rows}
-        assert keys[("Prompt bar", "Send the text as a question to the journal")] == "f7"
+        assert keys[("Prompt", "Send the text as a question to the journal")] == "f7"
         assert keys[("Transcript", "The selected turn is a question to the journal")] == "q"
         assert keys[("Transcript", "Mark the selected turn's reply wrong")] == "w"
-        assert keys[("History pane", "The highlighted entry is a question to the journal")] == "q"
-        assert keys[("History pane", "Mark the highlighted entry's reply wrong")] == "w"
+        assert keys[("History", "The highlighted entry is a question to the journal")] == "q"
+        assert keys[("History", "Mark the highlighted entry's reply wrong")] == "w"
 
 
 async def test_an_opened_entry_says_it_is_a_question_and_its_reply_was_marked_wrong(settings, clock, ollama_stub):

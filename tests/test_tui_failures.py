@@ -70,7 +70,7 @@ async def test_stalled_reply_is_reported_and_retried(settings, clock, ollama_stu
         view = await send(pilot, "Tell me about stalls.")
         ollama_stub.release_stalls()
         assert view.turn.state is TurnState.FAILED
-        assert "cut off after 0.5 s of silence" in status_text(view)
+        assert "cut off after 0.5 s without progress" in status_text(view)
         assert view.reply.text == "I was "
         assert app.workspace.journal.record.count("journal") == 1
 
@@ -112,14 +112,37 @@ async def test_retry_with_nothing_failed_says_so(settings, clock, ollama_stub):
         assert "No failed journal turn to retry." in notifications(app)
 
 
-async def test_a_reply_cut_off_mid_stream_turns_the_ollama_status_red(settings, clock, ollama_stub):
+async def test_a_reply_cut_off_while_ollama_answers_keeps_the_status_green(settings, clock, ollama_stub):
+    """Issue #18: a cut-off reply turned the status line to "ollama ✗" while Ollama was up. The cut
+    says nothing of the server: it is asked again, and the status says what it answers."""
     ollama_stub.script(text="The connection drops in the middle of this reply", drop_after=3)
+    ollama_stub.script(text="This one fills the context", done_reason="length")
     app = make_app(settings, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert ollama_text(app).startswith("ollama ✓")
 
-        view = await send(pilot, "Tell me something long.")
+        dropped = await send(pilot, "Tell me something long.")
+        await settle(pilot)
+        assert dropped.turn.state is TurnState.FAILED
+        assert ollama_text(app) == f"ollama ✓ {DEFAULT_MODEL}"
+
+        full = await send(pilot, "And something longer.")
+        await settle(pilot)
+        assert full.turn.state is TurnState.FAILED and "context is full" in status_text(full)
+        assert ollama_text(app) == f"ollama ✓ {DEFAULT_MODEL}"
+
+
+async def test_a_reply_cut_off_because_ollama_went_away_says_it_is_unreachable(settings, clock, ollama_stub):
+    ollama_stub.script(text="Half of this reply and then the server is gone", stall_after=2)
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = await send(pilot, "Tell me something while Ollama stops.", wait=False)
+        while not view.reply.text:
+            await pilot.pause()
+        ollama_stub.stop()  # releases the stalled reply (the connection closes) and stops listening
+        await settle(pilot)
 
         assert view.turn.state is TurnState.FAILED
-        assert ollama_text(app).startswith("ollama ✗"), ollama_text(app)
+        assert ollama_text(app).startswith("ollama unreachable at"), ollama_text(app)

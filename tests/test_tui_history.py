@@ -12,6 +12,9 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Static, TextArea
 
+from tests.screen_text import drawn_lines, joined
+from tests.tui_support import app_over_store
+from tests.tui_support import settle as settle_app
 from tui.domain.modes import CODE, JOURNAL
 from tui.domain.records import ImportedEntry
 from tui.resources import stylesheet
@@ -21,6 +24,7 @@ from tui.screens.entry_screen import EntryScreen
 from tui.services.workspace import Workspace, WorkspaceHistory
 from tui.widgets.history_pane import HistoryPane
 from tui.widgets.history_table import HistoryTable
+from tui.widgets.on_this_day_panel import OnThisDayPanel
 
 START = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
 
@@ -277,7 +281,7 @@ async def test_forget_asks_first_and_then_erases_the_entry_for_good(workspace):
 
     assert workspace.journal.record.get(memory_id) is None
     assert workspace.journal.history(memory_id) == []
-    assert all(change.entry_id != memory_id for change in workspace.journal.record.changes())
+    assert all(change.entry_id != memory_id for change in workspace.journal.record.change_lines())
 
 
 async def test_enter_in_the_forget_dialog_keeps_the_entry(workspace):
@@ -465,3 +469,22 @@ async def test_typing_a_filter_offers_clear_filter_once_not_on_every_key(workspa
         await settle(app, pilot)
         assert refreshed == [True, False]  # offered with the first letter, taken away with the last
         assert not history.check_action("clear_filter", ())
+
+
+RIVER = "Walked along the river this morning; the fog made everything quiet and I could think."
+
+
+@pytest.mark.parametrize(("days_ago", "shown"), [(2, 24), (7, 16)], ids=["beside-receipts", "and-on-this-day"])
+async def test_at_80x24_each_history_row_shows_a_useful_part_of_its_entry_and_its_day(settings, clock, ollama_stub,
+                                                                                     days_ago, shown):
+    """Beside the receipts a row shows ``shown`` characters of its entry; a week-old entry brings the
+    on-this-day panel, a third pane in the row, and the date gives up its time so the preview keeps
+    a useful width (it was 4-16 characters)."""
+    written = clock() - timedelta(days=days_ago)
+    app = app_over_store(settings, clock, lambda store: store.import_entries(JOURNAL, [ImportedEntry(RIVER, written)]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle_app(pilot)
+        assert app.query_one(OnThisDayPanel).display == (days_ago == 7)
+        drawn = joined(drawn_lines(pilot, app.query_one(HistoryTable).region))
+        assert RIVER[:shown] in drawn
+        assert written.strftime("%Y-%m-%d") in drawn

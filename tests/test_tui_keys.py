@@ -4,49 +4,93 @@ with F3."""
 
 from __future__ import annotations
 
-import pytest
-from textual.widgets import DataTable, OptionList
+import importlib
+import pkgutil
+import re
 
+import pytest
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import OptionList
+
+import tui.screens
+import tui.widgets
+from tests.screen_text import drawn_lines, joined, read_through
 from tests.tui_support import make_app, send, settle
 from tui.screens.help_screen import HelpScreen
 from tui.screens.main_screen import MainScreen
 from tui.widgets.transcript import Transcript
 
 
-async def test_help_lists_every_binding(settings, clock, ollama_stub):
+def declared_keys(app) -> list[tuple[str, str]]:
+    """(key as the help writes it, what it does) for every binding with a description that the app,
+    Textual's screen, and the classes of ``tui.screens`` and ``tui.widgets`` declare — found here by
+    walking the modules, not through the help's own code."""
+    classes: list[type] = [type(app), Screen]
+    for package in (tui.screens, tui.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            classes += [cls for cls in vars(module).values()
+                        if isinstance(cls, type) and cls.__module__ == module.__name__ and "BINDINGS" in cls.__dict__]
+    return [(app.get_key_display(binding), binding.tooltip or binding.description)
+            for cls in classes for binding in Binding.make_bindings(cls.__dict__["BINDINGS"])
+            if binding.description and not binding.system]
+
+
+def help_sections(screen: HelpScreen) -> dict[str, list[tuple[str, str]]]:
+    """The help's sections as drawn: a title, then its keys and what they do."""
+    return {where: [(keys, does) for _, keys, does in rows] for where, rows in screen.grouped_rows()}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (150, 42)], ids=["80x24", "150x42"])
+async def test_f1_shows_every_key_and_all_of_what_it_does(settings, clock, ollama_stub, size):
+    app = make_app(settings, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        drawn = joined(await read_through(pilot, app.screen.query_one(".help-keys")))
+        assert "…" not in drawn
+        for key, does in declared_keys(app):
+            beside = [shown.group(1).split(" / ")
+                      for shown in re.finditer(r"(\S+(?: / \S+)*) " + re.escape(does) + r"(?= |$)", drawn)]
+            assert beside, f"{does!r} is not in the help in full"
+            assert any(key in keys for keys in beside), f"{does!r} is not next to its key {key!r}"
+
+
+async def test_the_help_groups_keys_where_they_act(settings, clock, ollama_stub):
+    """History keys (filter, undo, open), a receipt's leave-out and the calendar's keys each sit
+    under the pane they act in."""
     app = make_app(settings, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("f1")
-        assert isinstance(app.screen, HelpScreen)
-        table = app.screen.query_one(DataTable)
-        rows = [tuple(str(cell) for cell in table.get_row_at(index)) for index in range(table.row_count)]
-        keys = {(where, does): key for where, key, does in rows}
-        assert keys[("Anywhere", "Switch to the next mode")] == "^t / f2"
-        assert keys[("Anywhere", "List every key")] == "f1 / ?"
-        assert keys[("Anywhere", "Quit")] == "^q"
-        assert keys[("Main screen", "Write a longer, multi-line entry")] == "^e"
-        assert keys[("Main screen", "Send the last failed turn again")] == "^r"
-        assert keys[("Main screen", "Copy the reply's last code block (or the whole reply)")] == "^y"
-        assert ("Transcript", "Earlier reply") in keys
-        assert ("Composer", "Send") in keys
-        assert {("History entry", "Edit"), ("Entry editor", "Save")} <= set(keys)
-        assert keys[("History entry", "Delete the entry (undo it from Changes, or u in the history)")] == "d"
-        assert keys[("History entry", "Erase the entry from the disk for good (asks first)")] == "f"
-        assert keys[("History pane", "Undo the last change in this mode (edit, delete, reply, import, pin, "
-                     "question / entry, reply wrong)")] == "u"
-        pin = ("Pin the highlighted entry: it goes into every prompt of its mode, above the recalled memories "
-               "(p again unpins)")
-        assert keys[("History pane", pin)] == "p"
-        assert keys[("Recalled pane", "Pin the highlighted memory: it goes into every prompt of its mode, above the "
-                     "recalled ones (p again unpins)")] == "p"
-        assert keys[("History entry", "Pin the entry: it goes into every prompt of its mode (p again unpins)")] == "p"
-        assert keys[("Main screen", "The change log: every edit, delete, reply and import, with revert")] == "f4"
-        assert ("Changes", "Undo the selected change: the entry is restored as it was") in keys
-        assert ("Palette", "Command palette (modes, actions)") in keys
-        assert (keys[("History table", "Newest")], keys[("History table", "Oldest")]) == ("home", "end")
+        await settle(pilot)
+        sections = help_sections(app.screen)
+        enter = app.get_key_display(Binding("enter", "", ""))
+        keys = {where: {key for keys, _ in rows for key in keys.split(" / ")} for where, rows in sections.items()}
+        assert list(sections)[:2] == ["Anywhere", "Main screen"]
+        assert {"/", "u", enter, "p", "home", "end"} <= keys["History"]
+        assert "x" in keys["Receipts"]
+        assert {"a", "pgup", "pgdn", "m", "y", "t", enter, "←", "↑"} <= keys["Calendar"]
+        assert ("f1 / ?", "List every key") in sections["Anywhere"]
+        assert (enter, "Open the highlighted entry: its full text, reply and changes") in sections["History"]
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_the_footer_keeps_f1_in_view_at_80x24_whatever_has_the_focus(settings, clock, ollama_stub):
+    app = make_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.workspace.journal.add_entry(app.workspace.modes["journal"], "Rainy day, stayed in.")
+        await send(pilot, "Another rainy day.")
+        for target in ("#prompt", "Transcript", "#receipts OptionList", ".history-filter", ".history-table"):
+            app.screen.query_one(target).focus()
+            await settle(pilot)
+            footer = drawn_lines(pilot)[-1]
+            assert "f1 Help" in footer, f"{target}: {footer!r}"
 
 
 async def test_tab_moves_between_panes(settings, clock, ollama_stub):

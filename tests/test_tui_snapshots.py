@@ -43,3 +43,15 @@ def test_main_screen(snap_compare, settings, clock, ollama_stub, mode_name, size
     ollama_stub.script(text=ANSWER if mode_name == "code" else REFLECTION)
     app = make_app(settings, clock)
     assert snap_compare(app, terminal_size=size, run_before=seeded_turn(mode_name, clock))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (150, 42)], ids=["80x24", "150x42"])
+def test_help_screen(snap_compare, settings, clock, ollama_stub, size):
+    """F1: keys grouped where they act, what each does wrapped, never cut."""
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        quiet_cursor(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(make_app(settings, clock), terminal_size=size, run_before=run_before)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 
-from textual.widgets import Input, Static
+from rich.console import Console
+from textual.widgets import Input, ProgressBar, Static
+from textual.widgets._progress_bar import Bar
 
 from tests.tui_support import SIZE, make_app, settle
 from tui.domain.modes import JOURNAL
@@ -68,3 +71,29 @@ async def test_a_malformed_file_imports_nothing_and_says_where(settings, clock, 
         status = str(app.screen.query_one(".transfer-status", Static).content)
         assert "entry 1" in status and "nothing was imported" in status
         assert app.workspace.journal.record.count("journal") == 0
+        first = drawn(app.screen.query_one(ProgressBar))
+        await pilot.pause(0.5)
+        assert drawn(app.screen.query_one(ProgressBar)) == first  # the bar is idle again: nothing runs
+
+
+async def test_the_import_dialog_shows_no_progress_before_an_import_runs(settings, clock):
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.import_file()
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+
+        first = drawn(screen.query_one(ProgressBar))
+        await pilot.pause(0.5)
+
+        assert drawn(screen.query_one(ProgressBar)) == first  # it does not sweep to and fro
+        assert "━" in first  # an empty bar is drawn
+
+
+def drawn(bar: ProgressBar) -> str:
+    """The bar as the terminal shows it now, colours included."""
+    console = Console(width=40, record=True, color_system="truecolor", file=io.StringIO())
+    console.print(bar.query_one(Bar).render())
+    return console.export_text(styles=True)

@@ -105,7 +105,7 @@ async def test_regenerate_replaces_the_reply_with_the_same_memories(settings, cl
         store = app.workspace.journal
         assert store.record.get(view.turn.record.id).reply == "Second reflection."
         assert len(entries(app, "journal")) == 2
-        [change] = [c for c in store.record.changes() if c.kind == "reply" and c.entry_id == view.turn.record.id
+        [change] = [c for c in store.record.change_lines() if c.kind == "reply" and c.entry_id == view.turn.record.id
                     and c.before is not None and c.before.reply]
         assert (change.before.reply, change.after.reply) == ("First reflection.", "Second reflection.")
         first, second = ollama_stub.chat_requests

@@ -37,7 +37,7 @@ from tui.messages import (
 from tui.resources import stylesheet
 from tui.screens.main_screen import MainScreen
 from tui.services import engine
-from tui.services.config import ConfigProblem, LoadedConfig, problems_message, update_config
+from tui.services.config import ConfigProblem, LoadedConfig, update_config
 from tui.services.settings import Settings
 from tui.services.workspace import Workspace
 from tui.terminal_input import safe_driver_class
@@ -79,7 +79,8 @@ class MindpaneApp(App):
         self.settings = settings
         self.clock = clock
         self.workspace = workspace or Workspace(settings, clock=clock, config=config)
-        self.turns = TurnController(self, self.workspace, self._show_turn, retry_key=MainScreen.key_for("retry"))
+        self.turns = TurnController(self, self.workspace, self._show_turn, retry_key=MainScreen.key_for("retry"),
+                                    check_ollama=self.check_ollama)
         self.config_problems: list[ConfigProblem] = list(self.workspace.config_problems)
         """What is wrong in the config file: said once, at start; the defaults stand in for it."""
         self._rest_timer: Timer | None = None
@@ -99,8 +100,12 @@ class MindpaneApp(App):
         if chosen and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self._remembered_theme = self.theme
-        if self.config_problems:
-            self.notify(problems_message(self.config_problems), title="Config file", severity="warning",
+        if self.config_problems or self.settings.problems:  # the environment's too (MINDPANE_STALL_TIMEOUT=inf)
+            from tui.screens.config_problems_screen import problems_notice
+
+            notice = problems_notice(self.config_problems, self.console, self.size) if self.config_problems else ""
+            self.notify("\n".join(filter(None, [notice, *self.settings.problems])),
+                        title="Config file" if self.config_problems else "Settings", severity="warning",
                         timeout=30, markup=False)
         # After the first frame: the workers import mem0, Chroma and the Ollama client, and an
         # import in a thread still holds the GIL the first render needs.
@@ -303,11 +308,22 @@ class MindpaneApp(App):
             yield SystemCommand("Pull model", f"Download {model}, the model {self.mode.title} uses, into Ollama",
                                 self.action_pull_model)
         if self.workspace.ready:
-            yield SystemCommand("Export", "Write every entry as JSON to your documents folder (lossless)",
+            yield SystemCommand("Export", "Write every entry as JSON to your documents folder, else your home "
+                                "folder (lossless)",
                                 self.export_all)
             yield SystemCommand("Import", "Bring in a mindpane JSON export, a jrnl JSON export or a jrnl journal",
                                 self.import_file)
         yield SystemCommand("Keys", "List every key binding", self.action_help)
+        if self.config_problems:
+            yield SystemCommand("Config problems", "What is wrong in the config file, all of it",
+                                self.show_config_problems)
+
+    def show_config_problems(self) -> None:
+        """The whole list; the notices go, or the one that points here would lie over it."""
+        from tui.screens.config_problems_screen import ConfigProblemsScreen
+
+        self.clear_notifications()
+        self.push_screen(ConfigProblemsScreen(self.config_problems))
 
     # -- models: the picker and pulls --------------------------------------------------------------
     # Screens and services are imported here, not at the top, so this section stays self-contained.
@@ -410,8 +426,18 @@ class MindpaneApp(App):
         except (MindpaneError, OSError) as error:
             self.notify(f"Export failed: {error}", severity="error", markup=False)
             return
-        self.notify(f"Exported {count:,} entr{'y' if count == 1 else 'ies'} to {path}", title="Exported",
-                    markup=False)
+        self.notify(f"Exported {count:,} entr{'y' if count == 1 else 'ies'} to {path}{self._export_place(path)}",
+                    title="Exported", markup=False)
+
+    @staticmethod
+    def _export_place(path) -> str:
+        """Why an export is not where the palette said it would go: there is no documents folder."""
+        from platformdirs import user_documents_path
+
+        documents = user_documents_path()
+        if path.parent == documents:
+            return ""
+        return f" (your home folder: there is no documents folder {documents})"
 
     def import_file(self) -> None:
         from tui.screens.transfer_screen import ImportScreen
@@ -426,18 +452,29 @@ class MindpaneApp(App):
 
     def key_sections(self) -> list[KeySection]:
         """Every class under ``tui.screens`` and ``tui.widgets`` that declares ``BINDINGS`` (see
-        ``binding_sections``), after the app's own keys and Textual's screen keys."""
+        ``binding_sections``), after the keys that work anywhere: the main screen's panes first, each
+        place under one title (the history's filter, list and undo keys together)."""
         import tui.screens
         import tui.widgets
+        from tui.screens.calendar_screen import CalendarScreen
+        from tui.screens.changes_screen import ChangesScreen
         from tui.screens.help_screen import binding_sections
+        from tui.widgets.block_cursor import BlockCursor
+        from tui.widgets.heatmap import Heatmap
+        from tui.widgets.history_pane import HistoryPane
+        from tui.widgets.history_table import HistoryTable
+        from tui.widgets.on_this_day_panel import OnThisDayPanel
+        from tui.widgets.prompt_bar import PromptBar
+        from tui.widgets.recalled_pane import RecalledPane
+        from tui.widgets.transcript import Transcript
 
-        sections = binding_sections([tui.screens, tui.widgets], first=[MainScreen])
-        return [
-            ("Anywhere", self.BINDINGS),
-            ("Main screen", [*sections[0][1], *Screen.BINDINGS]),
-            *sections[1:],
-            ("Palette", [Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (modes, actions)")]),
-        ]
+        places = {MainScreen: "Main screen", PromptBar: "Prompt", Transcript: "Transcript",
+                  BlockCursor: "Blocks of a reply (ctrl+o)", RecalledPane: "Receipts", HistoryPane: "History",
+                  HistoryTable: "History", OnThisDayPanel: "On this day", CalendarScreen: "Calendar",
+                  Heatmap: "Calendar", ChangesScreen: "Changes"}
+        palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (modes, actions)")
+        return [("Anywhere", [*self.BINDINGS, palette, *Screen.BINDINGS]),
+                *binding_sections([tui.screens, tui.widgets], first=places)]
 
     def action_help(self) -> None:
         from tui.screens.help_screen import HelpScreen

@@ -83,7 +83,7 @@ def _run_command(args: argparse.Namespace, config: LoadedConfig, settings: Setti
                  modes: Mapping[str, Mode]) -> int:
     from tui import cli_config
 
-    cli_config.report_problems(config, args, sys.stderr)  # the app shows the config's problems itself
+    cli_config.report_problems(config, args, sys.stderr, settings)  # the app shows them itself
     if args.command == "ask":
         return ask(settings, args.mode, _prompt_text(args.prompt), sys.stdout, sys.stderr, modes)
     if args.command == "doctor":
@@ -194,7 +194,11 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
     if notice:
         print(f"mindpane: {notice}", file=err)
     try:
-        waiting = replay_pending(store, modes, frozenset({turn_id})).waiting
+        try:
+            waiting = replay_pending(store, modes, frozenset({turn_id})).waiting
+        except MindpaneError as error:  # e.g. the embedding model is not pulled: earlier entries wait too
+            print(f"mindpane: {_error_line(error, None, mode)}", file=err)
+            return EXIT_FAILURE
         if waiting:
             print(f"mindpane: {len(waiting)} unanswered question{'s are' if len(waiting) != 1 else ' is'} kept "
                   "from earlier; open mindpane and press ctrl+r to answer", file=err)
@@ -214,7 +218,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
                 if event.partial:
                     out.write("\n")
                 out.flush()
-                print(f"mindpane: {_failure_line(event)}", file=err)
+                print(f"mindpane: {_failure_line(event, mode)}", file=err)
                 return EXIT_FAILURE
     except KeyboardInterrupt:
         print("\nmindpane: interrupted", file=err)
@@ -231,19 +235,28 @@ def _show_unkept(text: str, err: TextIO) -> None:
     print(f"mindpane: your text was not stored; here it is:\n{shown}", file=err)
 
 
-def _failure_line(event: TurnFailed) -> str:
+def _failure_line(event: TurnFailed, mode: Mode | None = None) -> str:
     """The error and what became of the entry, saying it once. An error's hint is written for the
     full-screen app, where "your text is kept" means the prompt still holds it; here the only
     truthful note is whether the store has the entry."""
-    error = event.error
+    return _error_line(event.error, event.record, mode)
+
+
+def _error_line(error: MindpaneError, record: object, mode: Mode | None) -> str:
     hint = _KEPT_CLAUSE.sub("", error.hint).strip(" ;,")
-    return f"{error.message} — {hint}{_kept_note(event)}" if hint else f"{error.message}{_kept_note(event)}"
+    note = _kept_note(record, mode)
+    return f"{error.message} — {hint}{note}" if hint else f"{error.message}{note}"
 
 
-def _kept_note(event: TurnFailed) -> str:
-    if event.record is not None:
-        return " (your entry was saved without a reply)"
-    return " (your question is kept; open mindpane and press ctrl+r to ask it again)"
+def _kept_note(record: object, mode: Mode | None = None) -> str:
+    """What became of the text, in the mode's word for it: a journal's entry waits in the outbox and is
+    stored at the next open; a question (stored only with its answer) waits for ctrl+r."""
+    word = mode.entry_label.lower() if mode is not None else "question"
+    if record is not None:
+        return f" (your {word} was saved without a reply)"
+    if mode is not None and mode.keep_unanswered:
+        return f" (your {word} is kept and is stored the next time mindpane opens the store)"
+    return f" (your {word} is kept; open mindpane and press ctrl+r to ask it again)"
 
 
 def _print_recalled(memories: list[RecalledMemory], title: str, out: TextIO, nothing_found: str = "",

@@ -4,17 +4,15 @@ each value came from, a commented starter file, and a check that lists every pro
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 
 from tui.cli_exit import EXIT_FAILURE
 from tui.domain.modes import Mode
 from tui.services.config import MODE_FIELDS, SETTING_KEYS, LoadedConfig, problems_message
+from tui.services.config_starter import toml_value
 from tui.services.settings import SETTING_ENV, Settings
-from tui.text import one_line
 
-SHOWN_CHARS = 64
 COMMENT_COLUMN = 48
 
 
@@ -32,10 +30,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     return config
 
 
-def report_problems(config: LoadedConfig, args: argparse.Namespace, err: TextIO) -> None:
-    """Say what is wrong with the config file, once, on ``err`` (``config check`` lists it itself)."""
+def report_problems(config: LoadedConfig, args: argparse.Namespace, err: TextIO,
+                    settings: Settings | None = None) -> None:
+    """Say what is wrong with the config file, once, on ``err`` (``config check`` lists it itself),
+    and which environment variables could not be used."""
     if config.problems and getattr(args, "config_action", None) != "check":
         print(f"mindpane: {problems_message(config.problems)}", file=err)
+    for problem in settings.problems if settings is not None else ():
+        print(f"mindpane: {problem}", file=err)
 
 
 def run(config: LoadedConfig, settings: Settings, modes: Mapping[str, Mode], args: argparse.Namespace,
@@ -94,20 +96,19 @@ def _show(config: LoadedConfig, settings: Settings, modes: Mapping[str, Mode], o
         print(f"\n[modes.{mode.name}]", file=out)
         for name in MODE_FIELDS:
             source = config.mode_source(mode.name, name)
-            if name == "model":
-                value, source = _mode_model(mode, settings, source)
-            else:
-                value = getattr(mode, name)
-            print(_line(name, value, source), file=out)
+            line = _mode_model(mode, settings, source) if name == "model" else _line(name, getattr(mode, name), source)
+            print(line, file=out)
 
 
-def _mode_model(mode: Mode, settings: Settings, source: str) -> tuple[str, str]:
-    """The model the mode really uses, and why: forced, its own, else the top-level one."""
+def _mode_model(mode: Mode, settings: Settings, source: str) -> str:
+    """The model the mode really uses, and why: forced, its own, else the top-level one (said in a
+    comment: written as a line it would become the mode's own, which the file does not say)."""
     if settings.model:
-        return settings.model, _source(settings, "model")
+        return _line("model", settings.model, _source(settings, "model"))
     if mode.model:
-        return mode.model, source
-    return settings.default_model, _source(settings, "model")
+        return _line("model", mode.model, source)
+    return (f"# model is not set: uses {toml_value(settings.default_model)}".ljust(COMMENT_COLUMN)
+            + f"  # {_source(settings, 'model')}")
 
 
 def _source(settings: Settings, key: str) -> str:
@@ -116,18 +117,8 @@ def _source(settings: Settings, key: str) -> str:
 
 
 def _line(key: str, value: Any, source: str) -> str:
+    """One setting as TOML that means what is in effect (``config show`` written as a file passes
+    ``config check`` and changes nothing), with where it came from as a comment."""
     if value is None:  # unset: TOML has no "none", so the line says so as a comment
         return f"# {key} is not set".ljust(COMMENT_COLUMN) + f"  # {source}"
-    return f"{key} = {_shown(value)}".ljust(COMMENT_COLUMN) + f"  # {source}"
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(_shown(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{key} = {_shown(item)}" for key, item in value.items()) + " }" if value else "{}"
-    if isinstance(value, int | float):
-        return repr(value)
-    return json.dumps(one_line(str(value), SHOWN_CHARS), ensure_ascii=False)
+    return f"{key} = {toml_value(value, wrap=True)}".ljust(COMMENT_COLUMN) + f"  # {source}"

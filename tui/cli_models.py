@@ -58,8 +58,12 @@ def list_models(chat: ChatModel, settings: Settings, modes: Mapping[str, Mode], 
     missing = {key: names for key, names in used.items() if key not in listed}
     names = [m.name for m in models] + [_display_name(key, modes, settings) for key in missing]
     width = max((len(name) for name in names), default=0)
+    embedder = model_key(settings.embedder.removeprefix("ollama:")) if settings.embedder.startswith("ollama:") else ""
     for model in models:
-        out.write(_row(model, used.get(model_key(model.name), []), width) + "\n")
+        line = _row(model, used.get(model_key(model.name), []), width)
+        if model.embedding_only:  # Ollama lists them with the rest; a mode cannot chat with one
+            line += "  embeddings only, not for chat" + (" (the embedder)" if model_key(model.name) == embedder else "")
+        out.write(line + "\n")
     for key, mode_names in missing.items():
         name = _display_name(key, modes, settings)
         out.write(f"! {name:<{width}}  not pulled  {', '.join(mode_names)} — run `mindpane models pull {name}`\n")

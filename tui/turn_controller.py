@@ -73,11 +73,13 @@ class TurnController:
     """Queues and runs the turns; ``deliver`` shows a ``TurnUpdate`` (the app posts it to the chat)."""
 
     def __init__(self, app: App, workspace: Workspace, deliver: Callable[[TurnUpdate], None],
-                 retry_key: str = "ctrl+r") -> None:
+                 retry_key: str = "ctrl+r", check_ollama: Callable[[Mode], None] | None = None) -> None:
         self._app = app
         self._workspace = workspace
         self._deliver = deliver
         self.retry_key = retry_key
+        self._check_ollama = check_ollama
+        """Asks Ollama now whether the mode's model is usable (the status line shows the answer)."""
         self._turns: list[Turn] = []
         """Every turn of this session, in the order the transcripts show them."""
         self._queue: deque[Turn] = deque()
@@ -337,8 +339,12 @@ class TurnController:
         label = self._workspace.modes[turn.mode].entry_label
         self._app.notify(f"{event.error.message}\n{event.error.hint}".strip() + f"\n({label} {kept}; "
                          f"{self.retry_key} retries)", title="No reply", severity="error", markup=False)
-        if isinstance(event.error, OllamaUnreachable | ModelNotFound | ReplyInterrupted):
+        if isinstance(event.error, OllamaUnreachable | ModelNotFound):
             self._app.post_message(OllamaChecked(OllamaStatus(turn.model, event.error)))
+        elif isinstance(event.error, ReplyInterrupted) and self._check_ollama is not None:
+            # A cut-off reply says nothing of the server (a full context, a dropped connection, a
+            # stall): ask it, so the status line says "✓" while it answers and why not when it does not.
+            self._check_ollama(self._workspace.modes[turn.mode])
         self._finish()
 
     def _finish(self) -> None:

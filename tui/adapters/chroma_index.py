@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from tui.adapters.freed_memory import release_freed_memory
-from tui.adapters.mem0_payload import collection_name, entry_payload, parse_time, record_from_payload
+from tui.adapters.mem0_payload import (
+    collection_name,
+    entry_payload,
+    parse_time,
+    payload_problem,
+    record_from_payload,
+)
 from tui.adapters.recall_tables import RecallTables
 from tui.adapters.record_db import INDEX_LATER_KEY as _LATER_KEY
 from tui.adapters.record_db import RecordDB
@@ -34,6 +40,9 @@ from tui.recall.lexical import LexicalScores
 _SYNC_BATCH = 1000
 _HISTORY_BATCH = 500
 _STALE_KEY = "index_stale_ids"
+UNINDEXABLE_KEY = "index_skipped_ids"
+"""Meta key: ids of entries the index cannot take (``payload_problem``: metadata an older mindpane let
+in), kept out of Chroma so that the store still opens; ``mindpane doctor`` names them."""
 HISTORY_FILE = "history.db"
 
 log = logging.getLogger(__name__)
@@ -231,13 +240,18 @@ class ChromaIndex:
         from mem0.utils.lemmatization import lemmatize_for_bm25
 
         mode_name = records[0].mode
-        ids = [record.id for record in records]
         collection = self._collection(mode_name)
         payloads = [entry_payload(r.text, r.created_at.astimezone(UTC).isoformat(), self._user_id,
                                   lemmatize_for_bm25(r.text), {**r.metadata, "mode": r.mode, "reply": r.reply})
                     for r in records]
-        collection.upsert(ids=ids, embeddings=vectors, metadatas=payloads)
-        if mode_name not in self._scrubbed:  # a mode's first write this session made its index files
+        indexable = [self._indexable(record) for record in records]
+        kept = [index for index, fits in enumerate(indexable) if fits]
+        if len(kept) < len(records):
+            self._note_unindexable([record.id for record, fits in zip(records, indexable, strict=True) if not fits])
+        if kept:
+            collection.upsert(ids=[records[i].id for i in kept], embeddings=[vectors[i] for i in kept],
+                              metadatas=[payloads[i] for i in kept])
+        if kept and mode_name not in self._scrubbed:  # a mode's first write this session made its index files
             self._scrubbed.add(mode_name)
             self._scrub_hnsw()
         if history_event is None:
@@ -256,6 +270,9 @@ class ChromaIndex:
     def update_text(self, record: MemoryRecord) -> None:
         """The entry's text changed: mem0 re-embeds it (an UPDATE in its history); the record and
         recall's tables take the new vector and words."""
+        if not self._indexable(record):  # not in Chroma: only recall's tables follow
+            self._tables.keep([record], self._embedder.embed([record.text]))
+            return
         self._memory(record.mode).update(record.id, text=record.text)
         got = self._collection(record.mode).get(ids=[record.id], include=["embeddings"])
         self._tables.keep([record], got["embeddings"])
@@ -266,13 +283,56 @@ class ChromaIndex:
         if self._index_later:
             self._defer([record.id])
             return
+        if not self._indexable(record):
+            return
         metadata = {**record.metadata, "reply": record.reply, **dict.fromkeys(removed)}
         self._collection(record.mode).update(ids=[record.id], metadatas=[metadata])
 
     def remove(self, record: MemoryRecord) -> None:
         """The entry leaves recall and Chroma (mem0's DELETE in its history)."""
-        self._memory(record.mode).delete(record.id)
+        if self._indexable(record):
+            self._memory(record.mode).delete(record.id)
         self._tables.forget(record)
+
+    def remove_many(self, records: Sequence[MemoryRecord], at: datetime) -> None:
+        """Many entries leave the index at once (an import undone), as mem0's ``delete`` would take
+        each: out of Chroma, a DELETE line in mem0's history, out of recall's tables."""
+        now = at.astimezone(UTC).isoformat()
+        by_mode: dict[str, list[MemoryRecord]] = {}
+        for record in records:
+            by_mode.setdefault(record.mode, []).append(record)
+        for mode_name, gone in by_mode.items():
+            ids = [record.id for record in gone if self._indexable(record)]
+            for start in range(0, len(ids), _SYNC_BATCH):
+                self._collection(mode_name).delete(ids=ids[start:start + _SYNC_BATCH])
+            for record in gone:
+                self._tables.forget(record)
+        if records:
+            self._history_db.batch_add_history([
+                {"memory_id": r.id, "old_memory": r.text, "new_memory": None, "event": "DELETE", "role": "user",
+                 "created_at": r.created_at.astimezone(UTC).isoformat(), "updated_at": now, "is_deleted": 1}
+                for r in records])
+
+    @staticmethod
+    def _indexable(record: MemoryRecord) -> bool:
+        """Whether Chroma can take the entry: one it cannot (or that would break it for good) stays in
+        the record and in recall's tables, and out of Chroma, so the store still opens."""
+        problem = payload_problem(record)
+        if problem is not None:
+            log.warning("entry %s is kept out of the index: its metadata cannot be indexed", record.id)
+        return problem is None
+
+    def _note_unindexable(self, ids: Sequence[str]) -> None:
+        known = set(json.loads(self._record.get_meta(UNINDEXABLE_KEY) or "[]"))
+        if not known.issuperset(ids):
+            self._record.set_meta(UNINDEXABLE_KEY, json.dumps(sorted(known | set(ids))))
+
+    def _unindexable_per_mode(self) -> dict[str, int]:
+        """Alive entries kept out of the index, per mode (so their absence from Chroma is no gap to heal)."""
+        counts: dict[str, int] = {}
+        for record in self._record.fetch(json.loads(self._record.get_meta(UNINDEXABLE_KEY) or "[]")).values():
+            counts[record.mode] = counts.get(record.mode, 0) + 1
+        return counts
 
     def candidates(self, query: str, mode_name: str) -> tuple[hybrid.DenseScores, LexicalScores]:
         return self._tables.candidates(query, mode_name)
@@ -354,9 +414,10 @@ class ChromaIndex:
             self._record.set_meta("adopted_chroma", "1")
         self._index_left_for_later()
         stale = set(json.loads(self._record.get_meta(_STALE_KEY) or "[]"))
+        skipped = self._unindexable_per_mode()
         for mode_name in set(self._record.modes()) | set(self._collection_modes()):
             collection = self._collection(mode_name)
-            if stale or collection.count() != self._record.count(mode_name):
+            if stale or collection.count() != self._record.count(mode_name) - skipped.get(mode_name, 0):
                 self.sync(mode_name, stale)
         if stale:
             self._record.set_meta(_STALE_KEY, "[]")

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.domain.index_metadata import metadata_problem
 from tui.domain.records import MemoryRecord
 
 _INTERNAL_KEYS = {"data", "hash", "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id"}
@@ -57,3 +58,9 @@ def entry_payload(text: str, created_at: str, user_id: str, lemmas: str, metadat
         "created_at": created_at, "updated_at": created_at, "user_id": user_id,
         "role": "user", "text_lemmatized": lemmas,
     }
+
+
+def payload_problem(record: MemoryRecord) -> str | None:
+    """Why Chroma cannot take ``record``'s payload (its metadata, ``tui.domain.index_metadata``), or None.
+    The rest of the payload is text the record already holds as valid UTF-8."""
+    return metadata_problem({**record.metadata, "mode": record.mode, "reply": record.reply})

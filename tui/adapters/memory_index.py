@@ -68,6 +68,11 @@ class MemoryIndex:
         self._tables.forget(record)
         self._tell(record.id, "DELETE", record.text, None, record.updated_at)
 
+    def remove_many(self, records: Sequence[MemoryRecord], at: datetime) -> None:
+        for record in records:
+            self._tables.forget(record)
+            self._tell(record.id, "DELETE", record.text, None, at)
+
     def candidates(self, query: str, mode_name: str) -> tuple[hybrid.DenseScores, LexicalScores]:
         return self._tables.candidates(query, mode_name)
 

@@ -9,13 +9,17 @@ How a failure is classified (the UI can rely on this):
 
 - nothing answers / connect times out             -> ``OllamaUnreachable``
 - HTTP 404 naming the model                        -> ``ModelNotFound``
-- no byte for ``stall_timeout`` s, no text yet     -> ``ModelStalled``
-- no byte for ``stall_timeout`` s, some text       -> ``ReplyInterrupted`` (``partial`` = text so far)
+- no progress for ``stall_timeout`` s, no text yet -> ``ModelStalled``
+- no progress for ``stall_timeout`` s, some text   -> ``ReplyInterrupted`` (``partial`` = text so far)
 - stream broken (connection dropped, bad chunk)    -> ``ReplyInterrupted`` (``partial`` may be "")
 - ``{"error"}`` from the server after some text    -> ``ReplyInterrupted``
 - the reply ends with ``done_reason`` "length", or
   the server refuses a prompt over its context      -> ``ContextFull`` (a ``ReplyInterrupted``)
 - any other server error (before any text)         -> ``ChatError`` with the server's message
+
+"Progress" is a line of the reply with something in it (text, thinking, the end); silence and a
+trickle of bytes that completes nothing are the same to the stall limit (see ``ollama_progress``).
+Every other request (``/api/show``, ``/api/tags``) must be answered whole within it.
 
 ``context_window`` asks ``/api/show`` how many tokens the model takes (cached per model); it never
 raises: a server that cannot say gives an empty ``ContextWindow``, and the caller picks a default.
@@ -31,8 +35,6 @@ import contextlib
 import ipaddress
 import logging
 import re
-import socket
-import threading
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -40,6 +42,15 @@ from typing import Any
 import httpx
 
 from tui.adapters.ollama_module import ollama
+from tui.adapters.ollama_progress import (
+    NO_IDLE_CONNECTIONS,
+    HangUp,
+    NoProgress,
+    call_watched,
+    is_connect_failure,
+    trace_connections,
+    watched_by,
+)
 from tui.domain.errors import (
     ChatError,
     ContextFull,
@@ -48,7 +59,14 @@ from tui.domain.errors import (
     OllamaUnreachable,
     ReplyInterrupted,
 )
-from tui.domain.llm_models import ContextWindow, ModelInfo, PullFailed, PullProgress, UnknownModel
+from tui.domain.llm_models import (
+    ContextWindow,
+    ModelInfo,
+    PullFailed,
+    PullProgress,
+    UnknownModel,
+    is_embedding_only,
+)
 from tui.domain.stop import StopSignal
 
 log = logging.getLogger(__name__)
@@ -124,7 +142,8 @@ def _refuse_redirects(host: str) -> Any:
 
 def make_client(host: str, timeout: httpx.Timeout, **httpx_options: Any) -> ollama.Client:
     """An ``ollama.Client`` for ``host``; a local Ollama is never reached through HTTP(S)_PROXY,
-    and a redirect is never followed (it raises ``Redirected``).
+    a redirect is never followed (it raises ``Redirected``), and each request opens a connection
+    whose socket ``ollama_progress`` can shut down when the request makes no progress.
 
     httpx honours HTTP_PROXY/ALL_PROXY even for 127.0.0.1, so a proxy set for the web would make a
     running local Ollama look unreachable. Remote hosts keep the environment's proxy settings.
@@ -141,6 +160,8 @@ def make_client(host: str, timeout: httpx.Timeout, **httpx_options: Any) -> olla
         httpx_options.setdefault("verify", False)
     hooks = dict(httpx_options.pop("event_hooks", {}))
     hooks["response"] = [_refuse_redirects(normalise_host(host)), *hooks.get("response", [])]
+    hooks["request"] = [trace_connections, *hooks.get("request", [])]
+    httpx_options.setdefault("limits", NO_IDLE_CONNECTIONS)
     return ollama.Client(host=host, timeout=timeout, trust_env=not is_loopback(host), follow_redirects=False,
                          event_hooks=hooks, **httpx_options)
 
@@ -153,41 +174,6 @@ class _Unusable:
 
     def __getattr__(self, name: str) -> Any:
         raise self._error
-
-
-class _HangUp:
-    """The HTTP response a stream reads, hung up from another thread when its turn is stopped.
-
-    Closing a response from another thread does not wake a read blocked on its socket (a stalled
-    model); shutting the socket down does: the read ends, and Ollama sees the connection close.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._response: httpx.Response | None = None
-        self._hung_up = False
-
-    def opened(self, response: httpx.Response) -> None:
-        with self._lock:
-            self._response = response
-            hung_up = self._hung_up
-        if hung_up:
-            _shut_down(response)
-
-    def __call__(self) -> None:
-        with self._lock:
-            self._hung_up = True
-            response = self._response
-        if response is not None:
-            _shut_down(response)
-
-
-def _shut_down(response: httpx.Response) -> None:
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    with contextlib.suppress(OSError):
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
 
 
 def model_key(name: str) -> str:
@@ -226,9 +212,9 @@ def _is_unreachable(exc: BaseException) -> bool:
 class OllamaChat:
     """``ChatModel`` over ``ollama.Client``. Blocking: call from a worker thread.
 
-    ``connect_timeout`` bounds reaching the server; ``stall_timeout`` bounds the silence between two
-    bytes of a reply (a loading model is silent too, so keep it generous). Nothing is contacted until
-    the first ``stream``/``ensure_model`` call.
+    ``connect_timeout`` bounds reaching the server; ``stall_timeout`` bounds the time without
+    progress in a reply, and the wait for any other answer (a loading model sends nothing either, so
+    keep it generous). Nothing is contacted until the first ``stream``/``ensure_model`` call.
     """
 
     def __init__(
@@ -243,14 +229,13 @@ class OllamaChat:
         self.connect_timeout = connect_timeout
         self.stall_timeout = stall_timeout
         self.options: dict[str, Any] = dict(options or {})
-        # read/write/pool = stall_timeout: httpx's read timeout is per socket read, i.e. between bytes.
+        # read/write/pool = stall_timeout: httpx's read timeout is per socket read, i.e. between bytes;
+        # a trickle of bytes is bounded by ``NoProgress`` instead.
         timeout = httpx.Timeout(stall_timeout, connect=connect_timeout)
-        self._streaming = threading.local()
-        """The ``_HangUp`` of the stream this thread is reading (set around each read)."""
         self._windows: dict[str, ContextWindow] = {}
         """What ``/api/show`` said of each model (by ``model_key``): asked once per model."""
         try:
-            self._client: Any = make_client(self._host, timeout, event_hooks={"response": [self._response_opened]})
+            self._client: Any = make_client(self._host, timeout)
         except OllamaUnreachable as unusable:  # each call says so, as a turn's failure (its entry is kept)
             self._client = _Unusable(unusable)
 
@@ -268,12 +253,6 @@ class OllamaChat:
         """Release pooled connections (optional; the process exit does it too)."""
         self._client.close()
 
-    def _response_opened(self, response: httpx.Response) -> None:
-        """httpx's response hook, in the thread that sent the request: a stream learns its response."""
-        hang_up = getattr(self._streaming, "hang_up", None)
-        if hang_up is not None:
-            hang_up.opened(response)
-
     def stream(
         self,
         model: str,
@@ -290,7 +269,8 @@ class OllamaChat:
         merged = {**self.options, **(options or {})}
         received: list[str] = []
         parts: Iterator[Any] | None = None
-        hang_up = _HangUp()
+        hang_up = HangUp()
+        watch = NoProgress(self.stall_timeout, hang_up)
         forget = stop.on_stop(hang_up) if stop is not None else None
         try:
             try:
@@ -305,18 +285,22 @@ class OllamaChat:
             except Exception as exc:  # no I/O happens yet: only a malformed request can fail here
                 raise ChatError(f"Invalid chat request: {first_line(exc)}") from exc
             while True:
-                # next() is guarded, the yield is not: errors thrown in by the consumer stay theirs.
-                self._streaming.hang_up = hang_up
+                # next() is guarded, the yield is not: errors thrown in by the consumer stay theirs,
+                # and the time the consumer takes is not the model's (``watch`` counts waits only).
+                watch.waiting()
                 try:
-                    part = next(parts)
+                    with watched_by(hang_up):
+                        part = next(parts)
                 except StopIteration:
+                    if watch.fired:
+                        raise self._translate(watch.timeout("reply"), model, "".join(received)) from None
                     return
                 except Exception as exc:
                     if stop is not None and stop.stopped:  # the hang-up broke the read: not a failure
                         return
-                    raise self._translate(exc, model, "".join(received)) from exc
-                finally:
-                    self._streaming.hang_up = None
+                    cause = watch.timeout("reply") if watch.fired and not is_connect_failure(exc) else exc
+                    raise self._translate(cause, model, "".join(received)) from exc
+                watch.got(_progressed(part))
                 if stop is not None and stop.stopped:
                     return
                 text = part.message.content or ""
@@ -327,6 +311,7 @@ class OllamaChat:
                     raise ContextFull("The reply was cut off: the model's context is full",
                                       hint=CONTEXT_FULL_HINT, partial="".join(received))
         finally:
+            watch.close()
             if forget is not None:
                 forget()
             if parts is not None and hasattr(parts, "close"):
@@ -344,7 +329,7 @@ class OllamaChat:
         if known is not None:
             return known
         try:
-            shown = self._client.show(model)
+            shown = call_watched(self.stall_timeout, lambda: self._client.show(model), "/api/show")
         except ValueError as exc:  # an answer without model_info: an older server, which will not learn it
             log.info("Ollama's /api/show says nothing of %s's context length (%s)", model, first_line(exc))
             window = ContextWindow()
@@ -366,7 +351,7 @@ class OllamaChat:
     def list_models(self) -> list[ModelInfo]:
         """The models Ollama has (``/api/tags``), sorted by name; raises ``OllamaUnreachable``."""
         models = [
-            ModelInfo(m.model, int(m.size or 0), m.modified_at)
+            ModelInfo(m.model, int(m.size or 0), m.modified_at, is_embedding_only(m.model, _families(m)))
             for m in self._listing("").models
             if m.model
         ]
@@ -381,6 +366,9 @@ class OllamaChat:
         """
         parts: Iterator[Any] | None = None
         status = ""
+        hang_up = HangUp()
+        watch = NoProgress(self.stall_timeout, hang_up)
+        last: tuple[Any, ...] = ()
         try:
             try:
                 parts = self._client.pull(model, stream=True)
@@ -388,12 +376,18 @@ class OllamaChat:
                 raise PullFailed(f"Invalid pull request for {model!r}: {first_line(exc)}") from exc
             while True:
                 # next() is guarded, the yield is not: errors thrown in by the consumer stay theirs.
+                watch.waiting()
                 try:
-                    part = next(parts)
+                    with watched_by(hang_up):
+                        part = next(parts)
                 except StopIteration:
                     break
                 except Exception as exc:
-                    raise self._pull_error(exc, model) from exc
+                    cause = watch.timeout("pull") if watch.fired and not is_connect_failure(exc) else exc
+                    raise self._pull_error(cause, model) from exc
+                line = (part.status, part.digest, part.completed, part.total)
+                watch.got(line != last)  # the same line again is no progress
+                last = line
                 status = (part.status or "").strip()
                 yield PullProgress(status, part.completed, part.total, part.digest)
             if status != "success":
@@ -403,6 +397,7 @@ class OllamaChat:
                     hint=PULL_RETRY_HINT,
                 )
         finally:
+            watch.close()
             if parts is not None and hasattr(parts, "close"):
                 with contextlib.suppress(Exception):
                     parts.close()
@@ -410,7 +405,7 @@ class OllamaChat:
     def _listing(self, model: str) -> Any:
         """``/api/tags``, with every failure as ``OllamaUnreachable`` (or the translated error)."""
         try:
-            return self._client.list()
+            return call_watched(self.stall_timeout, self._client.list, "/api/tags")
         except httpx.TimeoutException as exc:  # /api/tags is cheap: silence means a hung server
             raise OllamaUnreachable(
                 f"Ollama at {self._host} did not answer within {self.stall_timeout:g} s",
@@ -440,7 +435,7 @@ class OllamaChat:
             return self._translate(exc, model, "")
         if isinstance(exc, httpx.TimeoutException):
             return PullFailed(
-                f"Ollama sent nothing for {self.stall_timeout:g} s while pulling {model}",
+                f"Ollama made no progress for {self.stall_timeout:g} s while pulling {model}",
                 hint="the Ollama host may have lost its connection; " + PULL_RETRY_HINT,
             )
         if isinstance(exc, ollama.ResponseError):
@@ -479,12 +474,12 @@ class OllamaChat:
         if isinstance(exc, httpx.TimeoutException):  # read/write/pool: the server went silent
             if partial:
                 return ReplyInterrupted(
-                    f"The reply was cut off after {self.stall_timeout:g} s of silence",
+                    f"The reply was cut off after {self.stall_timeout:g} s without progress",
                     hint="the model may be overloaded; " + RETRY_HINT,
                     partial=partial,
                 )
             return ModelStalled(
-                f"Model {model} sent nothing for {self.stall_timeout:g} s",
+                f"Model {model} sent no reply for {self.stall_timeout:g} s",
                 hint="it may still be loading or the machine is busy; try again or raise the stall timeout",
             )
         if isinstance(exc, ollama.ResponseError):
@@ -517,6 +512,22 @@ class OllamaChat:
         return ChatError(
             f"Talking to Ollama failed: {type(exc).__name__}: {first_line(exc)}", hint=RETRY_HINT
         )
+
+
+def _families(listed: Any) -> list[str]:
+    """What /api/tags says a model is built on (``details.family`` and ``details.families``)."""
+    details = getattr(listed, "details", None)
+    if details is None:
+        return []
+    return [*(getattr(details, "families", None) or []), getattr(details, "family", None) or ""]
+
+
+def _progressed(part: Any) -> bool:
+    """A reply's line that brings something: text, thinking (a thinking model's first minutes),
+    a tool call, or the end. A line with none of these is no progress."""
+    message = part.message
+    return bool(part.done or message.content or getattr(message, "thinking", None)
+                or getattr(message, "tool_calls", None))
 
 
 def _positive(value: Any) -> int | None:

@@ -15,6 +15,7 @@ import httpx
 
 from tui.adapters.ollama_chat import START_HINT, Redirected, first_line, make_client, normalise_host
 from tui.adapters.ollama_module import ollama
+from tui.adapters.ollama_progress import call_watched
 from tui.domain.errors import EmbedderError
 
 PROBE_TEXT = "dimension probe"
@@ -36,7 +37,8 @@ class OllamaEmbedder:
         self._host = normalise_host(host)
         self._dimension: int | None = None
         self._lock = threading.Lock()
-        # A first embed may have to load the model, so ``timeout`` bounds the silence, not the call.
+        # A first embed may have to load the model: ``timeout`` bounds the wait for the answer (a
+        # trickle of bytes included), not the time to reach the server.
         client_timeout = httpx.Timeout(timeout, connect=min(connect_timeout, timeout))
         self._client = make_client(self._host, client_timeout)
 
@@ -66,7 +68,8 @@ class OllamaEmbedder:
         if not texts:
             return []
         try:
-            response = self._client.embed(model=self.model, input=texts)
+            response = call_watched(self.timeout, lambda: self._client.embed(model=self.model, input=texts),
+                                    "/api/embed")
         except Exception as exc:
             raise self._translate(exc) from exc
         vectors = [_l2_normalise(v) for v in response.embeddings]
@@ -95,15 +98,14 @@ class OllamaEmbedder:
             return EmbedderError(f"Ollama is not reachable at {self._host}", hint=START_HINT)
         if isinstance(exc, httpx.TimeoutException):
             return EmbedderError(
-                f"Ollama sent nothing for {self.timeout:g} s while embedding with {self.model}",
+                f"Ollama gave no answer in {self.timeout:g} s while embedding with {self.model}",
                 hint="the model may still be loading; try again",
             )
         if isinstance(exc, ollama.ResponseError):
             reason = str(exc.error).casefold()
             if exc.status_code == 404 and "model" in reason and "not found" in reason:
-                return EmbedderError(
-                    f"Embedding model {self.model} is not pulled", hint=f"run `ollama pull {self.model}`"
-                )
+                return EmbedderError(f"The embedding model {self.model} is not pulled in your Ollama at {self._host}",
+                                     hint=f"run `ollama pull {self.model}`")
             if exc.status_code == 404:
                 return EmbedderError(
                     f"No Ollama API at {self._host} (HTTP 404: {first_line(exc)})",

@@ -116,10 +116,16 @@ _UPGRADES: tuple[str, ...] = (
     );
     CREATE INDEX pin_by_mode ON pin (mode, pinned_at);
     """,
+    # 6: an import is one change however many entries it brought: its change-log lines are found,
+    # listed and undone together by their batch
+    """
+    CREATE INDEX IF NOT EXISTS change_by_batch ON change (batch);
+    """,
 )
 SCHEMA_VERSION = len(_UPGRADES)
 
 _COLUMNS = "id, mode, text, reply, created_at, updated_at, metadata"
+_CHANGE_COLUMNS = "seq, at, kind, entry_id, mode, before, after, undone_at"
 
 
 def _iso(moment: datetime) -> str:
@@ -527,20 +533,64 @@ class RecordDB:
         return cursor.lastrowid
 
     def changes(self, offset: int = 0, limit: int = 200) -> list[Change]:
-        rows = self._all("SELECT seq, at, kind, entry_id, mode, before, after, undone_at FROM change "
-                         "ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset))
+        """The change log's rows, newest first, one per entry changed (an import's too)."""
+        rows = self._all(f"SELECT {_CHANGE_COLUMNS} FROM change ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset))
         return [self._change(row) for row in rows]
 
+    def change_lines(self, offset: int = 0, limit: int = 200) -> list[Change]:
+        """The change log as the person sees it, newest first: one line per change, an import one
+        line for all its entries (by the index on ``batch``, never a scan of the rows)."""
+        tops = self._all("SELECT seq FROM change WHERE batch IS NULL UNION ALL "
+                         "SELECT MAX(seq) FROM change WHERE batch IS NOT NULL GROUP BY batch "
+                         "ORDER BY 1 DESC LIMIT ? OFFSET ?", (limit, offset))
+        lines = [self.change(top) for top, in tops]
+        return [line for line in lines if line is not None]
+
     def change(self, seq: int) -> Change | None:
-        row = self._one("SELECT seq, at, kind, entry_id, mode, before, after, undone_at FROM change WHERE seq = ?",
-                        (seq,))
-        return self._change(row) if row else None
+        """Change ``seq``: the whole import when it is one of an import's lines."""
+        row = self._one(f"SELECT {_CHANGE_COLUMNS}, batch FROM change WHERE seq = ?", (seq,))
+        if row is None:
+            return None
+        return self._change(row) if row[-1] is None else self._import(row[-1])
 
     def last_undoable(self, mode: str | None = None) -> Change | None:
         where, args = ("AND mode = ?", (mode,)) if mode else ("", ())
-        row = self._one("SELECT seq, at, kind, entry_id, mode, before, after, undone_at FROM change "
-                        f"WHERE undone_at IS NULL {where} ORDER BY seq DESC LIMIT 1", args)
-        return self._change(row) if row else None
+        row = self._one(f"SELECT seq FROM change WHERE undone_at IS NULL {where} ORDER BY seq DESC LIMIT 1", args)
+        return self.change(row[0]) if row else None
+
+    def _import(self, batch: str) -> Change:
+        """One import as one change: its first entry, its modes, undone when all its lines are."""
+        with self._lock:
+            count, undone, last_undone, first, last = self._db.execute(
+                "SELECT COUNT(*), COUNT(undone_at), MAX(undone_at), MIN(seq), MAX(seq) FROM change "
+                "WHERE batch = ?", (batch,)).fetchone()
+            modes = sorted({row[0] for row in self._db.execute("SELECT DISTINCT mode FROM change WHERE batch = ?",
+                                                                (batch,))})
+            row = self._db.execute(f"SELECT {_CHANGE_COLUMNS} FROM change WHERE seq = ?", (first,)).fetchone()
+        opening = self._change(row)
+        return Change(seq=last, at=opening.at, kind=opening.kind, entry_id=opening.entry_id, mode=", ".join(modes),
+                      before=None, after=opening.after,
+                      undone_at=_time(last_undone) if undone == count else None, entries=count, batch=batch)
+
+    def undo_import(self, batch: str, at: datetime, chunk: int = 2000) -> list[MemoryRecord]:
+        """Take back a whole import: its entries still alive are deleted and its lines marked undone,
+        ``chunk`` lines per transaction (other writes, a turn's text among them, wait at most one
+        chunk). Cut short, the import still reads as not undone and undoing it again finishes it.
+        Returns the entries deleted (their index follows)."""
+        removed: list[MemoryRecord] = []
+        while True:
+            with self._tx() as db:
+                lines = db.execute("SELECT seq, entry_id FROM change WHERE batch = ? AND undone_at IS NULL "
+                                   "ORDER BY seq LIMIT ?", (batch, chunk)).fetchall()
+                if not lines:
+                    return removed
+                ids = [entry_id for _, entry_id in lines]
+                marks = ",".join("?" * len(ids))
+                gone = [_record(row) for row in db.execute(
+                    f"SELECT {_COLUMNS} FROM entry WHERE id IN ({marks}) AND deleted_at IS NULL", ids)]
+                db.executemany("UPDATE entry SET deleted_at = ? WHERE id = ?", [(_iso(at), r.id) for r in gone])
+                db.executemany("UPDATE change SET undone_at = ? WHERE seq = ?", [(_iso(at), seq) for seq, _ in lines])
+            removed += gone
 
     def mark_undone(self, seq: int, at: datetime) -> None:
         with self._tx() as db:

@@ -6,6 +6,7 @@ CLI and the TUI.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,21 @@ class ModelInfo:
     size: int
     """Bytes on disk (0 when the server did not say)."""
     modified: datetime | None = None
+    embedding_only: bool = False
+    """An embedding model (all-minilm, nomic-embed-text…): listed by Ollama with the rest, cannot chat."""
+
+
+EMBEDDING_FAMILIES = frozenset({"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "xlm-roberta", "roberta",
+                                "t5encoder"})
+"""Encoder-only architectures, as Ollama's /api/tags names them (``details.families``): they embed, never chat."""
+
+
+def is_embedding_only(name: str, families: Iterable[str]) -> bool:
+    """Whether a model Ollama lists can only embed: an encoder family (all-minilm and mxbai-embed-large
+    are ``bert``, nomic-embed-text ``nomic-bert``), or a name made for embedding whatever its family
+    (qwen3-embedding, embeddinggemma, granite-embedding)."""
+    base = name.rsplit("/", 1)[-1].split(":", 1)[0].casefold()
+    return bool({family.casefold() for family in families if family} & EMBEDDING_FAMILIES) or "embed" in base
 
 
 @dataclass(frozen=True)

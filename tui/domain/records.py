@@ -115,7 +115,9 @@ class Forgotten:
 
 @dataclass(frozen=True)
 class Change:
-    """One line of the change log: an edit, delete, reply or import, and how to revert it."""
+    """One line of the change log: an edit, delete, reply or import, and how to revert it. An import
+    is one line however many entries it brought: ``entries`` of them, ``batch`` naming the import,
+    ``entry_id``/``after`` its first entry, ``mode`` its modes (comma-separated when several)."""
 
     seq: int
     at: datetime
@@ -127,6 +129,8 @@ class Change:
     before: MemoryRecord | None
     after: MemoryRecord | None
     undone_at: datetime | None = None
+    entries: int = 1
+    batch: str | None = None
 
     @property
     def undone(self) -> bool:

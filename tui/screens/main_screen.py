@@ -17,7 +17,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui.clipboard import copy_with_notice
 from tui.domain import entry_kind, flags
@@ -31,6 +30,7 @@ from tui.session import Turn
 from tui.text import local_day
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.history_pane import HistoryPane
+from tui.widgets.keys_footer import KeysFooter
 from tui.widgets.on_this_day_panel import OnThisDayPanel
 from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.recalled_pane import RecalledPane
@@ -97,7 +97,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
                 yield OnThisDayPanel(id="on-this-day")
                 yield RecalledPane(id="receipts")
                 yield HistoryPane(WorkspaceHistory(app.workspace), id="history")
-        yield Footer()
+        yield KeysFooter()
 
     @classmethod
     def _width_class(cls, width: int) -> str:

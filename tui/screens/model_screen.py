@@ -133,10 +133,13 @@ class ModelScreen(ReportsWorkerFailures, ModalScreen[ModelChoice | None]):
             return
         listing = self.query_one(OptionList)
         listing.clear_options()
+        left_out = [m.name for m in models if m.embedding_only]  # Ollama lists them too; they cannot chat
+        models = [m for m in models if not m.embedding_only]
         current = model_key(self._current)
         have_current = any(model_key(m.name) == current for m in models)
+        embedding_current = any(model_key(name) == current for name in left_out)
         options: list[Option] = []
-        if not have_current:
+        if not have_current and not embedding_current:
             options.append(Option(
                 Text(f"↓ Pull {self._current} — {self._mode_title} uses it, Ollama does not have it yet"),
                 id=PULL_OPTION))
@@ -156,9 +159,15 @@ class ModelScreen(ReportsWorkerFailures, ModalScreen[ModelChoice | None]):
             listing.focus()
         count = f"{len(models)} model{'s' if len(models) != 1 else ''} in Ollama"
         if not models:
-            count = "Ollama has no models yet"
+            count = "Ollama has no chat models yet"
+        elif embedding_current:
+            count += f"; {one_line(self._current, 60)} is an embedding model, it cannot chat: pick one of these"
         elif not have_current:
             count += f"; {one_line(self._current, 60)} is not one of them"
+        if left_out:
+            count += (f"; {len(left_out)} embedding model{'s' if len(left_out) != 1 else ''} "
+                      f"({one_line(', '.join(left_out), 80)}) {'are' if len(left_out) != 1 else 'is'} left out: "
+                      f"{'they' if len(left_out) != 1 else 'it'} cannot chat")
         self._state(count, "-ready")
 
     # -- choosing --------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ it, and how to leave. Without a store no turn can run, so this screen takes over
 
 It binds no bare letter: a person who did not notice the screen (it can appear while they type
 their first entry) must not quit or retry by typing. Only ctrl+ and F-keys act here: a printable
-key stops at this screen, so an app-wide bare-key binding (``?`` for help) does not act either."""
+key stops at this screen, so an app-wide bare-key binding (``?`` for help) does not act either.
+The dialog scrolls: at 80×24 a long message and the doctor's report do not fit at once."""
 
 from __future__ import annotations
 
@@ -13,13 +14,23 @@ from typing import ClassVar
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.domain.errors import MindpaneError
+from tui.widgets.keys_footer import KeysFooter
 from tui.workers import ReportsWorkerFailures
+
+
+class DoctorReport(Static):
+    """The doctor's lines: once laid out at their new size, scrolled into view (the dialog may be
+    taller than the screen, and they come last)."""
+
+    def on_resize(self) -> None:
+        if str(self.content):
+            self.scroll_visible(top=True, animate=False)
 
 
 class StoreErrorScreen(ReportsWorkerFailures, Screen[bool]):
@@ -39,7 +50,7 @@ class StoreErrorScreen(ReportsWorkerFailures, Screen[bool]):
         self.error = error
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog store-error"):
+        with VerticalScroll(classes="dialog store-error"):
             yield Static("The memory store could not be opened", classes="dialog-title", markup=False)
             yield Static(self.error.message, classes="store-error-message", markup=False)
             if self.error.hint:
@@ -47,8 +58,8 @@ class StoreErrorScreen(ReportsWorkerFailures, Screen[bool]):
             yield Static("Press ctrl+d to diagnose, F7 to repair (damaged files are moved aside, never deleted), "
                          "ctrl+r to try again once it is fixed, or ctrl+q to quit. Anything you sent is kept on disk "
                          "and is stored once the store opens.", classes="dialog-hint", markup=False)
-            yield Static("", classes="store-error-report", markup=False)
-        yield Footer()
+            yield DoctorReport("", classes="store-error-report", markup=False)
+        yield KeysFooter()
 
     def on_key(self, event: events.Key) -> None:
         if event.is_printable:
@@ -93,4 +104,6 @@ class StoreErrorScreen(ReportsWorkerFailures, Screen[bool]):
         self._report(message.text)
 
     def _report(self, text: str) -> None:
-        self.query_one(".store-error-report", Static).update(text)
+        """Show the doctor's lines under the error; the dialog scrolls (↑ ↓ PgUp PgDn) when they do
+        not fit."""
+        self.query_one(DoctorReport).update(text)

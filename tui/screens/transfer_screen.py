@@ -61,7 +61,7 @@ class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
             yield Static("Import entries", classes="dialog-title", markup=False)
             yield PasteSafeInput(placeholder="path of a mindpane JSON export, a jrnl JSON export or a jrnl journal",
                                  classes="transfer-path")
-            yield ProgressBar(total=None, show_eta=False, classes="transfer-progress")
+            yield ProgressBar(total=1, show_eta=False, show_percentage=False, classes="transfer-progress")
             yield Static("Enter imports (the whole file is checked first: nothing is half-imported). "
                          "Original dates are kept; entries already here are skipped; u in the history undoes it.",
                          classes="dialog-hint transfer-status", markup=False)
@@ -78,6 +78,7 @@ class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
             return
         self._importing = True
         self._status(f"Checking {path}…")
+        self.query_one(ProgressBar).update(total=None)  # it runs: the bar moves (idle until now)
         self._import(path)
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
@@ -111,6 +112,7 @@ class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self._importing = False
+        self.query_one(ProgressBar).update(total=1, progress=0)  # idle again: nothing runs
         self._status(str(message.error))
 
     def _status(self, text: str) -> None:

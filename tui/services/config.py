@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, builtin_modes, valid_mode_id
+from tui.services.config_read import ConfigUnreadable, read_config_bytes
 
 if TYPE_CHECKING:
     import tomllib
@@ -119,13 +120,12 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     default location). Never raises for the file's content: see ``LoadedConfig.problems``."""
     where, how = config_location(path, env)
     try:
-        raw = where.read_bytes()
-    except FileNotFoundError:
+        raw = read_config_bytes(where)
+    except ConfigUnreadable as why:  # a locked folder, a FIFO, a device, a huge file: the defaults stand
+        problem = ConfigProblem(where, None, f"{why}; using the defaults")
+        return LoadedConfig(where, how, exists=True, problems=[problem])
+    if raw is None:
         return LoadedConfig(where, how)
-    except OSError as exc:
-        return LoadedConfig(where, how, exists=where.exists(),
-                            problems=[ConfigProblem(where, None, f"cannot be read ({exc.strerror or exc}); "
-                                                    "using the defaults")])
     import tomllib  # only with a file to read: a launch without one is spared its import (~1.5 ms)
 
     try:
@@ -289,9 +289,11 @@ def _number(value: Any) -> float:
 
 
 def _seconds(value: Any) -> float:
+    from tui.services.settings import MAX_STALL_TIMEOUT, stall_seconds
+
     seconds = _number(value)
-    if seconds <= 0:
-        raise _Invalid(f"must be more than 0 seconds, not {_shown(value)}")
+    if stall_seconds(seconds) is None:
+        raise _Invalid(f"must be more than 0 seconds and at most {MAX_STALL_TIMEOUT:g} (a day), not {_shown(value)}")
     return seconds
 
 
@@ -515,12 +517,11 @@ def update_config(path: str | Path, dotted_key: str, value: Any) -> None:
 
     with _write_lock:
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            text = ""
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
-                              "fix the file's permissions; nothing was written") from exc
+            text = (read_config_bytes(path) or b"").decode("utf-8")
+        except ConfigUnreadable as why:
+            raise ConfigError(f"{path} {why}", "nothing was written") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path} is not UTF-8 text", "fix the file; nothing was written") from exc
         try:
             document = parse(text)
         except TOMLKitError as exc:

@@ -3,7 +3,6 @@ comment, and the built-in modes written out as a person would write their own.""
 
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 from collections.abc import Iterable
@@ -81,52 +80,69 @@ def starter_text() -> str:
 
 
 def _settings() -> Iterable[str]:
-    yield f"# Where Ollama listens.\nollama_host = {_value(DEFAULT_OLLAMA_HOST)}\n"
-    yield f"# The model of every mode that does not name its own.\nmodel = {_value(DEFAULT_MODEL)}\n"
+    yield f"# Where Ollama listens.\nollama_host = {toml_value(DEFAULT_OLLAMA_HOST)}\n"
+    yield f"# The model of every mode that does not name its own.\nmodel = {toml_value(DEFAULT_MODEL)}\n"
     yield ('# How entries are embedded: "bundled" (a small offline model) or "ollama:<model>", e.g.\n'
            '# "ollama:all-minilm". Each embedder keeps its own index, built from your entries.\n'
-           f"embedder = {_value(BUNDLED_EMBEDDER)}\n")
-    yield ("# Seconds of silence from Ollama before a reply counts as stalled.\n"
-           f"stall_timeout = {_value(int(DEFAULT_STALL_TIMEOUT))}\n")
+           f"embedder = {toml_value(BUNDLED_EMBEDDER)}\n")
+    yield ("# Seconds without new text from Ollama before a reply counts as stalled (at most 86400).\n"
+           f"stall_timeout = {toml_value(int(DEFAULT_STALL_TIMEOUT))}\n")
     yield ('# The colours. ctrl+p → "Change theme" picks one and remembers it here.\n'
-           f"theme = {_value(DEFAULT_THEME)}\n")
+           f"theme = {toml_value(DEFAULT_THEME)}\n")
     yield ("# Where memories live (a relative path is relative to this file). Unset: the user data dir.\n"
-           f"# data_dir = {_value(str(default_data_dir()))}\n")
+           f"# data_dir = {toml_value(str(default_data_dir()))}\n")
 
 
 def _mode_table(mode: Mode) -> str:
-    lines = [f"[modes.{mode.name}]", f"title = {_value(mode.title)}",
-             f"system_prompt = {_value(mode.system_prompt, wrap=True)}",
-             f"model = {_value(mode.model)}" if mode.model else f"# model = {_value(DEFAULT_MODEL)}",
-             f"recall_size = {_value(mode.recall_size)}", f"min_relevance = {_value(mode.min_relevance)}",
-             f"pin_limit = {_value(mode.pin_limit)}",
-             f"context_length = {_value(mode.context_length)}" if mode.context_length
+    lines = [f"[modes.{mode.name}]", f"title = {toml_value(mode.title)}",
+             f"system_prompt = {toml_value(mode.system_prompt, wrap=True)}",
+             f"model = {toml_value(mode.model)}" if mode.model else f"# model = {toml_value(DEFAULT_MODEL)}",
+             f"recall_size = {toml_value(mode.recall_size)}", f"min_relevance = {toml_value(mode.min_relevance)}",
+             f"pin_limit = {toml_value(mode.pin_limit)}",
+             f"context_length = {toml_value(mode.context_length)}" if mode.context_length
              else "# context_length = 8192",
-             f"keep_unanswered = {_value(mode.keep_unanswered)}", f"metadata = {_value(mode.metadata)}",
-             f"recall_from = {_value(list(mode.recall_from))}", f"placeholder = {_value(mode.placeholder)}",
-             f"intro = {_value(mode.intro, wrap=True)}", f"entry_label = {_value(mode.entry_label)}",
-             f"reply_label = {_value(mode.reply_label)}", f"on_this_day = {_value(mode.on_this_day)}",
-             f"mark_questions = {_value(mode.mark_questions)}", f"recall_questions = {_value(mode.recall_questions)}"]
+             f"keep_unanswered = {toml_value(mode.keep_unanswered)}", f"metadata = {toml_value(mode.metadata)}",
+             f"recall_from = {toml_value(list(mode.recall_from))}", f"placeholder = {toml_value(mode.placeholder)}",
+             f"intro = {toml_value(mode.intro, wrap=True)}", f"entry_label = {toml_value(mode.entry_label)}",
+             f"reply_label = {toml_value(mode.reply_label)}", f"on_this_day = {toml_value(mode.on_this_day)}",
+             f"mark_questions = {toml_value(mode.mark_questions)}",
+             f"recall_questions = {toml_value(mode.recall_questions)}"]
     return "\n".join(lines) + "\n"
 
 
 def _key(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name, ensure_ascii=False)
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else toml_string(name)
 
 
-def _value(value: Any, wrap: bool = False) -> str:
-    """``value`` as TOML; with ``wrap``, a long text as a multi-line string that reads back identical."""
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a one-line TOML basic string: quotes, backslashes and every character that is not
+    printable (line breaks, ESC, C1 codes, DEL) escaped, so it reads back identical and prints inert."""
+    return '"' + "".join(_ESCAPES.get(char) or (char if char.isprintable() else _unicode_escape(char))
+                         for char in text) + '"'
+
+
+def _unicode_escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def toml_value(value: Any, wrap: bool = False) -> str:
+    """``value`` as TOML that reads back identical; with ``wrap``, a long text as a multi-line
+    string. Every character that is not printable is escaped: the result is safe on a terminal."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(item) for item in value) + "]"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     if isinstance(value, dict):
-        items = ", ".join(f"{_key(key)} = {_value(item)}" for key, item in value.items())
+        items = ", ".join(f"{_key(key)} = {toml_value(item)}" for key, item in value.items())
         return f"{{ {items} }}" if value else "{}"
     text = str(value)
-    single = json.dumps(text, ensure_ascii=False)
+    single = toml_string(text)
     if not wrap or len(single) <= WRAP - 20 or any(char in text for char in '"\\') or not text.isprintable():
         return single
     lines = textwrap.wrap(text, WRAP, break_long_words=False, break_on_hyphens=False)

@@ -27,6 +27,7 @@ from tui.services.doctor_checks import (
     first_line,
     read_record,
 )
+from tui.services.doctor_unindexable import check_unindexable, find_unindexable
 from tui.services.settings import BUNDLED_EMBEDDER, Settings
 
 __all__ = ["Check", "diagnose", "embedder_name", "print_checks", "run_doctor"]
@@ -58,7 +59,9 @@ def diagnose(settings: Settings, env: Mapping[str, str] | None = None, cwd: Path
     checks = [check_data_dir(data_dir)]
     if data_dir.is_dir():
         record = read_record(data_dir)
+        unindexable = find_unindexable(record)
         checks += [check_lock(data_dir), check_record(record)]
+        checks += filter(None, [check_unindexable(unindexable)])
         outbox = check_outbox(record)
         checks += [outbox] if outbox else []
         checks += check_chroma(data_dir, name, record)

@@ -227,6 +227,8 @@ class Record:
     waiting: dict[str, int] = field(default_factory=dict)
     """Alive entries per mode that a turn from the shell stored and the next open indexes."""
     waiting_ids: set[str] = field(default_factory=set)
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Alive entries per mode the index cannot take, kept out of it (``doctor_unindexable``)."""
 
     @property
     def readable(self) -> bool:
@@ -387,7 +389,8 @@ def check_chroma(data_dir: Path, embedder_name: str | None, record: Record) -> l
         checks.append(Check(True, f"chroma index ({embedder_name}): {found} (not compared: entries.db unreadable)"))
         return checks
     modes = sorted(set(record.alive) | set(counts))
-    pairs = [(mode, counts.get(mode, 0), record.alive.get(mode, 0) - record.waiting.get(mode, 0)) for mode in modes]
+    pairs = [(mode, counts.get(mode, 0),
+              record.alive.get(mode, 0) - record.waiting.get(mode, 0) - record.skipped.get(mode, 0)) for mode in modes]
     summary = ", ".join(f"{mode} {indexed}/{kept}" for mode, indexed, kept in pairs) or "no entries"
     if any(indexed != kept for _, indexed, kept in pairs):
         return [*checks, Check(False, f"chroma index ({embedder_name}) does not match entries.db: {summary} "

@@ -7,11 +7,12 @@ comes: exporting 100k entries holds one page in memory, never the whole journal.
   text, reply, ``created_at``/``updated_at`` (ISO 8601, local time with its offset), ``model`` (or
   null), the rest of its ``metadata`` (``kind: "question"`` for a question to the journal,
   ``reply_wrong: true`` for a reply marked wrong) and, for a pinned entry only, ``"pinned": true``.
-  ``mindpane import`` reads it back exactly.
+  ``mindpane import`` reads it back exactly. Always strict JSON: a NaN or Infinity an older
+  mindpane let into the metadata is written as the string "NaN", "Infinity" or "-Infinity".
 - ``md``: a ``## YYYY-MM-DD`` section per local day, an entry per ``###`` heading (local time and
   mode; "question to the journal" for one), its text, then its reply as a blockquote ("marked
-  wrong" when it was). Text is rendered literally: Markdown and HTML in it are escaped (code
-  blocks stay code blocks) and terminal escapes are dropped.
+  wrong" when it was). The text is rendered literally, the reply as the Markdown it is, with
+  nothing left that could act on a viewer (``export_markdown``).
 - ``jrnl``: jrnl's JSON export (``title``, ``body``, ``date``, ``time``, ``tags``, ``starred``); the
   reply goes at the end of the body after a ``--- reply ---`` line (see ``jrnl_format``).
 """
@@ -19,17 +20,15 @@ comes: exporting 100k entries holds one page in memory, never the whole journal.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Protocol, TextIO
 
-from tui.domain import entry_kind
-from tui.domain.flags import reply_wrong
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord
 from tui.services import jrnl_format
-from tui.text import for_display
 
 FORMATS = ("json", "md", "jrnl")
 EXPORT_VERSION = 1
@@ -92,8 +91,10 @@ def export_entries(source: EntrySource, out: TextIO, fmt: str = "json", mode: st
     if fmt == "json":
         pinned = source.pinned_ids(mode)  # read before the entries stream: a handful of ids
         return _write_json(source.iter_entries(mode, since, until, page), out, pinned)
+    from tui.services.export_markdown import write_markdown
+
     writers: dict[str, Callable[[Iterator[MemoryRecord], TextIO, str | None, Mapping[str, Mode]], int]] = {
-        "md": _write_markdown, "jrnl": _write_jrnl}
+        "md": write_markdown, "jrnl": _write_jrnl}
     return writers[fmt](source.iter_entries(mode, since, until, page), out, mode, modes or {})
 
 
@@ -103,7 +104,7 @@ def export_entries(source: EntrySource, out: TextIO, fmt: str = "json", mode: st
 def entry_json(record: MemoryRecord, pinned: bool = False) -> dict:
     """One entry of mindpane's own export: everything needed to bring it back exactly (``pinned``
     only when it is, so an export without pins reads as it always did)."""
-    metadata = dict(record.metadata)
+    metadata = {key: _finite(value) for key, value in record.metadata.items()}
     model = metadata.pop("model", None)
     entry = {"id": record.id, "mode": record.mode, "text": record.text, "reply": record.reply,
              "created_at": record.created_at.astimezone().isoformat(),
@@ -112,9 +113,21 @@ def entry_json(record: MemoryRecord, pinned: bool = False) -> dict:
     return {**entry, "pinned": True} if pinned else entry
 
 
+def _finite(value: object) -> object:
+    """NaN and ±Infinity as the words JSON has no number for ("NaN", "Infinity", "-Infinity"): an
+    older mindpane let them into the record, and a bare ``NaN`` is not JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    return value
+
+
 def _dumps(value: object, indent: int | None = None) -> str:
     """JSON as UTF-8 text, with no character a terminal would act on left raw."""
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
     return _C1.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
@@ -145,93 +158,3 @@ def _write_jrnl(records: Iterator[MemoryRecord], out: TextIO, mode: str | None, 
     ordered = dict(sorted(tag_counts.items(), key=lambda item: (item[1], item[0])))
     out.write(("\n  ],\n" if count else "],\n") + f'  "tags": {_dumps(ordered)}\n}}\n')
     return count
-
-
-# -- markdown ------------------------------------------------------------------------------------
-
-
-def _write_markdown(records: Iterator[MemoryRecord], out: TextIO, mode: str | None,
-                    modes: Mapping[str, Mode]) -> int:
-    title = _mode_title(mode, modes) if mode else None
-    out.write(f"# mindpane · {title}\n" if title else "# mindpane\n")
-    count, day = 0, None
-    for record in records:
-        local = record.created_at.astimezone()
-        if local.strftime("%Y-%m-%d") != day:
-            day = local.strftime("%Y-%m-%d")
-            out.write(f"\n## {day}\n")
-        known = modes.get(record.mode)
-        kind = f" · {entry_kind.QUESTION_LABEL.lower()}" if entry_kind.is_question(record) else ""
-        out.write(f"\n### {local.strftime('%H:%M')} · {_mode_title(record.mode, modes)}{kind}\n\n")
-        out.write("\n".join(literal_markdown(record.text)) + "\n")
-        if record.reply:
-            label = known.reply_label if known else "Reply"
-            model = record.metadata.get("model")
-            caption = f"**{label}**" + (f" · {_inline(str(model))}" if model else "")
-            caption += " · marked wrong" if reply_wrong(record.metadata) else ""
-            quoted = [caption, "", *literal_markdown(record.reply)]
-            out.write("\n" + "\n".join(f"> {line}" if line else ">" for line in quoted) + "\n")
-        count += 1
-    return count
-
-
-def _mode_title(name: str, modes: Mapping[str, Mode]) -> str:
-    known = modes.get(name)
-    return _inline(known.title if known else name)
-
-
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
-_BLOCK_START = re.compile(r"[#>+=-]|\d+[.)]")
-
-
-def _inline(text: str) -> str:
-    """``text`` (one line) with every character Markdown or HTML would act on escaped."""
-    return _INLINE_SPECIAL.sub(r"\\\1", " ".join(for_display(text).split()))
-
-
-def literal_markdown(text: str) -> list[str]:
-    """The lines of ``text`` as Markdown that renders as written: Markdown and HTML in it are
-    escaped, fenced code blocks stay code blocks (closed if left open), line breaks are kept,
-    and terminal escapes and control characters are dropped."""
-    lines = for_display(text).split("\n")
-    shown: list[str] = []
-    fence: str | None = None
-    prose: list[bool] = []
-    for line in lines:
-        if fence is not None:
-            shown.append(line)
-            prose.append(False)
-            closing = _FENCE.match(line)
-            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
-                    and not line[closing.end():].strip():
-                fence = None
-            continue
-        opening = _FENCE.match(line)
-        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end():]):
-            fence = opening.group(1)
-            shown.append(line.lstrip(" "))
-            prose.append(False)
-            continue
-        shown.append(_escape_line(line))
-        prose.append(bool(line.strip()))
-    if fence is not None:
-        shown.append(fence)
-        prose.append(False)
-    for index in range(len(shown) - 1):  # a line break inside a paragraph stays a line break
-        if prose[index] and prose[index + 1]:
-            shown[index] += "  "
-    while shown and not shown[-1].strip():
-        shown.pop()
-    return shown
-
-
-def _escape_line(line: str) -> str:
-    rest = line.lstrip(" \t")
-    indent = line[: len(line) - len(rest)].replace("\t", "    ").replace(" ", "\u00a0")
-    rest = _INLINE_SPECIAL.sub(r"\\\1", rest.rstrip())
-    start = _BLOCK_START.match(rest)
-    if start:
-        mark = start.group()
-        rest = f"{mark[:-1]}\\{mark[-1]}{rest[start.end():]}"
-    return indent + rest

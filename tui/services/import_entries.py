@@ -1,12 +1,15 @@
 """Entries into mindpane: from its own JSON export, jrnl's JSON export, or a jrnl text journal.
 
-An import reads the file twice, streaming both times (a 100k-entry file never sits in memory):
+An import reads the file once, into memory, checking that nothing wrote to it meanwhile
+(``import_snapshot``); then it goes over that copy twice, decoding and parsing an entry at a time
+(the entries of a 100k-entry file are never all held at once):
 
-1. :func:`scan` checks every entry (and, for a dry run, which are already there). A malformed
-   entry, a line that is not valid JSON, an unknown mode: the import is refused, naming where,
-   and nothing is written — unless ``skip_bad``, which sets the bad entries aside (a break in the
-   JSON ends the file there: the entries before it are kept).
-2. :func:`apply` reads it again and stores the new entries through the store's batched
+1. :func:`scan` checks every entry the way the record and the index will take it
+   (``import_checks``) and, for a dry run, counts which are already there. A malformed entry, a
+   line that is not valid JSON, an unknown mode: the import is refused, naming where, and nothing
+   is written — unless ``skip_bad``, which sets the bad entries aside (a break in the JSON ends
+   the file there: the entries before it are kept).
+2. :func:`apply` reads the same copy again and stores the new entries through the store's batched
    ``import_entries`` (embedding a batch at a time), all under one ``import_id`` in the change log.
 
 Original dates are kept (local time when the file has none). Nothing is imported twice: an entry
@@ -18,7 +21,7 @@ again gives the same bytes.
 
 from __future__ import annotations
 
-import json
+import io
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,6 +37,9 @@ from tui.domain.modes import Mode
 from tui.domain.records import ImportedEntry, content_key
 from tui.services import jrnl_format
 from tui.services.export import EXPORT_VERSION
+from tui.services.import_checks import BadEntry, ImportRefused, check_metadata, checked_moment, checked_text
+from tui.services.import_json import Broken, JsonReader
+from tui.services.import_snapshot import read_snapshot
 from tui.text import one_line
 
 if TYPE_CHECKING:
@@ -47,11 +53,6 @@ store's pipelined ``import_entries``, which overlaps a batch's embedding with th
 WINDOW_BYTES = 8 << 20
 """…or fewer, when their text adds up to this much (a file of very long entries stays in bounds)."""
 EMBED_BATCH = 256
-_CHUNK = 1 << 16
-
-
-class ImportRefused(MindpaneError):
-    """The file cannot be imported as it is; nothing was written."""
 
 
 class ImportStopped(MindpaneError):
@@ -105,7 +106,8 @@ class Plan:
     fmt: str
     mode: str | None
     modes: Mapping[str, Mode]
-    signature: tuple[int, int]
+    data: bytes = field(repr=False, default=b"")
+    """The file as it was read once (``import_snapshot``): both passes read these bytes."""
     per_mode: dict[str, int] = field(default_factory=dict)
     fresh: dict[str, int] = field(default_factory=dict)
     """Per mode, the entries not there yet (counted only when scanned with ``known``)."""
@@ -142,8 +144,8 @@ def scan(path: Path, modes: Mapping[str, Mode], fmt: str = "auto", mode: str | N
     if mode is not None and mode not in modes:
         raise ImportRefused(f"unknown mode {mode!r}", f"known modes: {', '.join(modes)}")
     path = Path(path)
-    signature = _signature(path)
-    plan = Plan(path, _format_of(path) if fmt == "auto" else _FLAVOURS[fmt], mode, modes, signature)
+    data = read_snapshot(path)
+    plan = Plan(path, _format_of(path, data) if fmt == "auto" else _FLAVOURS[fmt], mode, modes, data)
     unknown: dict[str, list] = {}
     dedupe = _Dedupe(known) if known is not None else None
     window: list[tuple[str, ImportedEntry]] = []
@@ -155,6 +157,10 @@ def scan(path: Path, modes: Mapping[str, Mode], fmt: str = "auto", mode: str | N
             continue
         name = _mode_name(item, plan)
         if name not in modes:
+            if skip_bad:
+                plan.problems.append(Item(item.where, problem=f"unknown mode {_quoted(name)} (known modes: "
+                                                              f"{', '.join(modes)}; --mode imports into one)"))
+                continue
             seen = unknown.setdefault(name, [0, item.where])
             seen[0] += 1
             continue
@@ -189,9 +195,7 @@ def dry_run_report(plan: Plan) -> ImportReport:
 
 
 def apply(plan: Plan, store: Journal, progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Store the plan's new entries (a second read of the file), in batches, as one import."""
-    if _signature(plan.path) != plan.signature:
-        raise ImportRefused(f"{plan.path} changed while it was being imported", "nothing was imported; run it again")
+    """Store the plan's new entries (a second read of the same copy of the file), in batches, as one import."""
     import_id = str(uuid.uuid4())
     dedupe = _Dedupe(store.record)
     imported: dict[str, int] = {}
@@ -301,21 +305,9 @@ class _Dedupe:
 # -- reading the file ----------------------------------------------------------------------------
 
 
-def _signature(path: Path) -> tuple[int, int]:
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise ImportRefused(f"cannot read {path}: {exc.strerror or exc}", "check the path") from None
-    if not path.is_file():
-        raise ImportRefused(f"{path} is not a file", "give the path of an export or a jrnl journal")
-    return info.st_size, info.st_mtime_ns
-
-
-def _open(path: Path) -> TextIO:
-    try:
-        return open(path, encoding="utf-8-sig")
-    except OSError as exc:
-        raise ImportRefused(f"cannot read {path}: {exc.strerror or exc}", "check the path") from None
+def _text(data: bytes) -> TextIO:
+    """The copy of the file as text (a BOM is skipped), decoded as it is read."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig")
 
 
 _FLAVOURS = {"json": "mindpane", "jrnl": "jrnl", "jrnl-txt": "jrnl-txt"}
@@ -323,9 +315,9 @@ _FLAVOURS = {"json": "mindpane", "jrnl": "jrnl", "jrnl-txt": "jrnl-txt"}
 by the first key or entry)."""
 
 
-def _format_of(path: Path) -> str:
+def _format_of(path: Path, data: bytes) -> str:
     """``auto-json`` or ``jrnl-txt``, from the first text of the file."""
-    with _open(path) as stream:
+    with _text(data) as stream:
         try:
             head = stream.read(4096).lstrip()
         except UnicodeDecodeError:
@@ -339,7 +331,7 @@ def _format_of(path: Path) -> str:
 
 
 def _items(plan: Plan) -> Iterator[Item]:
-    with _open(plan.path) as stream:
+    with _text(plan.data) as stream:
         try:
             if plan.fmt == "jrnl-txt":
                 yield from _text_items(stream)
@@ -363,7 +355,12 @@ def _text_items(stream: TextIO) -> Iterator[Item]:
         if found.problem is not None:
             yield Item(where, problem=_clean(found.problem))
             continue
-        parts, local = found.parts, found.when.astimezone()
+        try:
+            local = checked_moment(found.when, "date", found.when.strftime("%Y-%m-%d %H:%M"))
+        except BadEntry as bad:
+            yield Item(where, problem=_clean(str(bad)))
+            continue
+        parts = found.parts
         extra = {"starred": True} if found.starred else {}
         if parts.model:
             extra["model"] = parts.model
@@ -371,7 +368,7 @@ def _text_items(stream: TextIO) -> Iterator[Item]:
 
 
 def _json_items(stream: TextIO, plan: Plan) -> Iterator[Item]:
-    reader = _JsonReader(stream)
+    reader = JsonReader(stream)
     number = 0
     try:
         for kind, name, line, value in reader.events():
@@ -389,48 +386,51 @@ def _json_items(stream: TextIO, plan: Plan) -> Iterator[Item]:
             where = f"entry {number} (line {line})"
             try:
                 yield _jrnl_item(value, where) if plan.fmt == "jrnl" else _own_item(value, where)
-            except _Bad as bad:
+            except BadEntry as bad:
                 yield Item(where, problem=_clean(str(bad)))
-    except _Broken as broken:
-        where = f"entry {number + 1}, line {broken.line}" if reader.in_entries else f"line {broken.line}"
+    except Broken as broken:
+        at = f"line {broken.line}, column {broken.column}"
+        where = f"entry {number + 1}, {at}" if reader.in_entries else at
         yield Item(where, problem=_clean(broken.what), fatal=True)
-
-
-class _Bad(Exception):
-    """An entry that is not one (a field missing or of the wrong kind)."""
 
 
 def _own_item(value: object, where: str) -> Item:
     if not isinstance(value, dict):
-        raise _Bad("an entry must be a JSON object")
+        raise BadEntry("an entry must be a JSON object")
     text = value.get("text")
     if not isinstance(text, str):
-        raise _Bad('"text" is missing' if text is None else '"text" must be a string')
-    if not text.strip():
-        raise _Bad('"text" is empty')
+        raise BadEntry('"text" is missing' if text is None else '"text" must be a string')
+    if not checked_text(text, "text").strip():
+        raise BadEntry('"text" is empty')
     created = _moment(value, "created_at", required=True)
     updated = _moment(value, "updated_at", required=False) or created
     reply = value.get("reply") or ""
     if not isinstance(reply, str):
-        raise _Bad('"reply" must be a string')
+        raise BadEntry('"reply" must be a string')
+    checked_text(reply, "reply")
     mode = value.get("mode")
     if mode is not None and not isinstance(mode, str):
-        raise _Bad('"mode" must be a string')
+        raise BadEntry('"mode" must be a string')
     memory_id = value.get("id")
     if memory_id is not None and (not isinstance(memory_id, str) or not memory_id.strip()):
-        raise _Bad('"id" must be a string')
+        raise BadEntry('"id" must be a string')
+    checked_text(memory_id or "", "id")
     metadata = value.get("metadata") or {}
     if not isinstance(metadata, dict):
-        raise _Bad('"metadata" must be an object')
+        raise BadEntry('"metadata" must be an object')
     if metadata.get(KIND_KEY, ENTRY) not in KINDS:
-        raise _Bad(f'"metadata.{KIND_KEY}" must be "{ENTRY}" or "{QUESTION}"')
+        raise BadEntry(f'"metadata.{KIND_KEY}" must be "{ENTRY}" or "{QUESTION}"')
     if not isinstance(metadata.get(REPLY_WRONG_KEY, False), bool):
-        raise _Bad(f'"metadata.{REPLY_WRONG_KEY}" must be true or false')
+        raise BadEntry(f'"metadata.{REPLY_WRONG_KEY}" must be true or false')
     model = value.get("model")
+    if model is not None and not isinstance(model, str):
+        raise BadEntry('"model" must be a string or null')
+    checked_text(model or "", "model")
     extra = {**metadata, "model": model} if model is not None else dict(metadata)
+    check_metadata(extra)
     pinned = value.get("pinned", False)
     if not isinstance(pinned, bool):
-        raise _Bad('"pinned" must be true or false')
+        raise BadEntry('"pinned" must be true or false')
     return Item(where, ImportedEntry(text, created, reply, extra or None, id=memory_id, updated_at=updated,
                                      pinned=pinned), mode)
 
@@ -439,152 +439,37 @@ def _moment(value: dict, key: str, required: bool) -> datetime | None:
     raw = value.get(key)
     if raw is None:
         if required:
-            raise _Bad(f'"{key}" is missing')
+            raise BadEntry(f'"{key}" is missing')
         return None
     try:
         moment = datetime.fromisoformat(raw) if isinstance(raw, str) else None
     except ValueError:
         moment = None
     if moment is None:
-        raise _Bad(f'"{key}" is not an ISO 8601 date: {_quoted(str(raw))}')
-    return moment if moment.tzinfo else moment.astimezone()
+        raise BadEntry(f'"{key}" is not an ISO 8601 date: {_quoted(str(raw))}')
+    return checked_moment(moment, key, raw)
 
 
 def _jrnl_item(value: object, where: str) -> Item:
     if not isinstance(value, dict):
-        raise _Bad("an entry must be a JSON object")
+        raise BadEntry("an entry must be a JSON object")
     title, body = value.get("title") or "", value.get("body") or ""
     if not isinstance(title, str) or not isinstance(body, str):
-        raise _Bad('"title" and "body" must be strings')
+        raise BadEntry('"title" and "body" must be strings')
     day, clock = value.get("date"), value.get("time") or f"{jrnl_format.DEFAULT_HOUR:02d}:00"
     if day is None:
-        raise _Bad('"date" is missing')
+        raise BadEntry('"date" is missing')
     when = jrnl_format.parse_stamp(f"{day} {clock}") if isinstance(day, str) and isinstance(clock, str) else None
     if when is None:
-        raise _Bad(f'"date"/"time" is not a date: {_quoted(f"{day} {clock}")}')
-    parts = jrnl_format.from_title_body(title, body)
+        raise BadEntry(f'"date"/"time" is not a date: {_quoted(f"{day} {clock}")}')
+    when = checked_moment(when, "date", f"{day} {clock}")
+    parts = jrnl_format.from_title_body(checked_text(title, "title"), checked_text(body, "body"))
     if not parts.text.strip():
-        raise _Bad("the entry is empty")
+        raise BadEntry("the entry is empty")
     extra = {"starred": True} if value.get("starred") is True else {}
     if parts.model:
         extra["model"] = parts.model
-    return Item(where, ImportedEntry(parts.text, when.astimezone(), parts.reply, extra or None))
-
-
-class _Broken(Exception):
-    """The file stops being valid JSON at ``line``."""
-
-    def __init__(self, line: int, what: str) -> None:
-        super().__init__(what)
-        self.line = line
-        self.what = what
-
-
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-
-
-class _JsonReader:
-    """Streams ``{"key": value, ..., "entries": [entry, ...], ...}`` an entry at a time: the buffer
-    holds about one entry (or one 64 KiB chunk), never the file."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._buffer = ""
-        self._pos = 0
-        self._line = 1  # the line of self._buffer[0]
-        self._eof = False
-        self._decoder = json.JSONDecoder()
-        self.in_entries = False
-
-    def _more(self, want: int = 0) -> bool:
-        if self._eof:
-            return False
-        data = self._stream.read(max(_CHUNK, want))
-        if not data:
-            self._eof = True
-            return False
-        self._line += self._buffer.count("\n", 0, self._pos)
-        self._buffer = self._buffer[self._pos:] + data
-        self._pos = 0
-        return True
-
-    def line(self, pos: int | None = None) -> int:
-        return self._line + self._buffer.count("\n", 0, self._pos if pos is None else pos)
-
-    def _peek(self) -> str:
-        while True:
-            self._pos = _WHITESPACE.match(self._buffer, self._pos).end()
-            if self._pos < len(self._buffer):
-                return self._buffer[self._pos]
-            if not self._more():
-                return ""
-
-    def _take(self, expected: str, after: str) -> None:
-        found = self._peek()
-        if found != expected:
-            shown = repr(found) if found else "the end of the file"
-            raise _Broken(self.line(), f"not valid JSON: expected {expected!r} {after}, found {shown}")
-        self._pos += 1
-
-    def _value(self) -> object:
-        if not self._peek():
-            raise _Broken(self.line(), "not valid JSON: the file ends too soon")
-        while True:
-            try:
-                value, end = self._decoder.raw_decode(self._buffer, self._pos)
-            except json.JSONDecodeError as exc:
-                cut = exc.pos >= len(self._buffer) - 8 or exc.msg.startswith("Unterminated string")
-                if cut and self._more(len(self._buffer)):
-                    continue
-                raise _Broken(self.line(exc.pos), f"not valid JSON ({exc.msg})") from None
-            if end >= len(self._buffer) and self._more():  # a number may go on in the next chunk
-                continue
-            self._pos = end
-            return value
-
-    def events(self) -> Iterator[tuple[str, object, int, object]]:
-        """("key", name, line, value) for each top-level key but "entries", and ("entry", n, line,
-        value) for each of its entries, in file order."""
-        self._take("{", "at the start")
-        if self._peek() == "}":
-            self._pos += 1
-        else:
-            while True:
-                line = self.line()
-                key = self._value()
-                if not isinstance(key, str):
-                    raise _Broken(line, "not valid JSON: expected a key")
-                self._take(":", f"after {key!r}")
-                if key == "entries":
-                    yield from self._entries()
-                else:
-                    yield "key", key, line, self._value()
-                found = self._peek()
-                if found == "}":
-                    self._pos += 1
-                    break
-                self._take(",", "between keys")
-        if self._peek():
-            raise _Broken(self.line(), "not valid JSON: more text after its end")
-
-    def _entries(self) -> Iterator[tuple[str, object, int, object]]:
-        self._take("[", 'after "entries"')
-        self.in_entries = True
-        if self._peek() == "]":
-            self._pos += 1
-        else:
-            number = 0
-            while True:
-                number += 1
-                self._peek()
-                line = self.line()
-                yield "entry", number, line, self._value()
-                found = self._peek()
-                if found == "]":
-                    self._pos += 1
-                    break
-                self._take(",", f"after entry {number}")
-        self.in_entries = False
+    return Item(where, ImportedEntry(parts.text, when, parts.reply, extra or None))
 
 
 def _clean(text: str) -> str:

@@ -284,6 +284,10 @@ class Journal:
             if change is None or change.undone:
                 return None
             now = self._clock()
+            if change.kind == "import" and change.batch is not None:  # the whole import, at once
+                removed = self._record.undo_import(change.batch, now)  # its lines marked undone too
+                self._following([r.id for r in removed], lambda: self.index.remove_many(removed, now))
+                return change
             self._revert(change, now)
             self._record.mark_undone(change.seq, now)
             return change
@@ -303,7 +307,7 @@ class Journal:
         elif change.kind in entry_flags.CHANGES.values() and change.before is not None and current is not None:
             after = change.after.metadata if change.after is not None else {}
             self._set_flags(current.id, entry_flags.flags_before(change.before.metadata, after), log=False)
-        elif change.kind == "import":
+        elif change.kind == "import":  # a line from before imports were one change
             if current is not None:
                 record.set_deleted([change.entry_id], now)
                 self._following([change.entry_id], lambda: self.index.remove(current))

@@ -3,6 +3,7 @@ file over defaults. ``Settings.sources`` says which of the four each value came 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ DEFAULT_MODEL = "gemma3:4b-it-qat"
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 BUNDLED_EMBEDDER = "bundled"
 DEFAULT_STALL_TIMEOUT = 120.0
+MAX_STALL_TIMEOUT = 86_400.0
+"""A day: no model loads for longer, and a larger number overflows the clocks a socket waits on."""
 DEFAULT_THEME = "textual-dark"
 
 SETTING_ENV = {
@@ -38,7 +41,8 @@ class Settings:
     """``bundled`` (offline MiniLM) or ``ollama:<model>``."""
     connect_timeout: float = 5.0
     stall_timeout: float = DEFAULT_STALL_TIMEOUT
-    """Seconds without a byte from Ollama before a reply counts as stalled (model loading included)."""
+    """Seconds without progress in a reply from Ollama (no new text: silence, or a trickle of bytes)
+    before it counts as stalled, model loading included; any other answer must come within it."""
     default_model: str = DEFAULT_MODEL
     """The model of a mode that names none: the config file's ``model``, else DEFAULT_MODEL."""
     theme: str = DEFAULT_THEME
@@ -46,6 +50,9 @@ class Settings:
     """The config file these settings read, where the app remembers the theme; None: none."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Per setting: ``flag``, ``env``, ``file`` or ``default``."""
+    problems: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """Environment variables that could not be used (the value used instead is named): said once,
+    like the config file's problems."""
 
     def model_for(self, mode_model: str | None) -> str:
         return self.model or mode_model or self.default_model
@@ -88,6 +95,16 @@ def resolve_settings(
         sources[key] = "default"
         return default
 
+    problems: list[str] = []
+
+    def stall(raw: str) -> float | None:
+        seconds = stall_seconds(raw)
+        if seconds is None:
+            instead = file.get("stall_timeout", DEFAULT_STALL_TIMEOUT)
+            problems.append(f"{SETTING_ENV['stall_timeout']}={raw!r} is not a number of seconds from 0 to "
+                            f"{MAX_STALL_TIMEOUT:g} (e.g. 120); using {instead:g}")
+        return seconds
+
     chosen_dir = pick("data_dir", data_dir, default=None) or default_data_dir()
     chosen_model = pick("model", model, default=None)
     return Settings(
@@ -95,17 +112,20 @@ def resolve_settings(
         ollama_host=pick("ollama_host", default=DEFAULT_OLLAMA_HOST),
         model=chosen_model if sources["model"] in ("flag", "env") else None,
         embedder=pick("embedder", default=BUNDLED_EMBEDDER),
-        stall_timeout=pick("stall_timeout", parse=_positive_float, default=DEFAULT_STALL_TIMEOUT),
+        stall_timeout=pick("stall_timeout", parse=stall, default=DEFAULT_STALL_TIMEOUT),
         default_model=file.get("model") or DEFAULT_MODEL,
         theme=pick("theme", default=DEFAULT_THEME),
         config_path=config.path,
         sources=sources,
+        problems=tuple(problems),
     )
 
 
-def _positive_float(raw: str) -> float | None:
+def stall_seconds(raw: object) -> float | None:
+    """``raw`` as a stall timeout: a number of seconds above 0 and at most a day; None otherwise
+    (text, nan, inf, 0, negative, or 1e300, which no socket timeout can hold)."""
     try:
-        value = float(raw)
-    except ValueError:
+        value = float(raw) if not isinstance(raw, bool) else math.nan  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return None
-    return value if value > 0 else None
+    return value if math.isfinite(value) and 0 < value <= MAX_STALL_TIMEOUT else None

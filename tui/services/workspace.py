@@ -67,7 +67,9 @@ class Workspace:
                 mine = frozenset(self._issued)
             self.replayed = replay_pending(store, self.modes, mine)
         except BaseException:
-            store.close()
+            store.close()  # it closes the outbox it shares: the next send or open makes a new one
+            with self._outbox_lock:
+                self._outbox = None
             raise
         self._store = store
         self._turns = engine.make_turns(store, self.chat, self.settings, self.modes, self._clock)

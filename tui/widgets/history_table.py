@@ -26,13 +26,25 @@ from tui.widgets.history_text import preview
 PREFETCH_ROWS = 20
 """Load the next page once the cursor is this close to the last loaded row."""
 DATE_WIDTH = len("2026-01-31 23:59")
+DAY_WIDTH = len("2026-01-31")
+"""A narrow table's date column: the day, its time cut off (the date reads from the left)."""
 SCORE_WIDTH = len("score")
 MIN_PREVIEW_WIDTH = 12
+USEFUL_PREVIEW_WIDTH = 24
+"""Below this many characters of preview the date gives up its time: at 80×24 the history shares
+its row with the receipts (and on-this-day), and a preview of 4-16 characters said nothing."""
+HEADER_FROM_ROWS = 10
+"""Shorter tables drop the header row: at 80×24 the history has room for a few rows only."""
 
 
 def _cell(text: str) -> Text:
     """A literal cell: DataTable would read a plain ``str`` as markup."""
     return Text(text, no_wrap=True, overflow="ellipsis")
+
+
+def _date_cell(created_at: datetime) -> Text:
+    """A date cell that a narrow column cuts to the day (no ellipsis: "2026-01-31" is whole)."""
+    return Text(local_minute(created_at), no_wrap=True, overflow="crop")
 
 
 class _DateCell(Text):
@@ -42,7 +54,7 @@ class _DateCell(Text):
     __slots__ = ("place",)
 
     def __init__(self, created_at: datetime, tiebreak: int) -> None:
-        super().__init__(local_minute(created_at), no_wrap=True, overflow="ellipsis")
+        super().__init__(local_minute(created_at), no_wrap=True, overflow="crop")
         self.place = (created_at, tiebreak)
         """Sorts like the store's ``created_at DESC, rowid DESC``: among equal times, the entry
         stored last first (a positive tiebreak), then the loaded rows in the order they came."""
@@ -54,6 +66,8 @@ class HistoryTable(DataTable):
     ``✗`` for an entry whose reply was marked wrong."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", show=False,
+                tooltip="Open the highlighted entry: its full text, reply and changes"),
         Binding("home", "scroll_top", "Newest", show=False),
         Binding("end", "scroll_bottom", "Oldest", show=False),
     ]
@@ -122,7 +136,7 @@ class HistoryTable(DataTable):
         for item in recalled:
             record = item.record
             if record.id not in self.rows:
-                self.add_row(_cell(local_minute(record.created_at)), _cell(f"{item.score:.2f}"),
+                self.add_row(_date_cell(record.created_at), _cell(f"{item.score:.2f}"),
                              self._preview(record), key=record.id)
 
     def append_records(self, records: Iterable[MemoryRecord]) -> None:
@@ -206,11 +220,21 @@ class HistoryTable(DataTable):
         self._fit_preview()
 
     def _fit_preview(self) -> None:
-        """Give the preview the width that is left, so a long entry ends in an ellipsis on screen."""
+        """Give the preview the width that is left, so a long entry ends in an ellipsis on screen;
+        in a narrow table the date shows only its day so the preview keeps a useful width, and a
+        short one drops its header."""
         preview_column = self.columns.get("preview")
         if preview_column is None:
             return
-        used = sum(column.get_render_width(self) for key, column in self.columns.items() if key != "preview")
-        left = self.size.width - self.styles.scrollbar_size_vertical - used - 2 * self.cell_padding
-        preview_column.width = max(MIN_PREVIEW_WIDTH, left)
+        self.show_header = self.size.height >= HEADER_FROM_ROWS
+        date_column = self.columns["date"]
+        date_column.width = DATE_WIDTH
+        if self._preview_room() < USEFUL_PREVIEW_WIDTH:
+            date_column.width = DAY_WIDTH
+        preview_column.width = max(MIN_PREVIEW_WIDTH, self._preview_room())
         self.refresh()
+
+    def _preview_room(self) -> int:
+        """The columns the preview has once the other columns (and every cell's padding) are drawn."""
+        used = sum(column.get_render_width(self) for key, column in self.columns.items() if key != "preview")
+        return self.size.width - self.styles.scrollbar_size_vertical - used - 2 * self.cell_padding

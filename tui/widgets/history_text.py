@@ -19,10 +19,11 @@ def preview(text: str) -> str:
     return entry_preview(text, PREVIEW_LENGTH)
 
 
-def describe_change(old_text: str | None, new_text: str | None) -> str:
-    """One change of an entry, readable at a glance: what it said before → after."""
-    old = f"“{one_line(old_text, CHANGE_PREVIEW_LENGTH)}”" if old_text else ""
-    new = f"“{one_line(new_text, CHANGE_PREVIEW_LENGTH)}”" if new_text else ""
+def describe_change(old_text: str | None, new_text: str | None, limit: int = CHANGE_PREVIEW_LENGTH) -> str:
+    """One change of an entry, readable at a glance: what it said before → after (each side at most
+    ``limit`` characters)."""
+    old = f"“{one_line(old_text, limit)}”" if old_text else ""
+    new = f"“{one_line(new_text, limit)}”" if new_text else ""
     if old and new:
         return f"{old} → {new}"
     return new or old
@@ -54,4 +55,18 @@ def flag_transition(change: Change) -> str | None:
 def undo_notice(change: Change) -> str:
     """What the person is told when ``change`` was undone."""
     flagged = flag_change(change)
-    return f"Undone: {flagged}." if flagged else f"Undone: {KIND_LABELS.get(change.kind, change.kind)} entry."
+    if flagged:
+        return f"Undone: {flagged}."
+    if change.kind == "import" and change.batch is not None:
+        return f"Undone: the import of {entries(change.entries)}."
+    return f"Undone: {KIND_LABELS.get(change.kind, change.kind)} entry."
+
+
+def entries(count: int) -> str:
+    return f"{count:,} entry" if count == 1 else f"{count:,} entries"
+
+
+def describe_import(change: Change) -> str:
+    """An import's line in the change log: how many entries, and the first."""
+    first = describe_change(None, change.after.text) if change.after else ""
+    return f"{entries(change.entries)}, from {first}" if first else entries(change.entries)
