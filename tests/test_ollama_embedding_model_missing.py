@@ -65,7 +65,8 @@ async def test_the_app_says_to_pull_the_embedding_model_and_keeps_the_entry(sett
         await settle(pilot)
 
         assert view.turn.state is TurnState.DONE
-        assert [r.text for r in app.workspace.journal.record.page("journal").records] == ["Written in the app before the pull."]
+        stored = app.workspace.journal.record.page("journal").records
+        assert [r.text for r in stored] == ["Written in the app before the pull."]
 
 
 async def test_the_app_reopened_with_an_entry_waiting_says_to_pull_the_model(settings, clock, ollama_stub):
