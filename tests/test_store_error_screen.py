@@ -107,7 +107,7 @@ async def test_at_80x24_the_error_and_the_whole_diagnosis_can_be_read(settings, 
     store.close()
     (settings.data_dir / "history.db").write_bytes(b"this is not a database" * 100)
 
-    app = make_app(settings, clock)
+    app = make_app(settings, clock, chroma=True)  # a damaged history.db is a Chroma index file
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.screen
