@@ -163,3 +163,37 @@ async def test_a_send_the_disk_cannot_keep_gives_the_text_back_and_says_why(sett
         assert app.query_one("#prompt", Input).value == "A thought the full disk cannot take."
         assert chat(app).transcript().views == []
         assert any("disk full" in n.message.lower() for n in app._notifications)
+
+
+async def test_a_multi_line_send_the_disk_cannot_keep_goes_back_to_the_composer_with_its_lines(settings, clock):
+    import sqlite3
+
+    from textual.widgets import Input, TextArea
+
+    from tui.screens.composer_screen import ComposerScreen
+    from tui.services.engine import open_outbox
+
+    class FullDisk:
+        def __init__(self, settings):
+            self._real = open_outbox(settings)
+
+        def put_pending(self, *args):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+    app = make_app(settings, clock, open_outbox=FullDisk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.workspace.store.add_entry(app.workspace.modes["journal"], "Line one.\nLine two.")
+        await pilot.press("up")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert app.query_one("#prompt", Input).value == ""
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposerScreen)
+        assert app.screen.query_one(TextArea).text == "Line one.\nLine two."

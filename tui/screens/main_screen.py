@@ -430,7 +430,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         self._open_composer(f"{kept}\n{message.text}" if kept else message.text)
 
     def action_compose(self) -> None:
-        self._open_composer(self.chat.draft() or self.chat.prompt_bar.input.value)
+        self._open_composer(self.chat.draft() or self.chat.prompt_bar.text)
 
     def _open_composer(self, draft: str) -> None:
         from tui.screens.composer_screen import ComposerScreen

@@ -83,7 +83,13 @@ class ChatPane(Vertical):
         self.prompt_bar.show_other_modes(titles)
 
     def give_back(self, text: str) -> None:
-        """A send that could not be kept: its text goes back in front of what the prompt holds."""
+        """A send that could not be kept: its text goes back in front of what the prompt holds, or,
+        when it has several lines (the prompt cannot hold them), in front of the composer's draft."""
+        if "\n" in text:
+            kept = self.draft()
+            self.keep_draft(f"{text}\n{kept}" if kept else text)
+            self.prompt_bar.show_draft_kept(True, self.prompt_bar.compose_key)
+            return
         prompt = self.prompt_bar.input
         prompt.value = f"{text} {prompt.value}".rstrip()
         prompt.cursor_position = len(prompt.value)
