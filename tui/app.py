@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OLLAMA_RECHECK_SECONDS = 10.0
+SAVING_WAIT_SECONDS = 20.0
+"""How long quitting waits for a reply being saved before it quits anyway (the entry's text is on
+the disk already; a save that slow is stuck)."""
 
 
 class MindpaneApp(App):
@@ -86,6 +89,8 @@ class MindpaneApp(App):
         """Runs :func:`collect_at_rest` once a turn has ended (see ``tui.collector``)."""
         self._remembered_theme: str | None = None
         """The theme the config file holds; None until the start theme is applied."""
+        self._quit_when_saved = False
+        """ctrl+q came while a reply was being saved: quit once it is."""
         self.set_reactive(MindpaneApp.mode, next(iter(self.workspace.modes.values())))
 
     def get_driver_class(self) -> type[Driver]:
@@ -218,6 +223,8 @@ class MindpaneApp(App):
         if isinstance(main, MainScreen):
             main.post_message(update)
         if isinstance(update, TurnFinished):
+            if self._quit_when_saved and not self.turns.saving:
+                self.exit()
             if self._rest_timer is not None:
                 self._rest_timer.stop()
             self._rest_timer = self.set_timer(COLLECT_AT_REST_AFTER, self._collect_if_at_rest)
@@ -378,19 +385,32 @@ class MindpaneApp(App):
 
     async def action_quit(self) -> None:
         """Quit; with turns still unanswered, say that they are kept and ask first (ctrl+q again
-        in the question quits at once)."""
+        in the question, or while waiting, quits at once). A reply that has arrived and is being
+        saved is waited for: "saving…", then quit."""
         from tui.screens.quit_screen import QuitScreen
 
-        unfinished = self.turns.unfinished
-        if not unfinished or isinstance(self.screen, QuitScreen):
+        if self._quit_when_saved or isinstance(self.screen, QuitScreen):
             self.exit()
+            return
+        unanswered = self.turns.unanswered
+        if not unanswered:
+            self._quit_once_saved()
             return
 
         def answered(quit_now: bool | None) -> None:
             if quit_now:
-                self.exit()
+                self._quit_once_saved()
 
-        self.push_screen(QuitScreen(unfinished), answered)
+        self.push_screen(QuitScreen(unanswered, saving=self.turns.saving), answered)
+
+    def _quit_once_saved(self) -> None:
+        if not self.turns.saving:
+            self.exit()
+            return
+        self._quit_when_saved = True
+        self.notify("Saving the reply that just arrived… then mindpane quits (ctrl+q again quits now).",
+                    title="Saving…", markup=False)
+        self.set_timer(SAVING_WAIT_SECONDS, self.exit)
 
     # -- export and import ------------------------------------------------------------------------
 
