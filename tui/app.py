@@ -5,7 +5,6 @@ Every worker that fails unexpectedly ends here, in ``on_worker_state_changed``."
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -21,11 +20,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.collector import COLLECT_AT_REST_AFTER, collect_at_rest, freeze_what_lives_on, thaw
+from tui.collector import COLLECT_AT_REST_AFTER, collect_at_rest, freeze_what_lives_on, freeze_what_started, thaw
 from tui.detached import call_detached
 from tui.domain.errors import ChatError, MindpaneError
 from tui.domain.modes import Mode
 from tui.messages import (
+    DraftChanged,
     OllamaChecked,
     OllamaStatus,
     StoreFailed,
@@ -112,7 +112,7 @@ class MindpaneApp(App):
         self.call_after_refresh(self._start_background)
 
     def _start_background(self) -> None:
-        gc.enable()  # paused for start-up by `tui.__main__` (see there): the first frame is drawn
+        freeze_what_started()  # the first frame is drawn (see tui.collector)
         self.open_store()
         self.check_ollama(self.mode)
         self.set_interval(OLLAMA_RECHECK_SECONDS, self.recheck_ollama)
@@ -145,6 +145,27 @@ class MindpaneApp(App):
         except MindpaneError as error:
             self.notify(f"{error.message}\n{error.hint}".strip(),
                         title="Theme not remembered", severity="warning", markup=False)
+
+    # -- drafts: what is written and not sent is on the disk (the chat brings them back) --------
+
+    def exit(self, *args, **kwargs) -> None:
+        """Quitting keeps the drafts as they are on screen this moment (a change may still be on
+        its way as a message); ``on_unmount`` writes them."""
+        from tui.screens.composer_screen import ComposerScreen
+
+        main = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(main, MainScreen) and main.is_mounted:
+            drafts, chat = self.workspace.drafts, main.chat
+            drafts.set_prompt(chat.prompt_bar.draft)
+            for name, text in chat.kept_drafts().items():
+                drafts.set_composer(name, text)
+            for screen in self.screen_stack:
+                if isinstance(screen, ComposerScreen) and screen.is_mounted:
+                    drafts.set_composer(screen.mode.name, screen.text)
+        super().exit(*args, **kwargs)
+
+    def on_draft_changed(self, message: DraftChanged) -> None:
+        self.workspace.drafts.set_composer(message.mode, message.text)
 
     # -- the store -------------------------------------------------------------------------------
 

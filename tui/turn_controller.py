@@ -88,13 +88,14 @@ class TurnController:
 
     # -- intents (on the event loop) -------------------------------------------------------------
 
-    def send(self, mode: Mode, text: str, other_modes: bool = False, kind: str | None = None) -> Turn | None:
-        """Keep ``text`` in the outbox, then queue its turn (``other_modes``: it also recalls from
+    def send(self, mode: Mode, text: str, other_modes: bool = False, kind: str | None = None,
+             held: str | None = None) -> Turn | None:
+        """Keep ``text`` on the disk, then queue its turn (``other_modes``: it also recalls from
         the mode's readable other modes; ``kind``: what the person sends it as, else what the text
-        says). None (and a visible error) if the text could not be kept: the caller gives it back
-        to the person."""
+        says; ``held``: Enter kept it already, under this turn id). None (and a visible error) if
+        the text could not be kept: the caller gives it back to the person."""
         try:
-            outbox_id = self._workspace.keep(mode, text)
+            outbox_id = self._workspace.keep(mode, text, held)
         except MindpaneError as error:
             self._app.notify(f"{error.message}\n{error.hint}\nYour text is back in the prompt (or the composer's "
                              "draft).", title="Not sent", severity="error", markup=False)

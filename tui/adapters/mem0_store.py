@@ -647,7 +647,7 @@ class Mem0Store:
     def forget(self, memory_ids: Sequence[str]) -> int:
         """Irreversible: erase entries from every file under the data dir (record, change log,
         outbox, Chroma incl. its log, mem0's history), compacting each so no free page keeps them."""
-        from tui.adapters import eraser
+        from tui.adapters import draft_file, eraser
 
         self._check_space("", compacting=True)
         with self._write_lock:
@@ -665,6 +665,7 @@ class Mem0Store:
             self.records.erase([record.id for record in known])
             texts = [text for record in known for text in (record.text, record.reply) if text]
             eraser.redact_log(self.data_dir / "mindpane.log", texts)
+            draft_file.erase_texts(self.data_dir, texts)
         return len(known)
 
     @_as_store_error

@@ -12,6 +12,7 @@ choice holds until the text is sent (or the prompt is emptied), and goes with ``
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -43,12 +44,13 @@ class PromptInput(PasteSafeInput):
             bar = self.parent
             text = (bar.text if isinstance(bar, PromptBar) else self.value).strip()
             if text:
-                kind = None
-                if isinstance(self.parent, PromptBar):
-                    self.parent.stop_walking()
-                    kind = self.parent.kind_for(text)
+                kind = held = None
+                if isinstance(bar, PromptBar):
+                    bar.stop_walking()
+                    kind = bar.kind_for(text)
+                    held = bar.hold_sent(text)  # on the disk before anything else
                 self.clear()
-                self.post_message(PromptBar.Sent(text, kind))
+                self.post_message(PromptBar.Sent(text, kind, held))
             return
         bar = self.parent
         if isinstance(bar, PromptBar) and event.key in bar.flip_keys():  # here too, so a flip and Enter keep order
@@ -136,12 +138,14 @@ class PromptBar(Vertical):
     class Sent(Message):
         """The person pressed Enter on a non-empty prompt (it is cleared at once; the chat gives the
         text back if it cannot be kept). ``kind``: an entry or a question to the journal, as the
-        prompt showed it; None in a mode that does not tell them apart."""
+        prompt showed it; None in a mode that does not tell them apart. ``held``: the turn id
+        ``PromptBar.hold`` kept the text under, in the key's handler (None: not kept yet)."""
 
-        def __init__(self, text: str, kind: str | None = None) -> None:
+        def __init__(self, text: str, kind: str | None = None, held: str | None = None) -> None:
             super().__init__()
             self.text = text
             self.kind = kind
+            self.held = held
 
     class MultiLinePaste(Message):
         """Text with line breaks, for the composer: a paste (``text`` is the prompt's value with
@@ -181,6 +185,14 @@ class PromptBar(Vertical):
         self._compose_key = ""
         self._recalled: _Recalled | None = None
         """The multi-line entry the prompt previews (↑), while its preview is unchanged."""
+        self._shown: str | None = None
+        """The value the history walk last put in the prompt."""
+        self.hold: Callable[[str, str], str | None] | None = None
+        """Keeps a text being sent on the disk at once, given the mode's name and the text; its
+        turn id (None: not kept). Set by the chat: Enter must not wait for a message's way up."""
+        self.keep_draft: Callable[[str], None] | None = None
+        """Keeps the person's own text (``draft``) on the disk as it changes; set by the chat. A
+        call, not a message per key: typing must not queue work on a busy event loop."""
 
     def compose(self) -> ComposeResult:
         yield PromptInput(id="prompt", classes="prompt")
@@ -239,10 +251,25 @@ class PromptBar(Vertical):
     def _show(self, text: str) -> None:
         recalled = _Recalled(text, preview(text)) if "\n" in text else None
         shown = recalled.preview if recalled else text
-        self._recalled = recalled
+        self._recalled, self._shown = recalled, shown
         self.input.value = shown
         self.input.cursor_position = len(shown)
         self._show_title()
+
+    @property
+    def draft(self) -> str:
+        """The prompt's text that is the person's own: not an entry ↑ brought back unchanged."""
+        walk = self._walk
+        if walk is not None and walk.index >= 0 and self.input.value == self._shown:
+            return walk.draft
+        return self.input.value
+
+    def hold_sent(self, text: str) -> str | None:
+        """``text`` is being sent as a new turn: keep it on the disk now (not an edit of a sent turn:
+        the screen decides what that becomes)."""
+        if self.hold is None or self._note is not None or not self._mode_name:
+            return None
+        return self.hold(self._mode_name, text)
 
     @property
     def recalled_lines(self) -> int:
@@ -309,6 +336,8 @@ class PromptBar(Vertical):
         if self._recalled is not None and event.value != self._recalled.preview:
             self._recalled = None  # the value was set anew (sent, given back, edit and resend)
             self._show_title()
+        if self.keep_draft is not None:
+            self.keep_draft(self.draft)
         if self._mode is None or not self._mode.mark_questions:
             return
         was, had_text = self.kind, self._read is not None
