@@ -35,12 +35,12 @@ class Draft:
                      {mode: text for mode, text in self.composer.items() if not holds(text)},
                      tuple(send for send in self.held if not holds(send.text)))
 
-    def sent(self, mode: str, text: str, send: PendingEntry) -> Draft:
-        """This draft once ``text`` is sent from the prompt or ``mode``'s composer: it is held, and
-        no longer a draft there."""
+    def sent(self, mode: str, text: str, send: PendingEntry, from_prompt: bool = False) -> Draft:
+        """This draft once ``text`` is sent from the prompt (``from_prompt``: whatever of it the draft
+        has caught up with so far) or ``mode``'s composer: it is held, and no longer a draft there."""
         text = text.strip()
         composer = {name: kept for name, kept in self.composer.items() if not (name == mode and kept.strip() == text)}
-        prompt = "" if self.prompt.strip() == text else self.prompt
+        prompt = "" if from_prompt or self.prompt.strip() == text else self.prompt
         return Draft(prompt, composer, (*self.held, send))
 
     def released(self, turn_ids: Iterable[str]) -> Draft:

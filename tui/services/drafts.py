@@ -71,14 +71,14 @@ class Drafts:
 
     # -- sends ----------------------------------------------------------------------------------
 
-    def hold(self, mode: str, text: str) -> str | None:
+    def hold(self, mode: str, text: str, from_prompt: bool = False) -> str | None:
         """Keep ``text``, being sent in ``mode``, on the disk now (it leaves the prompt's or the
         composer's draft in the same write); its turn id, or None if the draft file could not
-        take it (the caller keeps it another way). Enter calls it in its key's handler."""
+        take it (the caller keeps it another way). Enter calls it in its key's handler
+        (``from_prompt``: the prompt's draft may not have caught up with the last keys yet)."""
         send = PendingEntry(str(uuid.uuid4()), mode, text, self._clock())
         with self._changed:
-            before = self._draft
-            self._draft = before.sent(mode, text, send)
+            self._draft = self._draft.sent(mode, text, send, from_prompt)
             self._own.add(send.turn_id)
         try:
             self.flush(raise_errors=True)

@@ -5,6 +5,7 @@ and the controller's ``TurnUpdate`` messages come back here (through the screen)
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Protocol
 
 from textual.app import ComposeResult
@@ -35,7 +36,7 @@ class DraftKeeper(Protocol):
 
     restored: Draft
 
-    def hold(self, mode: str, text: str) -> str | None: ...
+    def hold(self, mode: str, text: str, from_prompt: bool = False) -> str | None: ...
 
     def set_prompt(self, text: str) -> None: ...
 
@@ -60,7 +61,7 @@ class ChatPane(Vertical):
                                  id=self._transcript_id(name))
         bar = PromptBar(id="prompt-bar")
         if self._keeper is not None:
-            bar.hold, bar.keep_draft = self._keeper.hold, self._keeper.set_prompt
+            bar.hold, bar.keep_draft = partial(self._keeper.hold, from_prompt=True), self._keeper.set_prompt
         yield bar
 
     def on_mount(self) -> None:
