@@ -377,9 +377,8 @@ class PromptBar(Vertical):
             other = "an entry" if question else "a question"
             hint = f"{self._flip_key()}: make it {other} · "
         lines = self.recalled_lines
-        if lines:
-            hint = f"{lines} lines: Enter sends them as written · typing or {self._compose_key} edits them · "
-        prompt.border_subtitle = hint + self._compose_hint
+        prompt.border_subtitle = (f"{lines} lines: Enter sends them as written · typing or {self._compose_key} "
+                                  "edits them") if lines else hint + self._compose_hint
         prompt.set_class(self._note is not None, "-editing")
         prompt.set_class(bool(self._others), "-other-modes")
         prompt.set_class(question, "-question")
