@@ -131,3 +131,14 @@ def test_forgetting_an_entry_erases_its_text_from_the_draft_file(store, settings
 
     assert eraser.find_text(settings.data_dir, ["zebradraft91"]) == []
     assert read_draft(settings.data_dir) == Draft(composer={"code": "Another draft."})
+
+
+async def test_a_damaged_draft_file_is_left_aside_and_the_app_starts_as_usual(settings, clock):
+    settings.data_dir.mkdir(parents=True)
+    (settings.data_dir / DRAFT_FILE).write_bytes(b'{"version": 1, "prompt": "cut off')
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert prompt(app).value == ""
+        await pilot.press(*"new text")
+        await until(pilot, lambda: read_draft(settings.data_dir).prompt == "new text")

@@ -32,16 +32,22 @@ written again (the app's drafts live in memory too)."""
 
 
 def read_draft(data_dir: Path) -> Draft:
-    """The draft file's content; an empty ``Draft`` when there is none or it cannot be read (said
-    in the log: a damaged draft must not stop the app)."""
+    """The draft file's content; an empty ``Draft`` when there is none or it cannot be read, or is
+    not this user's own file (said in the log: a damaged draft must not stop the app, and text
+    someone else put there is not shown as the person's)."""
     path = data_dir / DRAFT_FILE
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return Draft()
     except OSError:
         log.warning("the draft file %s could not be read", path, exc_info=True)
         return Draft()
+    with os.fdopen(fd, "rb") as file:
+        if hasattr(os, "getuid") and os.fstat(file.fileno()).st_uid != os.getuid():
+            log.warning("the draft file %s belongs to another user; it is not used", path)
+            return Draft()
+        raw = file.read()
     try:
         return _from_json(json.loads(raw.decode("utf-8")))
     except (ValueError, TypeError, KeyError, AttributeError):
