@@ -13,7 +13,8 @@ in the draft file (``draft.json``, written whole, fsync'd and renamed; a held se
 outbox at the next open) or in the outbox or an entry of ``entries.db``, read through a read-only
 connection (a row there is committed with ``synchronous=FULL``, i.e. on the disk). Then, once the
 store has opened (the reply arrived), a second marker is timed the same way ("later"). Figures:
-median, p95 and max per phase.
+median, p95 and max per phase. The model cache is the benchmarks' (the int8 model made already, as
+at every start but the first after an install); a machine busy with other work inflates the tail.
 Goal (issue #18, item 24): Enter → disk ≤ 50 ms at any moment, including while the store opens.
 """
 
