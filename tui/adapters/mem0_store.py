@@ -722,9 +722,9 @@ class Mem0Store:
     @_as_store_error
     def forget(self, memory_ids: Sequence[str]) -> Forgotten:
         """Irreversible: erase entries from every file under the data dir (record, change log,
-        outbox, Chroma incl. its log, mem0's history, and the copies repair moved aside), compacting
-        each so no free page keeps them."""
-        from tui.adapters import eraser
+        outbox, Chroma incl. its log, mem0's history, the draft file, and the copies repair moved
+        aside), compacting each so no free page keeps them."""
+        from tui.adapters import draft_file, eraser
         from tui.adapters.moved_copies import erase_from_copies
 
         self._check_space("", compacting=True)
@@ -743,6 +743,7 @@ class Mem0Store:
             self.records.erase([record.id for record in known])
             texts = [text for record in known for text in (record.text, record.reply) if text]
             eraser.redact_log(self.data_dir / "mindpane.log", texts)
+            draft_file.erase_texts(self.data_dir, texts)
             copies = erase_from_copies(self.data_dir, list(memory_ids), texts)
         return Forgotten(len(known), tuple(note for note in (copy.note() for copy in copies) if note))
 

@@ -146,6 +146,10 @@ class Outbox(Protocol):
 
     def drop_pending(self, turn_id: str) -> None: ...
 
+    def by_turn(self, turn_id: str) -> MemoryRecord | None:
+        """The entry the turn ``turn_id`` stored, if it did."""
+        ...
+
     def close(self) -> None: ...
 
 
