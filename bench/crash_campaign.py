@@ -16,9 +16,13 @@ seeded random order:
   in a row, sometimes in code mode), SIGKILLed 0–2 s after Enter.
 
 Right after each kill, before anything can recover, ``entries.db`` is read directly (read-only)
-and the marker is *acknowledged* if its text is in ``entry`` or ``outbox``; otherwise it was
-*killed before acknowledgement* (the text never reached the disk, which is allowed). At the end one
-un-killed ``mindpane ask`` replays the outbox, and each acknowledged marker is *recovered* (journal:
+and the marker is *acknowledged* if its text is in ``entry`` or ``outbox``, or held in the draft
+file (``draft.json``: Enter keeps a send there at once, before the outbox can take it, and the next
+open of the store moves it into the outbox); otherwise it was *killed before acknowledgement* (the
+text never reached the disk as a send, which is allowed). A full-screen run first empties the
+prompt (ctrl+u), where the app brings back what an earlier run left unsent. At the end the store is
+opened once as the app opens it (held sends go into the outbox), then one un-killed ``mindpane ask``
+replays the outbox, and each acknowledged marker is *recovered* (journal:
 exactly one entry and no outbox row; code: exactly one entry or outbox row, as unanswered questions
 wait in the outbox), *lost* (absent) or *duplicated* (more than once). The whole record is checked
 too (integrity, no text stored twice, no journal turn left in the outbox). Exit status 1 if anything
@@ -33,7 +37,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import fcntl
+import json
 import os
 import pty
 import random
@@ -60,6 +66,11 @@ from tests.pty_support import read_for as _read_for
 REPO = Path(__file__).resolve().parent.parent
 
 DB_FILE = "entries.db"  # tui.adapters.record_db.FILE_NAME, not imported: the campaign reads the file as-is
+DRAFT_FILE = "draft.json"  # tui.adapters.draft_file.DRAFT_FILE, read as-is too
+APP_OPEN = ("import sys; from pathlib import Path; from tui.services.settings import Settings; "
+            "from tui.services.workspace import Workspace; "
+            "w = Workspace(Settings(data_dir=Path(sys.argv[1]))); w.open(); w.close()")
+"""Opens the store as the app does at start (held sends go into the outbox and are replayed), and closes it."""
 CODE_SHARE_ASK = 0.3
 CODE_SHARE_TUI = 0.2
 TWO_TURNS_SHARE = 0.3
@@ -112,10 +123,12 @@ class Found:
     """Entries with a reply (the rest were stored before or without their reply)."""
     inside: int = 0
     """Other entries or outbox rows whose text contains this one (two turns run together)."""
+    held: int = 0
+    """Sends held in the draft file (not in the outbox yet)."""
 
     @property
     def anywhere(self) -> int:
-        return self.entries + self.outbox
+        return self.entries + self.outbox + self.held
 
     @property
     def phase(self) -> str:
@@ -124,11 +137,14 @@ class Found:
             return "stored with reply" if self.replied else "stored, no reply yet"
         if self.outbox:
             return "in the outbox"
+        if self.held:
+            return "held in the draft file"
         return "inside another turn" if self.inside else "not on the disk"
 
     def __str__(self) -> str:
         inside = f" inside-another-turn×{self.inside}" if self.inside else ""
-        return f"entry×{self.entries} (with reply×{self.replied}) outbox×{self.outbox}{inside}"
+        held = f" held×{self.held}" if self.held else ""
+        return f"entry×{self.entries} (with reply×{self.replied}) outbox×{self.outbox}{held}{inside}"
 
 
 @dataclass
@@ -179,8 +195,30 @@ class Run:
 
 # -- reading entries.db without touching it --------------------------------------------------------
 
+def held_sends(data_dir: Path) -> list[dict]:
+    """The sends the draft file holds right now (it is replaced whole, never written in place)."""
+    try:
+        draft = json.loads((data_dir / DRAFT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [send for send in draft.get("held") or [] if isinstance(send, dict)] if isinstance(draft, dict) else []
+
+
 def locate(data_dir: Path, texts: list[str]) -> dict[str, Found]:
-    """Where each text is in ``entries.db`` right now, read through a read-only connection."""
+    """Where each text is right now: ``entries.db``, read through a read-only connection, and the
+    draft file's held sends."""
+    found = _locate_in_record(data_dir, texts)
+    held = held_sends(data_dir)
+    for text in texts:
+        count = sum(send.get("text") == text for send in held)
+        if count:
+            found[text] = dataclasses.replace(found[text], held=count,
+                                              modes=found[text].modes | {send.get("mode") for send in held
+                                                                         if send.get("text") == text})
+    return found
+
+
+def _locate_in_record(data_dir: Path, texts: list[str]) -> dict[str, Found]:
     found = {text: Found() for text in texts}
     path = data_dir / DB_FILE
     if not path.exists():
@@ -246,6 +284,18 @@ def run_unkilled_ask(procs: Children, env: dict[str, str], data_dir: Path, text:
     return code, time.monotonic() - start
 
 
+def run_app_open(procs: Children, env: dict[str, str], data_dir: Path, log: Path) -> int | None:
+    with log.open("wb") as err:
+        proc = procs.spawn([sys.executable, "-c", APP_OPEN, str(data_dir)], env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            code = proc.wait(RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            code = None
+        procs.kill(proc, WAIT_AFTER_KILL)
+    return code
+
+
 def run_ask(procs: Children, env: dict[str, str], data_dir: Path, run: Run) -> None:
     marker = run.markers[0]
     with run.log.open("wb") as err:
@@ -275,6 +325,8 @@ def run_tui(procs: Children, env: dict[str, str], data_dir: Path, run: Run, rng:
             run.note = "no first frame"
             run.killed = procs.kill(proc, WAIT_AFTER_KILL)
             return
+        os.write(master, b"\x15")  # ctrl+u: empty the prompt of a draft an earlier run left there
+        transcript += _read_for(master, 0.1)
         if run.markers[0].asked_mode == "code":
             os.write(master, b"\x14")  # ctrl+t: the next mode (code)
             transcript += _read_for(master, 0.3)
@@ -391,7 +443,7 @@ def report(runs: list[Run], data_dir: Path, tag: str, recovery_code: int | None,
     print()
     acked = [m for m in markers if m.acknowledged]
     phases = {phase: sum(m.at_kill.phase == phase for m in acked)
-              for phase in ("in the outbox", "stored, no reply yet", "stored with reply")}
+              for phase in ("held in the draft file", "in the outbox", "stored, no reply yet", "stored with reply")}
     print("where the kills left acknowledged turns: " + ", ".join(f"{n} {phase}" for phase, n in phases.items()))
     for run in runs:
         if not run.killed and run.exit_code not in (None, 0):
@@ -443,6 +495,9 @@ def campaign(args: argparse.Namespace, root: Path) -> int:
             runs = plan(args, rng, tag, lifetime, logs)
             started = time.monotonic()
             execute(runs, procs, env, data_dir, rng)
+            opened = run_app_open(procs, env, data_dir, logs / "app-open.stderr")
+            if opened != 0:
+                print(f"opening the store as the app does failed (exit {opened}): {_tail(logs / 'app-open.stderr')}")
             recovery_text = f"campaign {tag} recovery turn"
             code, took = run_unkilled_ask(procs, env, data_dir, recovery_text, logs / "recovery.stderr")
             print(f"recovery run: exit {code} after {took:.2f} s; campaign took "

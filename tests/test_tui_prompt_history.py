@@ -98,3 +98,67 @@ async def test_history_survives_a_restart_and_keeps_to_its_mode(settings, clock,
         assert prompt(again).value == "How do I reverse a list in Python?"
         await press(pilot, "up")  # no journal entries in code's history
         assert prompt(again).value == "How do I reverse a list in Python?"
+
+
+TRACEBACK = ('Traceback (most recent call last):\n  File "load.py", line 3, in <module>\n    total / count\n'
+             'ZeroDivisionError: division by zero')
+
+
+async def test_up_brings_back_a_multi_line_entry_and_enter_sends_it_with_its_lines(settings, clock, ollama_stub):
+    ollama_stub.script(text="Check count first.").script(text="Same answer.")
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        app.workspace.journal.add_entry(app.workspace.modes["code"], TRACEBACK, "Check count first.")
+
+        await press(pilot, "up")
+        shown = prompt(app).value
+        assert "Traceback (most recent call last):" in shown and "ZeroDivisionError" in shown
+        assert "4 lines" in str(prompt(app).border_subtitle)
+        await press(pilot, "enter")
+        await settle(pilot)
+
+        assert ollama_stub.chat_requests[-1]["messages"][-1]["content"] == TRACEBACK
+        assert [record.text for record in app.workspace.journal.record.page("code").records] == [TRACEBACK, TRACEBACK]
+        await press(pilot, "up")  # this session's send, lines and all
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert ollama_stub.chat_requests[-1]["messages"][-1]["content"] == TRACEBACK
+
+
+async def test_typing_on_a_recalled_multi_line_entry_edits_it_in_the_composer_with_its_lines(settings, clock,
+                                                                                         ollama_stub):
+    from textual.widgets import TextArea
+
+    from tui.screens.composer_screen import ComposerScreen
+
+    ollama_stub.script(text="Noted.")
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.workspace.journal.add_entry(app.workspace.modes["journal"], "Morning pages.\nSlept well.\nCalm.")
+
+        await press(pilot, "up", "!")
+        assert isinstance(app.screen, ComposerScreen)
+        assert app.screen.query_one(TextArea).text == "Morning pages.\nSlept well.\nCalm.!"
+        assert prompt(app).value == ""
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+
+        assert ollama_stub.chat_requests[-1]["messages"][-1]["content"] == "Morning pages.\nSlept well.\nCalm.!"
+
+
+async def test_the_composer_key_opens_a_recalled_multi_line_entry_whole(settings, clock, ollama_stub):
+    from textual.widgets import TextArea
+
+    from tui.screens.composer_screen import ComposerScreen
+
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.workspace.journal.add_entry(app.workspace.modes["journal"], "First line.\nSecond line.")
+
+        await press(pilot, "up", "ctrl+e")
+        assert isinstance(app.screen, ComposerScreen)
+        assert app.screen.query_one(TextArea).text == "First line.\nSecond line."

@@ -5,7 +5,6 @@ Every worker that fails unexpectedly ends here, in ``on_worker_state_changed``."
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -21,11 +20,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.collector import COLLECT_AT_REST_AFTER, collect_at_rest, freeze_what_lives_on, thaw
+from tui.collector import COLLECT_AT_REST_AFTER, collect_at_rest, freeze_what_lives_on, freeze_what_started, thaw
 from tui.detached import call_detached
 from tui.domain.errors import ChatError, MindpaneError
 from tui.domain.modes import Mode
 from tui.messages import (
+    DraftChanged,
     OllamaChecked,
     OllamaStatus,
     StoreFailed,
@@ -49,6 +49,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OLLAMA_RECHECK_SECONDS = 10.0
+QUIET_START_SECONDS = 1.5
+"""The longest the Ollama check waits for the store to open before it starts (``_start_the_rest``)."""
+SAVING_WAIT_SECONDS = 20.0
+"""How long quitting waits for a reply being saved before it quits anyway (the entry's text is on
+the disk already; a save that slow is stuck)."""
 
 
 class MindpaneApp(App):
@@ -87,6 +92,9 @@ class MindpaneApp(App):
         """Runs :func:`collect_at_rest` once a turn has ended (see ``tui.collector``)."""
         self._remembered_theme: str | None = None
         """The theme the config file holds; None until the start theme is applied."""
+        self._quit_when_saved = False
+        """ctrl+q came while a reply was being saved: quit once it is."""
+        self._rest_started = False
         self.set_reactive(MindpaneApp.mode, next(iter(self.workspace.modes.values())))
 
     def get_driver_class(self) -> type[Driver]:
@@ -112,8 +120,18 @@ class MindpaneApp(App):
         self.call_after_refresh(self._start_background)
 
     def _start_background(self) -> None:
-        gc.enable()  # paused for start-up by `tui.__main__` (see there): the first frame is drawn
+        freeze_what_started()  # the first frame is drawn (see tui.collector)
         self.open_store()
+        self.set_timer(QUIET_START_SECONDS, self._start_the_rest)
+
+    def _start_the_rest(self) -> None:
+        """Once the store is open (or ``QUIET_START_SECONDS`` after the first frame): the Ollama
+        check and the reply widget's imports. Started with the store, three threads importing at
+        once starved the event loop: a send typed in the first second reached the disk after
+        50-200 ms instead of 15-50."""
+        if self._rest_started:
+            return
+        self._rest_started = True
         self.check_ollama(self.mode)
         self.set_interval(OLLAMA_RECHECK_SECONDS, self.recheck_ollama)
         self._warm_up_reply_widget()
@@ -146,6 +164,27 @@ class MindpaneApp(App):
             self.notify(f"{error.message}\n{error.hint}".strip(),
                         title="Theme not remembered", severity="warning", markup=False)
 
+    # -- drafts: what is written and not sent is on the disk (the chat brings them back) --------
+
+    def exit(self, *args, **kwargs) -> None:
+        """Quitting keeps the drafts as they are on screen this moment (a change may still be on
+        its way as a message); ``on_unmount`` writes them."""
+        from tui.screens.composer_screen import ComposerScreen
+
+        main = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(main, MainScreen) and main.is_mounted:
+            drafts, chat = self.workspace.drafts, main.chat
+            drafts.set_prompt(chat.prompt_bar.draft)
+            for name, text in chat.kept_drafts().items():
+                drafts.set_composer(name, text)
+            for screen in self.screen_stack:
+                if isinstance(screen, ComposerScreen) and screen.is_mounted:
+                    drafts.set_composer(screen.mode.name, screen.text)
+        super().exit(*args, **kwargs)
+
+    def on_draft_changed(self, message: DraftChanged) -> None:
+        self.workspace.drafts.set_composer(message.mode, message.text)
+
     # -- the store -------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
@@ -169,6 +208,7 @@ class MindpaneApp(App):
         freeze_what_lives_on()
         self.turns.store_ready()
         self.prepare_recall(self.mode)
+        self._start_the_rest()
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def prepare_recall(self, mode: Mode) -> None:
@@ -184,6 +224,7 @@ class MindpaneApp(App):
 
         self.store_state = "failed"
         self.push_screen(StoreErrorScreen(message.error), self._after_store_error)
+        self._start_the_rest()
 
     def _after_store_error(self, try_again: bool | None) -> None:
         if try_again:
@@ -223,6 +264,8 @@ class MindpaneApp(App):
         if isinstance(main, MainScreen):
             main.post_message(update)
         if isinstance(update, TurnFinished):
+            if self._quit_when_saved and not self.turns.saving:
+                self.exit()
             if self._rest_timer is not None:
                 self._rest_timer.stop()
             self._rest_timer = self.set_timer(COLLECT_AT_REST_AFTER, self._collect_if_at_rest)
@@ -394,19 +437,32 @@ class MindpaneApp(App):
 
     async def action_quit(self) -> None:
         """Quit; with turns still unanswered, say that they are kept and ask first (ctrl+q again
-        in the question quits at once)."""
+        in the question, or while waiting, quits at once). A reply that has arrived and is being
+        saved is waited for: "saving…", then quit."""
         from tui.screens.quit_screen import QuitScreen
 
-        unfinished = self.turns.unfinished
-        if not unfinished or isinstance(self.screen, QuitScreen):
+        if self._quit_when_saved or isinstance(self.screen, QuitScreen):
             self.exit()
+            return
+        unanswered = self.turns.unanswered
+        if not unanswered:
+            self._quit_once_saved()
             return
 
         def answered(quit_now: bool | None) -> None:
             if quit_now:
-                self.exit()
+                self._quit_once_saved()
 
-        self.push_screen(QuitScreen(unfinished), answered)
+        self.push_screen(QuitScreen(unanswered, saving=self.turns.saving), answered)
+
+    def _quit_once_saved(self) -> None:
+        if not self.turns.saving:
+            self.exit()
+            return
+        self._quit_when_saved = True
+        self.notify("Saving the reply that just arrived… then mindpane quits (ctrl+q again quits now).",
+                    title="Saving…", markup=False)
+        self.set_timer(SAVING_WAIT_SECONDS, self.exit)
 
     # -- export and import ------------------------------------------------------------------------
 

@@ -48,6 +48,15 @@ class OllamaChecked(Message):
         self.status = status
 
 
+class DraftChanged(Message):
+    """The text of an open composer changed (``mode``'s composer draft): the app keeps it on the disk."""
+
+    def __init__(self, text: str, mode: str) -> None:
+        super().__init__()
+        self.text = text
+        self.mode = mode
+
+
 class TurnProgress(Message):
     """One event of a running turn (recalled, reply chunk, done, failed), for the turn ``turn_id``:
     posted by the turn worker to the app, which hands it to the turn controller."""

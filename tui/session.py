@@ -75,6 +75,8 @@ class Turn:
     None in a mode that does not tell them apart."""
     again: AskAgain | None = None
     """Set while the turn is queued to be asked again (regenerate, leave out, edit and resend)."""
+    saving: bool = False
+    """Its reply is complete (or stopped) and its entry is being stored: answered, not yet on the disk."""
     _reply: TextPieces = field(default_factory=TextPieces, init=False, repr=False, compare=False)
     """The reply so far, in the pieces it arrived in (see ``TextPieces``)."""
 

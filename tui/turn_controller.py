@@ -39,7 +39,7 @@ from tui.messages import (
     TurnUpdate,
     TurnWaiting,
 )
-from tui.services.turn_events import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnFailed, TurnStopped
+from tui.services.turn_events import PendingTurn, Recalled, ReplyChunk, Saving, TurnDone, TurnFailed, TurnStopped
 from tui.services.workspace import Workspace
 from tui.session import AskAgain, Turn, TurnState
 
@@ -90,13 +90,14 @@ class TurnController:
 
     # -- intents (on the event loop) -------------------------------------------------------------
 
-    def send(self, mode: Mode, text: str, other_modes: bool = False, kind: str | None = None) -> Turn | None:
-        """Keep ``text`` in the outbox, then queue its turn (``other_modes``: it also recalls from
+    def send(self, mode: Mode, text: str, other_modes: bool = False, kind: str | None = None,
+             held: str | None = None) -> Turn | None:
+        """Keep ``text`` on the disk, then queue its turn (``other_modes``: it also recalls from
         the mode's readable other modes; ``kind``: what the person sends it as, else what the text
-        says). None (and a visible error) if the text could not be kept: the caller gives it back
-        to the person."""
+        says; ``held``: Enter kept it already, under this turn id). None (and a visible error) if
+        the text could not be kept: the caller gives it back to the person."""
         try:
-            outbox_id = self._workspace.keep(mode, text)
+            outbox_id = self._workspace.keep(mode, text, held)
         except MindpaneError as error:
             self._app.notify(f"{error.message}\n{error.hint}\nYour text is back in the prompt (or the composer's "
                              "draft).", title="Not sent", severity="error", markup=False)
@@ -129,7 +130,7 @@ class TurnController:
         if turn is None or self._stop is None or turn.state not in (TurnState.RECALLING, TurnState.STREAMING):
             return None
         self._stop.stop()
-        turn.state = TurnState.STOPPED
+        turn.state, turn.saving = TurnState.STOPPED, True  # what arrived is being kept
         self._deliver(TurnFinished(turn))
         return turn
 
@@ -220,6 +221,16 @@ class TurnController:
         return len(busy) + sum(1 for turn in self._turns
                                if turn.retryable and turn.record is None and turn not in busy)
 
+    @property
+    def saving(self) -> bool:
+        """The running turn's reply is complete (or stopped) and its entry is being stored."""
+        return self._current is not None and self._current.saving
+
+    @property
+    def unanswered(self) -> int:
+        """``unfinished`` but the turn being saved: turns whose reply has not arrived."""
+        return self.unfinished - self.saving
+
     def unstored(self, mode_name: str) -> list[str]:
         """The texts of ``mode_name``'s turns sent this session whose entry is not stored yet (the
         outbox), newest first: the prompt's history shows them before the stored entries."""
@@ -243,6 +254,7 @@ class TurnController:
 
     def _start(self, turn: Turn) -> None:
         self._current = turn
+        turn.saving = False
         turn.model = self._workspace.model_for(self._workspace.modes[turn.mode])
         turn.state = TurnState.RECALLING
         turn.sent = None  # a retry's prompt is built anew
@@ -315,7 +327,10 @@ class TurnController:
                 return
             turn.add_reply(event.text)
             self._deliver(TurnChunk(turn, event.text))
+        elif isinstance(event, Saving):
+            turn.saving = True
         elif isinstance(event, TurnDone):
+            turn.saving = False
             turn.state, turn.reply, turn.record, turn.pending = TurnState.DONE, event.reply, event.record, None
             self._deliver(TurnFinished(turn, stored=event.record))
             self._app.post_message(OllamaChecked(OllamaStatus(turn.model)))
@@ -326,12 +341,14 @@ class TurnController:
             if missing:
                 self._deliver(TurnChunk(turn, missing))
             turn.state, turn.record, turn.pending, turn.error = TurnState.STOPPED, event.record, None, None
+            turn.saving = False
             self._deliver(TurnFinished(turn, stored=event.record))
             self._finish()
         elif isinstance(event, TurnFailed):
             self._failed(turn, event)
 
     def _failed(self, turn: Turn, event: TurnFailed) -> None:
+        turn.saving = False
         turn.state, turn.error, turn.pending = TurnState.FAILED, event.error, event.pending
         turn.record = event.record or turn.record
         self._deliver(TurnFinished(turn, stored=event.record, partial=event.partial))

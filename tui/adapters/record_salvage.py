@@ -25,7 +25,7 @@ _TABLES = ("entry", "outbox", "change", "meta", "pin")
 _ID_INDEX = "sqlite_autoindex_entry_1"
 _DATE_INDEX = "entry_by_date"
 _NOT_COPIED_META = {"adopted_chroma"}
-"""The new record adopts from Chroma what the salvage could not read (see ``Mem0Store._heal``)."""
+"""The new record adopts from Chroma what the salvage could not read (see ``ChromaIndex.heal``)."""
 
 
 @dataclass

@@ -38,9 +38,11 @@ class StoreDisk:
                           "run `mindpane doctor` to see what is wrong; your text is kept")
 
     def redact_log(self, texts: Sequence[str]) -> None:
-        from tui.adapters import eraser
+        """The log, and the draft file (a forgotten text may still be a draft)."""
+        from tui.adapters import draft_file, eraser
 
         eraser.redact_log(self.data_dir / "mindpane.log", texts)
+        draft_file.erase_texts(self.data_dir, texts)
 
     def erase_from_copies(self, memory_ids: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
         """Forget reaches the copies ``doctor --repair`` moved aside; a note per copy changed."""

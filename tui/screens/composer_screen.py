@@ -1,11 +1,12 @@
 """A roomy editor for a longer, multi-line entry. Sending returns the text; cancelling keeps it as
-a draft so nothing written is lost."""
+a draft so nothing written is lost (on the disk too, as it is typed: ``DraftChanged``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -13,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
 
 from tui.domain.modes import Mode
+from tui.messages import DraftChanged
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class ComposerScreen(ModalScreen[Composed]):
         area = self.query_one(TextArea)
         area.focus()
         area.move_cursor(area.document.end)
+
+    @on(TextArea.Changed, "#composer-text")
+    def _typed(self, event: TextArea.Changed) -> None:
+        """What is typed here is kept on the disk as it is typed, as the mode's composer draft."""
+        self.post_message(DraftChanged(event.text_area.text, self.mode.name))
 
     @property
     def text(self) -> str:

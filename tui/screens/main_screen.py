@@ -92,7 +92,8 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         self.add_class(self._width_class(app.size.width))
         yield StatusBar(id="status")
         with Horizontal(id="body"):
-            yield ChatPane(app.workspace.modes, app.mode, retry_key=self.key_for("retry"), id="chat")
+            yield ChatPane(app.workspace.modes, app.mode, retry_key=self.key_for("retry"), drafts=app.workspace.drafts,
+                           id="chat")
             with Vertical(id="memory"):
                 yield OnThisDayPanel(id="on-this-day")
                 yield RecalledPane(id="receipts")
@@ -204,7 +205,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
             return
         other_modes, self._other_modes = self._other_modes, False
         self.chat.show_other_modes(None)
-        if self.app.turns.send(self.app.mode, message.text, other_modes, message.kind) is None:  # not kept
+        if self.app.turns.send(self.app.mode, message.text, other_modes, message.kind, message.held) is None:
             self.chat.give_back(message.text)
 
     def on_prompt_bar_history_wanted(self, message: PromptBar.HistoryWanted) -> None:
@@ -440,7 +441,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         self._open_composer(f"{kept}\n{message.text}" if kept else message.text)
 
     def action_compose(self) -> None:
-        self._open_composer(self.chat.draft() or self.chat.prompt_bar.input.value)
+        self._open_composer(self.chat.draft() or self.chat.prompt_bar.text)
 
     def _open_composer(self, draft: str) -> None:
         from tui.screens.composer_screen import ComposerScreen

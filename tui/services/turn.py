@@ -25,7 +25,16 @@ from tui.services.context_length import FALLBACK, choose_context_length
 from tui.services.prompt_budget import fit_prompt
 from tui.services.settings import Settings
 from tui.services.time_cues import TimeCue, cue_for_recall
-from tui.services.turn_events import PendingTurn, Recalled, ReplyChunk, TurnDone, TurnEvent, TurnFailed, TurnStopped
+from tui.services.turn_events import (
+    PendingTurn,
+    Recalled,
+    ReplyChunk,
+    Saving,
+    TurnDone,
+    TurnEvent,
+    TurnFailed,
+    TurnStopped,
+)
 
 if TYPE_CHECKING:
     from tui.services.journal import Journal
@@ -141,6 +150,7 @@ class TurnService:
             return
 
         reply = "".join(chunks)
+        yield Saving()
         try:
             if pending.entry_id:
                 was_stopped = record is not None and record.metadata.get("stopped")

@@ -63,6 +63,11 @@ class ReplyChunk:
 
 
 @dataclass(frozen=True)
+class Saving:
+    """The reply is complete and its entry is being stored now: quitting waits the moment it takes."""
+
+
+@dataclass(frozen=True)
 class TurnDone:
     reply: str
     record: MemoryRecord
@@ -87,4 +92,4 @@ class TurnStopped:
     record: MemoryRecord
 
 
-TurnEvent = Recalled | ReplyChunk | TurnDone | TurnFailed | TurnStopped
+TurnEvent = Recalled | ReplyChunk | Saving | TurnDone | TurnFailed | TurnStopped

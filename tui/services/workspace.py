@@ -3,6 +3,7 @@ the chat client and the turn service. The UI talks to this and to the ports, nev
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -17,8 +18,11 @@ from tui.domain.records import Change, Page, RecalledMemory
 from tui.domain.search import SearchQuery, SearchResult
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, load_modes
+from tui.services.drafts import Drafts
 from tui.services.outbox import Replayed, replay_pending
 from tui.services.settings import Settings
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from tui.ports import ChatModel, Outbox
@@ -55,6 +59,8 @@ class Workspace:
         self._ready = threading.Event()
         self.replayed = Replayed()
         """What the last open found in the outbox from an earlier run."""
+        self.drafts = Drafts(settings.data_dir, self._clock)
+        """What the person wrote and has not sent, and sends not in the outbox yet: on the disk."""
 
     # -- lifecycle (blocking: call from a worker thread) ----------------------------------------
 
@@ -64,7 +70,7 @@ class Workspace:
         store = self._open_store(self.settings, self._outbox_opened())
         try:
             with self._outbox_lock:
-                mine = frozenset(self._issued)
+                mine = frozenset(self._issued) | self.drafts.own()
             self.replayed = replay_pending(store, self.modes, mine)
         except BaseException:
             store.close()  # it closes the outbox it shares: the next send or open makes a new one
@@ -76,6 +82,7 @@ class Workspace:
         self._ready.set()
 
     def close(self) -> None:
+        self.drafts.close()
         with self._outbox_lock:
             if self._store is not None:
                 self._store.close()  # it shares the outbox's connection and closes it
@@ -92,21 +99,49 @@ class Workspace:
         with self._outbox_lock:
             if self._outbox is None:
                 self._outbox = self._open_outbox(self.settings)
+                self._take_held(self._outbox)
             return self._outbox
 
-    def keep(self, mode: Mode, text: str) -> str:
-        """Write a turn's text to the outbox before anything else happens to it; returns its turn
-        id. Fast (one small SQLite transaction): safe on the event loop, which must not
-        acknowledge the send until the text is on the disk. Raises a ``MindpaneError``."""
+    def _take_held(self, outbox: Outbox) -> None:
+        """The sends the draft file holds (this run's, and any an earlier run left) go into the
+        outbox, unless their entry is stored already; then the draft file lets them go."""
+        taken = []
+        for send in self.drafts.held():
+            try:
+                if outbox.by_turn(send.turn_id) is None:
+                    outbox.put_pending(send.turn_id, send.mode, send.text, send.created_at)
+            except Exception:  # kept in the draft file: the next open tries again
+                log.warning("a held send could not go into the outbox", exc_info=True)
+                continue
+            taken.append(send.turn_id)
+        self.drafts.release(taken)
+
+    def keep(self, mode: Mode, text: str, turn_id: str | None = None) -> str:
+        """Keep a turn's text on the disk before anything else happens to it; returns its turn id.
+        ``turn_id``: ``drafts.hold`` kept it already (Enter: in about a millisecond, whatever the
+        store is doing). A held send goes into the outbox now if the outbox is
+        open (else ``open`` takes it), so this never waits for the store to open. Without one it is
+        held here, or (the draft file refusing) written to the outbox, waiting for it to open.
+        Safe on the event loop, which must not acknowledge the send until the text is on the disk.
+        Raises a ``MindpaneError``."""
+        turn_id = turn_id or self.drafts.hold(mode.name, text)
+        if turn_id is not None:
+            with self._outbox_lock:
+                self._issued.add(turn_id)
+                outbox = self._outbox
+            if outbox is None:
+                return turn_id  # held: the outbox takes it when it opens (``_take_held``)
         outbox = self._outbox_opened()
+        turn_id = turn_id or str(uuid.uuid4())
         with self._outbox_lock:
-            turn_id = str(uuid.uuid4())
             try:
                 outbox.put_pending(turn_id, mode.name, text, self._clock())
             except Exception as exc:
+                self.drafts.release([turn_id])  # the text goes back to the person instead
                 raise engine.outbox_error(exc, self.settings) from exc
             self._issued.add(turn_id)
-            return turn_id
+        self.drafts.release([turn_id])
+        return turn_id
 
     # -- access --------------------------------------------------------------------------------
 

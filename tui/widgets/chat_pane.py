@@ -5,11 +5,15 @@ and the controller's ``TurnUpdate`` messages come back here (through the screen)
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Protocol
+
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher
 
+from tui.domain.drafts import Draft
 from tui.domain.modes import Mode
 from tui.messages import (
     TurnChunk,
@@ -28,20 +32,42 @@ from tui.widgets.transcript import Transcript
 from tui.widgets.turn_view import TurnView
 
 
+class DraftKeeper(Protocol):
+    """What the chat needs of whatever keeps drafts on the disk (``tui.services.drafts.Drafts``)."""
+
+    restored: Draft
+
+    def hold(self, mode: str, text: str, from_prompt: bool = False) -> str | None: ...
+
+    def set_prompt(self, text: str) -> None: ...
+
+    def set_composer(self, mode: str, text: str) -> None: ...
+
+
 class ChatPane(Vertical):
-    def __init__(self, modes: dict[str, Mode], mode: Mode, retry_key: str, **kwargs) -> None:
+    def __init__(self, modes: dict[str, Mode], mode: Mode, retry_key: str, drafts: DraftKeeper | None = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.modes = modes
         self.mode = mode
         self.retry_key = retry_key
         self._drafts: dict[str, str] = {}
+        self._keeper = drafts
+        """Keeps what is written on the disk; its ``restored`` is what an earlier run had not sent."""
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial=self._transcript_id(self.mode.name), id="transcripts"):
             for name, mode in self.modes.items():
                 yield Transcript(mode, mode.intro or f"{mode.title} — write and press Enter.",
                                  id=self._transcript_id(name))
-        yield PromptBar(id="prompt-bar")
+        bar = PromptBar(id="prompt-bar")
+        if self._keeper is not None:
+            bar.hold, bar.keep_draft = partial(self._keeper.hold, from_prompt=True), self._keeper.set_prompt
+        yield bar
+
+    def on_mount(self) -> None:
+        if self._keeper is not None:
+            self.restore_drafts(self._keeper.restored.prompt, self._keeper.restored.composer)
 
     @staticmethod
     def _transcript_id(mode_name: str) -> str:
@@ -68,11 +94,36 @@ class ChatPane(Vertical):
     def draft(self) -> str:
         return self._drafts.get(self.mode.name, "")
 
+    def kept_drafts(self) -> dict[str, str]:
+        """Every mode's composer draft kept with Esc."""
+        return dict(self._drafts)
+
     def keep_draft(self, text: str) -> None:
         if text.strip():
             self._drafts[self.mode.name] = text
         else:
             self._drafts.pop(self.mode.name, None)
+        if self._keeper is not None:
+            self._keeper.set_composer(self.mode.name, text)
+
+    def restore_drafts(self, prompt: str, composer: dict[str, str]) -> None:
+        """What an earlier run had not sent, back where it was, and said: the prompt's text (before
+        anything typed since) and each mode's composer draft (a mode no longer configured keeps its
+        draft in the file). Its sends come back as turns once the store opens."""
+        where = []
+        for name, text in composer.items():
+            if name in self.modes and text.strip():
+                self._drafts.setdefault(name, text)
+                where = ["the composer"]
+        if prompt.strip():
+            field = self.prompt_bar.input
+            field.value = f"{prompt} {field.value}".rstrip()
+            field.cursor_position = len(field.value)
+            where.insert(0, "the prompt")
+        if where:
+            self.prompt_bar.show_draft_kept(bool(self.draft()), self.prompt_bar.compose_key)
+            self.notify(f"Your unsent draft from last time is back in {' and '.join(where)}.", title="Draft",
+                        markup=False)
 
     def show_editing(self, note: str | None) -> None:
         """The prompt's border says what sending will do (editing a sent turn), or (None) is the
@@ -101,7 +152,13 @@ class ChatPane(Vertical):
         self.app.post_message(events.Key(key, character))
 
     def give_back(self, text: str) -> None:
-        """A send that could not be kept: its text goes back in front of what the prompt holds."""
+        """A send that could not be kept: its text goes back in front of what the prompt holds, or,
+        when it has several lines (the prompt cannot hold them), in front of the composer's draft."""
+        if "\n" in text:
+            kept = self.draft()
+            self.keep_draft(f"{text}\n{kept}" if kept else text)
+            self.prompt_bar.show_draft_kept(True, self.prompt_bar.compose_key)
+            return
         prompt = self.prompt_bar.input
         prompt.value = f"{text} {prompt.value}".rstrip()
         prompt.cursor_position = len(prompt.value)

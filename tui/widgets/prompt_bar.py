@@ -1,6 +1,10 @@
 """The one-line prompt at the bottom of the chat: Enter sends. Longer entries go to the composer,
 and so does a multi-line paste (Textual's ``Input`` would keep only its first line).
 
+↑/↓ walk the mode's earlier entries. One with several lines (a traceback) is shown on the one
+line as a preview, its lines marked ``⏎``; Enter sends the entry exactly as it was written, and
+any edit opens it in the composer, lines and all (an ``Input`` cannot hold a line break).
+
 In a mode that tells questions to the journal from entries (``Mode.mark_questions``) its title
 says which the text is as it is typed ("Journal · question to the journal"), and F7 flips it: the
 choice holds until the text is sent (or the prompt is emptied), and goes with ``Sent``."""
@@ -8,6 +12,7 @@ choice holds until the text is sent (or the prompt is emptied), and goes with ``
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -36,14 +41,16 @@ class PromptInput(PasteSafeInput):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            text = self.value.strip()
+            bar = self.parent
+            text = (bar.text if isinstance(bar, PromptBar) else self.value).strip()
             if text:
-                kind = None
-                if isinstance(self.parent, PromptBar):
-                    self.parent.stop_walking()
-                    kind = self.parent.kind_for(text)
+                kind = held = None
+                if isinstance(bar, PromptBar):
+                    bar.stop_walking()
+                    kind = bar.kind_for(text)
+                    held = bar.hold_sent(text)  # on the disk before anything else
                 self.clear()
-                self.post_message(PromptBar.Sent(text, kind))
+                self.post_message(PromptBar.Sent(text, kind, held))
             return
         bar = self.parent
         if isinstance(bar, PromptBar) and event.key in bar.flip_keys():  # here too, so a flip and Enter keep order
@@ -59,12 +66,49 @@ class PromptInput(PasteSafeInput):
 
     def paste_lines(self, text: str) -> None:
         """A multi-line paste is not squeezed onto the line: the composer opens with all of it."""
-        self.post_message(PromptBar.MultiLinePaste(self.value_with(text)))
+        bar = self.parent
+        if isinstance(bar, PromptBar) and bar.recalled_lines:
+            self._edit_recalled(bar, text)
+        else:
+            self.post_message(PromptBar.MultiLinePaste(self.value_with(text)))
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Every edit of the value comes here (typing, deleting, cutting, pasting one line). On the
+        preview of a recalled multi-line entry it opens the entry in the composer instead."""
+        bar = self.parent
+        if isinstance(bar, PromptBar) and bar.recalled_lines:
+            self._edit_recalled(bar, text)
+        else:
+            super().replace(text, start, end)
+
+    def _edit_recalled(self, bar: PromptBar, added: str) -> None:
+        """The composer takes the recalled entry with what was typed or pasted added at its end
+        (a place on the preview is not a place in the lines; a deletion opens it as it was)."""
+        whole = bar.text + added
+        bar.stop_walking()
+        self.clear()
+        self.post_message(PromptBar.MultiLinePaste(whole))
 
 
-def one_line(text: str) -> str:
-    """An entry as the one-line prompt can hold it: its lines joined with single spaces."""
-    return " ".join(line.strip() for line in normalise_line_ends(text).splitlines() if line.strip())
+LINE_MARK = " ⏎ "
+"""Between the lines of a multi-line entry previewed on the one-line prompt."""
+
+
+def preview(text: str) -> str:
+    """A multi-line entry as the one-line prompt shows it: its lines, marked ``⏎``."""
+    return LINE_MARK.join(line.strip() for line in text.splitlines() if line.strip())
+
+
+@dataclass(frozen=True)
+class _Recalled:
+    """A multi-line entry the walk shows as ``preview``; ``text`` is what Enter sends."""
+
+    text: str
+    preview: str
+
+    @property
+    def lines(self) -> int:
+        return len(self.text.splitlines())
 
 
 @dataclass
@@ -94,16 +138,19 @@ class PromptBar(Vertical):
     class Sent(Message):
         """The person pressed Enter on a non-empty prompt (it is cleared at once; the chat gives the
         text back if it cannot be kept). ``kind``: an entry or a question to the journal, as the
-        prompt showed it; None in a mode that does not tell them apart."""
+        prompt showed it; None in a mode that does not tell them apart. ``held``: the turn id
+        ``PromptBar.hold`` kept the text under, in the key's handler (None: not kept yet)."""
 
-        def __init__(self, text: str, kind: str | None = None) -> None:
+        def __init__(self, text: str, kind: str | None = None, held: str | None = None) -> None:
             super().__init__()
             self.text = text
             self.kind = kind
+            self.held = held
 
     class MultiLinePaste(Message):
-        """A paste with line breaks: ``text`` is the prompt's value with the paste at the cursor
-        (line ends ``\\n``), for the composer. The prompt itself is left as it was."""
+        """Text with line breaks, for the composer: a paste (``text`` is the prompt's value with
+        the paste at the cursor, line ends ``\\n``; the prompt is left as it was), or a recalled
+        multi-line entry being edited (the prompt is emptied)."""
 
         def __init__(self, text: str) -> None:
             super().__init__()
@@ -135,6 +182,17 @@ class PromptBar(Vertical):
         self._others: list[str] | None = None
         """The other modes the next turn also recalls from (F9)."""
         self._compose_hint = ""
+        self._compose_key = ""
+        self._recalled: _Recalled | None = None
+        """The multi-line entry the prompt previews (↑), while its preview is unchanged."""
+        self._shown: str | None = None
+        """The value the history walk last put in the prompt."""
+        self.hold: Callable[[str, str], str | None] | None = None
+        """Keeps a text being sent on the disk at once, given the mode's name and the text; its
+        turn id (None: not kept). Set by the chat: Enter must not wait for a message's way up."""
+        self.keep_draft: Callable[[str], None] | None = None
+        """Keeps the person's own text (``draft``) on the disk as it changes; set by the chat. A
+        call, not a message per key: typing must not queue work on a busy event loop."""
 
     def compose(self) -> ComposeResult:
         yield PromptInput(id="prompt", classes="prompt")
@@ -177,7 +235,7 @@ class PromptBar(Vertical):
         if walk is None or walk.id != walk_id:
             return
         walk.loading, walk.offset, walk.more = False, next_offset, more
-        for text in map(one_line, texts):
+        for text in (normalise_line_ends(text).strip() for text in texts):
             if text and (not walk.entries or walk.entries[-1] != text):
                 walk.entries.append(text)
         if walk.wanted:
@@ -191,8 +249,45 @@ class PromptBar(Vertical):
         self._walk = None
 
     def _show(self, text: str) -> None:
-        self.input.value = text
-        self.input.cursor_position = len(text)
+        recalled = _Recalled(text, preview(text)) if "\n" in text else None
+        shown = recalled.preview if recalled else text
+        self._recalled, self._shown = recalled, shown
+        self.input.value = shown
+        self.input.cursor_position = len(shown)
+        self._show_title()
+
+    @property
+    def draft(self) -> str:
+        """The prompt's text that is the person's own: not an entry ↑ brought back unchanged."""
+        walk = self._walk
+        if walk is not None and walk.index >= 0 and self.input.value == self._shown:
+            return walk.draft
+        return self.input.value
+
+    def hold_sent(self, text: str) -> str | None:
+        """``text`` is being sent as a new turn: keep it on the disk now (not an edit of a sent turn:
+        the screen decides what that becomes)."""
+        if self.hold is None or self._note is not None or not self._mode_name:
+            return None
+        return self.hold(self._mode_name, text)
+
+    @property
+    def recalled_lines(self) -> int:
+        """How many lines the recalled entry the prompt previews has (0: no such entry shown)."""
+        recalled = self._recalled
+        return recalled.lines if recalled is not None and self.input.value == recalled.preview else 0
+
+    @property
+    def text(self) -> str:
+        """What sending (or the composer) takes: the prompt's value, or the whole recalled entry it
+        previews, lines and all."""
+        recalled = self._recalled
+        return recalled.text if recalled is not None and self.input.value == recalled.preview else self.input.value
+
+    @property
+    def compose_key(self) -> str:
+        """The key that opens the composer, as the mode's title shows it."""
+        return self._compose_key
 
     @property
     def input(self) -> Input:
@@ -205,10 +300,12 @@ class PromptBar(Vertical):
         self._mode, self._chosen, self._note, self._others = mode, None, None, None
         self._read = entry_kind.decide(mode, self.input.value) if self.input.value.strip() else None
         self.input.placeholder = mode.placeholder or f"Write to {mode.title}… (Enter sends)"
+        self._compose_key = compose_key
         self._compose_hint = f"{compose_key}: longer entry"
         self._show_title()
 
     def show_draft_kept(self, kept: bool, compose_key: str) -> None:
+        self._compose_key = compose_key
         self._compose_hint = f"{compose_key}: {'draft kept' if kept else 'longer entry'}"
         self._show_title()
 
@@ -236,6 +333,11 @@ class PromptBar(Vertical):
 
     @on(Input.Changed, "#prompt")
     def _text_changed(self, event: Input.Changed) -> None:
+        if self._recalled is not None and event.value != self._recalled.preview:
+            self._recalled = None  # the value was set anew (sent, given back, edit and resend)
+            self._show_title()
+        if self.keep_draft is not None:
+            self.keep_draft(self.draft)
         if self._mode is None or not self._mode.mark_questions:
             return
         was, had_text = self.kind, self._read is not None
@@ -274,7 +376,9 @@ class PromptBar(Vertical):
         if self.kind is not None and self._note is None:
             other = "an entry" if question else "a question"
             hint = f"{self._flip_key()}: make it {other} · "
-        prompt.border_subtitle = hint + self._compose_hint
+        lines = self.recalled_lines
+        prompt.border_subtitle = (f"{lines} lines: Enter sends them as written · typing or {self._compose_key} "
+                                  "edits them") if lines else hint + self._compose_hint
         prompt.set_class(self._note is not None, "-editing")
         prompt.set_class(bool(self._others), "-other-modes")
         prompt.set_class(question, "-question")

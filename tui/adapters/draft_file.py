@@ -1,0 +1,131 @@
+"""The draft file (``draft.json`` in the data dir): what the person wrote and has not sent, and sends
+not in the outbox yet (``tui.domain.drafts.Draft``), so that neither ctrl+q nor a kill loses them.
+
+Private (``0600``, in a data dir that must be the person's own) and written whole: a temporary file,
+``fsync``, a rename over the old one, an ``fsync`` of the directory — a crash leaves the old draft or
+the new one, never half of one. That costs about a millisecond, so Enter can write it on the event
+loop while the store is still opening. Only ``json`` and ``os``: nothing here waits for a library.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from tui.domain.drafts import Draft
+from tui.domain.errors import StoreError
+from tui.domain.records import PendingEntry
+
+DRAFT_FILE = "draft.json"
+"""Its name in the data dir (forget erases from it; doctor and the tests look for it by this name)."""
+_TEMPORARY = f"{DRAFT_FILE}.tmp-"
+_VERSION = 1
+
+log = logging.getLogger(__name__)
+_forgotten: dict[Path, set[str]] = {}
+"""Texts forgotten in this process, per data dir: a draft still on screen that holds one is not
+written again (the app's drafts live in memory too)."""
+
+
+def read_draft(data_dir: Path) -> Draft:
+    """The draft file's content; an empty ``Draft`` when there is none or it cannot be read, or is
+    not this user's own file (said in the log: a damaged draft must not stop the app, and text
+    someone else put there is not shown as the person's)."""
+    path = data_dir / DRAFT_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return Draft()
+    except OSError:
+        log.warning("the draft file %s could not be read", path, exc_info=True)
+        return Draft()
+    with os.fdopen(fd, "rb") as file:
+        if hasattr(os, "getuid") and os.fstat(file.fileno()).st_uid != os.getuid():
+            log.warning("the draft file %s belongs to another user; it is not used", path)
+            return Draft()
+        raw = file.read()
+    try:
+        return _from_json(json.loads(raw.decode("utf-8")))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        log.warning("the draft file %s is damaged; it is left as it is until a new draft replaces it", path)
+        return Draft()
+
+
+def write_draft(data_dir: Path, draft: Draft) -> None:
+    """Make the draft file hold ``draft`` (no file when it is empty), durably. Raises ``StoreError``
+    when the data dir is not the person's own, or the disk refuses."""
+    path = data_dir / DRAFT_FILE
+    draft = draft.without(_forgotten.get(data_dir.resolve(), ()))
+    try:
+        _own_private_dir(data_dir)
+        if draft.empty:
+            if path.exists():
+                path.unlink()
+                _sync_dir(data_dir)
+            return
+        temporary = data_dir / f"{_TEMPORARY}{os.getpid()}"
+        data = json.dumps(_to_json(draft), ensure_ascii=False).encode("utf-8")
+        with _private_file(temporary) as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+        _sync_dir(data_dir)
+    except OSError as exc:
+        raise StoreError(f"The draft could not be kept in {path}: {exc.strerror or exc}",
+                         "free some space or fix the data directory's permissions") from exc
+
+
+def erase_texts(data_dir: Path, texts: Iterable[str]) -> None:
+    """Forget: the draft file keeps no part that holds one of ``texts``, and no unfinished
+    temporary copy of it is left (one may hold anything)."""
+    texts = [text for text in texts if text]
+    _forgotten.setdefault(data_dir.resolve(), set()).update(texts)
+    for temporary in data_dir.glob(f"{_TEMPORARY}*"):
+        temporary.unlink(missing_ok=True)
+    draft = read_draft(data_dir)
+    kept = draft.without(texts)
+    if kept != draft:
+        write_draft(data_dir, kept)
+
+
+def _own_private_dir(data_dir: Path) -> None:
+    """The data dir exists, is a directory and is this user's: a draft never goes anywhere else."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    status = data_dir.stat()
+    if hasattr(os, "getuid") and status.st_uid != os.getuid():
+        raise PermissionError(f"{data_dir} belongs to another user")
+
+
+def _private_file(path: Path):
+    path.unlink(missing_ok=True)  # an unfinished copy of an earlier write (this process id)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def _sync_dir(data_dir: Path) -> None:
+    """The rename (or unlink) is on the disk, not only the file's bytes."""
+    fd = os.open(data_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _to_json(draft: Draft) -> dict:
+    return {"version": _VERSION, "prompt": draft.prompt, "composer": dict(draft.composer),
+            "held": [{"turn_id": send.turn_id, "mode": send.mode, "text": send.text,
+                      "created_at": send.created_at.isoformat()} for send in draft.held]}
+
+
+def _from_json(data: dict) -> Draft:
+    if not isinstance(data, dict) or data.get("version") != _VERSION:
+        raise ValueError("not a draft file this version knows")
+    composer = data.get("composer") or {}
+    held = tuple(PendingEntry(str(send["turn_id"]), str(send["mode"]), str(send["text"]),
+                              datetime.fromisoformat(send["created_at"])) for send in data.get("held") or [])
+    return Draft(str(data.get("prompt") or ""), {str(mode): str(text) for mode, text in composer.items()}, held)
