@@ -9,6 +9,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.ollama_stub import unused_port_url
 from tui.services.prompt import MEMORY_BLOCK_END, MEMORY_BLOCK_START
 
@@ -208,4 +210,16 @@ def test_search_into_a_pipe_closed_early_exits_quietly(cli_env, data_dir):
 
     assert first.startswith(b"2026-")
     assert code == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+@pytest.mark.parametrize("args", [("doctor",), ("config", "show"), ("models",)], ids=" ".join)
+def test_every_command_into_a_pipe_closed_at_once_ends_without_a_traceback(cli_env, args):
+    """``mindpane doctor | head -1`` (a reader gone before the first line): no BrokenPipe traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "tui", *args], env=cli_env, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before anything is written
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.stderr.close()
+    proc.wait(timeout=120)
     assert "Traceback" not in err and "BrokenPipe" not in err, err

@@ -8,7 +8,7 @@ import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from tui import __version__
 from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PipeOut
@@ -86,16 +86,17 @@ def _run_command(args: argparse.Namespace, config: LoadedConfig, settings: Setti
     cli_config.report_problems(config, args, sys.stderr, settings)  # the app shows them itself
     if args.command == "ask":
         return ask(settings, args.mode, _prompt_text(args.prompt), sys.stdout, sys.stderr, modes)
+    out = cast(TextIO, PipeOut(sys.stdout))  # `mindpane doctor | head -1`: a reader gone early ends it quietly
     if args.command == "doctor":
         from tui import cli_doctor
 
-        return cli_doctor.run(settings, args, sys.stdout, sys.stderr)
+        return cli_doctor.run(settings, args, out, sys.stderr)
     if args.command == "config":
-        return cli_config.run(config, settings, modes, args, sys.stdout, sys.stderr)
+        return cli_config.run(config, settings, modes, args, out, sys.stderr)
     if args.command == "models":
         from tui import cli_models
 
-        return cli_models.run(settings, args, sys.stdout, sys.stderr, modes)
+        return cli_models.run(settings, args, out, sys.stderr, modes)
     if args.command in ("export", "import"):
         from tui import cli_transfer
 

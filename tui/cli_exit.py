@@ -48,6 +48,9 @@ class PipeOut:
                 self._stop()
         return len(text)
 
+    def isatty(self) -> bool:
+        return self._out.isatty()
+
     def flush(self) -> None:
         if not self.closed_early:
             try:
