@@ -4,6 +4,7 @@ later (the store open).
 
     python bench/bench_enter_durable.py                   # 8 runs, empty store
     python bench/bench_enter_durable.py --runs 20 --entries 10000
+    python bench/bench_enter_durable.py --empty-model-cache --after 0.5   # the first start after an install
 
 Each run spawns ``python -m tui`` under ``pty.openpty`` (120x40, TERM=xterm-256color) on a fresh
 data dir (a copy of a cached store with ``--entries N``), waits for the first frame ("Journal"),
@@ -14,7 +15,9 @@ outbox at the next open) or in the outbox or an entry of ``entries.db``, read th
 connection (a row there is committed with ``synchronous=FULL``, i.e. on the disk). Then, once the
 store has opened (the reply arrived), a second marker is timed the same way ("later"). Figures:
 median, p95 and max per phase. The model cache is the benchmarks' (the int8 model made already, as
-at every start but the first after an install); a machine busy with other work inflates the tail.
+at every start but the first after an install); with ``--empty-model-cache`` each run starts on an
+empty one instead, as the first start after an install does (the store's open then makes the int8
+model too). A machine busy with other work inflates the tail.
 Goal (issue #18, item 24): Enter → disk ≤ 50 ms at any moment, including while the store opens.
 """
 
@@ -127,8 +130,13 @@ def until_stored_with_reply(master: int, data_dir: Path, text: str, seen: bytes)
 
 
 def one_run(children: Children, env: dict[str, str], data_dir: Path, after: float, run: int,
-            later: bool) -> tuple[float, float]:
-    proc, master = spawn_in_pty(children, dict(env, MINDPANE_DATA_DIR=str(data_dir)))
+            later: bool, model_cache: Path | None = None) -> tuple[float, float]:
+    """``model_cache``: an empty dir to start on instead of the benchmarks' model cache."""
+    env = dict(env, MINDPANE_DATA_DIR=str(data_dir))
+    if model_cache is not None:
+        model_cache.mkdir(parents=True)
+        env["MINDPANE_CACHE_DIR"] = str(model_cache)
+    proc, master = spawn_in_pty(children, env)
     try:
         seen = read_for(master, FIRST_FRAME_TIMEOUT, b"Journal")
         if b"Journal" not in seen:
@@ -172,6 +180,8 @@ def main() -> int:
     parser.add_argument("--after", type=float, default=0.0,
                         help="seconds after the first frame at which Enter is written (default 0)")
     parser.add_argument("--no-later", action="store_true", help="time only the first-second send")
+    parser.add_argument("--empty-model-cache", action="store_true",
+                        help="start each run on an empty model cache, as the first start after an install")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     early, late = [], []
@@ -183,13 +193,16 @@ def main() -> int:
             one_run(children, env, copy_store(0, warm), args.after, -1, later=False)
             for run in range(args.runs):
                 data_dir = copy_store(args.entries, root / f"data-{run}", children)
-                first, second = one_run(children, env, data_dir, args.after, run, later=not args.no_later)
+                model_cache = root / f"models-{run}" if args.empty_model_cache else None
+                first, second = one_run(children, env, data_dir, args.after, run, later=not args.no_later,
+                                        model_cache=model_cache)
                 early.append(first)
                 if not args.no_later:
                     late.append(second)
                 print(f"  run {run + 1}/{args.runs}: first second {first * 1000:.1f} ms"
                       + ("" if args.no_later else f", later {second * 1000:.1f} ms"), flush=True)
-    table = Table(f"Enter → text on disk, {args.entries:,} entries, {SIZE[0]}x{SIZE[1]} pty, {args.runs} runs, "
+    cache = ", empty model cache" if args.empty_model_cache else ""
+    table = Table(f"Enter → text on disk, {args.entries:,} entries{cache}, {SIZE[0]}x{SIZE[1]} pty, {args.runs} runs, "
                   f"Enter {args.after:.2f} s after the first frame")
     figures(table, "while the store opens", early)
     figures(table, "store open", late)

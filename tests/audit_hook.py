@@ -10,6 +10,7 @@ are listed so a test can check every database lives in the data dir.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import sys
@@ -69,6 +70,20 @@ class Audit:
         self.stop()
         with open(report, "w", encoding="utf-8") as handle:
             json.dump(self.seen, handle)
+
+
+def the_model_rewrite(spawned: str) -> bool:
+    """Whether a recorded spawn is the one process mindpane starts: on a first start, the same
+    interpreter rewriting the bundled model (``tui.adapters.model_rewrite``), with nothing of the
+    current directory on its path (``-P``). Its own writes are not audited: HOME and TMPDIR staying
+    empty is the check for them."""
+    from tui.adapters.bundled_embedder import bundled_model_path
+
+    event, _, executable_and_args = spawned.partition(" ")
+    executable, args = ast.literal_eval(executable_and_args)  # the hook's repr of (str, list[str])
+    return (event == "subprocess.Popen" and executable == sys.executable and "-P" in args
+            and "from tui.adapters.model_rewrite import main" in args[args.index("-c") + 1]
+            and args[-1] == str(bundled_model_path()))
 
 
 def parse_argv(argv: list[str]) -> tuple[str, list[str], list[str]]:

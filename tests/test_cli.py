@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.audit_hook import the_model_rewrite
 from tests.ollama_stub import unused_port_url
 from tui.services.prompt import MEMORY_BLOCK_END, MEMORY_BLOCK_START
 
@@ -119,7 +120,7 @@ def test_a_full_turn_talks_only_to_ollama_and_writes_only_in_the_data_dir(cli_en
     assert seen["connect"], "the turn should have connected to the stand-in Ollama"
     assert set(seen["connect"]) == {repr(("127.0.0.1", ollama_stub.port))}
     assert seen["write"] == []
-    assert seen["spawn"] == []
+    assert [the_model_rewrite(spawned) for spawned in seen["spawn"]] == [True]  # the model made, in a child
     assert all(path.startswith(str(data_dir)) for path in seen["sqlite"])
     assert list(isolated_home.rglob("*")) == []
     assert list((tmp_path / "tmp").rglob("*")) == []

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.audit_hook import the_model_rewrite
 from tests.ollama_stub import unused_port_url
 from tui.adapters.environment import (
     CHROMA_LOCAL_API,
@@ -275,11 +276,13 @@ def audited(script: str, report: Path, data_dir: Path, args: list[str], env: dic
                           env=env, cwd=cwd, capture_output=True, text=True, timeout=240)
 
 
-def assert_only_ollama_and_the_data_dir(seen: dict, ollama_stub, data_dir: Path, home: Path, tmp: Path) -> None:
+def assert_only_ollama_and_the_data_dir(seen: dict, ollama_stub, data_dir: Path, home: Path, tmp: Path,
+                                        first_start: bool = False) -> None:
+    """``first_start``: the session made the int8 model (no cache yet), in a child of its own."""
     assert seen["connect"], "the session should have talked to the stand-in Ollama"
     assert set(seen["connect"]) == {repr(("127.0.0.1", ollama_stub.port))}
     assert seen["write"] == []
-    assert seen["spawn"] == []
+    assert [the_model_rewrite(spawned) for spawned in seen["spawn"]] == ([True] if first_start else [])
     assert seen["sqlite"] and all(path.startswith(str(data_dir)) for path in seen["sqlite"])
     assert list(home.rglob("*")) == []  # native code (onnxruntime, Chroma) is not audited: look
     assert list(tmp.rglob("*")) == []
@@ -298,7 +301,7 @@ def test_mindpane_ask_in_a_directory_with_a_chroma_dotenv_stays_local(session_en
 
     assert run.returncode == 0, run.stderr
     assert_only_ollama_and_the_data_dir(json.loads((tmp_path / "audit.json").read_text()), ollama_stub, data_dir,
-                                        isolated_home, tmp_path / "tmp")
+                                        isolated_home, tmp_path / "tmp", first_start=True)
     assert not (data_dir / "chroma").exists()  # a shell turn leaves the index to the next full open
 
     # that open, in the same directory and environment, indexes the entry into the local Chroma
@@ -315,7 +318,9 @@ def test_mindpane_ask_in_a_directory_with_a_chroma_dotenv_stays_local(session_en
 def test_a_full_screen_session_talks_only_to_ollama_and_writes_only_in_the_data_dir(
         session_env, ollama_stub, data_dir, isolated_home, tmp_path, settings):
     """Two journal turns, open the newest entry from the history pane, edit it, quit: the process
-    connects only to the stand-in Ollama, spawns nothing and writes nothing outside the data dir.
+    connects only to the stand-in Ollama, writes nothing outside the data dir and spawns nothing but
+    the model rewrite (this is a first start: the data dir has no model cache yet). That child's own
+    writes are not audited; HOME and TMPDIR staying empty covers them too.
 
     The one allowance is the data dir itself. No config dir, temporary dir or device is allowed: the
     session runs in a process of its own (pytest's writes happen in this one, outside the hook), its
@@ -337,7 +342,7 @@ def test_a_full_screen_session_talks_only_to_ollama_and_writes_only_in_the_data_
     assert session["transcript"] == entries
     assert session["opened"] in entries
     assert_only_ollama_and_the_data_dir(json.loads((tmp_path / "audit.json").read_text()), ollama_stub, data_dir,
-                                        isolated_home, tmp_path / "tmp")
+                                        isolated_home, tmp_path / "tmp", first_start=True)
     assert [p.name for p in project.iterdir()] == []
 
     from tui.services.engine import open_store

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -205,8 +206,8 @@ async def test_a_multi_line_send_the_disk_cannot_keep_goes_back_to_the_composer_
 @pytest.fixture
 def warm_model_cache() -> Path:
     """The run's model cache with the rewritten model in it: a process started on it is one of the
-    ordinary starts. The first start after an install makes that file, and ``onnx`` (ml_dtypes)
-    takes the interpreter's lock for about half a second then; these tests are not about that start."""
+    ordinary starts. The first start after an install makes that file, in a child process (``onnx``
+    would hold the app's interpreter lock for half a second): the test on an empty cache is about that."""
     from tui.adapters.bundled_embedder import BundledEmbedder
     from tui.adapters.model_cache import CACHE_DIR_VARIABLE
 
@@ -268,6 +269,39 @@ def test_a_kill_right_after_enter_in_the_first_second_loses_nothing(settings, cl
         finally:
             workspace.close()
         assert read_draft(data_dir).prompt == "", f"run {run}: the sent text came back as a draft too"
+
+
+def test_a_kill_right_after_enter_while_the_first_start_makes_the_model_loses_nothing(settings, clock, ollama_stub,
+                                                                                     isolated_home, tmp_path):
+    """The first start after an install (no model cache yet) makes the int8 model while the store
+    opens. Enter a moment after that begins (its cache dir appears just before), a kill -9 a tenth
+    of a second later, twice: each entry is there once after a restart."""
+    import dataclasses
+
+    ollama_stub.script(text="A reply that will not arrive.")
+    for run in range(2):
+        data_dir, model_cache = tmp_path / f"first-start-{run}", tmp_path / f"no-model-yet-{run}"
+        text = f"Written while the first start made the model, run {run}."
+        app, master = _spawn_in_pty(_pty_env(isolated_home, ollama_stub, model_cache), data_dir)
+        try:
+            seen = read_for(master, 60, b"Journal")
+            assert b"Journal" in seen, "the app never drew its first frame"
+            deadline = time.monotonic() + 60
+            while not model_cache.exists() and time.monotonic() < deadline:
+                seen = read_for(master, 0.005, start=seen[-4000:])
+            assert model_cache.exists(), "the app never began to make its model"
+            read_for(master, 0.15)
+            os.write(master, text.encode() + b"\r")
+            read_for(master, 0.1)
+        finally:
+            _kill(app, master)
+
+        workspace = _reopened(dataclasses.replace(settings, data_dir=data_dir), clock)
+        try:
+            assert [r.text for r in workspace.store.page("journal").records] == [text], f"run {run}"
+            assert workspace.store.pending() == []
+        finally:
+            workspace.close()
 
 
 def test_a_kill_while_typing_keeps_what_was_typed_as_the_draft(settings, clock, ollama_stub, isolated_home,

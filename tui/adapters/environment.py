@@ -52,7 +52,8 @@ def contain_environment(data_dir: Path) -> None:
 
     Also removes every variable Chroma's ``Settings`` would read (``CHROMA_*`` and the unprefixed
     field names such as ``IS_PERSISTENT`` or ``ENVIRONMENT``) from this process's environment; the
-    store never uses them (see :func:`chroma_settings`) and mindpane starts no other process. A
+    store never uses them (see :func:`chroma_settings`), and the one process mindpane starts (the
+    model rewrite of a first start, ``model_rewrite``) inherits this environment and needs none. A
     ``.env`` file in the current directory is still read by Chroma's import-time defaults: only a
     malformed value there matters (``import chromadb`` fails), and open_errors names the file."""
     global _contained

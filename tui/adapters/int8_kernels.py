@@ -12,8 +12,8 @@ The wheel's model stores each weight as int8 plus a scale and turns it back into
 
 The vectors stay within cosine 0.998 of the folded model's, so vectors stored before keep matching
 new queries (top-5 recall of new queries over old vectors: 98% the same on 1,000 entries).
-``onnx`` is imported only here, once per install (see ``model_cache``), or from the shell:
-``python -m tui.adapters.int8_kernels SOURCE DEST``.
+``onnx`` is imported only here, once per install and in a child process (see ``model_rewrite``),
+or from the shell: ``python -m tui.adapters.int8_kernels SOURCE DEST``.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """The bundled model rewritten to keep its weights int8 (``int8_kernels``), made once and cached.
 
-The rewrite runs the first time a store opens after an install (about half a second, in the
-worker that opens the store); later opens load the cached file, checked against the sha256
+The rewrite runs the first time a store opens after an install (about a second), in a child
+process (``model_rewrite``: ``onnx`` would hold the app's interpreter lock), while the worker
+that opens the store waits for it; later opens load the cached file, checked against the sha256
 written next to it. It lives in the data dir's ``models/`` (everything mindpane writes stays in
 the data dir), or in ``MINDPANE_CACHE_DIR`` when that is set. Anything that goes wrong (no
-``onnx``, an unwritable or full disk, a damaged cached file) is logged and the embedder uses the
-bundled model as it is: more memory, the same vectors within rounding, nothing lost.
+``onnx``, a child that fails or takes too long, an unwritable or full disk, a damaged cached
+file) is logged and the embedder uses the bundled model as it is: more memory, the same vectors
+within rounding, nothing lost.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import os
 from pathlib import Path
 
+from tui.adapters import model_rewrite
 from tui.adapters.freed_memory import release_freed_memory
 from tui.adapters.int8_kernels import REWRITE_VERSION
 
@@ -54,19 +57,17 @@ def int8_kernel_model(source: Path, source_sha256: str, directory: Path) -> Path
         _write_whole(target, model)
         _write_whole(checksum, f"{hashlib.sha256(model).hexdigest()}\n".encode())
         return target
-    except Exception as exc:  # onnx (missing, or failing on a graph) and the disk raise many kinds
+    except Exception as exc:  # the child (its words), its start, its timeout and the disk raise many kinds
         log.warning("the int8-kernel model could not be made in %s (%s: %s); using the bundled model",
                     directory, type(exc).__name__, exc)
         return None
 
 
 def _rewritten(source: Path) -> bytes:
-    from tui.adapters.int8_kernels import rewritten
-
     try:
-        return rewritten(source)
+        return model_rewrite.rewritten_apart(source)
     finally:
-        release_freed_memory()  # the parsed graph (tens of MB) was freed
+        release_freed_memory()  # the model came through the pipe in many small pieces, freed since
 
 
 def _write_whole(path: Path, data: bytes) -> None:
