@@ -13,6 +13,7 @@ from textual.message import Message
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
+from tui.services.screen_access import OnThisDayAccess
 from tui.widgets.on_this_day_panel import OnThisDayPanel
 
 if TYPE_CHECKING:  # type checkers see the screen it is mixed into
@@ -80,10 +81,8 @@ class OnThisDayHost(_Host):
 
     @work(thread=True, exclusive=True, group="on-this-day", exit_on_error=False, description="on this day")
     def _load_on_this_day(self, mode: Mode, asked: bool) -> None:
-        from tui.services.on_this_day import on_this_day  # here: the first frame needs none of it
-
         try:
-            sections = on_this_day(self.app.workspace.journal, mode, self.clock_now())
+            sections = OnThisDayAccess(self.app.workspace).sections(mode, self.clock_now())
         except MindpaneError as error:
             self.post_message(OnThisDayLoaded(mode.name, [], asked, error))
             return
