@@ -50,6 +50,9 @@ from tui.workers import ReportsWorkerFailures
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from textual import getters
+
+    from tui.app import MindpaneApp
     from tui.screens.composer_screen import Composed
     from tui.screens.entry_screen import EntryScreen
     from tui.widgets.block_cursor import BlockCursor
@@ -62,6 +65,9 @@ WIDE_FROM = 100
 
 
 class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
+    if TYPE_CHECKING:  # ``self.app.turns`` & co. typed; at run time Textual's own: see ``tui.screens``
+        app = getters.app(MindpaneApp)
+
     AUTO_FOCUS = "#prompt"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE_FROM, "-wide")]
 

@@ -17,8 +17,10 @@ from tui.services.screen_access import OnThisDayAccess
 from tui.widgets.on_this_day_panel import OnThisDayPanel
 
 if TYPE_CHECKING:  # type checkers see the screen it is mixed into
+    from textual import getters
     from textual.screen import Screen as _Host
 
+    from tui.app import MindpaneApp
     from tui.domain.on_this_day import Section
 else:
     _Host = object
@@ -37,7 +39,8 @@ class OnThisDayHost(_Host):
     """Mixed into the main screen (before ``Screen``), which composes an ``OnThisDayPanel``; the
     worker runs on that screen, whose ``ReportsWorkerFailures`` hands an unexpected failure to the app."""
 
-    app: Any
+    if TYPE_CHECKING:  # ``self.app.workspace`` & co. typed; at run time Textual's own: see ``tui.screens``
+        app = getters.app(MindpaneApp)
     chat: Any
     _offered: set[str] | None = None
     """Modes whose panel was offered this session (a mode switch back does not offer it again)."""
