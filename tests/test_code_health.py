@@ -82,3 +82,13 @@ def test_workers_report_back_with_messages(path):
     if "@work(" in text and path.name != "app.py":
         assert "ReportsWorkerFailures" in text
     assert all("exit_on_error=False" in line for line in text.splitlines() if line.strip().startswith("@work("))
+
+
+@pytest.mark.parametrize("path", sorted([*(PACKAGE / "screens").glob("*.py"), *(PACKAGE / "widgets").glob("*.py")]),
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_screens_reach_the_journal_only_through_their_facades(path):
+    """A screen is handed what it may do with the journal (``tui.services.screen_access``, as the
+    history pane is handed ``WorkspaceHistory``), never the whole journal."""
+    reaches = "workspace.journal" in path.read_text(encoding="utf-8")
+    assert not reaches, f"{path.name} reaches workspace.journal"
+    assert not {name for name in imported_modules(path) if name.startswith("tui.services.journal")}

@@ -21,6 +21,7 @@ from tui.resources import stylesheet
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.edit_screen import EditScreen
 from tui.screens.entry_screen import EntryScreen
+from tui.services.screen_access import EntryAccess
 from tui.services.workspace import Workspace, WorkspaceHistory
 from tui.widgets.history_pane import HistoryPane
 from tui.widgets.history_table import HistoryTable
@@ -44,7 +45,8 @@ class HistoryApp(App):
         yield HistoryPane(WorkspaceHistory(self.workspace), id="history")
 
     def on_history_pane_open_entry(self, message: HistoryPane.OpenEntry) -> None:
-        self.push_screen(EntryScreen(message.memory_id, report_to=self.query_one(HistoryPane)))
+        entries = EntryAccess(self.workspace)
+        self.push_screen(EntryScreen(message.memory_id, entries, report_to=self.query_one(HistoryPane)))
 
     def on_history_pane_entry_changed(self, message: HistoryPane.EntryChanged) -> None:
         self.changed.append(message.memory_id)

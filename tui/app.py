@@ -476,9 +476,10 @@ class MindpaneApp(App):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _export(self, path) -> None:
         from tui.screens.transfer_screen import write_export
+        from tui.services.screen_access import TransferAccess
 
         try:
-            count = write_export(self.workspace, path)
+            count = write_export(TransferAccess(self.workspace), path)
         except (MindpaneError, OSError) as error:
             self.notify(f"Export failed: {error}", severity="error", markup=False)
             return
@@ -497,12 +498,13 @@ class MindpaneApp(App):
 
     def import_file(self) -> None:
         from tui.screens.transfer_screen import ImportScreen
+        from tui.services.screen_access import TransferAccess
 
         def imported(changed: bool | None) -> None:
             if changed and isinstance(self.screen_stack[0], MainScreen):
                 self.screen_stack[0].history.reload()
 
-        self.push_screen(ImportScreen(), imported)
+        self.push_screen(ImportScreen(TransferAccess(self.workspace)), imported)
 
     # -- help ------------------------------------------------------------------------------------
 

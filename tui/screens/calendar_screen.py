@@ -19,6 +19,7 @@ from tui.domain.calendar import in_view, streaks
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
 from tui.messages import WorkFailed
+from tui.services.screen_access import CalendarAccess
 from tui.widgets.heatmap import Heatmap
 from tui.workers import ReportsWorkerFailures
 
@@ -32,6 +33,8 @@ def _entries(number: int) -> str:
 
 
 class CalendarScreen(ReportsWorkerFailures, ModalScreen[date | None]):
+    """``days`` counts the entries per day (in a worker); dismissed with the day chosen, if any."""
+
     HELP_TITLE = "Calendar"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "toggle_modes", "This mode / all modes"),
@@ -45,9 +48,10 @@ class CalendarScreen(ReportsWorkerFailures, ModalScreen[date | None]):
             super().__init__()
             self.mode_name, self.counts = mode_name, counts
 
-    def __init__(self, mode: Mode, today: date) -> None:
+    def __init__(self, mode: Mode, today: date, days: CalendarAccess) -> None:
         super().__init__(classes="dialog-screen")
         self.mode = mode
+        self.days = days
         self.today = today
         self.all_modes = False
         self.counts: dict[date, int] = {}
@@ -76,7 +80,7 @@ class CalendarScreen(ReportsWorkerFailures, ModalScreen[date | None]):
     @work(thread=True, exclusive=True, group="calendar", exit_on_error=False, description="count entries per day")
     def _load(self, mode_name: str | None) -> None:
         try:
-            self.post_message(self.Counted(mode_name, self.app.workspace.journal.record.day_counts(mode_name)))
+            self.post_message(self.Counted(mode_name, self.days.day_counts(mode_name)))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 from tui.domain.errors import MindpaneError
 from tui.domain.records import Change
 from tui.messages import WorkFailed
+from tui.services.screen_access import ChangesAccess
 from tui.text import for_display, local_minute
 from tui.widgets.history_messages import changed_by_undo
 from tui.widgets.history_text import (
@@ -85,6 +86,9 @@ def detail(change: Change) -> Text:
 
 
 class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
+    """``changes`` is what it may do with the journal (read the log, revert); ``report_to``
+    receives what a revert changed (default: the app)."""
+
     HELP_TITLE = "Changes"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r,u", "revert", "Revert change", tooltip="Undo the selected change: the entry is restored as it was"),
@@ -98,8 +102,9 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
             super().__init__()
             self.changes, self.reverted = changes, reverted
 
-    def __init__(self, report_to: MessagePump | None = None) -> None:
+    def __init__(self, changes: ChangesAccess, report_to: MessagePump | None = None) -> None:
         super().__init__(classes="dialog-screen")
+        self.change_log = changes
         self.changes: list[Change] = []
         self._report_to = report_to
 
@@ -121,7 +126,7 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def _load(self) -> None:
         try:
-            self.post_message(self.Loaded(self.app.workspace.journal.record.change_lines(0, CHANGES_SHOWN)))
+            self.post_message(self.Loaded(self.change_log.lines(CHANGES_SHOWN)))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 
@@ -165,8 +170,8 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="changes-write", exit_on_error=False)
     def _revert(self, seq: int) -> None:
         try:
-            reverted = self.app.workspace.journal.undo(seq)
-            self.post_message(self.Loaded(self.app.workspace.journal.record.change_lines(0, CHANGES_SHOWN), reverted))
+            reverted = self.change_log.undo(seq)
+            self.post_message(self.Loaded(self.change_log.lines(CHANGES_SHOWN), reverted))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 

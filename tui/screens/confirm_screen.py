@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from tui.domain.errors import MindpaneError
+from tui.services.screen_access import DeletedAccess
 from tui.workers import ReportsWorkerFailures
 
 
@@ -63,8 +64,8 @@ class IrreversibleConfirmScreen(ConfirmScreen, inherit_bindings=False):
 
 class ForgetDeletedScreen(ReportsWorkerFailures, IrreversibleConfirmScreen):
     """"Forget all deleted": counts the deleted entries first (in a worker) and says how many it will
-    erase; ``ids`` are exactly those, the ones to erase once confirmed. With none, there is nothing
-    to confirm."""
+    erase (``deleted`` reads them); ``ids`` are exactly those, the ones to erase once confirmed. With
+    none, there is nothing to confirm."""
 
     class Counted(Message, bubble=False):
         def __init__(self, ids: list[str] | None = None, error: MindpaneError | None = None) -> None:
@@ -72,8 +73,9 @@ class ForgetDeletedScreen(ReportsWorkerFailures, IrreversibleConfirmScreen):
             self.ids = ids or []
             self.error = error
 
-    def __init__(self) -> None:
+    def __init__(self, deleted: DeletedAccess) -> None:
         super().__init__("Counting the deleted entries…", confirm_label="Forget")
+        self.deleted = deleted
         self.ids: list[str] = []
 
     def on_mount(self) -> None:
@@ -83,7 +85,7 @@ class ForgetDeletedScreen(ReportsWorkerFailures, IrreversibleConfirmScreen):
     @work(thread=True, exclusive=True, group="count-deleted", exit_on_error=False)
     def _count(self) -> None:
         try:
-            self.post_message(self.Counted(self.app.workspace.journal.record.deleted_ids()))
+            self.post_message(self.Counted(self.deleted.ids()))
         except MindpaneError as error:
             self.post_message(self.Counted(error=error))
 

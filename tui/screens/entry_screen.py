@@ -25,7 +25,7 @@ from tui.domain.records import HistoryEvent, MemoryRecord
 from tui.messages import WorkFailed
 from tui.screens.confirm_screen import IrreversibleConfirmScreen
 from tui.screens.edit_screen import EditScreen
-from tui.services.workspace import NotFlagged, WorkspaceHistory
+from tui.services.screen_access import EntryAccess, NotFlagged
 from tui.text import for_display, local_minute
 from tui.widgets.history_messages import EntryChanged, FlagsChanged, PinChanged
 from tui.widgets.history_text import describe_change
@@ -33,7 +33,8 @@ from tui.workers import ReportsWorkerFailures
 
 
 class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
-    """Show one entry; ``report_to`` receives ``EntryChanged`` (default: the app)."""
+    """Show one entry; ``entries`` is what it may do with the journal; ``report_to`` receives
+    ``EntryChanged`` (default: the app)."""
 
     HELP_TITLE = "History entry"
 
@@ -79,9 +80,10 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
             self.forgotten = forgotten
             self.notes = notes
 
-    def __init__(self, memory_id: str, report_to: MessagePump | None = None) -> None:
+    def __init__(self, memory_id: str, entries: EntryAccess, report_to: MessagePump | None = None) -> None:
         super().__init__()
         self.memory_id = memory_id
+        self.entries = entries
         self.record: MemoryRecord | None = None
         self.pinned = False
         self._report_to = report_to
@@ -106,12 +108,11 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="entry-load", exit_on_error=False)
     def _load(self) -> None:
         try:
-            store = self.app.workspace.journal
-            record = store.record.get(self.memory_id)
+            record = self.entries.get(self.memory_id)
             if record is None:
                 raise MemoryNotFound("This entry no longer exists", "it was deleted meanwhile")
-            pinned = self.memory_id in store.record.pinned_ids(record.mode)
-            self.post_message(self.Loaded(record, store.history(self.memory_id), pinned=pinned))
+            pinned = self.entries.is_pinned(record)
+            self.post_message(self.Loaded(record, self.entries.history(self.memory_id), pinned=pinned))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 
@@ -124,7 +125,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
 
     def _show(self, record: MemoryRecord, changes: list[HistoryEvent]) -> None:
         self.record = record
-        mode = self.app.workspace.modes.get(record.mode)
+        mode = self.entries.mode(record.mode)
         mode_title = mode.title if mode else record.mode
         self._show_title(record)
         self.query_one(".entry-text", Static).update(for_display(record.text))
@@ -138,7 +139,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         self.refresh_bindings()
 
     def _show_title(self, record: MemoryRecord) -> None:
-        mode = self.app.workspace.modes.get(record.mode)
+        mode = self.entries.mode(record.mode)
         label = QUESTION_LABEL if is_question(record) else mode.entry_label if mode else "Entry"
         self.query_one(".entry-title", Static).update(f"{mode.title if mode else record.mode} · {label}")
 
@@ -178,9 +179,8 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
     def _save(self, text: str) -> None:
         try:
-            store = self.app.workspace.journal
-            record = store.update_text(self.memory_id, text)
-            self.post_message(self.Loaded(record, store.history(self.memory_id), edited=True))
+            record = self.entries.update_text(self.memory_id, text)
+            self.post_message(self.Loaded(record, self.entries.history(self.memory_id), edited=True))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 
@@ -200,14 +200,14 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
     def _toggle_pin(self) -> None:
         try:
-            self.post_message(self.PinToggled(WorkspaceHistory(self.app.workspace).toggle_pin(self.memory_id)))
+            self.post_message(self.PinToggled(self.entries.toggle_pin(self.memory_id)))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 
     def on_entry_screen_pin_toggled(self, message: PinToggled) -> None:
         self.pinned = message.state.pinned
         if self.record is not None:
-            mode = self.app.workspace.modes.get(self.record.mode)
+            mode = self.entries.mode(self.record.mode)
             self.query_one(".entry-meta", Static).update(
                 self._describe(self.record, mode.title if mode else self.record.mode, self.pinned))
         self.notify(message.state.notice, markup=False)
@@ -227,7 +227,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
     def _flip(self, flag: str) -> None:
         try:
-            self.post_message(self.Flipped(WorkspaceHistory(self.app.workspace).flip(self.memory_id, flag)))
+            self.post_message(self.Flipped(self.entries.flip(self.memory_id, flag)))
         except NotFlagged as refused:
             self.notify(refused.message, markup=False)
         except MindpaneError as error:
@@ -237,7 +237,7 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         state = message.state
         if self.record is not None:
             self.record = replace(self.record, metadata=with_flags(self.record.metadata, state.flags))
-            mode = self.app.workspace.modes.get(self.record.mode)
+            mode = self.entries.mode(self.record.mode)
             self._show_title(self.record)
             self.query_one(".entry-meta", Static).update(
                 self._describe(self.record, mode.title if mode else self.record.mode, self.pinned))
@@ -264,12 +264,11 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
     def _delete(self, forget: bool) -> None:
         try:
-            store = self.app.workspace.journal
             notes: tuple[str, ...] = ()
             if forget:
-                notes = store.forget([self.memory_id]).notes
+                notes = self.entries.forget(self.memory_id).notes
             else:
-                store.delete(self.memory_id)
+                self.entries.delete(self.memory_id)
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
             return

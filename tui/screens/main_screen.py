@@ -25,6 +25,14 @@ from tui.domain.modes import Mode, readable_modes
 from tui.domain.pins import PinState
 from tui.messages import OllamaStatus, TurnFinished, TurnUpdate
 from tui.screens.on_this_day_host import OnThisDayHost
+from tui.services.screen_access import (
+    CalendarAccess,
+    ChangesAccess,
+    DeletedAccess,
+    EntryAccess,
+    EntryMarks,
+    PinsAccess,
+)
 from tui.services.workspace import WorkspaceHistory
 from tui.session import Turn
 from tui.text import local_day
@@ -42,6 +50,9 @@ from tui.workers import ReportsWorkerFailures
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from textual import getters
+
+    from tui.app import MindpaneApp
     from tui.screens.composer_screen import Composed
     from tui.screens.entry_screen import EntryScreen
     from tui.widgets.block_cursor import BlockCursor
@@ -54,6 +65,9 @@ WIDE_FROM = 100
 
 
 class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
+    if TYPE_CHECKING:  # ``self.app.turns`` & co. typed; at run time Textual's own: see ``tui.screens``
+        app = getters.app(MindpaneApp)
+
     AUTO_FOCUS = "#prompt"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE_FROM, "-wide")]
 
@@ -250,7 +264,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         from tui.screens.entry_screen import EntryScreen
 
         message.stop()
-        self.app.push_screen(EntryScreen(message.memory_id, report_to=self.history))
+        self.app.push_screen(EntryScreen(message.memory_id, EntryAccess(self.app.workspace), report_to=self.history))
 
     def on_recalled_pane_opened(self, message: RecalledPane.Opened) -> None:
         from tui.screens.receipt_screen import ReceiptScreen
@@ -279,7 +293,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
     @work(thread=True, group="pin", exit_on_error=False, description="pin a receipt's memory")
     def _toggle_pin(self, memory_id: str) -> None:
         try:
-            self.post_message(self.Pinned(WorkspaceHistory(self.app.workspace).toggle_pin(memory_id)))
+            self.post_message(self.Pinned(EntryMarks(self.app.workspace).toggle_pin(memory_id)))
         except MindpaneError as error:
             self.post_message(self.Pinned(error=error))
 
@@ -340,7 +354,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
     @work(thread=True, group="flag", exit_on_error=False, description="flip a turn's flag")
     def _flip(self, memory_id: str, flag: str) -> None:
         try:
-            self.post_message(self.Flagged(WorkspaceHistory(self.app.workspace).flip(memory_id, flag)))
+            self.post_message(self.Flagged(EntryMarks(self.app.workspace).flip(memory_id, flag)))
         except MindpaneError as error:
             self.post_message(self.Flagged(error=error))
 
@@ -371,7 +385,7 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
     def action_changes(self) -> None:
         from tui.screens.changes_screen import ChangesScreen
 
-        self.app.push_screen(ChangesScreen(report_to=self.history))
+        self.app.push_screen(ChangesScreen(ChangesAccess(self.app.workspace), report_to=self.history))
 
     def action_calendar(self) -> None:
         """The calendar; a day chosen there filters the history to it."""
@@ -386,12 +400,13 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
                 self.remove_class("-memory-hidden")
                 self.history.filter_to(f"on:{day.isoformat()}")
 
-        self.app.push_screen(CalendarScreen(self.app.mode, self.clock_now().astimezone().date()), chosen)
+        today = self.clock_now().astimezone().date()
+        self.app.push_screen(CalendarScreen(self.app.mode, today, CalendarAccess(self.app.workspace)), chosen)
 
     def action_pins(self) -> None:
         from tui.screens.pins_screen import PinsScreen
 
-        self.app.push_screen(PinsScreen(self.app.mode, report_to=self.history))
+        self.app.push_screen(PinsScreen(self.app.mode, PinsAccess(self.app.workspace), report_to=self.history))
 
     def forget_deleted(self) -> None:
         """Erase the deleted entries from the disk, after saying how many and asking."""
@@ -400,11 +415,12 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         if not self.app.workspace.ready:
             self.notify("The memory store is still opening.", markup=False)
             return
-        asking = ForgetDeletedScreen()
+        deleted = DeletedAccess(self.app.workspace)
+        asking = ForgetDeletedScreen(deleted)
 
         def confirmed(yes: bool | None) -> None:
             if yes and asking.ids:
-                self._forget_deleted(asking.ids)
+                self._forget_deleted(deleted, asking.ids)
 
         self.app.push_screen(asking, confirmed)
 
@@ -419,9 +435,9 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
             self.notes = notes
 
     @work(thread=True, exclusive=True, group="forget", exit_on_error=False)
-    def _forget_deleted(self, ids: list[str]) -> None:
+    def _forget_deleted(self, deleted: DeletedAccess, ids: list[str]) -> None:
         try:
-            done = self.app.workspace.journal.forget(ids)
+            done = deleted.forget(ids)
             self.post_message(self.Forgotten(done.count, notes=done.notes))
         except MindpaneError as error:
             self.post_message(self.Forgotten(error=error))

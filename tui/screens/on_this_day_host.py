@@ -13,11 +13,14 @@ from textual.message import Message
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
+from tui.services.screen_access import OnThisDayAccess
 from tui.widgets.on_this_day_panel import OnThisDayPanel
 
 if TYPE_CHECKING:  # type checkers see the screen it is mixed into
+    from textual import getters
     from textual.screen import Screen as _Host
 
+    from tui.app import MindpaneApp
     from tui.domain.on_this_day import Section
 else:
     _Host = object
@@ -36,7 +39,8 @@ class OnThisDayHost(_Host):
     """Mixed into the main screen (before ``Screen``), which composes an ``OnThisDayPanel``; the
     worker runs on that screen, whose ``ReportsWorkerFailures`` hands an unexpected failure to the app."""
 
-    app: Any
+    if TYPE_CHECKING:  # ``self.app.workspace`` & co. typed; at run time Textual's own: see ``tui.screens``
+        app = getters.app(MindpaneApp)
     chat: Any
     _offered: set[str] | None = None
     """Modes whose panel was offered this session (a mode switch back does not offer it again)."""
@@ -80,10 +84,8 @@ class OnThisDayHost(_Host):
 
     @work(thread=True, exclusive=True, group="on-this-day", exit_on_error=False, description="on this day")
     def _load_on_this_day(self, mode: Mode, asked: bool) -> None:
-        from tui.services.on_this_day import on_this_day  # here: the first frame needs none of it
-
         try:
-            sections = on_this_day(self.app.workspace.journal, mode, self.clock_now())
+            sections = OnThisDayAccess(self.app.workspace).sections(mode, self.clock_now())
         except MindpaneError as error:
             self.post_message(OnThisDayLoaded(mode.name, [], asked, error))
             return

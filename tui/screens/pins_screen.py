@@ -21,7 +21,7 @@ from tui.domain.pins import PinState
 from tui.domain.records import MemoryRecord
 from tui.messages import WorkFailed
 from tui.screens.entry_screen import EntryScreen
-from tui.services.workspace import WorkspaceHistory
+from tui.services.screen_access import PinsAccess
 from tui.text import local_minute
 from tui.widgets.history_messages import PinChanged
 from tui.widgets.history_text import preview
@@ -29,7 +29,8 @@ from tui.workers import ReportsWorkerFailures
 
 
 class PinsScreen(ReportsWorkerFailures, ModalScreen[None]):
-    """``report_to`` receives ``PinChanged`` (and the opened entry's ``EntryChanged``); default: the app."""
+    """``pins`` is what it may do with the journal; ``report_to`` receives ``PinChanged`` (and the
+    opened entry's ``EntryChanged``); default: the app."""
 
     HELP_TITLE = "Pinned memories"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -44,9 +45,10 @@ class PinsScreen(ReportsWorkerFailures, ModalScreen[None]):
             super().__init__()
             self.records, self.state = records, state
 
-    def __init__(self, mode: Mode, report_to: MessagePump | None = None) -> None:
+    def __init__(self, mode: Mode, pins: PinsAccess, report_to: MessagePump | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.mode = mode
+        self.pins = pins
         self.records: list[MemoryRecord] = []
         self._report_to = report_to
 
@@ -66,7 +68,7 @@ class PinsScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="pins", exit_on_error=False)
     def _load(self) -> None:
         try:
-            self.post_message(self.Loaded(self.app.workspace.journal.record.pinned(self.mode.name)))
+            self.post_message(self.Loaded(self.pins.pinned(self.mode.name)))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 
@@ -110,10 +112,8 @@ class PinsScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="pins-write", exit_on_error=False)
     def _unpin(self, memory_id: str) -> None:
         try:
-            store = self.app.workspace.journal
-            state = WorkspaceHistory(self.app.workspace).toggle_pin(memory_id) \
-                if memory_id in store.record.pinned_ids(self.mode.name) else None
-            self.post_message(self.Loaded(store.record.pinned(self.mode.name), state))
+            state = self.pins.unpin(memory_id, self.mode.name)
+            self.post_message(self.Loaded(self.pins.pinned(self.mode.name), state))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 
@@ -121,7 +121,7 @@ class PinsScreen(ReportsWorkerFailures, ModalScreen[None]):
     def _open(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value is not None:
-            self.app.push_screen(EntryScreen(event.row_key.value, report_to=self._report_to))
+            self.app.push_screen(EntryScreen(event.row_key.value, self.pins.entry(), report_to=self._report_to))
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.notify(str(message.error), severity="error", markup=False)

@@ -9,7 +9,7 @@ The dialog scrolls: at 80×24 a long message and the doctor's report do not fit 
 from __future__ import annotations
 
 import io
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import ComposeResult
@@ -23,6 +23,11 @@ from tui.domain.errors import MindpaneError
 from tui.widgets.keys_footer import KeysFooter
 from tui.workers import ReportsWorkerFailures
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from tui.app import MindpaneApp
+
 
 class DoctorReport(Static):
     """The doctor's lines: once laid out at their new size, scrolled into view (the dialog may be
@@ -35,6 +40,9 @@ class DoctorReport(Static):
 
 class StoreErrorScreen(ReportsWorkerFailures, Screen[bool]):
     """Dismissed with True when the person asks to try opening the store again."""
+
+    if TYPE_CHECKING:  # ``self.app.settings`` typed; at run time Textual's own: see ``tui.screens``
+        app = getters.app(MindpaneApp)
 
     HELP_TITLE = "Store error"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from tui.domain.errors import MindpaneError
 from tui.messages import WorkFailed
+from tui.services.screen_access import TransferAccess
 from tui.widgets.paste_safe_input import PasteSafeInput
 from tui.workers import ReportsWorkerFailures
 
@@ -35,7 +36,8 @@ def export_path(now: datetime) -> Path:
 
 
 class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
-    """Dismissed with True when something was imported (the history should reload)."""
+    """``transfer`` imports the file; dismissed with True when something was imported (the history
+    should reload)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
@@ -51,8 +53,9 @@ class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
             self.line = line
             self.imported = imported
 
-    def __init__(self) -> None:
+    def __init__(self, transfer: TransferAccess) -> None:
         super().__init__(classes="dialog-screen")
+        self.transfer = transfer
         self._imported = 0
         self._importing = False
 
@@ -83,12 +86,13 @@ class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def _import(self, path: Path) -> None:
-        from tui.services.import_entries import apply, scan, summary
+        from tui.services.import_entries import summary
 
-        workspace = self.app.workspace
+        def progressed(done: int, total: int) -> None:
+            self.post_message(self.Progressed(done, total))
+
         try:
-            plan = scan(path, workspace.modes)
-            report = apply(plan, workspace.journal, lambda done, total: self.post_message(self.Progressed(done, total)))
+            report = self.transfer.import_file(path, progressed)
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
             return
@@ -125,15 +129,13 @@ class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
         self.dismiss(self._imported > 0)
 
 
-def write_export(workspace, path: Path) -> int:
+def write_export(transfer: TransferAccess, path: Path) -> int:
     """Blocking (a worker's job): every entry as lossless JSON, written to a temporary file that
     replaces ``path`` only when complete. Returns how many entries were written."""
-    from tui.services.export import export_entries
-
     partial = path.with_name(path.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as out:
-            count = export_entries(workspace.journal.record, out, "json", modes=workspace.modes)
+            count = transfer.export_json(out)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)

@@ -10,16 +10,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from tui.domain import entry_kind, flags
-from tui.domain.errors import MemoryNotFound, MindpaneError, StoreError
+from tui.domain.errors import MindpaneError, StoreError
 from tui.domain.modes import Mode
-from tui.domain.pins import PinState
 from tui.domain.records import Change, Page, RecalledMemory
 from tui.domain.search import SearchQuery, SearchResult
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, load_modes
 from tui.services.drafts import Drafts
 from tui.services.outbox import Replayed, replay_pending
+from tui.services.screen_access import EntryMarks
 from tui.services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -185,31 +184,25 @@ class SearchError(MindpaneError):
     """A search names something that is not there (a mode)."""
 
 
-class NotFlagged(MindpaneError):
-    """A flag that cannot be set on that entry (a mode that does not tell kinds apart, no reply)."""
-
-
-class WorkspaceHistory:
+class WorkspaceHistory(EntryMarks):
     """What the history pane may do with the workspace — list, search, undo, pin and flag one mode's entries —
-    handed to it by the screen, so the pane never reaches into the app. Blocking: call from a worker."""
-
-    def __init__(self, workspace: Workspace) -> None:
-        self._workspace = workspace
+    handed to it by the screen, so the pane never reaches into the app. Blocking: call from a worker.
+    The screens' own are in ``tui.services.screen_access``."""
 
     @property
     def ready(self) -> bool:
         return self._workspace.ready
 
     def page(self, mode_name: str, offset: int, limit: int) -> Page:
-        return self._workspace.journal.record.page(mode_name, offset, limit)
+        return self._journal.record.page(mode_name, offset, limit)
 
     def count(self, mode_name: str) -> int:
-        return self._workspace.journal.record.count(mode_name)
+        return self._journal.record.count(mode_name)
 
     def search(self, query: SearchQuery, mode: Mode, offset: int, limit: int, k: int) -> SearchResult:
         """Entries matching ``query`` exactly, in ``mode`` unless it names another, a page of them
         newest first; when none does and it has words, the ``k`` closest by meaning (any score)."""
-        store = self._workspace.journal
+        store = self._journal
         query = query.with_mode(mode.name)
         searched = self._workspace.modes.get(query.mode or mode.name)
         if searched is None:
@@ -221,45 +214,7 @@ class WorkspaceHistory:
         return SearchResult(query, records, total, offset, recalled, store.record.count(searched.name))
 
     def undo(self, mode_name: str) -> Change | None:
-        return self._workspace.journal.undo(mode_name=mode_name)
+        return self._journal.undo(mode_name=mode_name)
 
     def pinned_ids(self, mode_name: str) -> set[str]:
-        return self._workspace.journal.record.pinned_ids(mode_name)
-
-    def toggle_pin(self, memory_id: str) -> PinState:
-        """Pin the entry in its own mode (a receipt may come from another), or unpin it if pinned."""
-        store = self._workspace.journal
-        record = store.record.get(memory_id)
-        if record is None:
-            raise MemoryNotFound("That entry no longer exists, so it cannot be pinned", "it was deleted meanwhile")
-        pinned = memory_id not in store.record.pinned_ids(record.mode)
-        if pinned:
-            store.pin(memory_id)
-        else:
-            store.unpin(memory_id)
-        mode = self._workspace.modes.get(record.mode)
-        return PinState(memory_id, record.mode, pinned, len(store.record.pinned_ids(record.mode)),
-                        mode.title if mode else record.mode, mode.pin_limit if mode else 0)
-
-    def flip(self, memory_id: str, flag: str) -> flags.FlagState:
-        """Flip one flag the person sets on an entry: ``kind`` (a question to the journal ↔ an entry,
-        in a mode that tells them apart) or ``reply_wrong`` (an entry with a reply). Raises
-        ``NotFlagged`` when that flag does not apply."""
-        store = self._workspace.journal
-        record = store.record.get(memory_id)
-        if record is None:
-            raise MemoryNotFound("That entry no longer exists", "it was deleted meanwhile")
-        mode = self._workspace.modes.get(record.mode)
-        if flag == entry_kind.KIND_KEY:
-            if mode is None or not mode.mark_questions:
-                raise NotFlagged(f"{mode.title if mode else record.mode} does not tell questions from entries",
-                                 "set mark_questions = true for the mode in the config file")
-            changed: dict[str, object] = {flag: entry_kind.flipped(entry_kind.kind_of(record.metadata))}
-        elif flag == flags.REPLY_WRONG_KEY:
-            if not record.reply:
-                raise NotFlagged("That entry has no reply to mark", "")
-            changed = {flag: None if flags.reply_wrong(record.metadata) else True}
-        else:
-            raise ValueError(f"no flag named {flag!r}")
-        store.set_flags(memory_id, **changed)
-        return flags.FlagState(memory_id, changed, flags.notice(changed, bool(mode and mode.recall_questions)))
+        return self._journal.record.pinned_ids(mode_name)
