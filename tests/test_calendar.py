@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from tests.tui_support import app_over_store, quiet_cursor, settle
+from tests.tui_support import app_over_store, notified, quiet_cursor, settle
 from tui.domain.calendar import level, month_weeks, shift_months, streaks, year_weeks
 from tui.domain.modes import CODE, JOURNAL
 from tui.screens.calendar_screen import CalendarScreen
@@ -158,6 +158,6 @@ async def test_counts_that_cannot_be_read_are_said(settings, clock, monkeypatch)
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(app.screen, CalendarScreen)
-        assert any("disk I/O error" in note.message for note in app._notifications)
+        assert any("disk I/O error" in note for note in notified(app))
         assert app.screen.query_one(".calendar-day").content == "The counts could not be read."
         assert header(app) == "Journal · November 2026 · counts unavailable"

@@ -95,7 +95,7 @@ def test_a_stall_timeout_in_the_file_longer_than_a_day_is_a_config_problem(capsy
 
 
 async def test_the_app_says_which_stall_timeout_it_could_not_use(settings, clock, ollama_stub, tmp_path):
-    from tests.tui_support import SIZE, make_app, settle
+    from tests.tui_support import SIZE, make_app, notified, settle
 
     env = {"MINDPANE_STALL_TIMEOUT": "1e999", "MINDPANE_DATA_DIR": str(settings.data_dir),
            "OLLAMA_HOST": ollama_stub.url}
@@ -103,7 +103,7 @@ async def test_the_app_says_which_stall_timeout_it_could_not_use(settings, clock
     app = make_app(resolved, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        said = [n.message for n in app._notifications if n.severity == "warning"]
+        said = notified(app, "warning")
 
     assert resolved.stall_timeout == 120.0
     assert len(said) == 1 and "MINDPANE_STALL_TIMEOUT='1e999'" in said[0] and "using 120" in said[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from tests.tui_support import SIZE, chat, make_app, run_command, send, settle
+from tests.tui_support import SIZE, chat, make_app, notified, run_command, send, settle
 from tui.services.config import load_config
 from tui.services.settings import DEFAULT_THEME
 
@@ -34,10 +34,6 @@ def configured(settings, config):
 
 def mode_tabs(app) -> str:
     return str(app.query_one("#status .mode-tabs", Static).render())
-
-
-def warnings(app) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "warning"]
 
 
 async def test_a_mode_from_the_config_is_cycled_shown_and_stores_under_its_id(settings, clock, ollama_stub,
@@ -103,7 +99,7 @@ async def test_a_broken_config_is_said_once_and_the_journal_still_works(settings
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert [problem.key for problem in app.config_problems] == ["colour", "modes.code.recall_size"]
-        (message,) = warnings(app)
+        (message,) = notified(app, "warning")
         assert str(path) in message and "line 1" in message and "colour" in message
         assert "modes.code.recall_size" in message
         assert list(app.workspace.modes) == ["journal", "code", "standup"]
@@ -118,7 +114,7 @@ async def test_the_theme_from_the_config_is_applied_at_start(settings, clock, ol
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.theme == "nord"
-        assert warnings(app) == []
+        assert notified(app, "warning") == []
     assert (tmp_path / "config.toml").read_text(encoding="utf-8") == 'theme = "nord"\n'  # nothing rewritten
 
 
@@ -129,7 +125,7 @@ async def test_an_unknown_theme_is_a_problem_and_the_default_theme_is_used(setti
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.theme == DEFAULT_THEME
-        (message,) = warnings(app)
+        (message,) = notified(app, "warning")
         assert "theme" in message and "line 1" in message and str(path) in message
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.tui_support import SIZE, make_app, receipts, send, settle
+from tests.tui_support import SIZE, make_app, notified, receipts, send, settle
 from tui.domain.modes import CODE, JOURNAL, readable_modes
 from tui.services.config import load_modes
 from tui.services.engine import make_chat, make_turns
@@ -91,4 +91,4 @@ async def test_f9_is_refused_when_the_mode_may_read_no_other_mode(settings, cloc
         await pilot.press("f9")
         await pilot.pause()
         assert "also recalls" not in app.query_one("#prompt").border_title
-        assert any("reads no other modes" in str(n.message) for n in app._notifications)
+        assert any("reads no other modes" in note for note in notified(app))

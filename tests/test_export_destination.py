@@ -4,7 +4,7 @@ looking for it where the palette said it would be."""
 
 from __future__ import annotations
 
-from tests.tui_support import SIZE, make_app, run_command, settle
+from tests.tui_support import SIZE, make_app, notified, run_command, settle
 from tui.domain.modes import JOURNAL
 
 
@@ -15,7 +15,7 @@ async def export(settings, clock) -> list[str]:
         app.workspace.journal.add_entry(JOURNAL, "Exported from the palette.")
         await run_command(pilot, "Export")
         await settle(pilot)
-        return [notification.message for notification in app._notifications if "Exported" in notification.message]
+        return [note for note in notified(app) if "Exported" in note]
 
 
 async def test_without_a_documents_folder_the_export_says_it_went_to_the_home_folder(settings, clock, isolated_home):

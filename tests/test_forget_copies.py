@@ -14,6 +14,7 @@ import pytest
 
 from tests.test_doctor import doctor
 from tests.test_tui_history import HistoryApp, open_newest_entry, seed, settle
+from tests.tui_support import notified
 from tui.adapters import eraser
 from tui.adapters.record_salvage import read_record_rows
 from tui.domain.modes import CODE, JOURNAL
@@ -178,7 +179,7 @@ async def test_the_forget_notification_says_a_damaged_copy_was_deleted(settings,
             await open_newest_entry(app, pilot)
             await pilot.press("f", "y")
             await settle(app, pilot)
-            notes = [n.message for n in app._notifications]
+            notes = notified(app)
     finally:
         workspace.close()
     assert any(note.startswith("Entry forgotten: erased from the disk.") and f"{moved} (a damaged copy" in note

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from tests.test_export_import import cli
-from tests.tui_support import SIZE, make_app, settle
+from tests.tui_support import SIZE, make_app, notified, settle
 from tui.domain.modes import JOURNAL
 from tui.screens.changes_screen import ChangesScreen
 from tui.screens.transfer_screen import ImportScreen
@@ -77,7 +77,7 @@ async def test_u_in_the_history_undoes_the_import_and_f4_lists_it_once(settings,
 
         assert app.workspace.journal.record.count("journal") == 1
         assert "1 entry" in str(history.query_one(".history-title", Static).content)
-        assert any("the import of 3 entries" in str(note.message) for note in app._notifications)
+        assert any("the import of 3 entries" in message for message in notified(app))
 
         await pilot.press("f4")
         await settle(pilot)

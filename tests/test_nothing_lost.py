@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.pty_support import read_for
-from tests.tui_support import SIZE, chat, make_app, send, settle
+from tests.tui_support import SIZE, chat, make_app, notified, send, settle
 from tui.screens.quit_screen import QuitScreen
 from tui.services.workspace import Workspace
 from tui.session import TurnState
@@ -166,7 +166,7 @@ async def test_a_send_the_disk_cannot_keep_gives_the_text_back_and_says_why(sett
 
         assert app.query_one("#prompt", Input).value == "A thought the full disk cannot take."
         assert chat(app).transcript().views == []
-        assert any("disk full" in n.message.lower() for n in app._notifications)
+        assert any("disk full" in message.lower() for message in notified(app))
 
 
 async def test_a_multi_line_send_the_disk_cannot_keep_goes_back_to_the_composer_with_its_lines(settings, clock):

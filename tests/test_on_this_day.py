@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from tests.conftest import FIXED_NOW
-from tests.tui_support import app_over_store, settle
+from tests.tui_support import app_over_store, notified, settle
 from tui.domain.modes import CODE, JOURNAL
 from tui.domain.on_this_day import RELATED_TITLE
 from tui.screens.entry_screen import EntryScreen
@@ -187,7 +187,7 @@ async def test_a_store_failure_is_said_and_the_panel_stays_away(settings, clock,
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert not panel(app).display
-        assert any("disk I/O error" in note.message for note in app._notifications)
+        assert any("disk I/O error" in note for note in notified(app))
 
 
 async def test_f8_with_nothing_to_show_says_so(settings, clock):
@@ -197,4 +197,4 @@ async def test_f8_with_nothing_to_show_says_so(settings, clock):
         await pilot.press("f8")
         await settle(pilot)
         assert not panel(app).display
-        assert any("Nothing in Journal from this day" in note.message for note in app._notifications)
+        assert any("Nothing in Journal from this day" in note for note in notified(app))

@@ -13,7 +13,7 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import OptionList, Static
 
-from tests.tui_support import SIZE, make_app, receipts, send, settle, status_text
+from tests.tui_support import SIZE, make_app, notified, receipts, send, settle, status_text
 from tui.adapters.record_db import SCHEMA_VERSION, RecordDB
 from tui.domain.modes import CODE, JOURNAL
 from tui.domain.pins import PIN_GLYPH, PINNED_REASON
@@ -261,7 +261,7 @@ async def test_p_in_the_history_pins_the_row_and_the_next_answer_shows_it_first(
         await settle(pilot)
 
         assert history_previews(app)[1].startswith(f"{PIN_GLYPH} ") and PIN_GLYPH not in history_previews(app)[0]
-        assert any("Pinned — goes into every Journal prompt" in str(n.message) for n in app._notifications)
+        assert any("Pinned — goes into every Journal prompt" in note for note in notified(app))
         ollama_stub.script("Sounds lovely.")
         app.query_one("#prompt").focus()
         view = await send(pilot, "Had a quiet evening reading.")
@@ -278,7 +278,7 @@ async def test_p_in_the_history_pins_the_row_and_the_next_answer_shows_it_first(
         await pilot.press("p")
         await settle(pilot)
         assert not any(PIN_GLYPH in preview for preview in history_previews(app))
-        assert any(str(n.message) == "Unpinned" for n in app._notifications)
+        assert "Unpinned" in notified(app)
         assert app.workspace.journal.record.pinned("journal") == []
 
 
@@ -299,7 +299,7 @@ async def test_p_on_a_receipt_pins_its_memory_and_marks_it(settings, clock, olla
 
         assert [record.text for record in app.workspace.journal.record.pinned("journal")] == [LAKE]
         assert PIN_GLYPH in str(options.get_option_at_index(0).prompt)
-        assert any(str(n.message).startswith("Pinned") for n in app._notifications)
+        assert any(note.startswith("Pinned") for note in notified(app))
         assert any(preview.startswith(PIN_GLYPH) and "lake" in preview for preview in history_previews(app))
 
         await pilot.press("p")
@@ -329,7 +329,7 @@ async def test_p_in_an_opened_entry_pins_it_and_u_in_the_history_undoes_the_pin(
         await pilot.press("u")
         await settle(pilot)
         assert app.workspace.journal.record.pinned("journal") == []
-        assert any(str(n.message) == "Undone: pinned entry." for n in app._notifications)
+        assert "Undone: pinned entry." in notified(app)
         assert not history_previews(app)[0].startswith(PIN_GLYPH)
 
 
@@ -423,7 +423,7 @@ async def test_the_pinned_memories_list_shows_what_fits_the_prompt_and_p_unpins(
         assert [str(table.get_row_at(index)[1]) for index in range(table.row_count)] == ["yes"] * 5
         assert [record.text for record in app.workspace.journal.record.pinned("journal")] == \
             [f"Pinned note {n}" for n in range(1, 6)]
-        assert any(str(n.message) == "Unpinned" for n in app._notifications)
+        assert "Unpinned" in notified(app)
         await pilot.press("escape")
         await settle(pilot)
         assert not history_previews(app)[-1].startswith(PIN_GLYPH)  # the oldest row lost its mark

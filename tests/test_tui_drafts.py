@@ -9,7 +9,7 @@ import stat
 
 from textual.widgets import Input, TextArea
 
-from tests.tui_support import SIZE, make_app, settle
+from tests.tui_support import SIZE, make_app, notified, settle
 from tui.adapters import eraser
 from tui.adapters.draft_file import DRAFT_FILE, read_draft, write_draft
 from tui.domain.drafts import Draft
@@ -56,7 +56,7 @@ async def test_ctrl_q_keeps_the_prompts_text_and_the_next_start_brings_it_back(s
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert prompt(again).value == "A thought I had not sent yet."
-        assert any("draft" in notice.message.lower() for notice in again._notifications)
+        assert any("draft" in notice.lower() for notice in notified(again))
 
 
 async def test_a_composer_draft_kept_with_escape_comes_back_after_quitting(settings, clock):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static
 
-from tests.tui_support import SIZE, make_app, run_command, send, settle, status_text
+from tests.tui_support import SIZE, make_app, notified, run_command, send, settle, status_text
 from tui.domain.entry_kind import QUESTION
 from tui.domain.flags import WRONG_GLYPH
 from tui.widgets.history_table import HistoryTable
@@ -27,10 +27,6 @@ def label(view) -> str:
 def previews(app) -> list[str]:
     table = app.query_one(HistoryTable)
     return [str(table.get_row_at(row)[-1]) for row in range(table.row_count)]
-
-
-def notices(app) -> list[str]:
-    return [str(notification.message) for notification in app._notifications]
 
 
 def stored(app, view):
@@ -92,13 +88,13 @@ async def test_q_on_a_turn_flips_its_kind_and_u_in_the_history_undoes_it(setting
 
         assert label(view) == "Entry" and stored(app, view).metadata["kind"] == "entry"
         assert not previews(app)[0].startswith("?")
-        assert any(notice.startswith("Marked as an entry") for notice in notices(app))
+        assert any(notice.startswith("Marked as an entry") for notice in notified(app))
         app.query_one(HistoryTable).focus()
         await pilot.press("u")
         await settle(pilot)
         assert label(view) == "Question to the journal" and stored(app, view).metadata["kind"] == QUESTION
         assert previews(app)[0].startswith("? ")
-        assert "Undone: marked as an entry." in notices(app)
+        assert "Undone: marked as an entry." in notified(app)
 
 
 async def test_q_on_a_history_row_flips_its_kind_and_the_turn_follows(settings, clock, ollama_stub):
@@ -114,7 +110,7 @@ async def test_q_on_a_history_row_flips_its_kind_and_the_turn_follows(settings, 
 
         assert stored(app, view).metadata["kind"] == QUESTION
         assert previews(app)[0].startswith("? ") and label(view) == "Question to the journal"
-        assert any("not recalled" in notice for notice in notices(app))
+        assert any("not recalled" in notice for notice in notified(app))
 
 
 async def test_w_marks_a_reply_wrong_on_a_turn_and_on_a_row_and_undo_brings_the_mark_back(settings, clock,
@@ -173,7 +169,7 @@ async def test_code_turns_have_no_kind_and_q_says_why(settings, clock, ollama_st
         await settle(pilot)
 
         assert label(view) == "Question" and "kind" not in stored(app, view).metadata
-        assert any("mark_questions" in notice for notice in notices(app))
+        assert any("mark_questions" in notice for notice in notified(app))
 
 
 async def test_help_lists_the_keys_that_flip_a_kind_and_mark_a_reply_wrong(settings, clock):

@@ -6,12 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.ollama_stub import DEFAULT_MODEL, unused_port_url
-from tests.tui_support import SIZE, chat, make_app, ollama_text, send, settle, status_colour, status_text
+from tests.tui_support import SIZE, chat, make_app, notified, ollama_text, send, settle, status_colour, status_text
 from tui.session import TurnState
-
-
-def notifications(app) -> list[str]:
-    return [notification.message for notification in app._notifications]
 
 
 async def test_unreachable_ollama_is_explained_and_the_entry_is_saved(settings, clock):
@@ -30,7 +26,7 @@ async def test_unreachable_ollama_is_explained_and_the_entry_is_saved(settings, 
         assert "ollama serve" in status
         assert "saved without a reply" in status and "ctrl+r" in status
         assert status_colour(view) == app.theme_variables["error"]  # drawn as an error, not muted
-        assert any("not reachable" in text for text in notifications(app))
+        assert any("not reachable" in text for text in notified(app))
         assert app.workspace.journal.record.count("journal") == 1
         assert app.workspace.journal.record.page("journal").records[0].reply == ""
 
@@ -109,7 +105,7 @@ async def test_retry_with_nothing_failed_says_so(settings, clock, ollama_stub):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+r")
-        assert "No failed journal turn to retry." in notifications(app)
+        assert "No failed journal turn to retry." in notified(app)
 
 
 async def test_a_reply_cut_off_while_ollama_answers_keeps_the_status_green(settings, clock, ollama_stub):

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from textual.widgets import Button, Static
 
-from tests.tui_support import SIZE, app_over_store, run_command, settle
+from tests.tui_support import SIZE, app_over_store, notified, run_command, settle
 from tui.domain.modes import JOURNAL
 from tui.screens.confirm_screen import ConfirmScreen
 
 
 def question(app) -> str:
     return str(app.screen.query_one(".confirm-question", Static).content)
-
-
-def notifications(app) -> list[str]:
-    return [notification.message for notification in app._notifications]
 
 
 async def test_forget_all_deleted_says_how_many_it_erases(settings, clock, ollama_stub):
@@ -32,7 +28,7 @@ async def test_forget_all_deleted_says_how_many_it_erases(settings, clock, ollam
         assert "Forget the 3 deleted entries?" in question(app)
         await pilot.press("y")
         await settle(pilot)
-        assert "Forgot 3 deleted entries: erased from the disk." in notifications(app)
+        assert "Forgot 3 deleted entries: erased from the disk." in notified(app)
         assert app.workspace.journal.record.count("journal") == 1
 
 
@@ -48,4 +44,4 @@ async def test_forget_all_deleted_with_nothing_deleted_offers_nothing(settings, 
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)  # nothing to go ahead with: still asking
         await pilot.press("escape")
-        assert not any(text.startswith("Forgot") for text in notifications(app))
+        assert not any(text.startswith("Forgot") for text in notified(app))

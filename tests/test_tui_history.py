@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Static, TextArea
 
 from tests.screen_text import drawn_lines, joined
-from tests.tui_support import app_over_store
+from tests.tui_support import app_over_store, notified
 from tests.tui_support import settle as settle_app
 from tui.domain.modes import CODE, JOURNAL
 from tui.domain.records import ImportedEntry
@@ -230,7 +230,7 @@ async def test_saving_an_empty_entry_is_refused(workspace):
         app.screen.query_one(TextArea).text = "  \n "
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, EditScreen)
-        assert any("can't be empty" in n.message for n in app._notifications)
+        assert any("can't be empty" in note for note in notified(app))
         await pilot.press("escape")
         await pilot.pause()
     assert results == [None]
@@ -248,7 +248,7 @@ async def test_delete_removes_the_entry_at_once_and_u_in_the_history_brings_it_b
         assert previews(app) == ["keep this one"]
         assert title(app) == "History · 1 entry"
         assert app.changed == [memory_id]
-        assert any("brings it back" in n.message for n in app._notifications)
+        assert any("brings it back" in note for note in notified(app))
         assert workspace.journal.record.get(memory_id) is None
 
         await pilot.press("u")

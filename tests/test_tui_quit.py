@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.tui_support import SIZE, chat, make_app, send, settle
+from tests.tui_support import SIZE, chat, make_app, notified, send, settle
 from tui.screens.quit_screen import QuitScreen
 from tui.services import engine
 from tui.services.workspace import Workspace
@@ -52,7 +52,7 @@ async def test_quit_while_the_last_reply_is_being_saved_says_saving_then_quits_w
             await pilot.press("ctrl+q")
             await pilot.pause()
             assert not isinstance(app.screen, QuitScreen)
-            assert any("saving" in notice.message.lower() for notice in app._notifications)
+            assert any("saving" in notice.lower() for notice in notified(app))
             assert app.return_code is None  # still running: the save is not done
 
             gate.set()

@@ -9,7 +9,7 @@ from rich.console import Console
 from textual.widgets import Input, ProgressBar, Static
 from textual.widgets._progress_bar import Bar
 
-from tests.tui_support import SIZE, make_app, settle
+from tests.tui_support import SIZE, make_app, notified, settle
 from tui.domain.modes import JOURNAL
 from tui.screens.transfer_screen import ImportScreen
 
@@ -27,7 +27,7 @@ async def test_export_writes_every_entry_to_a_file_in_the_home_and_says_where(se
         assert len(files) == 1
         exported = json.loads(files[0].read_text(encoding="utf-8"))
         assert [(e["text"], e["reply"]) for e in exported["entries"]] == [("Exported from the palette.", "Noted.")]
-        assert any(str(files[0]) in n.message and "Exported 1 entry" in n.message for n in app._notifications)
+        assert any(str(files[0]) in note and "Exported 1 entry" in note for note in notified(app))
 
 
 async def test_import_asks_for_a_path_and_brings_the_entries_in_with_their_dates(settings, clock, tmp_path):

@@ -3,7 +3,7 @@ app keeps running."""
 
 from __future__ import annotations
 
-from tests.tui_support import SIZE, make_app, send, settle
+from tests.tui_support import SIZE, make_app, notified, send, settle
 from tui.screens.main_screen import MainScreen
 
 
@@ -20,7 +20,7 @@ async def test_an_unexpected_error_in_a_worker_is_shown_and_the_app_keeps_runnin
         app.screen.history.reload()
         for _ in range(100):  # not settle(): waiting on a failed worker re-raises its error
             await pilot.pause(0.02)
-            errors = [n.message for n in app._notifications if n.severity == "error"]
+            errors = notified(app, "error")
             if errors:
                 break
         assert any("RuntimeError: the page reader exploded" in message for message in errors)

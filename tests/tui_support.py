@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -124,6 +125,14 @@ def status_colour(view: TurnView) -> str:
 
 def ollama_text(app: MindpaneApp) -> str:
     return str(app.query_one("#status .ollama-state", Static).content)
+
+
+def notified(app: App, severity: str | None = None) -> list[str]:
+    """The messages of the toasts ``app`` has shown (and not yet cleared), oldest first; with
+    ``severity`` ("information", "warning", "error"), only those. Textual keeps them in a private
+    ``App._notifications`` (checked in ``tests/test_textual_hooks.py``): read here, in one place."""
+    return [str(notification.message) for notification in app._notifications
+            if severity is None or notification.severity == severity]
 
 
 def quiet_cursor(pilot: Pilot) -> None:

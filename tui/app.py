@@ -30,8 +30,6 @@ from tui.messages import (
     OllamaStatus,
     StoreFailed,
     StoreOpened,
-    TurnFinished,
-    TurnProgress,
     TurnUpdate,
 )
 from tui.resources import stylesheet
@@ -259,11 +257,17 @@ class MindpaneApp(App):
 
     # -- turns: the controller runs them, the main screen shows them ------------------------------
 
+    def on_turn_update(self, message: TurnUpdate) -> None:
+        """A turn's worker says what happened: the controller records it and shows it (``_show_turn``)."""
+        self.turns.progress(message)
+
     def _show_turn(self, update: TurnUpdate) -> None:
+        """The one relay to the main screen, which shows turns. When a turn ends, a quit that waited
+        for its save goes on, and the collector runs once nothing else is running."""
         main = self.screen_stack[0] if self.screen_stack else None
         if isinstance(main, MainScreen):
             main.post_message(update)
-        if isinstance(update, TurnFinished):
+        if update.finished:
             if self._quit_when_saved and not self.turns.saving:
                 self.exit()
             if self._rest_timer is not None:
@@ -274,9 +278,6 @@ class MindpaneApp(App):
         self._rest_timer = None
         if not self.turns.unfinished:  # else the turn still running schedules it when it ends
             collect_at_rest()
-
-    def on_turn_progress(self, message: TurnProgress) -> None:
-        self.turns.progress(message)
 
     # -- workers: the one place an unexpected failure is shown -------------------------------------
 

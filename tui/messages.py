@@ -1,7 +1,9 @@
-"""App-wide messages: what background workers report, posted from their threads, and what the
-turn controller tells the chat.
+"""App-wide messages: what background workers report, posted from their threads, and what happens
+to a turn, for the chat.
 
 Workers never touch widgets; they post one of these and the app or screen decides what changes.
+Messages are dataclasses (``@dataclass class X(Message)``, as Textual's own ``Notify``): the fields
+are the constructor.
 """
 
 from __future__ import annotations
@@ -12,20 +14,26 @@ from textual.message import Message
 
 from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord
-from tui.services.turn_events import TurnEvent
+from tui.services.turn_events import Recalled, ReplyChunk, TurnDone, TurnEvent, TurnFailed, TurnStopped
 from tui.session import Turn
 
+__all__ = [
+    "DraftChanged", "OllamaChecked", "OllamaStatus", "Recalled", "ReplyChunk", "StoreFailed",
+    "StoreOpened", "TurnDone", "TurnFailed", "TurnMarked", "TurnQueued", "TurnRecovered", "TurnStarted",
+    "TurnStopped", "TurnStopping", "TurnUpdate", "TurnWaiting", "WorkFailed",
+]
 
+
+@dataclass
 class StoreOpened(Message):
     """The memory store finished opening: turns can run and memory panes can load."""
 
 
+@dataclass
 class StoreFailed(Message):
     """The memory store could not be opened (unwritable data dir, another mindpane holds it…)."""
 
-    def __init__(self, error: MindpaneError) -> None:
-        super().__init__()
-        self.error = error
+    error: MindpaneError
 
 
 @dataclass(frozen=True)
@@ -40,100 +48,94 @@ class OllamaStatus:
         return self.error is None
 
 
+@dataclass
 class OllamaChecked(Message):
     """A background check (or a turn) learned whether Ollama and the mode's model are usable."""
 
-    def __init__(self, status: OllamaStatus) -> None:
-        super().__init__()
-        self.status = status
+    status: OllamaStatus
 
 
+@dataclass
 class DraftChanged(Message):
     """The text of an open composer changed (``mode``'s composer draft): the app keeps it on the disk."""
 
-    def __init__(self, text: str, mode: str) -> None:
-        super().__init__()
-        self.text = text
-        self.mode = mode
+    text: str
+    mode: str
 
 
-class TurnProgress(Message):
-    """One event of a running turn (recalled, reply chunk, done, failed), for the turn ``turn_id``:
-    posted by the turn worker to the app, which hands it to the turn controller."""
-
-    def __init__(self, turn_id: int, event: TurnEvent) -> None:
-        super().__init__()
-        self.turn_id = turn_id
-        self.event = event
-
-
-# -- what the turn controller tells the chat (posted to the main screen, shown by the chat pane) --
-# ``TurnUpdate`` is their common base: an ``@on(TurnUpdate)`` handler (which matches subclasses,
-# unlike an ``on_turn_update`` method) routes them all. The controller changes the ``Turn`` first; the
-# views only show what it now says.
-
-
-class TurnUpdate(Message):
-    """Something happened to ``turn`` (the controller has already recorded it on the turn)."""
-
-    def __init__(self, turn: Turn) -> None:
-        super().__init__()
-        self.turn = turn
-
-
-class TurnQueued(TurnUpdate):
-    """A turn joined the queue: a new send, an entry to answer, or (``again``) a failed turn retried."""
-
-    def __init__(self, turn: Turn, again: bool = False) -> None:
-        super().__init__(turn)
-        self.again = again
-
-
-class TurnWaiting(TurnUpdate):
-    """A queued turn waits: for the store to open, or (``store_ready``) for the previous reply."""
-
-    def __init__(self, turn: Turn, store_ready: bool) -> None:
-        super().__init__(turn)
-        self.store_ready = store_ready
-
-
-class TurnStarted(TurnUpdate):
-    """The turn's worker started: it is recalling memories."""
-
-
-class TurnRecalled(TurnUpdate):
-    """The turn's memories are recalled (``turn.recalled``) and its reply is streaming."""
-
-
-class TurnChunk(TurnUpdate):
-    """A piece of the turn's reply."""
-
-    def __init__(self, turn: Turn, text: str) -> None:
-        super().__init__(turn)
-        self.text = text
-
-
-class TurnFinished(TurnUpdate):
-    """The turn is done or failed (``turn.state``); ``stored`` is the entry it stored or updated,
-    ``partial`` the reply a failure kept."""
-
-    def __init__(self, turn: Turn, stored: MemoryRecord | None = None, partial: str = "") -> None:
-        super().__init__(turn)
-        self.stored = stored
-        self.partial = partial
-
-
-class TurnMarked(TurnUpdate):
-    """The turn's kind (question or entry) or its reply's wrong mark changed."""
-
-
-class TurnRecovered(TurnUpdate):
-    """A turn an earlier run left unanswered, shown failed and ready to retry."""
-
-
+@dataclass
 class WorkFailed(Message, bubble=False):
     """A screen's worker met a ``MindpaneError``: the screen that ran it shows ``error``."""
 
-    def __init__(self, error: MindpaneError) -> None:
-        super().__init__()
-        self.error = error
+    error: MindpaneError
+
+
+# -- what happens to a turn ------------------------------------------------------------------------
+# Each event has one name from where it starts to the view that shows it: the service's events
+# (``tui.services.turn_events``: Recalled, ReplyChunk, Saving, TurnDone, TurnFailed, TurnStopped;
+# those the chat shows are re-exported here for the panes, which never import services) and the turn controller's own
+# (below). Either travels to the chat in a ``TurnUpdate``.
+
+
+@dataclass(frozen=True)
+class TurnQueued:
+    """The turn joined the queue: a new send, an entry to answer, or (``again``) a turn sent again
+    (a retry, regenerate, edit and resend)."""
+
+    again: bool = False
+
+
+@dataclass(frozen=True)
+class TurnWaiting:
+    """The queued turn waits: for the store to open, or (``store_ready``) for the previous reply."""
+
+    store_ready: bool
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    """The turn's worker started: it is recalling memories."""
+
+
+@dataclass(frozen=True)
+class TurnStopping:
+    """The person stopped the reply: it shows stopped at once; ``TurnStopped`` follows once what
+    arrived is kept."""
+
+
+@dataclass(frozen=True)
+class TurnMarked:
+    """The turn's kind (question or entry) or its reply's wrong mark changed."""
+
+
+@dataclass(frozen=True)
+class TurnRecovered:
+    """A turn an earlier run left unanswered, shown failed and ready to retry."""
+
+
+ControllerEvent = TurnQueued | TurnWaiting | TurnStarted | TurnStopping | TurnMarked | TurnRecovered
+"""What the turn controller says of a turn besides the service's events: the queue, marks, recovery."""
+
+FINISHING = (TurnDone, TurnFailed, TurnStopped, TurnStopping)
+"""The events after which a turn is no longer running (done, failed, or stopped)."""
+
+
+@dataclass
+class TurnUpdate(Message, bubble=False):
+    """``event`` happened to ``turn``. A turn's worker posts the service's events to the app, whose
+    turn controller records each on the ``Turn`` first and then hands this same message to the main
+    screen (or drops it: the turn was stopped); the controller's own events go to the main screen
+    directly. The views only show what the turn now says."""
+
+    turn: Turn
+    event: TurnEvent | ControllerEvent
+
+    @property
+    def finished(self) -> bool:
+        """The turn is done, failed or stopped (``turn.state`` says which)."""
+        return isinstance(self.event, FINISHING)
+
+    @property
+    def stored(self) -> MemoryRecord | None:
+        """The entry the turn stored or updated as it ended; None if none (yet)."""
+        return self.event.record if isinstance(self.event, TurnDone | TurnFailed | TurnStopped) else None

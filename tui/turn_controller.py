@@ -3,9 +3,10 @@ in a thread worker and tells the chat what happened — the chat only shows it.
 
 Nothing typed is lost: a send is written to the outbox first (before it is acknowledged), and a
 send before the store is open, or while a reply is still streaming, waits its turn. The worker
-iterates ``TurnService.retry`` and posts each event to the app as ``TurnProgress``; the app hands
-it back here, on the event loop, where the ``Turn`` is updated, notifications and the Ollama status
-are decided, and a ``TurnUpdate`` (see ``tui.messages``) is delivered for the views.
+iterates ``TurnService.retry`` and posts each event to the app in a ``TurnUpdate`` (see
+``tui.messages``); the app hands it back here, on the event loop, where the ``Turn`` is updated,
+notifications and the Ollama status are decided, and the same message is delivered for the views.
+The controller's own events (queued, waiting, started…) are delivered in a ``TurnUpdate`` too.
 """
 
 from __future__ import annotations
@@ -26,16 +27,14 @@ from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord
 from tui.domain.stop import StopSignal
 from tui.messages import (
+    ControllerEvent,
     OllamaChecked,
     OllamaStatus,
-    TurnChunk,
-    TurnFinished,
     TurnMarked,
-    TurnProgress,
     TurnQueued,
-    TurnRecalled,
     TurnRecovered,
     TurnStarted,
+    TurnStopping,
     TurnUpdate,
     TurnWaiting,
 )
@@ -70,7 +69,7 @@ def coalesce_chunks(events: list) -> list:
 
 
 class TurnController:
-    """Queues and runs the turns; ``deliver`` shows a ``TurnUpdate`` (the app posts it to the chat)."""
+    """Queues and runs the turns; ``deliver`` shows a ``TurnUpdate`` (the app posts it to the main screen)."""
 
     def __init__(self, app: App, workspace: Workspace, deliver: Callable[[TurnUpdate], None],
                  retry_key: str = "ctrl+r", check_ollama: Callable[[Mode], None] | None = None) -> None:
@@ -118,7 +117,7 @@ class TurnController:
             return None
         turn.state, turn.reply, turn.error, turn.recalled = TurnState.WAITING, "", None, None
         self._queue.append(turn)
-        self._deliver(TurnQueued(turn, again=True))
+        self._show(turn, TurnQueued(again=True))
         self._pump()
         return turn
 
@@ -131,7 +130,7 @@ class TurnController:
             return None
         self._stop.stop()
         turn.state, turn.saving = TurnState.STOPPED, True  # what arrived is being kept
-        self._deliver(TurnFinished(turn))
+        self._show(turn, TurnStopping())
         return turn
 
     def regenerate(self, turn: Turn) -> str | None:
@@ -174,7 +173,7 @@ class TurnController:
     def set_kind(self, turn: Turn, kind: str) -> None:
         """The kind of a turn whose entry is not stored yet: it will be stored with it."""
         turn.kind = kind
-        self._deliver(TurnMarked(turn))
+        self._show(turn, TurnMarked())
 
     def flags_changed(self, memory_id: str, changed: dict[str, object]) -> None:
         """An entry's flags are now ``changed`` (in the store, from anywhere): the turns that
@@ -184,7 +183,7 @@ class TurnController:
                 turn.record = replace(turn.record, metadata=flags.with_flags(turn.record.metadata, changed))
                 if entry_kind.KIND_KEY in changed:
                     turn.kind = self._kind_of(turn.record)
-                self._deliver(TurnMarked(turn))
+                self._show(turn, TurnMarked())
 
     def _kind_of(self, record: MemoryRecord) -> str | None:
         mode = self._workspace.modes.get(record.mode)
@@ -205,7 +204,7 @@ class TurnController:
         turn.state, turn.reply, turn.error = TurnState.WAITING, "", None
         turn.pending = PendingTurn(turn.mode, turn.text, turn.record.id, None)
         self._queue.append(turn)
-        self._deliver(TurnQueued(turn, again=True))
+        self._show(turn, TurnQueued(again=True))
         self._pump()
         return None
 
@@ -238,10 +237,13 @@ class TurnController:
 
     # -- the queue -------------------------------------------------------------------------------
 
+    def _show(self, turn: Turn, event: ControllerEvent) -> None:
+        self._deliver(TurnUpdate(turn, event))
+
     def _enqueue(self, turn: Turn) -> Turn:
         self._turns.append(turn)
         self._queue.append(turn)
-        self._deliver(TurnQueued(turn))
+        self._show(turn, TurnQueued())
         self._pump()
         return turn
 
@@ -250,7 +252,7 @@ class TurnController:
         if self._current is None and ready and self._queue:
             self._start(self._queue.popleft())
         for waiting in self._queue:
-            self._deliver(TurnWaiting(waiting, ready))
+            self._show(waiting, TurnWaiting(ready))
 
     def _start(self, turn: Turn) -> None:
         self._current = turn
@@ -259,7 +261,7 @@ class TurnController:
         turn.state = TurnState.RECALLING
         turn.sent = None  # a retry's prompt is built anew
         turn.no_room, turn.turns_no_room, turn.text_clipped = set(), 0, False
-        self._deliver(TurnStarted(turn))
+        self._show(turn, TurnStarted())
         pending = turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id)
         self._stop = StopSignal()
         options: dict = {"stop": self._stop, "other_modes": turn.other_modes, "kind": turn.kind}
@@ -268,7 +270,7 @@ class TurnController:
             options["edit"] = again.edit
             if again.given is not None:
                 options["given"] = [memory for memory in again.given if memory.record.id not in turn.excluded]
-        self._worker = self._app.run_worker(partial(self._run, turn.id, pending, self._context(turn), options),
+        self._worker = self._app.run_worker(partial(self._run, turn, pending, self._context(turn), options),
                                             name=f"turn {turn.id}", group="turn", description="answer a turn",
                                             thread=True, exit_on_error=False)
 
@@ -282,8 +284,9 @@ class TurnController:
                 for other in earlier if other.mode == turn.mode and other.answered
                 and (other.record is None or other.record.id not in turn.excluded)][-CONTEXT_TURNS:]
 
-    def _run(self, turn_id: int, pending: PendingTurn, context: list[tuple[str, str]], options: dict) -> None:
-        """In a thread worker: the turn's events, posted to the app as they come. ``options`` go to
+    def _run(self, turn: Turn, pending: PendingTurn, context: list[tuple[str, str]], options: dict) -> None:
+        """In a thread worker: the turn's events, posted to the app as they come (``turn`` only
+        names the turn: it is read and changed on the event loop). ``options`` go to
         ``TurnService.run`` (``stop``; ``given``/``edit`` when asked again)."""
         worker = get_current_worker()
         turns = self._workspace.turns
@@ -291,7 +294,7 @@ class TurnController:
                                               lambda: worker.is_cancelled, name="mindpane-turn",
                                               every=COALESCE_SECONDS, hold=lambda event: isinstance(event, ReplyChunk)):
             for event in coalesce_chunks(batch):
-                self._app.post_message(TurnProgress(turn_id, event))
+                self._app.post_message(TurnUpdate(turn, event))
 
     def worker_failed(self, worker: Worker) -> bool:
         """A turn's worker raised (a bug, not a failure the services translate): the turn fails
@@ -301,14 +304,17 @@ class TurnController:
             return False
         error = MindpaneError(f"Something went wrong: {type(worker.error).__name__}: {worker.error}",
                               "see mindpane.log in the data directory")
-        self._failed(turn, TurnFailed(error, turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id)))
+        failed = TurnFailed(error, turn.pending or PendingTurn(turn.mode, turn.text, None, turn.outbox_id))
+        self._failed(TurnUpdate(turn, failed), failed)
         return True
 
     # -- turn events (on the event loop) ---------------------------------------------------------
 
-    def progress(self, message: TurnProgress) -> None:
+    def progress(self, message: TurnUpdate) -> None:
+        """An event of the running turn's worker: recorded on the turn, then ``message`` is delivered
+        (unless the turn was stopped and the event would show a reply no longer wanted)."""
         turn = self._current
-        if turn is None or turn.id != message.turn_id:
+        if turn is None or message.turn is not turn:
             return
         event = message.event
         if isinstance(event, Recalled):
@@ -321,37 +327,39 @@ class TurnController:
             turn.sent, turn.sent_options = event.messages, event.options
             turn.no_room, turn.turns_no_room, turn.text_clipped = set(event.left_out), event.turns_left_out, \
                 event.text_clipped
-            self._deliver(TurnRecalled(turn))
+            self._deliver(message)
         elif isinstance(event, ReplyChunk):
             if turn.state is TurnState.STOPPED:  # in flight when stopped: ``TurnStopped`` has them all
                 return
             turn.add_reply(event.text)
-            self._deliver(TurnChunk(turn, event.text))
+            self._deliver(message)
         elif isinstance(event, Saving):
             turn.saving = True
         elif isinstance(event, TurnDone):
             turn.saving = False
             turn.state, turn.reply, turn.record, turn.pending = TurnState.DONE, event.reply, event.record, None
-            self._deliver(TurnFinished(turn, stored=event.record))
+            self._deliver(message)
             self._app.post_message(OllamaChecked(OllamaStatus(turn.model)))
             self._finish()
         elif isinstance(event, TurnStopped):
             missing = event.partial[len(turn.reply):] if event.partial.startswith(turn.reply) else ""
             turn.reply = event.partial if missing else turn.reply
             if missing:
-                self._deliver(TurnChunk(turn, missing))
+                self._deliver(TurnUpdate(turn, ReplyChunk(missing)))
             turn.state, turn.record, turn.pending, turn.error = TurnState.STOPPED, event.record, None, None
             turn.saving = False
-            self._deliver(TurnFinished(turn, stored=event.record))
+            self._deliver(message)
             self._finish()
         elif isinstance(event, TurnFailed):
-            self._failed(turn, event)
+            self._failed(message, event)
 
-    def _failed(self, turn: Turn, event: TurnFailed) -> None:
+    def _failed(self, message: TurnUpdate, event: TurnFailed) -> None:
+        """``message`` says ``event``: the turn failed."""
+        turn = message.turn
         turn.saving = False
         turn.state, turn.error, turn.pending = TurnState.FAILED, event.error, event.pending
         turn.record = event.record or turn.record
-        self._deliver(TurnFinished(turn, stored=event.record, partial=event.partial))
+        self._deliver(message)
         kept = "saved without a reply" if turn.record is not None else "kept until answered"
         label = self._workspace.modes[turn.mode].entry_label
         self._app.notify(f"{event.error.message}\n{event.error.hint}".strip() + f"\n({label} {kept}; "
@@ -389,7 +397,7 @@ class TurnController:
         replayed.stored, replayed.waiting = [], []
         for turn in turns:
             self._turns.append(turn)
-            self._deliver(TurnRecovered(turn))
+            self._show(turn, TurnRecovered())
         if turns:
             many = len(turns) != 1
             self._app.notify(f"{len(turns)} unanswered turn{'s' if many else ''} from an earlier session "

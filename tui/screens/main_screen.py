@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on, work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -23,7 +23,7 @@ from tui.domain import entry_kind, flags
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.pins import PinState
-from tui.messages import OllamaStatus, TurnFinished, TurnUpdate
+from tui.messages import OllamaStatus, TurnUpdate
 from tui.screens.on_this_day_host import OnThisDayHost
 from tui.services.screen_access import (
     CalendarAccess,
@@ -193,11 +193,10 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         if mode_name == self.app.mode.name:
             self.receipts.show(turn, self.app.mode.entry_label)
 
-    @on(TurnUpdate)
-    async def _turn_update(self, message: TurnUpdate) -> None:
+    async def on_turn_update(self, message: TurnUpdate) -> None:
         """From the turn controller: the chat shows it; a stored entry goes into the history."""
         await self.chat.show_turn(message)
-        if isinstance(message, TurnFinished) and message.stored is not None and message.turn.mode == self.app.mode.name:
+        if message.stored is not None and message.turn.mode == self.app.mode.name:
             self._after_chat_frame(self.history.entry_added, message.stored)
 
     def _after_chat_frame(self, change: Callable[..., None], *args: object) -> None:

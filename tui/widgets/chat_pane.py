@@ -1,6 +1,7 @@
 """The chat: one transcript per mode and the prompt. It shows turns, it does not run them: the
 prompt's ``PromptBar.Sent`` bubbles up to the screen, which hands it to the app's turn controller,
-and the controller's ``TurnUpdate`` messages come back here (through the screen) to be shown.
+and the controller's ``TurnUpdate`` messages come back here (through the screen) to be shown: each
+carries one event, named as the turn service (or the controller) names it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from textual.widgets import ContentSwitcher
 from tui.domain.drafts import Draft
 from tui.domain.modes import Mode
 from tui.messages import (
-    TurnChunk,
-    TurnFinished,
+    Recalled,
+    ReplyChunk,
+    TurnFailed,
     TurnMarked,
     TurnQueued,
-    TurnRecalled,
     TurnRecovered,
     TurnStarted,
     TurnUpdate,
@@ -170,33 +171,33 @@ class ChatPane(Vertical):
 
     async def show_turn(self, update: TurnUpdate) -> None:
         """Show what happened to ``update.turn`` (the controller already recorded it on the turn)."""
-        turn = update.turn
+        turn, event = update.turn, update.event
         transcript = self.transcript(turn.mode)
-        if isinstance(update, TurnRecovered) or (isinstance(update, TurnQueued) and not update.again):
+        if isinstance(event, TurnRecovered) or (isinstance(event, TurnQueued) and not event.again):
             view = await transcript.add_turn(turn, self.retry_key)
-            if isinstance(update, TurnRecovered):
+            if isinstance(event, TurnRecovered):
                 await view.show_failed()
             return
         view = transcript.view_of(turn)
         if view is None:
             return
-        if isinstance(update, TurnQueued):
+        if isinstance(event, TurnQueued):
             await view.reset_for_retry()
             transcript.select(view)
-        elif isinstance(update, TurnWaiting):
-            view.show_waiting(update.store_ready)
-        elif isinstance(update, TurnStarted):
+        elif isinstance(event, TurnWaiting):
+            view.show_waiting(event.store_ready)
+        elif isinstance(event, TurnStarted):
             view.show_recalling()
-        elif isinstance(update, TurnRecalled):
+        elif isinstance(event, Recalled):
             view.show_recalled()
             self._announce_if_selected(view)
-        elif isinstance(update, TurnChunk):
-            await view.add_chunk(update.text)
-        elif isinstance(update, TurnMarked):
+        elif isinstance(event, ReplyChunk):
+            await view.add_chunk(event.text)
+        elif isinstance(event, TurnMarked):
             view.show_marks()
-        elif isinstance(update, TurnFinished):
-            if update.partial and not view.reply.text:
-                await view.add_chunk(update.partial)
+        elif update.finished:
+            if isinstance(event, TurnFailed) and event.partial and not view.reply.text:
+                await view.add_chunk(event.partial)
             await view.show_finished()
             self._announce_if_selected(view)
 
