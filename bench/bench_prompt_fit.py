@@ -49,13 +49,13 @@ def bench(turns: int, context_length: int, entries: int, keep: bool) -> None:
         config.parent.mkdir(parents=True, exist_ok=True)
         config.write_text(f"[modes.journal]\ncontext_length = {context_length}\n")
 
+        from tui.runtime.turn_controller import CONTEXT_TURNS
         from tui.services.config import load_config, load_modes
         from tui.services.engine import make_chat, make_turns, open_store
         from tui.services.prompt_budget import reply_reserve
         from tui.services.settings import resolve_settings
         from tui.services.token_estimate import estimate_messages
         from tui.services.turn_events import Recalled, TurnDone, TurnFailed
-        from tui.turn_controller import CONTEXT_TURNS
 
         loaded = load_config()
         if loaded.problems:

@@ -60,7 +60,9 @@ def test_ruff_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-WIDGET_MAY_IMPORT = ("tui.domain", "tui.session", "tui.messages", "tui.text", "tui.widgets", "tui.workers")
+WIDGET_MAY_IMPORT = (
+    "tui.domain", "tui.runtime.session", "tui.runtime.messages", "tui.text", "tui.widgets", "tui.runtime.workers",
+)
 """What a pane may import from the app: domain types, the session's ``Turn``, the app's messages,
 text helpers, other widgets and the worker-failure mixin — never ``tui.services`` (ports, turns,
 outbox, engine, workspace), ``tui.screens`` or the app: data is handed to a widget, intents leave it

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.ollama_stub import unused_port_url
-from tui import cli_doctor
 from tui.adapters.data_dir import secure_data_dir
 from tui.adapters.record_db import SCHEMA_VERSION
 from tui.adapters.store_lock import StoreLock
+from tui.cli import doctor as cli_doctor
 from tui.domain.modes import CODE, JOURNAL
 from tui.services.doctor import diagnose
 from tui.services.engine import open_outbox, open_store
@@ -262,7 +262,7 @@ def test_stray_library_settings_are_reported_by_name_only(settings, tmp_path, mo
 
 
 def test_mindpane_doctor_runs_from_the_shell(settings, clock, isolated_home, ollama_stub, tmp_path):
-    """Needs `doctor` wired into tui/cli.py."""
+    """Needs `doctor` wired into tui/cli/__init__.py."""
     fill(settings, clock)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}
     env.update(HOME=str(isolated_home), OLLAMA_HOST=ollama_stub.host_port, TZ="UTC", PYTHONDONTWRITEBYTECODE="1")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tui import cli_transfer
 from tui.adapters.record_db import _UPGRADES, SCHEMA_VERSION, RecordDB
+from tui.cli import transfer as cli_transfer
 from tui.domain.modes import CODE, JOURNAL, builtin_modes
 from tui.domain.records import ImportedEntry, MemoryRecord, content_key
 from tui.services.engine import open_store

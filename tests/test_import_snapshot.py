@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.test_export_import import cli, records_of
-from tui import cli_transfer
+from tui.cli import transfer as cli_transfer
 from tui.services import import_entries
 
 pytestmark = pytest.mark.usefixtures("keep_umask")

@@ -13,10 +13,10 @@ from textual.message import Message
 from textual.widgets import Input, TextArea
 
 from tests.tui_support import SIZE, chat, make_app, settle
+from tui.runtime.terminal_input import PasteSafeXTermParser, clean_pasted_text, hook_points_present
 from tui.screens.composer_screen import ComposerScreen
 from tui.screens.edit_screen import EditScreen
 from tui.screens.main_screen import MainScreen
-from tui.terminal_input import PasteSafeXTermParser, clean_pasted_text, hook_points_present
 
 THREE_LINES = "line one\nline two\nline three"
 
@@ -177,7 +177,7 @@ def as_text(received: list[Message]) -> str:
 
 
 def test_the_apps_driver_survives_bad_bytes_and_reads_a_paste_with_escapes_whole(settings):
-    """Fails if a Textual upgrade stops the hook in tui/terminal_input.py from taking effect."""
+    """Fails if a Textual upgrade stops the hook in tui/runtime/terminal_input.py from taking effect."""
     driver_class = make_app(settings).driver_class
     received = read_through_driver(driver_class, TYPED_THEN_PASTED)
     assert as_text(received) == "héllo \ufffd ok <paste 'before red after\\nline  two'>!"
@@ -185,7 +185,7 @@ def test_the_apps_driver_survives_bad_bytes_and_reads_a_paste_with_escapes_whole
 
 
 def test_textuals_own_driver_still_has_both_bugs():
-    """When this fails, Textual has fixed them: tui/terminal_input.py may be retired."""
+    """When this fails, Textual has fixed them: tui/runtime/terminal_input.py may be retired."""
     from textual.drivers.linux_driver import LinuxDriver
 
     with pytest.raises(UnicodeDecodeError):

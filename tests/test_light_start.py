@@ -63,7 +63,7 @@ LAUNCH = """
 import gc, json, sys
 from tui.app import MindpaneApp
 
-COMMAND_LINE = ("argparse", "tui.cli_config", "tui.cli_doctor", "tui.cli_models", "tui.cli_search", "tui.cli_transfer")
+COMMAND_LINE = ("argparse", "tui.cli.config", "tui.cli.doctor", "tui.cli.models", "tui.cli.search", "tui.cli.transfer")
 seen = {}
 start = MindpaneApp._start_background
 def first_frame_drawn(self):
@@ -84,7 +84,7 @@ print(json.dumps(seen))
 
 COMMAND = """
 import gc, json, sys
-from tui import cli_config
+from tui.cli import config as cli_config
 
 seen = {}
 report = cli_config.run

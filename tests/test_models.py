@@ -18,8 +18,8 @@ from textual.widgets import OptionList, ProgressBar, Static
 
 from tests.ollama_stub import DEFAULT_MODEL, OllamaStub, unused_port_url
 from tests.tui_support import SIZE, make_app, ollama_text, run_command, send, settle
-from tui import cli_models
 from tui.adapters.ollama_chat import OllamaChat
+from tui.cli import models as cli_models
 from tui.domain.errors import OllamaUnreachable
 from tui.domain.llm_models import ModelInfo, PullFailed, PullProgress, UnknownModel
 from tui.domain.modes import builtin_modes

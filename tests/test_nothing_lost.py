@@ -16,9 +16,9 @@ import pytest
 
 from tests.pty_support import read_for
 from tests.tui_support import SIZE, chat, make_app, notified, send, settle
+from tui.runtime.session import TurnState
 from tui.screens.quit_screen import QuitScreen
 from tui.services.workspace import Workspace
-from tui.session import TurnState
 
 REPO = Path(__file__).resolve().parent.parent
 

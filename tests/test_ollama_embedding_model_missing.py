@@ -48,7 +48,7 @@ async def test_the_app_says_to_pull_the_embedding_model_and_keeps_the_entry(sett
     from dataclasses import replace
 
     from tests.tui_support import SIZE, make_app, send, settle, status_text
-    from tui.session import TurnState
+    from tui.runtime.session import TurnState
 
     without = replace(settings, embedder=f"ollama:{MODEL}")
     app = make_app(without, clock)

@@ -6,7 +6,7 @@ renames or reshapes one of them fails here, loudly, instead of quietly breaking 
 - ``Input._on_key``: the prompt sees every key before ``Input`` does (``tui/widgets/prompt_bar.py``).
 - ``DOMNode._closing`` / ``App._closing``: a reply stops drawing when it or the app is closing
   (``tui/widgets/reply.py``).
-- ``LinuxDriver.run_input_thread``'s globals: the paste-safe input thread (``tui/terminal_input.py``).
+- ``LinuxDriver.run_input_thread``'s globals: the paste-safe input thread (``tui/runtime/terminal_input.py``).
 - ``App._notifications``: what the tests read back of the toasts (``tests/tui_support.notified``).
 """
 
@@ -19,7 +19,7 @@ from textual.notifications import Notifications
 from textual.widget import Widget
 from textual.widgets import Input
 
-from tui.terminal_input import hook_points_present
+from tui.runtime.terminal_input import hook_points_present
 
 
 def test_widget_size_updated_keeps_its_signature():

@@ -10,9 +10,9 @@ from tests.ollama_stub import unused_port_url
 from tests.screen_text import drawn_lines, joined, read_through
 from tests.tui_support import SIZE, chat, make_app, settle
 from tui.domain.modes import JOURNAL
+from tui.runtime.session import TurnState
 from tui.screens.changes_screen import ChangesScreen
 from tui.screens.entry_screen import EntryScreen
-from tui.session import TurnState
 
 
 def _rows(screen: ChangesScreen) -> list[tuple[str, ...]]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from tests.ollama_stub import DEFAULT_MODEL, unused_port_url
 from tests.tui_support import SIZE, chat, make_app, notified, ollama_text, send, settle, status_colour, status_text
-from tui.session import TurnState
+from tui.runtime.session import TurnState
 
 
 async def test_unreachable_ollama_is_explained_and_the_entry_is_saved(settings, clock):

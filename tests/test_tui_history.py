@@ -17,7 +17,7 @@ from tests.tui_support import app_over_store, notified
 from tests.tui_support import settle as settle_app
 from tui.domain.modes import CODE, JOURNAL
 from tui.domain.records import ImportedEntry
-from tui.resources import stylesheet
+from tui.runtime.resources import stylesheet
 from tui.screens.confirm_screen import ConfirmScreen
 from tui.screens.edit_screen import EditScreen
 from tui.screens.entry_screen import EntryScreen

@@ -6,8 +6,8 @@ from __future__ import annotations
 from textual.widgets import OptionList
 
 from tests.tui_support import SIZE, make_app, receipts, send, settle, status_text
+from tui.runtime.session import TurnState
 from tui.services.token_estimate import estimate_messages
-from tui.session import TurnState
 
 LONG_REFLECTION = ("It sounds like the move has taken a lot out of you, and small things carry more weight "
                    "when you are tired. What would make tomorrow a little lighter? ") * 6

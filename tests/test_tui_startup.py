@@ -13,10 +13,10 @@ from textual.widgets import Input, Static
 
 from tests.tui_support import SIZE, chat, make_app, ollama_text, send, settle, status_text
 from tui.app import MindpaneApp
+from tui.runtime.session import TurnState
 from tui.screens.main_screen import MainScreen
 from tui.screens.store_error_screen import StoreErrorScreen
 from tui.services.engine import open_store
-from tui.session import TurnState
 
 
 def computed_styles(screen) -> list[tuple[str, str, dict[str, str]]]:
@@ -167,10 +167,10 @@ async def test_a_full_collection_runs_once_a_turn_has_ended_and_none_has_started
     with the event loop stopped); it runs while the person reads the reply instead, and never
     while another turn is still running."""
     import tui.app
-    import tui.collector
+    import tui.runtime.collector
 
     collections: list[int] = []
-    monkeypatch.setattr(tui.collector.gc, "collect", lambda generation=2: collections.append(generation))
+    monkeypatch.setattr(tui.runtime.collector.gc, "collect", lambda generation=2: collections.append(generation))
     monkeypatch.setattr(tui.app, "COLLECT_AT_REST_AFTER", 0.05)
     ollama_stub.script(chunks=["A first ", "answer."], pace=0.3)
     ollama_stub.script(chunks=["A slower ", "answer ", "that takes ", "its time."], pace=0.3)

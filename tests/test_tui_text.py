@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tui.detached import iterate_detached
+from tui.runtime.detached import iterate_detached
 from tui.text import for_display, one_line
 
 

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from tests.ollama_stub import unused_port_url
 from tests.tui_support import SIZE, make_app, send, settle, status_text
-from tui.session import TurnState
+from tui.runtime.session import TurnState
 
 TICK = 1.0
 """The indicator counts once a second."""

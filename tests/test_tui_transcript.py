@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from tests.tui_support import chat, make_app, reply_drawn, settle
-from tui.session import Turn
+from tui.runtime.session import Turn
 from tui.widgets.block_cursor import block_text
 from tui.widgets.transcript import SHOWN_TURNS, Transcript
 

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from tests.tui_support import SIZE, chat, make_app, receipts, send, settle, status_colour, status_text
-from tui.session import TurnState
+from tui.runtime.session import TurnState
 
 RIVER = "Walked along the river at dawn; the fog made everything quiet."
 HERON = "Saw a heron by the river in the fog, standing still for ages."

@@ -20,11 +20,17 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.collector import COLLECT_AT_REST_AFTER, collect_at_rest, freeze_what_lives_on, freeze_what_started, thaw
-from tui.detached import call_detached
 from tui.domain.errors import ChatError, MindpaneError
 from tui.domain.modes import Mode
-from tui.messages import (
+from tui.runtime.collector import (
+    COLLECT_AT_REST_AFTER,
+    collect_at_rest,
+    freeze_what_lives_on,
+    freeze_what_started,
+    thaw,
+)
+from tui.runtime.detached import call_detached
+from tui.runtime.messages import (
     DraftChanged,
     OllamaChecked,
     OllamaStatus,
@@ -32,14 +38,14 @@ from tui.messages import (
     StoreOpened,
     TurnUpdate,
 )
-from tui.resources import stylesheet
+from tui.runtime.resources import stylesheet
+from tui.runtime.terminal_input import safe_driver_class
+from tui.runtime.turn_controller import TurnController
 from tui.screens.main_screen import MainScreen
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, update_config
 from tui.services.settings import Settings
 from tui.services.workspace import Workspace
-from tui.terminal_input import safe_driver_class
-from tui.turn_controller import TurnController
 
 if TYPE_CHECKING:
     from tui.screens.help_screen import KeySection
@@ -87,7 +93,7 @@ class MindpaneApp(App):
         self.config_problems: list[ConfigProblem] = list(self.workspace.config_problems)
         """What is wrong in the config file: said once, at start; the defaults stand in for it."""
         self._rest_timer: Timer | None = None
-        """Runs :func:`collect_at_rest` once a turn has ended (see ``tui.collector``)."""
+        """Runs :func:`collect_at_rest` once a turn has ended (see ``tui.runtime.collector``)."""
         self._remembered_theme: str | None = None
         """The theme the config file holds; None until the start theme is applied."""
         self._quit_when_saved = False
@@ -118,7 +124,7 @@ class MindpaneApp(App):
         self.call_after_refresh(self._start_background)
 
     def _start_background(self) -> None:
-        freeze_what_started()  # the first frame is drawn (see tui.collector)
+        freeze_what_started()  # the first frame is drawn (see tui.runtime.collector)
         self.open_store()
         self.set_timer(QUIET_START_SECONDS, self._start_the_rest)
 
@@ -283,7 +289,7 @@ class MindpaneApp(App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker raised something no one translated (a bug): log it, say it, keep running.
-        Screens and widgets forward theirs here (``tui.workers.ReportsWorkerFailures``)."""
+        Screens and widgets forward theirs here (``tui.runtime.workers.ReportsWorkerFailures``)."""
         if event.state is not WorkerState.ERROR:
             return
         worker, error = event.worker, event.worker.error

@@ -18,10 +18,10 @@ from textual.widgets import Footer, Static
 from tui.domain.calendar import in_view, streaks
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
-from tui.messages import WorkFailed
+from tui.runtime.messages import WorkFailed
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.services.screen_access import CalendarAccess
 from tui.widgets.heatmap import Heatmap
-from tui.workers import ReportsWorkerFailures
 
 
 def _count(number: int, noun: str, nouns: str) -> str:

@@ -19,7 +19,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui.domain.errors import MindpaneError
 from tui.domain.records import Change
-from tui.messages import WorkFailed
+from tui.runtime.messages import WorkFailed
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.services.screen_access import ChangesAccess
 from tui.text import for_display, local_minute
 from tui.widgets.history_messages import changed_by_undo
@@ -30,7 +31,6 @@ from tui.widgets.history_text import (
     flag_transition,
     undo_notice,
 )
-from tui.workers import ReportsWorkerFailures
 
 CHANGES_SHOWN = 500
 SUMMARY_SIDE = 40

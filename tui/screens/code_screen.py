@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 from textual.widgets.markdown import MarkdownFence
 
-from tui.clipboard import copy_with_notice
+from tui.runtime.clipboard import copy_with_notice
 
 
 class CodeScreen(ModalScreen[None]):

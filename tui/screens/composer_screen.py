@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
 
 from tui.domain.modes import Mode
-from tui.messages import DraftChanged
+from tui.runtime.messages import DraftChanged
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from tui.domain.errors import MindpaneError
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.services.screen_access import DeletedAccess
-from tui.workers import ReportsWorkerFailures
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -22,14 +22,14 @@ from tui.domain.errors import MemoryNotFound, MindpaneError
 from tui.domain.flags import REPLY_WRONG_KEY, WRONG_GLYPH, FlagState, reply_wrong, with_flags
 from tui.domain.pins import PIN_GLYPH, PinState
 from tui.domain.records import HistoryEvent, MemoryRecord
-from tui.messages import WorkFailed
+from tui.runtime.messages import WorkFailed
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.screens.confirm_screen import IrreversibleConfirmScreen
 from tui.screens.edit_screen import EditScreen
 from tui.services.screen_access import EntryAccess, NotFlagged
 from tui.text import for_display, local_minute
 from tui.widgets.history_messages import EntryChanged, FlagsChanged, PinChanged
 from tui.widgets.history_text import describe_change
-from tui.workers import ReportsWorkerFailures
 
 
 class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):

@@ -18,12 +18,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 
-from tui.clipboard import copy_with_notice
 from tui.domain import entry_kind, flags
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, readable_modes
 from tui.domain.pins import PinState
-from tui.messages import OllamaStatus, TurnUpdate
+from tui.runtime.clipboard import copy_with_notice
+from tui.runtime.messages import OllamaStatus, TurnUpdate
+from tui.runtime.session import Turn
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.screens.on_this_day_host import OnThisDayHost
 from tui.services.screen_access import (
     CalendarAccess,
@@ -34,7 +36,6 @@ from tui.services.screen_access import (
     PinsAccess,
 )
 from tui.services.workspace import WorkspaceHistory
-from tui.session import Turn
 from tui.text import local_day
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.history_pane import HistoryPane
@@ -45,7 +46,6 @@ from tui.widgets.recalled_pane import RecalledPane
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.transcript import Transcript
 from tui.widgets.typing_goes_to_prompt import TypedAway
-from tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from collections.abc import Callable

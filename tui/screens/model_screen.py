@@ -18,13 +18,13 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.detached import call_detached
 from tui.domain.errors import MindpaneError
 from tui.domain.llm_models import ModelInfo, model_key
-from tui.messages import WorkFailed
+from tui.runtime.detached import call_detached
+from tui.runtime.messages import WorkFailed
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.services.models import human_size
 from tui.text import local_day, one_line
-from tui.workers import ReportsWorkerFailures
 
 PULL_OPTION = "pull"
 USE_PREFIX = "use:"

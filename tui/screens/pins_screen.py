@@ -19,13 +19,13 @@ from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode
 from tui.domain.pins import PinState
 from tui.domain.records import MemoryRecord
-from tui.messages import WorkFailed
+from tui.runtime.messages import WorkFailed
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.screens.entry_screen import EntryScreen
 from tui.services.screen_access import PinsAccess
 from tui.text import local_minute
 from tui.widgets.history_messages import PinChanged
 from tui.widgets.history_text import preview
-from tui.workers import ReportsWorkerFailures
 
 
 class PinsScreen(ReportsWorkerFailures, ModalScreen[None]):

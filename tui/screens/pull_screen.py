@@ -15,13 +15,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from tui.detached import iterate_detached
 from tui.domain.errors import MindpaneError
-from tui.messages import WorkFailed
 from tui.ports import ChatModel
+from tui.runtime.detached import iterate_detached
+from tui.runtime.messages import WorkFailed
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.services.models import PullState, PullTally, human_size, pull_until
 from tui.text import one_line
-from tui.workers import ReportsWorkerFailures
 
 
 class PullScreen(ReportsWorkerFailures, ModalScreen[bool]):

@@ -13,7 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from tui.session import Turn
+from tui.runtime.session import Turn
 from tui.text import for_display
 
 

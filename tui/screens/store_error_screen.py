@@ -20,8 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain.errors import MindpaneError
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.widgets.keys_footer import KeysFooter
-from tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from textual import getters

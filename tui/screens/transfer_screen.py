@@ -20,10 +20,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, ProgressBar, Static
 
 from tui.domain.errors import MindpaneError
-from tui.messages import WorkFailed
+from tui.runtime.messages import WorkFailed
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.services.screen_access import TransferAccess
 from tui.widgets.paste_safe_input import PasteSafeInput
-from tui.workers import ReportsWorkerFailures
 
 
 def export_path(now: datetime) -> Path:

@@ -16,7 +16,7 @@ from textual.widgets import ContentSwitcher
 
 from tui.domain.drafts import Draft
 from tui.domain.modes import Mode
-from tui.messages import (
+from tui.runtime.messages import (
     Recalled,
     ReplyChunk,
     TurnFailed,
@@ -27,7 +27,7 @@ from tui.messages import (
     TurnUpdate,
     TurnWaiting,
 )
-from tui.session import Turn
+from tui.runtime.session import Turn
 from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.transcript import Transcript
 from tui.widgets.turn_view import TurnView

@@ -22,12 +22,12 @@ from tui.domain.modes import Mode
 from tui.domain.pins import PinState
 from tui.domain.records import Change, MemoryRecord, Page
 from tui.domain.search import SYNTAX_HELP, SearchQuery, SearchQueryError, SearchResult, parse_query
+from tui.runtime.workers import ReportsWorkerFailures
 from tui.widgets.history_messages import EntryChanged, FlagsChanged, PinChanged, changed_by_undo
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.history_text import undo_notice
 from tui.widgets.paste_safe_input import PasteSafeInput
 from tui.widgets.typing_goes_to_prompt import TypingGoesToPrompt
-from tui.workers import ReportsWorkerFailures
 
 PAGE_SIZE = 100
 RECALL_SIZE = 50

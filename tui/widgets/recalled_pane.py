@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 
 from tui.domain.pins import PIN_GLYPH
 from tui.domain.records import RecalledMemory
-from tui.session import Turn, TurnState
+from tui.runtime.session import Turn, TurnState
 from tui.text import entry_preview, local_day, one_line
 from tui.widgets.typing_goes_to_prompt import TypingGoesToPrompt
 

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from tui.domain.errors import ModelNotFound, OllamaUnreachable
 from tui.domain.modes import Mode
-from tui.messages import OllamaStatus
+from tui.runtime.messages import OllamaStatus
 from tui.text import one_line
 
 STORE_TEXT = {

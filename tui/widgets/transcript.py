@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.domain.modes import Mode
-from tui.session import Turn
+from tui.runtime.session import Turn
 from tui.widgets.turn_view import TurnView
 from tui.widgets.typing_goes_to_prompt import TypingGoesToPrompt
 

@@ -18,7 +18,7 @@ from textual.widgets import Static
 from tui.domain.entry_kind import QUESTION_LABEL
 from tui.domain.flags import WRONG_GLYPH
 from tui.domain.modes import Mode
-from tui.session import Turn, TurnState
+from tui.runtime.session import Turn, TurnState
 from tui.text import transcript_text
 from tui.widgets.thinking import ThinkingLine, app_now, local_time, whole_seconds
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from tui.cli_exit import EXIT_FAILURE, EXIT_USAGE, PipeOut
+from tui.cli.exits import EXIT_FAILURE, EXIT_USAGE, PipeOut
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, builtin_modes
 from tui.services.settings import Settings

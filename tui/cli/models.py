@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED
+from tui.cli.exits import EXIT_FAILURE, EXIT_INTERRUPTED
 from tui.domain.errors import MindpaneError
 from tui.domain.llm_models import ModelInfo, model_key
 from tui.domain.modes import Mode, builtin_modes

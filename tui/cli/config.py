@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from tui.cli_exit import EXIT_FAILURE
+from tui.cli.exits import EXIT_FAILURE
 from tui.domain.modes import Mode
 from tui.services.config import MODE_FIELDS, SETTING_KEYS, LoadedConfig, problems_message
 from tui.services.config_starter import toml_value

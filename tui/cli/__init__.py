@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO, cast
 
 from tui import __version__
-from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PipeOut
+from tui.cli.exits import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PipeOut
 from tui.domain.errors import MindpaneError
 from tui.services.config import LoadedConfig, load_config, load_modes
 from tui.services.settings import Settings, resolve_settings
@@ -33,7 +33,11 @@ PREVIEW_CHARS = 72
 def build_parser(modes: Mapping[str, Mode] | None = None) -> argparse.ArgumentParser:
     import argparse
 
-    from tui import cli_config, cli_doctor, cli_models, cli_search, cli_transfer
+    from tui.cli import config as cli_config
+    from tui.cli import doctor as cli_doctor
+    from tui.cli import models as cli_models
+    from tui.cli import search as cli_search
+    from tui.cli import transfer as cli_transfer
 
     modes = modes or load_modes(None)
     parser = argparse.ArgumentParser(
@@ -81,28 +85,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_command(args: argparse.Namespace, config: LoadedConfig, settings: Settings,
                  modes: Mapping[str, Mode]) -> int:
-    from tui import cli_config
+    from tui.cli import config as cli_config
 
     cli_config.report_problems(config, args, sys.stderr, settings)  # the app shows them itself
     if args.command == "ask":
         return ask(settings, args.mode, _prompt_text(args.prompt), sys.stdout, sys.stderr, modes)
     out = cast(TextIO, PipeOut(sys.stdout))  # `mindpane doctor | head -1`: a reader gone early ends it quietly
     if args.command == "doctor":
-        from tui import cli_doctor
+        from tui.cli import doctor as cli_doctor
 
         return cli_doctor.run(settings, args, out, sys.stderr)
     if args.command == "config":
         return cli_config.run(config, settings, modes, args, out, sys.stderr)
     if args.command == "models":
-        from tui import cli_models
+        from tui.cli import models as cli_models
 
         return cli_models.run(settings, args, out, sys.stderr, modes)
     if args.command in ("export", "import"):
-        from tui import cli_transfer
+        from tui.cli import transfer as cli_transfer
 
         return cli_transfer.run(settings, args, sys.stdout, sys.stderr, modes)
     if args.command == "search":
-        from tui import cli_search
+        from tui.cli import search as cli_search
 
         return cli_search.run(settings, args, sys.stdout, sys.stderr, modes)
     raise AssertionError(f"the parser accepted a command nothing runs: {args.command!r}")
@@ -160,7 +164,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
 
     A reader that stops early (``mindpane ask … | head -8``) stops the printing, not the turn: the
     reply is still read to its end and stored with the entry, and the exit status is 0 (see
-    :class:`~tui.cli_exit.PipeOut` for why not 141).
+    :class:`~tui.cli.exits.PipeOut` for why not 141).
     """
     from tui.services.engine import make_chat, make_turns, open_outbox, open_store, outbox_error, privacy_notice
     from tui.services.outbox import replay_pending

@@ -4,7 +4,7 @@ in a thread worker and tells the chat what happened — the chat only shows it.
 Nothing typed is lost: a send is written to the outbox first (before it is acknowledged), and a
 send before the store is open, or while a reply is still streaming, waits its turn. The worker
 iterates ``TurnService.retry`` and posts each event to the app in a ``TurnUpdate`` (see
-``tui.messages``); the app hands it back here, on the event loop, where the ``Turn`` is updated,
+``tui.runtime.messages``); the app hands it back here, on the event loop, where the ``Turn`` is updated,
 notifications and the Ollama status are decided, and the same message is delivered for the views.
 The controller's own events (queued, waiting, started…) are delivered in a ``TurnUpdate`` too.
 """
@@ -20,13 +20,13 @@ from functools import partial
 from textual.app import App
 from textual.worker import Worker, get_current_worker
 
-from tui.detached import iterate_detached_batches
 from tui.domain import entry_kind, flags
 from tui.domain.errors import MindpaneError, ModelNotFound, OllamaUnreachable, ReplyInterrupted
 from tui.domain.modes import Mode
 from tui.domain.records import MemoryRecord
 from tui.domain.stop import StopSignal
-from tui.messages import (
+from tui.runtime.detached import iterate_detached_batches
+from tui.runtime.messages import (
     ControllerEvent,
     OllamaChecked,
     OllamaStatus,
@@ -38,9 +38,9 @@ from tui.messages import (
     TurnUpdate,
     TurnWaiting,
 )
+from tui.runtime.session import AskAgain, Turn, TurnState
 from tui.services.turn_events import PendingTurn, Recalled, ReplyChunk, Saving, TurnDone, TurnFailed, TurnStopped
 from tui.services.workspace import Workspace
-from tui.session import AskAgain, Turn, TurnState
 
 log = logging.getLogger(__name__)
 

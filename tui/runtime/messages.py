@@ -14,8 +14,8 @@ from textual.message import Message
 
 from tui.domain.errors import MindpaneError
 from tui.domain.records import MemoryRecord
+from tui.runtime.session import Turn
 from tui.services.turn_events import Recalled, ReplyChunk, TurnDone, TurnEvent, TurnFailed, TurnStopped
-from tui.session import Turn
 
 __all__ = [
     "DraftChanged", "OllamaChecked", "OllamaStatus", "Recalled", "ReplyChunk", "StoreFailed",

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from tui.cli_exit import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, silence_stdout
+from tui.cli.exits import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, silence_stdout
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, builtin_modes
 from tui.services.settings import Settings
