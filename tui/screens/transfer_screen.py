@@ -26,12 +26,19 @@ from tui.workers import ReportsWorkerFailures
 
 
 def export_path(now: datetime) -> Path:
-    """A new file in the person's documents folder (else home), named by the time."""
+    """A new file in the person's documents folder (else home), named by the time; a name a file
+    already has (an export the same second) gets ``-2``, ``-3``…"""
     from platformdirs import user_documents_path
 
     folder = user_documents_path()
     folder = folder if folder.is_dir() else Path.home()
-    return folder / f"mindpane-export-{now:%Y%m%d-%H%M%S}.json"
+    stem = f"mindpane-export-{now:%Y%m%d-%H%M%S}"
+    path = folder / f"{stem}.json"
+    number = 1
+    while path.exists() or path.is_symlink():
+        number += 1
+        path = folder / f"{stem}-{number}.json"
+    return path
 
 
 class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
@@ -126,15 +133,15 @@ class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
 
 
 def write_export(workspace, path: Path) -> int:
-    """Blocking (a worker's job): every entry as lossless JSON, written to a temporary file that
-    replaces ``path`` only when complete. Returns how many entries were written."""
-    from tui.services.export import export_entries
+    """Blocking (a worker's job): every entry as lossless JSON, by ``export_to_file`` as
+    ``mindpane export -o`` writes (owner-only, complete or absent, never over a file that is there).
+    Returns how many entries were written."""
+    from tui.services.export import export_entries, export_to_file
 
-    partial = path.with_name(path.name + ".partial")
+    def entries(out) -> int:
+        return export_entries(workspace.journal.record, out, "json", modes=workspace.modes)
+
     try:
-        with partial.open("w", encoding="utf-8") as out:
-            count = export_entries(workspace.journal.record, out, "json", modes=workspace.modes)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return count
+        return export_to_file(path, entries)
+    except FileExistsError:
+        raise MindpaneError(f"{path} appeared while exporting", "it is kept as it was; export again") from None
