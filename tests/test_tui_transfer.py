@@ -97,3 +97,48 @@ def drawn(bar: ProgressBar) -> str:
     console = Console(width=40, record=True, color_system="truecolor", file=io.StringIO())
     console.print(bar.query_one(Bar).render())
     return console.export_text(styles=True)
+
+
+async def test_an_export_never_replaces_a_file_that_has_its_name(settings, clock, isolated_home):
+    """The palette's export is named by the second; a file of that name (an export a moment ago, or
+    anyone's) is kept as it was and the export takes the next free name."""
+    from datetime import datetime, timedelta
+
+    from tui.screens.transfer_screen import export_path
+
+    now = datetime.now()
+    theirs = {export_path(now + timedelta(seconds=second)) for second in range(-1, 30)}
+    for path in theirs:
+        path.write_text("mine, not an export\n", encoding="utf-8")
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.workspace.journal.add_entry(JOURNAL, "Exported beside an older file.", "Noted.")
+
+        app.export_all()
+        await settle(pilot)
+
+    assert all(path.read_text(encoding="utf-8") == "mine, not an export\n" for path in theirs)
+    (written,) = set(isolated_home.glob("mindpane-export-*.json")) - theirs
+    exported = json.loads(written.read_text(encoding="utf-8"))
+    assert [e["text"] for e in exported["entries"]] == ["Exported beside an older file."]
+    assert any(str(written) in n.message and "Exported 1 entry" in n.message for n in app._notifications)
+    assert not list(isolated_home.glob(".*partial*")) and not list(isolated_home.glob("*.partial"))
+
+
+async def test_the_apps_export_is_owner_only_as_the_command_lines_is(settings, clock, isolated_home, keep_umask):
+    """The export asks for owner-only itself (as ``mindpane export -o`` does), not leaning on the
+    private umask that opening the data dir happens to set."""
+    import os
+    import stat
+
+    os.umask(0o022)
+    app = make_app(settings, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.workspace.journal.add_entry(JOURNAL, "Private.")
+        os.umask(0o022)  # whatever opening the data dir set: the export itself asks for owner-only
+        app.export_all()
+        await settle(pilot)
+    (written,) = isolated_home.glob("mindpane-export-*.json")
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600

@@ -321,42 +321,9 @@ class MindpaneApp(App):
                                 f"Switch to {mode.title}: its prompt, its memories and its transcript",
                                 partial(self.use_mode, mode.name))
         if isinstance(screen, MainScreen):
-            yield SystemCommand("Long entry", "Open the multi-line composer", screen.action_compose)
-            yield SystemCommand("Retry", "Send the last failed turn again", screen.action_retry)
-            yield SystemCommand("Stop reply", "Stop the reply that is streaming; what arrived is kept (Esc)",
-                                screen.action_stop)
-            yield SystemCommand("Regenerate", "Ask again for the selected answer with the same memories (ctrl+n)",
-                                screen.action_regenerate)
-            yield SystemCommand("Edit and resend", "Put the selected turn's text back in the prompt to edit and "
-                                "send it again (ctrl+f)", screen.action_edit_resend)
-            yield SystemCommand("Copy code", "Copy the reply's last code block (or the reply)", screen.action_copy)
-            if self.mode.mark_questions:
-                yield SystemCommand("Question or entry", "The selected turn is a question to the journal (kept, "
-                                    "not recalled as a memory) or an entry: flip it (q on a turn; F7 in the prompt)",
-                                    screen.action_flip_kind)
-            yield SystemCommand("Reply is wrong", "Mark the selected reply wrong: it is not put into a prompt "
-                                "again; again unmarks it (w on a turn or a history row)", screen.action_mark_wrong)
-            yield SystemCommand("Also recall from other modes",
-                                f"The next {self.mode.entry_label.lower()} also recalls from other modes, this turn "
-                                "only (F9)", screen.action_other_modes)
-            yield SystemCommand("What was sent", "Exactly what the model received for the selected answer",
-                                screen.action_show_sent)
-            yield SystemCommand("Memory panes", "Show or hide receipts and history", screen.action_toggle_memory)
-            yield SystemCommand("Changes", "Every edit, delete, reply and import; revert one", screen.action_changes)
-            yield SystemCommand("On this day", "Entries from this day a week, a month and years ago (F8)",
-                                screen.action_on_this_day)
-            yield SystemCommand("Calendar", "A heatmap of entries per day, with your streak; Enter shows a day (F6)",
-                                screen.action_calendar)
-            yield SystemCommand("Pinned memories", f"What goes into every {self.mode.title} prompt: open or unpin "
-                                "a pin", screen.action_pins)
-            yield SystemCommand("Forget all deleted", "Erase every deleted entry from the disk for good",
-                                screen.forget_deleted)
-            model = self.workspace.model_for(self.mode)
-            yield SystemCommand(f"Model: {model}",
-                                f"Choose the Ollama model {self.mode.title} uses (lists the models Ollama has)",
-                                self.action_pick_model)
-            yield SystemCommand("Pull model", f"Download {model}, the model {self.mode.title} uses, into Ollama",
-                                self.action_pull_model)
+            from tui.screens.palette_commands import main_screen_commands
+
+            yield from main_screen_commands(self, screen)
         if self.workspace.ready:
             yield SystemCommand("Export", "Write every entry as JSON to your documents folder, else your home "
                                 "folder (lossless)",

@@ -9,9 +9,10 @@ from typing import Any, TextIO
 
 from tui.cli.exits import EXIT_FAILURE
 from tui.domain.modes import Mode
-from tui.services.config import MODE_FIELDS, SETTING_KEYS, LoadedConfig, problems_message
+from tui.services.config import LoadedConfig, problems_message
+from tui.services.config_schema import MODE_FIELD_NAMES, SETTING_ENV, SETTING_KEYS
 from tui.services.config_starter import toml_value
-from tui.services.settings import SETTING_ENV, Settings
+from tui.services.settings import Settings
 
 COMMENT_COLUMN = 48
 
@@ -94,7 +95,7 @@ def _show(config: LoadedConfig, settings: Settings, modes: Mapping[str, Mode], o
         print(_line(key, value, _source(settings, key)), file=out)
     for mode in modes.values():
         print(f"\n[modes.{mode.name}]", file=out)
-        for name in MODE_FIELDS:
+        for name in MODE_FIELD_NAMES:
             source = config.mode_source(mode.name, name)
             line = _mode_model(mode, settings, source) if name == "model" else _line(name, getattr(mode, name), source)
             print(line, file=out)

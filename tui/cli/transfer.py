@@ -10,7 +10,6 @@ whole file before it writes anything; a problem is one line on stderr and exit s
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Mapping
@@ -148,45 +147,19 @@ def _output_refusal(path: Path, settings: Settings, force: bool) -> str | None:
 
 
 def _export_to_file(job: _Export, path: Path, err: TextIO, force: bool = False) -> int:
-    """Write next to ``path`` and rename when done, owner-only: a failed export leaves no half file.
-    Without ``force`` the rename is a hard link, which fails if ``path`` appeared meanwhile."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    """``export_to_file``: owner-only, complete or absent, never over a file unless ``force``."""
+    from tui.services.export import export_to_file
+
     try:
-        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with open(handle, "w", encoding="utf-8", newline="\n") as stream:
-            count = job.write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        _move_into_place(partial, path, force)
+        count = export_to_file(path, job.write, replace=force)
     except FileExistsError:
-        partial.unlink(missing_ok=True)
         print(f"mindpane: export: {path} already exists; add --force to replace it", file=err)
         return EXIT_FAILURE
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         print(f"mindpane: cannot write {path}: {exc.strerror or exc}", file=err)
         return EXIT_FAILURE
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     print(f"mindpane: exported {count} {'entry' if count == 1 else 'entries'} to {path}", file=err)
     return 0
-
-
-def _move_into_place(partial: Path, path: Path, force: bool) -> None:
-    if force:
-        os.replace(partial, path)
-        return
-    try:
-        os.link(partial, path)  # never replaces: FileExistsError when path is there
-    except FileExistsError:
-        raise
-    except OSError:  # a file system without hard links: check, then rename
-        if path.exists() or path.is_symlink():
-            raise FileExistsError(path) from None
-        os.replace(partial, path)
-    else:
-        partial.unlink()
 
 
 def _export_source(settings: Settings) -> tuple[Any, Any]:

@@ -27,12 +27,19 @@ from tui.widgets.paste_safe_input import PasteSafeInput
 
 
 def export_path(now: datetime) -> Path:
-    """A new file in the person's documents folder (else home), named by the time."""
+    """A new file in the person's documents folder (else home), named by the time; a name a file
+    already has (an export the same second) gets ``-2``, ``-3``…"""
     from platformdirs import user_documents_path
 
     folder = user_documents_path()
     folder = folder if folder.is_dir() else Path.home()
-    return folder / f"mindpane-export-{now:%Y%m%d-%H%M%S}.json"
+    stem = f"mindpane-export-{now:%Y%m%d-%H%M%S}"
+    path = folder / f"{stem}.json"
+    number = 1
+    while path.exists() or path.is_symlink():
+        number += 1
+        path = folder / f"{stem}-{number}.json"
+    return path
 
 
 class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
@@ -130,13 +137,12 @@ class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
 
 
 def write_export(transfer: TransferAccess, path: Path) -> int:
-    """Blocking (a worker's job): every entry as lossless JSON, written to a temporary file that
-    replaces ``path`` only when complete. Returns how many entries were written."""
-    partial = path.with_name(path.name + ".partial")
+    """Blocking (a worker's job): every entry as lossless JSON, by ``export_to_file`` as
+    ``mindpane export -o`` writes (owner-only, complete or absent, never over a file that is there).
+    Returns how many entries were written."""
+    from tui.services.export import export_to_file
+
     try:
-        with partial.open("w", encoding="utf-8") as out:
-            count = transfer.export_json(out)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return count
+        return export_to_file(path, transfer.export_json)
+    except FileExistsError:
+        raise MindpaneError(f"{path} appeared while exporting", "it is kept as it was; export again") from None

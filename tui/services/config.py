@@ -4,44 +4,33 @@
 a mode without a prompt each become one ``ConfigProblem`` (file, line, dotted key, why) and the
 default is used for that part only, so a broken file never keeps anyone from writing an entry.
 Reads use ``tomllib``; writes (``update_config``) go through ``tomlkit`` so the person's comments
-and layout survive. Which value wins over the file (flags, environment) is ``settings.py``'s job.
+and layout survive. What each key may hold is ``config_schema``'s table; which value wins over the
+file (flags, environment) is ``settings.py``'s job.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import stat
 import threading
-import urllib.parse
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import Mode, builtin_modes, valid_mode_id
+from tui.services.config_checks import Invalid, metadata_value, shown
 from tui.services.config_read import ConfigUnreadable, read_config_bytes
+from tui.services.config_schema import MODE_FIELD, MODE_FIELD_NAMES, SETTING, SETTING_KEYS
 
 if TYPE_CHECKING:
     import tomllib
 
 CONFIG_ENV = "MINDPANE_CONFIG"
 FILE_NAME = "config.toml"
-SETTING_KEYS = ("ollama_host", "model", "embedder", "stall_timeout", "theme", "data_dir")
-MODE_FIELDS = ("title", "system_prompt", "model", "recall_size", "min_relevance", "keep_unanswered", "metadata",
-               "recall_from", "may_read", "placeholder", "intro", "entry_label", "reply_label",
-               "traceback_recall", "on_this_day", "pin_limit", "context_length",
-               "mark_questions", "recall_questions")
-MAX_RECALL_SIZE = 50
-CONTEXT_LENGTHS = (512, 1_048_576)
-"""The fewest and the most tokens a mode's ``context_length`` may ask the model for."""
-RESERVED_METADATA = frozenset({"mode", "model", "reply", "created_at", "updated_at", "data", "hash",
-                               "text_lemmatized", "user_id", "agent_id", "run_id", "role", "actor_id", "traceback",
-                               "kind", "reply_wrong", "stopped"})
-"""Keys the store and the turn write themselves: a mode's metadata may not shadow them."""
 
 
 class ConfigError(MindpaneError):
@@ -151,8 +140,7 @@ def load_modes(config: LoadedConfig | None) -> dict[str, Mode]:
     own. ``None``: just the built-in modes."""
     modes = builtin_modes()
     for mode_id, fields in (config.modes if config else {}).items():
-        values = {name: tuple(value) if name in ("recall_from", "may_read") else value
-                  for name, value in fields.items()}
+        values = dict(fields)
         base = modes.get(mode_id)
         if base is not None:
             modes[mode_id] = replace(base, **values)
@@ -248,172 +236,21 @@ class _Report:
         return None
 
 
-# -- what each value may be -------------------------------------------------------------------------
-
-
-class _Invalid(ValueError):
-    """Why a value is not allowed (the message a person reads)."""
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    return str(value)
-
-
-def _text(value: Any, empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise _Invalid(f"must be text in quotes, not {_shown(value)}")
-    if not empty and not value.strip():
-        raise _Invalid("must not be empty")
-    return value
-
-
-def _embedder(value: Any) -> str:
-    spec = _text(value).strip()
-    if spec == "bundled" or (spec.startswith("ollama:") and spec[len("ollama:"):].strip()):
-        return spec
-    raise _Invalid(f'must be "bundled" or "ollama:<model>" (e.g. "ollama:all-minilm"), not {_shown(value)}')
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _Invalid(f"must be a number, not {_shown(value)}")
-    return float(value)
-
-
-def _seconds(value: Any) -> float:
-    from tui.services.settings import MAX_STALL_TIMEOUT, stall_seconds
-
-    seconds = _number(value)
-    if stall_seconds(seconds) is None:
-        raise _Invalid(f"must be more than 0 seconds and at most {MAX_STALL_TIMEOUT:g} (a day), not {_shown(value)}")
-    return seconds
-
-
-def known_themes() -> frozenset[str] | None:
-    """The theme names the app knows (Textual's built-in ones); None if they cannot be listed."""
-    try:
-        from textual.theme import BUILTIN_THEMES
-    except ImportError:  # pragma: no cover - textual is a dependency
-        return None
-    return frozenset(BUILTIN_THEMES)
-
-
-def _theme(value: Any) -> str:
-    name = _text(value).strip()
-    themes = known_themes()
-    if themes is not None and name not in themes:
-        raise _Invalid(f"no theme named {_shown(name)} (ctrl+p → \"Change theme\" lists them)")
-    return name
-
-
-def _data_dir(base: Path) -> Callable[[Any], Path]:
-    def check(value: Any) -> Path:
-        chosen = Path(_text(value).strip()).expanduser()
-        return chosen if chosen.is_absolute() else base / chosen
-
-    return check
-
-
-def _ollama_host(value: Any) -> str:
-    """An address the client can parse: "http://[::1" passed, then every command that reached Ollama
-    ended in a traceback."""
-    host = _text(value).strip()
-    try:
-        split = urllib.parse.urlsplit(host if "://" in host else f"http://{host}")
-        _ = split.port  # a port that is not a number raises here
-    except ValueError as why:
-        raise _Invalid(f"{_shown(host)} is not an address ({why}); e.g. http://127.0.0.1:11434") from None
-    if not split.hostname:
-        raise _Invalid(f"{_shown(host)} names no host; e.g. http://127.0.0.1:11434")
-    return host
-
-
-def _setting_checks(base: Path) -> dict[str, Callable[[Any], Any]]:
-    return {"ollama_host": _ollama_host, "model": lambda value: _text(value).strip(),
-            "embedder": _embedder, "stall_timeout": _seconds, "theme": _theme, "data_dir": _data_dir(base)}
-
-
-def _recall_size(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"must be a whole number, not {_shown(value)}")
-    if not 0 <= value <= MAX_RECALL_SIZE:
-        raise _Invalid(f"must be from 0 to {MAX_RECALL_SIZE}, not {value}")
-    return value
-
-
-def _context_length(value: Any) -> int:
-    low, high = CONTEXT_LENGTHS
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"must be a whole number of tokens, e.g. 8192, not {_shown(value)}")
-    if not low <= value <= high:
-        raise _Invalid(f"must be from {low} to {high} tokens, not {value}")
-    return value
-
-
-def _relevance(value: Any) -> float:
-    number = _number(value)
-    if not 0 <= number <= 1:
-        raise _Invalid(f"must be from 0 to 1, not {_shown(value)}")
-    return number
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _Invalid(f"must be true or false, not {_shown(value)}")
-    return value
-
-
-def _ids(value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise _Invalid(f'must be a list of mode ids, e.g. ["journal"], not {_shown(value)}')
-    return list(dict.fromkeys(value))
-
-
-_MODE_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "title": _text, "system_prompt": _text, "model": lambda value: _text(value).strip(),
-    "recall_size": _recall_size, "min_relevance": _relevance, "keep_unanswered": _flag, "recall_from": _ids,
-    "may_read": _ids,
-    "placeholder": lambda value: _text(value, empty=True), "intro": lambda value: _text(value, empty=True),
-    "entry_label": _text, "reply_label": _text, "traceback_recall": _flag, "pin_limit": _recall_size,
-    "on_this_day": _flag, "context_length": _context_length,
-    "mark_questions": _flag, "recall_questions": _flag,
-}
-
-
-def _metadata_value(name: str, value: Any) -> str | int | float | bool:
-    if name in RESERVED_METADATA:
-        raise _Invalid(f"{_shown(name)} is set by mindpane itself; choose another name")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _Invalid(f"must be a finite number, not {value}")
-    if not isinstance(value, str | int | float | bool):
-        raise _Invalid(f"must be text, a number or true/false, not {_shown(value)}")
-    return value
-
-
 # -- checking a whole file --------------------------------------------------------------------------
 
 
 def _check_settings(data: dict[str, Any], report: _Report, base: Path) -> dict[str, Any]:
-    checks = _setting_checks(base)
     values: dict[str, Any] = {}
     for key, raw in data.items():
         if key == "modes":
             continue
-        check = checks.get(key)
-        if check is None:
+        setting = SETTING.get(key)
+        if setting is None:
             report((key,), f"unknown setting (known: {', '.join(SETTING_KEYS)} and [modes.<id>] tables)")
             continue
         try:
-            values[key] = check(raw)
-        except _Invalid as why:
+            values[key] = setting.read(raw, base)
+        except Invalid as why:
             report((key,), f"{why}; using the default")
     return values
 
@@ -430,7 +267,7 @@ def _check_modes(raw: Any, report: _Report) -> dict[str, dict[str, Any]]:
             report(key, "a mode id is lowercase letters, digits, '-' and '_' (at most 40); the mode is left out")
             continue
         if not isinstance(table, dict):
-            report(key, f"must be a table ([modes.{mode_id}]), not {_shown(table)}; the mode is left out")
+            report(key, f"must be a table ([modes.{mode_id}]), not {shown(table)}; the mode is left out")
             continue
         fields = _check_mode(mode_id, table, report, is_new=mode_id not in builtin)
         if fields is not None:
@@ -443,15 +280,15 @@ def _check_modes(raw: Any, report: _Report) -> dict[str, dict[str, Any]]:
     return modes
 
 
-def _known_others(mode_id: str, name: str, wanted: list[str], known: set[str], reads: str,
-                  report: _Report) -> list[str]:
+def _known_others(mode_id: str, name: str, wanted: tuple[str, ...], known: set[str], reads: str,
+                  report: _Report) -> tuple[str, ...]:
     """``wanted`` without the mode itself and without ids no mode has (reported, naming what is kept)."""
-    wanted = [other for other in wanted if other != mode_id]
-    kept = [other for other in wanted if other in known]
+    wanted = tuple(other for other in wanted if other != mode_id)
+    kept = tuple(other for other in wanted if other in known)
     unknown = [other for other in wanted if other not in known]
     if unknown:
         own = "and its own entries" if name == "recall_from" else ""
-        report(("modes", mode_id, name), f"no mode named {', '.join(map(_shown, unknown))}; {reads} "
+        report(("modes", mode_id, name), f"no mode named {', '.join(map(shown, unknown))}; {reads} "
                + (f"{', '.join(kept)} {own}".strip() if kept else
                   "its own entries only" if name == "recall_from" else "no other mode"))
     return kept
@@ -464,13 +301,13 @@ def _check_mode(mode_id: str, table: dict[str, Any], report: _Report, is_new: bo
         if name == "metadata":
             fields[name] = _check_metadata(key, value, report)
             continue
-        check = _MODE_CHECKS.get(name)
-        if check is None:
-            report((*key, name), f"unknown mode field (known: {', '.join(MODE_FIELDS)})")
+        field = MODE_FIELD.get(name)
+        if field is None:
+            report((*key, name), f"unknown mode field (known: {', '.join(MODE_FIELD_NAMES)})")
             continue
         try:
-            fields[name] = check(value)
-        except _Invalid as why:
+            fields[name] = field.check(value)
+        except Invalid as why:
             if not (is_new and name == "system_prompt"):
                 report((*key, name), f"{why}; using the default")
             else:
@@ -484,13 +321,13 @@ def _check_mode(mode_id: str, table: dict[str, Any], report: _Report, is_new: bo
 
 def _check_metadata(key: tuple[str, ...], value: Any, report: _Report) -> dict[str, Any]:
     if not isinstance(value, dict):
-        report((*key, "metadata"), f"must be a table of values, e.g. {{ team = \"core\" }}, not {_shown(value)}")
+        report((*key, "metadata"), f"must be a table of values, e.g. {{ team = \"core\" }}, not {shown(value)}")
         return {}
     kept: dict[str, Any] = {}
     for name, item in value.items():
         try:
-            kept[name] = _metadata_value(name, item)
-        except _Invalid as why:
+            kept[name] = metadata_value(name, item)
+        except Invalid as why:
             report((*key, "metadata", name), f"{why}; left out")
     return kept
 
@@ -544,24 +381,18 @@ def _check_update(parts: tuple[str, ...], dotted_key: str, value: Any, path: Pat
         return ConfigError(f"Cannot set {dotted_key} in {path}: {why}", "nothing was written")
 
     try:
-        if len(parts) == 1 and parts[0] in SETTING_KEYS:
-            _setting_checks(path.parent)[parts[0]](value)
+        if len(parts) == 1 and parts[0] in SETTING:
+            SETTING[parts[0]].read(value, path.parent)
         elif len(parts) == 3 and parts[0] == "modes":
             mode_id, name = parts[1], parts[2]
             if not valid_mode_id(mode_id):
-                raise _Invalid("a mode id is lowercase letters, digits, '-' and '_'")
-            if name == "metadata":
-                if not isinstance(value, dict):
-                    raise _Invalid("must be a table of values")
-                for key, item in value.items():
-                    _metadata_value(key, item)
-            elif name in _MODE_CHECKS:
-                _MODE_CHECKS[name](value)
-            else:
-                raise _Invalid(f"unknown mode field (known: {', '.join(MODE_FIELDS)})")
+                raise Invalid("a mode id is lowercase letters, digits, '-' and '_'")
+            if name not in MODE_FIELD:
+                raise Invalid(f"unknown mode field (known: {', '.join(MODE_FIELD_NAMES)})")
+            MODE_FIELD[name].check(value)
         else:
-            raise _Invalid(f"unknown setting (known: {', '.join(SETTING_KEYS)}, modes.<id>.<field>)")
-    except _Invalid as why:
+            raise Invalid(f"unknown setting (known: {', '.join(SETTING_KEYS)}, modes.<id>.<field>)")
+    except Invalid as why:
         raise refuse(str(why)) from None
 
 

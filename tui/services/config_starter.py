@@ -1,5 +1,6 @@
 """The starter config file ``mindpane config init`` writes: every setting with its default and a
-comment, and the built-in modes written out as a person would write their own."""
+comment, and the built-in modes written out as a person would write their own; all of it made from
+``config_schema``'s table."""
 
 from __future__ import annotations
 
@@ -9,21 +10,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from tui.domain.modes import Mode, builtin_modes
-from tui.services.settings import (
-    BUNDLED_EMBEDDER,
-    DEFAULT_MODEL,
-    DEFAULT_OLLAMA_HOST,
-    DEFAULT_STALL_TIMEOUT,
-    DEFAULT_THEME,
-    default_data_dir,
-)
+from tui.services.config_schema import MODE_FIELDS, SETTINGS
 
 WRAP = 92
 
 HEAD = """\
 # mindpane's config file. Every setting is written out with its default; change what you like.
-# Flags (--model, --data-dir) and environment variables (OLLAMA_HOST, MINDPANE_MODEL,
-# MINDPANE_EMBEDDER, MINDPANE_STALL_TIMEOUT, MINDPANE_DATA_DIR) win over this file.
+{flags}
 # `mindpane config check` finds mistakes; `mindpane config show` says what is in effect and why.
 # A mistake never stops the app: it starts with the default for that part and says what is wrong.
 """
@@ -36,28 +29,11 @@ MODES_HEAD = """\
 #
 # A table with a built-in mode's id (journal, code) changes only the fields it names; a new id
 # adds a mode (system_prompt is required). Fields:
-#   title            the name on the status line and in the palette
-#   system_prompt    how the model should answer in this mode
-#   model            the Ollama model (default: `model` above)
-#   recall_size      how many earlier entries are recalled per turn (0 to 50)
-#   min_relevance    0 to 1: weaker matches are not recalled
-#   pin_limit        how many pinned entries (p in the history or receipts) go into each prompt (0 to 50)
-#   context_length   tokens the model sees at once, prompt and reply (Ollama's num_ctx, 512 to 1048576);
-#                    unset: the model's own num_ctx, else what it was made for, at most 8192
-#   keep_unanswered  store the text even when the model fails (true for a journal)
-#   metadata         a table of values stamped on every entry, e.g. { team = "core" }
-#   recall_from      other modes' ids whose entries it always recalls too (default: only its own)
-#   may_read         other modes' ids that "also recall from other modes" (F9, one turn) may read
-#                    (default: every other mode; [] refuses the toggle)
-#   placeholder      what the empty prompt says
-#   intro            what an empty transcript says
-#   entry_label      the name of what you write ("Entry", "Question")
-#   reply_label      the name of what the model answers ("Reflection", "Answer")
-#   on_this_day      opening the mode shows entries from this day a week, a month, years ago
-#   mark_questions   tell a question to the journal ("what did I write about Sam?") from an entry
-#                    when it is sent (F7 in the prompt, q on a turn or a history row flips it)
-#   recall_questions recall those questions as memories too (default: kept and searchable, not recalled)
+{fields}
 """
+
+FIELD_COLUMN = 16
+"""The width of a field's name in the list of fields; what it is for follows."""
 
 EXAMPLE = """\
 # A mode of your own, for example:
@@ -72,41 +48,55 @@ EXAMPLE = """\
 
 
 def starter_text() -> str:
-    parts = [HEAD, *_settings(), MODES_HEAD]
+    parts = [_head(), *_settings(), MODES_HEAD.format(fields=_field_docs())]
     for mode in builtin_modes().values():
         parts.append(_mode_table(mode))
     parts.append(EXAMPLE)
     return "\n".join(parts)
 
 
+def _head() -> str:
+    variables = ", ".join(setting.env for setting in SETTINGS if setting.env)
+    flags = _comment(f"Flags (--model, --data-dir) and environment variables ({variables}) win over this file.")
+    return HEAD.format(flags=flags)
+
+
+def _comment(text: str) -> str:
+    return textwrap.fill(text, WRAP, initial_indent="# ", subsequent_indent="# ", break_long_words=False,
+                         break_on_hyphens=False)
+
+
 def _settings() -> Iterable[str]:
-    yield f"# Where Ollama listens.\nollama_host = {toml_value(DEFAULT_OLLAMA_HOST)}\n"
-    yield f"# The model of every mode that does not name its own.\nmodel = {toml_value(DEFAULT_MODEL)}\n"
-    yield ('# How entries are embedded: "bundled" (a small offline model) or "ollama:<model>", e.g.\n'
-           '# "ollama:all-minilm". Each embedder keeps its own index, built from your entries.\n'
-           f"embedder = {toml_value(BUNDLED_EMBEDDER)}\n")
-    yield ("# Seconds without new text from Ollama before a reply counts as stalled (at most 86400).\n"
-           f"stall_timeout = {toml_value(int(DEFAULT_STALL_TIMEOUT))}\n")
-    yield ('# The colours. ctrl+p → "Change theme" picks one and remembers it here.\n'
-           f"theme = {toml_value(DEFAULT_THEME)}\n")
-    yield ("# Where memories live (a relative path is relative to this file). Unset: the user data dir.\n"
-           f"# data_dir = {toml_value(str(default_data_dir()))}\n")
+    """Each setting under what it is for: its default, or an example commented out."""
+    for setting in SETTINGS:
+        if setting.default is not None:
+            line = f"{setting.name} = {toml_value(_whole(setting.default))}"
+        else:
+            line = f"# {setting.name} = {toml_value(setting.unset_example() if setting.unset_example else '')}"
+        yield f"{_comment(setting.doc)}\n{line}\n"
+
+
+def _whole(value: Any) -> Any:
+    """120.0 as 120: the number a person would write."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _field_docs() -> str:
+    indent = "#" + " " * (len("#   ") + FIELD_COLUMN)
+    return "\n".join(f"#   {field.name:<{FIELD_COLUMN}} " + f"\n{indent}".join(field.doc.split("\n"))
+                     for field in MODE_FIELDS)
 
 
 def _mode_table(mode: Mode) -> str:
-    lines = [f"[modes.{mode.name}]", f"title = {toml_value(mode.title)}",
-             f"system_prompt = {toml_value(mode.system_prompt, wrap=True)}",
-             f"model = {toml_value(mode.model)}" if mode.model else f"# model = {toml_value(DEFAULT_MODEL)}",
-             f"recall_size = {toml_value(mode.recall_size)}", f"min_relevance = {toml_value(mode.min_relevance)}",
-             f"pin_limit = {toml_value(mode.pin_limit)}",
-             f"context_length = {toml_value(mode.context_length)}" if mode.context_length
-             else "# context_length = 8192",
-             f"keep_unanswered = {toml_value(mode.keep_unanswered)}", f"metadata = {toml_value(mode.metadata)}",
-             f"recall_from = {toml_value(list(mode.recall_from))}", f"placeholder = {toml_value(mode.placeholder)}",
-             f"intro = {toml_value(mode.intro, wrap=True)}", f"entry_label = {toml_value(mode.entry_label)}",
-             f"reply_label = {toml_value(mode.reply_label)}", f"on_this_day = {toml_value(mode.on_this_day)}",
-             f"mark_questions = {toml_value(mode.mark_questions)}",
-             f"recall_questions = {toml_value(mode.recall_questions)}"]
+    """A built-in mode as a person would write it: every field, an unset one as an example
+    commented out."""
+    lines = [f"[modes.{mode.name}]"]
+    for field in MODE_FIELDS:
+        value = getattr(mode, field.name)
+        if value is not None:
+            lines.append(f"{field.name} = {toml_value(value, wrap=True)}")
+        elif field.unset_example is not None:
+            lines.append(f"# {field.name} = {toml_value(field.unset_example(mode))}")
     return "\n".join(lines) + "\n"
 
 

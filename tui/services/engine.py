@@ -11,19 +11,26 @@ from typing import TYPE_CHECKING, cast
 from tui.domain.errors import EmbedderError, MindpaneError
 from tui.domain.modes import Mode
 from tui.services.config import load_modes
-from tui.services.settings import BUNDLED_EMBEDDER, Settings
+from tui.services.settings import OLLAMA_EMBEDDER_PREFIX as OLLAMA_EMBEDDER_PREFIX  # doctor reads it here
+from tui.services.settings import Settings, parse_embedder
 
 if TYPE_CHECKING:
     from tui.ports import ChatModel, Embedder, Index, Outbox, Record
     from tui.services.journal import Journal
     from tui.services.turn import TurnService
 
-OLLAMA_EMBEDDER_PREFIX = "ollama:"
-
 
 def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
-    spec = settings.embedder.strip()
-    if spec == BUNDLED_EMBEDDER:
+    """How to load the embedder the settings name (``settings.parse_embedder``, the parse the
+    config check makes too); raises ``EmbedderError`` for a spec that names none."""
+    try:
+        model = parse_embedder(settings.embedder).ollama_model
+    except ValueError:
+        raise EmbedderError(
+            f"Unknown embedder {settings.embedder.strip()!r}",
+            "set MINDPANE_EMBEDDER to 'bundled' or 'ollama:<model>' (e.g. ollama:all-minilm)",
+        ) from None
+    if model is None:
         def bundled() -> Embedder:
             from tui.adapters.bundled_embedder import BundledEmbedder
             from tui.adapters.model_cache import MODELS_DIR
@@ -31,21 +38,13 @@ def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
             return BundledEmbedder(cache_dir=settings.data_dir / MODELS_DIR)
 
         return bundled
-    if spec.startswith(OLLAMA_EMBEDDER_PREFIX) and spec[len(OLLAMA_EMBEDDER_PREFIX):]:
-        def ollama() -> Embedder:
-            from tui.adapters.ollama_embedder import OllamaEmbedder
 
-            return OllamaEmbedder(
-                host=settings.ollama_host,
-                model=spec[len(OLLAMA_EMBEDDER_PREFIX):],
-                timeout=settings.stall_timeout,
-            )
+    def ollama() -> Embedder:
+        from tui.adapters.ollama_embedder import OllamaEmbedder
 
-        return ollama
-    raise EmbedderError(
-        f"Unknown embedder {spec!r}",
-        "set MINDPANE_EMBEDDER to 'bundled' or 'ollama:<model>' (e.g. ollama:all-minilm)",
-    )
+        return OllamaEmbedder(host=settings.ollama_host, model=model, timeout=settings.stall_timeout)
+
+    return ollama
 
 
 def open_store(settings: Settings, clock: Callable[[], datetime] | None = None,

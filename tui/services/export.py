@@ -15,15 +15,19 @@ comes: exporting 100k entries holds one page in memory, never the whole journal.
   nothing left that could act on a viewer (``export_markdown``).
 - ``jrnl``: jrnl's JSON export (``title``, ``body``, ``date``, ``time``, ``tags``, ``starred``); the
   reply goes at the end of the body after a ``--- reply ---`` line (see ``jrnl_format``).
+
+``export_to_file`` is how ``mindpane export -o`` and the app's export both write a file.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Protocol, TextIO
 
 from tui.domain.modes import Mode
@@ -96,6 +100,44 @@ def export_entries(source: EntrySource, out: TextIO, fmt: str = "json", mode: st
     writers: dict[str, Callable[[Iterator[MemoryRecord], TextIO, str | None, Mapping[str, Mode]], int]] = {
         "md": write_markdown, "jrnl": _write_jrnl}
     return writers[fmt](source.iter_entries(mode, since, until, page), out, mode, modes or {})
+
+
+def export_to_file(path: Path, write: Callable[[TextIO], int], replace: bool = False) -> int:
+    """Write an export to ``path`` with ``write`` (``export_entries`` bound to a source), the one way
+    the command line and the app both write one: into a new owner-only file beside ``path``
+    (``O_EXCL``), flushed to the disk, then moved into place. A failure or a crash leaves no half
+    file, and without ``replace`` no file already at ``path`` is ever overwritten (the move is a hard
+    link, which refuses a name that appeared meanwhile). Blocking: a worker's or the command's job.
+    Raises ``FileExistsError`` when ``path`` exists (without ``replace``), ``OSError`` for the disk,
+    and whatever ``write`` raises; nothing is left behind. Returns what ``write`` returns."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open(handle, "w", encoding="utf-8", newline="\n") as stream:
+            count = write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        _move_into_place(partial, path, replace)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _move_into_place(partial: Path, path: Path, replace: bool) -> None:
+    if replace:
+        os.replace(partial, path)
+        return
+    try:
+        os.link(partial, path)  # never replaces: FileExistsError when path is there
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename
+        if path.exists() or path.is_symlink():
+            raise FileExistsError(path) from None
+        os.replace(partial, path)
+    else:
+        partial.unlink()
 
 
 # -- json ----------------------------------------------------------------------------------------

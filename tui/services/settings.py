@@ -1,5 +1,6 @@
 """Where mindpane keeps its data and how it reaches Ollama: flags over environment over the config
-file over defaults. ``Settings.sources`` says which of the four each value came from."""
+file over defaults. ``Settings.sources`` says which of the four each value came from; which settings
+there are, and the environment variable of each, is ``config_schema``'s table."""
 
 from __future__ import annotations
 
@@ -20,15 +21,33 @@ DEFAULT_STALL_TIMEOUT = 120.0
 MAX_STALL_TIMEOUT = 86_400.0
 """A day: no model loads for longer, and a larger number overflows the clocks a socket waits on."""
 DEFAULT_THEME = "textual-dark"
+OLLAMA_EMBEDDER_PREFIX = "ollama:"
 
-SETTING_ENV = {
-    "ollama_host": "OLLAMA_HOST",
-    "model": "MINDPANE_MODEL",
-    "embedder": "MINDPANE_EMBEDDER",
-    "stall_timeout": "MINDPANE_STALL_TIMEOUT",
-    "data_dir": "MINDPANE_DATA_DIR",
-}
-"""The environment variable of each setting that has one (``theme`` has none)."""
+
+@dataclass(frozen=True)
+class EmbedderSpec:
+    """What an ``embedder`` setting names: the bundled model, or an Ollama model by name."""
+
+    ollama_model: str | None = None
+    """None: the bundled embedder."""
+
+    @property
+    def spec(self) -> str:
+        """The setting as written, without stray spaces (``bundled``, ``ollama:all-minilm``)."""
+        return BUNDLED_EMBEDDER if self.ollama_model is None else f"{OLLAMA_EMBEDDER_PREFIX}{self.ollama_model}"
+
+
+def parse_embedder(spec: str) -> EmbedderSpec:
+    """The one reading of an embedder spec, for the config check and the engine alike (they once
+    parsed it each their own way: "ollama: all-minilm" passed the check, then asked Ollama for
+    " all-minilm"). Raises ``ValueError`` for anything but ``bundled`` or ``ollama:<model>``."""
+    chosen = spec.strip()
+    if chosen == BUNDLED_EMBEDDER:
+        return EmbedderSpec()
+    model = chosen.removeprefix(OLLAMA_EMBEDDER_PREFIX).strip() if chosen.startswith(OLLAMA_EMBEDDER_PREFIX) else ""
+    if not model:
+        raise ValueError(f"unknown embedder {spec!r}")
+    return EmbedderSpec(model)
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,8 @@ def resolve_settings(
 ) -> Settings:
     """The settings in effect. ``config`` is the checked config file; None reads the one
     MINDPANE_CONFIG in ``env`` names, else the one in the user config dir."""
+    from tui.services.config_schema import SETTING
+
     env = os.environ if env is None else env
     if config is None:
         from tui.services.config import load_config
@@ -80,11 +101,12 @@ def resolve_settings(
     file = config.values
     sources: dict[str, str] = {}
 
-    def pick(key: str, flag: Any = None, parse=lambda raw: raw, default: Any = None) -> Any:
+    def pick(key: str, flag: Any = None, parse=lambda raw: raw) -> Any:
         if flag:
             sources[key] = "flag"
             return flag
-        raw = env.get(SETTING_ENV[key]) if key in SETTING_ENV else None
+        variable = SETTING[key].env
+        raw = env.get(variable) if variable else None
         parsed = parse(raw) if raw else None
         if parsed is not None:
             sources[key] = "env"
@@ -93,7 +115,7 @@ def resolve_settings(
             sources[key] = "file"
             return file[key]
         sources[key] = "default"
-        return default
+        return SETTING[key].default
 
     problems: list[str] = []
 
@@ -101,20 +123,20 @@ def resolve_settings(
         seconds = stall_seconds(raw)
         if seconds is None:
             instead = file.get("stall_timeout", DEFAULT_STALL_TIMEOUT)
-            problems.append(f"{SETTING_ENV['stall_timeout']}={raw!r} is not a number of seconds from 0 to "
+            problems.append(f"{SETTING['stall_timeout'].env}={raw!r} is not a number of seconds from 0 to "
                             f"{MAX_STALL_TIMEOUT:g} (e.g. 120); using {instead:g}")
         return seconds
 
-    chosen_dir = pick("data_dir", data_dir, default=None) or default_data_dir()
-    chosen_model = pick("model", model, default=None)
+    chosen_dir = pick("data_dir", data_dir) or default_data_dir()
+    chosen_model = pick("model", model)
     return Settings(
         data_dir=Path(chosen_dir).expanduser().resolve(),
-        ollama_host=pick("ollama_host", default=DEFAULT_OLLAMA_HOST),
+        ollama_host=pick("ollama_host"),
         model=chosen_model if sources["model"] in ("flag", "env") else None,
-        embedder=pick("embedder", default=BUNDLED_EMBEDDER),
-        stall_timeout=pick("stall_timeout", parse=stall, default=DEFAULT_STALL_TIMEOUT),
+        embedder=pick("embedder"),
+        stall_timeout=pick("stall_timeout", parse=stall),
         default_model=file.get("model") or DEFAULT_MODEL,
-        theme=pick("theme", default=DEFAULT_THEME),
+        theme=pick("theme"),
         config_path=config.path,
         sources=sources,
         problems=tuple(problems),
