@@ -60,40 +60,51 @@ def _inline(text: str) -> str:
     return _INLINE_SPECIAL.sub(r"\\\1", " ".join(for_display(text).split()))
 
 
-def literal_markdown(text: str) -> list[str]:
-    """The lines of ``text`` as Markdown that renders as written: Markdown and HTML in it are
-    escaped, fenced code blocks stay code blocks (closed if left open), line breaks are kept,
-    and terminal escapes and control characters are dropped."""
-    lines = for_display(text).split("\n")
-    shown: list[str] = []
+def _blocks(lines: list[str]) -> Iterator[tuple[str, str]]:
+    """Each line with what it is: ``"fence"`` (a code block's opening fence), ``"code"`` (inside a
+    code block, its closing fence included) or ``"prose"``; a block left open gets its closing fence."""
     fence: str | None = None
-    prose: list[bool] = []
     for line in lines:
         if fence is not None:
-            shown.append(line)
-            prose.append(False)
             closing = _FENCE.match(line)
             if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
                     and not line[closing.end():].strip():
                 fence = None
+            yield line, "code"
             continue
         opening = _FENCE.match(line)
         if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end():]):
             fence = opening.group(1)
-            shown.append(line.lstrip(" "))
-            prose.append(False)
+            yield line, "fence"
             continue
-        shown.append(_escape_line(line))
-        prose.append(bool(line.strip()))
+        yield line, "prose"
     if fence is not None:
-        shown.append(fence)
-        prose.append(False)
-    for index in range(len(shown) - 1):  # a line break inside a paragraph stays a line break
-        if prose[index] and prose[index + 1]:
-            shown[index] += "  "
+        yield fence, "code"
+
+
+def _without_trailing_blanks(shown: list[str]) -> list[str]:
     while shown and not shown[-1].strip():
         shown.pop()
     return shown
+
+
+def literal_markdown(text: str) -> list[str]:
+    """The lines of ``text`` as Markdown that renders as written: Markdown and HTML in it are
+    escaped, fenced code blocks stay code blocks (closed if left open), line breaks are kept,
+    and terminal escapes and control characters are dropped."""
+    shown: list[str] = []
+    prose: list[bool] = []
+    for line, kind in _blocks(for_display(text).split("\n")):
+        if kind == "prose":
+            shown.append(_escape_line(line))
+            prose.append(bool(line.strip()))
+        else:
+            shown.append(line.lstrip(" ") if kind == "fence" else line)
+            prose.append(False)
+    for index in range(len(shown) - 1):  # a line break inside a paragraph stays a line break
+        if prose[index] and prose[index + 1]:
+            shown[index] += "  "
+    return _without_trailing_blanks(shown)
 
 
 def _escape_line(line: str) -> str:
@@ -116,27 +127,8 @@ def reply_markdown(text: str) -> list[str]:
     """The lines of a reply as the Markdown it is, with raw HTML and images made inert outside code
     (code blocks and spans are kept as written), an unclosed code block closed, and terminal
     escapes and control characters dropped."""
-    shown: list[str] = []
-    fence: str | None = None
-    for line in for_display(text).split("\n"):
-        if fence is not None:
-            shown.append(line)
-            closing = _FENCE.match(line)
-            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
-                    and not line[closing.end():].strip():
-                fence = None
-            continue
-        opening = _FENCE.match(line)
-        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end():]):
-            fence = opening.group(1)
-            shown.append(line)
-            continue
-        shown.append(_inert_outside_code(line))
-    if fence is not None:
-        shown.append(fence)
-    while shown and not shown[-1].strip():
-        shown.pop()
-    return shown
+    return _without_trailing_blanks([_inert_outside_code(line) if kind == "prose" else line
+                                     for line, kind in _blocks(for_display(text).split("\n"))])
 
 
 def _inert_outside_code(line: str) -> str:
