@@ -273,21 +273,18 @@ def ask_argv(data_dir: Path, mode: str, text: str) -> list[str]:
 def run_unkilled_ask(procs: Children, env: dict[str, str], data_dir: Path, text: str,
                      log: Path) -> tuple[int | None, float]:
     start = time.monotonic()
-    with log.open("wb") as err:
-        proc = procs.spawn(ask_argv(data_dir, "journal", text), env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=err)
-        try:
-            code = proc.wait(RUN_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            code = None
-        procs.kill(proc, WAIT_AFTER_KILL)
+    code = run_to_the_end(procs, ask_argv(data_dir, "journal", text), env, log)
     return code, time.monotonic() - start
 
 
 def run_app_open(procs: Children, env: dict[str, str], data_dir: Path, log: Path) -> int | None:
+    return run_to_the_end(procs, [sys.executable, "-c", APP_OPEN, str(data_dir)], env, log)
+
+
+def run_to_the_end(procs: Children, argv: list[str], env: dict[str, str], log: Path) -> int | None:
+    """Run ``argv`` (stderr to ``log``) until it ends or ``RUN_TIMEOUT`` passes; its exit status, or None."""
     with log.open("wb") as err:
-        proc = procs.spawn([sys.executable, "-c", APP_OPEN, str(data_dir)], env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=err)
+        proc = procs.spawn(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         try:
             code = proc.wait(RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
