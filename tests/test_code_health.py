@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +96,31 @@ def test_screens_reach_the_journal_only_through_their_facades(path):
     reaches = "workspace.journal" in path.read_text(encoding="utf-8")
     assert not reaches, f"{path.name} reaches workspace.journal"
     assert not {name for name in imported_modules(path) if name.startswith("tui.services.journal")}
+
+
+def message_classes() -> list[type]:
+    """Every ``Message`` subclass the app defines: each module under ``tui/`` that uses Textual is
+    imported, then the subclasses are walked."""
+    from textual.message import Message
+
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name != "__main__.py" and "textual" in path.read_text(encoding="utf-8"):
+            importlib.import_module(".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__"))
+    found, todo = [], [Message]
+    while todo:
+        for cls in todo.pop().__subclasses__():
+            todo.append(cls)
+            if cls.__module__.startswith("tui."):
+                found.append(cls)
+    return found
+
+
+def test_every_message_is_a_dataclass():
+    """Messages are dataclasses, as Textual's own ``Notify``: the fields are the constructor, and no
+    hand-written ``__init__`` can forget one. Each class is decorated itself (a subclass of one is
+    not a dataclass of its own fields)."""
+    classes = message_classes()
+    assert len(classes) > 40
+    hand_written = sorted(f"{cls.__module__}.{cls.__qualname__}" for cls in classes
+                          if not (dataclasses.is_dataclass(cls) and "__dataclass_fields__" in vars(cls)))
+    assert not hand_written, f"not dataclasses: {hand_written}"

@@ -4,6 +4,7 @@ that day (the main screen filters the history to it); the counts load in a worke
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
@@ -41,12 +42,12 @@ class CalendarScreen(ReportsWorkerFailures, ModalScreen[date | None]):
         Binding("escape", "close", "Close"),
     ]
 
+    @dataclass
     class Counted(Message, bubble=False):
         """Entries per day of ``mode_name`` (None: every mode)."""
 
-        def __init__(self, mode_name: str | None, counts: dict[date, int]) -> None:
-            super().__init__()
-            self.mode_name, self.counts = mode_name, counts
+        mode_name: str | None
+        counts: dict[date, int]
 
     def __init__(self, mode: Mode, today: date, days: CalendarAccess) -> None:
         super().__init__(classes="dialog-screen")

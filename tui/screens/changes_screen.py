@@ -5,6 +5,7 @@ highlighted change shows both in full, wrapped (a long old text hid the new one)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -95,12 +96,12 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
         Binding("escape", "close", "Close"),
     ]
 
+    @dataclass
     class Loaded(Message, bubble=False):
         """The change log, after ``reverted`` was reverted (None: just loaded)."""
 
-        def __init__(self, changes: list[Change], reverted: Change | None = None) -> None:
-            super().__init__()
-            self.changes, self.reverted = changes, reverted
+        changes: list[Change]
+        reverted: Change | None = None
 
     def __init__(self, changes: ChangesAccess, report_to: MessagePump | None = None) -> None:
         super().__init__(classes="dialog-screen")

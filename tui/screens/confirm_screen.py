@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on, work
@@ -67,11 +68,14 @@ class ForgetDeletedScreen(ReportsWorkerFailures, IrreversibleConfirmScreen):
     erase (``deleted`` reads them); ``ids`` are exactly those, the ones to erase once confirmed. With
     none, there is nothing to confirm."""
 
+    @dataclass
     class Counted(Message, bubble=False):
-        def __init__(self, ids: list[str] | None = None, error: MindpaneError | None = None) -> None:
-            super().__init__()
-            self.ids = ids or []
-            self.error = error
+        ids: list[str] | None = None
+        error: MindpaneError | None = None
+
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            self.ids = self.ids or []
 
     def __init__(self, deleted: DeletedAccess) -> None:
         super().__init__("Counting the deleted entries…", confirm_label="Forget")

@@ -5,7 +5,7 @@ or unpinned (``PinChanged``), flipped between entry and question, or its reply m
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from textual import work
@@ -52,33 +52,31 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         Binding("escape", "close", "Close"),
     ]
 
+    @dataclass
     class AnswerRequested(Message):
         """The person wants a reply for a stored entry that has none."""
 
-        def __init__(self, record: MemoryRecord) -> None:
-            super().__init__()
-            self.record = record
+        record: MemoryRecord
 
+    @dataclass
     class Loaded(Message, bubble=False):
         """The entry as stored and its changes; ``edited``: after an edit made here."""
 
-        def __init__(self, record: MemoryRecord, changes: list[HistoryEvent], edited: bool = False,
-                     pinned: bool = False) -> None:
-            super().__init__()
-            self.record, self.changes, self.edited, self.pinned = record, changes, edited, pinned
+        record: MemoryRecord
+        changes: list[HistoryEvent]
+        edited: bool = False
+        pinned: bool = False
 
+    @dataclass
     class PinToggled(Message, bubble=False):
-        def __init__(self, state: PinState) -> None:
-            super().__init__()
-            self.state = state
+        state: PinState
 
+    @dataclass
     class Deleted(Message, bubble=False):
         """``notes``: what a forget did to copies repair had moved aside (see ``Forgotten``)."""
 
-        def __init__(self, forgotten: bool, notes: tuple[str, ...] = ()) -> None:
-            super().__init__()
-            self.forgotten = forgotten
-            self.notes = notes
+        forgotten: bool
+        notes: tuple[str, ...] = ()
 
     def __init__(self, memory_id: str, entries: EntryAccess, report_to: MessagePump | None = None) -> None:
         super().__init__()
@@ -219,10 +217,9 @@ class EntryScreen(ReportsWorkerFailures, ModalScreen[None]):
         if self.record is not None:
             self._flip(flag)
 
+    @dataclass
     class Flipped(Message, bubble=False):
-        def __init__(self, state: FlagState) -> None:
-            super().__init__()
-            self.state = state
+        state: FlagState
 
     @work(thread=True, exclusive=True, group="entry-write", exit_on_error=False)
     def _flip(self, flag: str) -> None:

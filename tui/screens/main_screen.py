@@ -8,6 +8,7 @@ get a side column; narrow ones stack the memory panes under the chat, and F3 hid
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
@@ -228,15 +229,14 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         unstored = self.app.turns.unstored(message.mode_name) if message.offset == 0 else []
         self._load_prompt_history(message, unstored)
 
+    @dataclass
     class PromptHistory(Message, bubble=False):
         """A page of texts for the prompt's history walk ``walk``, newest first."""
 
-        def __init__(self, walk: int, texts: list[str], next_offset: int, more: bool) -> None:
-            super().__init__()
-            self.walk = walk
-            self.texts = texts
-            self.next_offset = next_offset
-            self.more = more
+        walk: int
+        texts: list[str]
+        next_offset: int
+        more: bool
 
     @work(thread=True, group="prompt-history", exit_on_error=False, description="load the prompt's history")
     def _load_prompt_history(self, wanted: PromptBar.HistoryWanted, unstored: list[str]) -> None:
@@ -281,13 +281,12 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         if self.app.workspace.ready:
             self._toggle_pin(message.memory.record.id)
 
+    @dataclass
     class Pinned(Message, bubble=False):
         """A receipt's memory was pinned or unpinned (``state``), or ``error`` says why not."""
 
-        def __init__(self, state: PinState | None = None, error: MindpaneError | None = None) -> None:
-            super().__init__()
-            self.state = state
-            self.error = error
+        state: PinState | None = None
+        error: MindpaneError | None = None
 
     @work(thread=True, group="pin", exit_on_error=False, description="pin a receipt's memory")
     def _toggle_pin(self, memory_id: str) -> None:
@@ -342,13 +341,12 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
         else:
             self._flip(turn.record.id, flag)
 
+    @dataclass
     class Flagged(Message, bubble=False):
         """A turn's flag was flipped (``state``), or ``error`` says why not."""
 
-        def __init__(self, state: flags.FlagState | None = None, error: MindpaneError | None = None) -> None:
-            super().__init__()
-            self.state = state
-            self.error = error
+        state: flags.FlagState | None = None
+        error: MindpaneError | None = None
 
     @work(thread=True, group="flag", exit_on_error=False, description="flip a turn's flag")
     def _flip(self, memory_id: str, flag: str) -> None:
@@ -423,15 +421,14 @@ class MainScreen(OnThisDayHost, ReportsWorkerFailures, Screen):
 
         self.app.push_screen(asking, confirmed)
 
+    @dataclass
     class Forgotten(Message, bubble=False):
         """The deleted entries were erased (``count``; ``notes`` on copies repair had moved aside),
         or ``error`` says why not."""
 
-        def __init__(self, count: int = 0, error: MindpaneError | None = None, notes: tuple[str, ...] = ()) -> None:
-            super().__init__()
-            self.count = count
-            self.error = error
-            self.notes = notes
+        count: int = 0
+        error: MindpaneError | None = None
+        notes: tuple[str, ...] = ()
 
     @work(thread=True, exclusive=True, group="forget", exit_on_error=False)
     def _forget_deleted(self, deleted: DeletedAccess, ids: list[str]) -> None:

@@ -47,12 +47,11 @@ class ModelScreen(ReportsWorkerFailures, ModalScreen[ModelChoice | None]):
         Binding("r", "reload", "Ask Ollama again"),
     ]
 
+    @dataclass
     class Loaded(Message, bubble=False):
         """The Ollama host's models, as listed by the loading worker."""
 
-        def __init__(self, models: list[ModelInfo]) -> None:
-            super().__init__()
-            self.models = models
+        models: list[ModelInfo]
 
     def __init__(
         self,

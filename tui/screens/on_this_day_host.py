@@ -5,6 +5,7 @@ something in it; F8 asks again and gives the panel the keys."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +27,14 @@ else:
     _Host = object
 
 
+@dataclass
 class OnThisDayLoaded(Message, bubble=False):
     """The sections of ``mode_name`` (or the ``error`` that stopped them); ``asked``: by F8."""
 
-    def __init__(self, mode_name: str, sections: list[Section], asked: bool,
-                 error: MindpaneError | None = None) -> None:
-        super().__init__()
-        self.mode_name, self.sections, self.asked, self.error = mode_name, sections, asked, error
+    mode_name: str
+    sections: list[Section]
+    asked: bool
+    error: MindpaneError | None = None
 
 
 class OnThisDayHost(_Host):

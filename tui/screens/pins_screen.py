@@ -3,6 +3,7 @@ the mode (the first ``pin_limit``) and any pinned beyond it. Enter opens one, ``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -38,12 +39,12 @@ class PinsScreen(ReportsWorkerFailures, ModalScreen[None]):
         Binding("escape", "close", "Close"),
     ]
 
+    @dataclass
     class Loaded(Message, bubble=False):
         """The mode's pins, after ``state`` (an unpin made here; None: just loaded)."""
 
-        def __init__(self, records: list[MemoryRecord], state: PinState | None = None) -> None:
-            super().__init__()
-            self.records, self.state = records, state
+        records: list[MemoryRecord]
+        state: PinState | None = None
 
     def __init__(self, mode: Mode, pins: PinsAccess, report_to: MessagePump | None = None) -> None:
         super().__init__(classes="dialog-screen")

@@ -4,6 +4,7 @@ is closed, so Ollama stops downloading), a failure is shown with Ollama's reason
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import work
@@ -33,26 +34,23 @@ class PullScreen(ReportsWorkerFailures, ModalScreen[bool]):
         Binding("enter", "close_when_done", "Close", show=False),
     ]
 
+    @dataclass
     class Pulled(Message):
         """``model`` is in Ollama now: the status line should look again."""
 
-        def __init__(self, model: str) -> None:
-            super().__init__()
-            self.model = model
+        model: str
 
+    @dataclass
     class Progressed(Message, bubble=False):
         """The pull so far, every layer added up."""
 
-        def __init__(self, state: PullState) -> None:
-            super().__init__()
-            self.state = state
+        state: PullState
 
+    @dataclass
     class Done(Message, bubble=False):
         """The pull finished: the model is in Ollama (``state`` is the final tally)."""
 
-        def __init__(self, state: PullState) -> None:
-            super().__init__()
-            self.state = state
+        state: PullState
 
     def __init__(self, model: str, chat: ChatModel) -> None:
         super().__init__(classes="dialog-screen")

@@ -9,6 +9,7 @@ The dialog scrolls: at 80×24 a long message and the doctor's report do not fit 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
@@ -101,12 +102,11 @@ class StoreErrorScreen(ReportsWorkerFailures, Screen[bool]):
                    else "All checks pass." if code == 0 else "")
         self.post_message(self.Reported((out.getvalue().strip() + "\n" + verdict).strip()))
 
+    @dataclass
     class Reported(Message, bubble=False):
         """What the doctor (or its repair) found, to show under the error."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
     def on_store_error_screen_reported(self, message: Reported) -> None:
         self._report(message.text)

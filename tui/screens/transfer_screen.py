@@ -7,6 +7,7 @@ with a progress bar. Both use the same services as ``mindpane export``/``mindpan
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -48,17 +49,15 @@ class ImportScreen(ReportsWorkerFailures, ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
+    @dataclass
     class Progressed(Message):
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
+        done: int
+        total: int
 
+    @dataclass
     class Finished(Message):
-        def __init__(self, line: str, imported: int) -> None:
-            super().__init__()
-            self.line = line
-            self.imported = imported
+        line: str
+        imported: int
 
     def __init__(self, transfer: TransferAccess) -> None:
         super().__init__(classes="dialog-screen")

@@ -9,6 +9,7 @@ its markdown source as written.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -54,20 +55,18 @@ class BlockCursor(Markdown):
     block_cursor: reactive[int] = reactive(-1, init=False)
     """Index of the block under the cursor in ``blocks``; -1 when the cursor is off."""
 
+    @dataclass
     class Copy(Message):
         """Copy ``text`` to the clipboard."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
+    @dataclass
     class Open(Message):
         """Show ``text`` full-screen, highlighted as ``language``."""
 
-        def __init__(self, text: str, language: str) -> None:
-            super().__init__()
-            self.text = text
-            self.language = language
+        text: str
+        language: str
 
     @property
     def blocks(self) -> list[MarkdownBlock]:

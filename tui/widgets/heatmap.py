@@ -5,6 +5,7 @@ posts ``Moved`` and Enter posts ``Chosen``. The shades are styled in ``styles/ca
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar
 
@@ -45,19 +46,18 @@ class Heatmap(Widget, can_focus=True):
     selected: reactive[date] = reactive(date.min)
     view: reactive[str] = reactive("month", layout=True)
 
+    @dataclass
     class Moved(Message):
         """The selected day or the view changed: the screen says what is in view."""
 
-        def __init__(self, day: date, view: str) -> None:
-            super().__init__()
-            self.day, self.view = day, view
+        day: date
+        view: str
 
+    @dataclass
     class Chosen(Message):
         """Enter on ``day``."""
 
-        def __init__(self, day: date) -> None:
-            super().__init__()
-            self.day = day
+        day: date
 
     def __init__(self, today: date, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -2,36 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.message import Message
 
 from tui.domain import flags
 from tui.domain.records import Change
 
 
+@dataclass
 class EntryChanged(Message, namespace="history_pane"):
     """An entry was edited or deleted: views that list it should reload.
 
     Known as ``HistoryPane.EntryChanged``; handled as ``on_history_pane_entry_changed``.
     """
 
-    def __init__(self, memory_id: str, deleted: bool = False) -> None:
-        super().__init__()
-        self.memory_id = memory_id
-        self.deleted = deleted
+    memory_id: str
+    deleted: bool = False
 
 
+@dataclass
 class PinChanged(Message, namespace="history_pane"):
     """An entry was pinned or unpinned: views that mark pins update the mark.
 
     Known as ``HistoryPane.PinChanged``; handled as ``on_history_pane_pin_changed``.
     """
 
-    def __init__(self, memory_id: str, pinned: bool) -> None:
-        super().__init__()
-        self.memory_id = memory_id
-        self.pinned = pinned
+    memory_id: str
+    pinned: bool
 
 
+@dataclass
 class FlagsChanged(Message, namespace="history_pane"):
     """An entry's flags (``tui.domain.flags``: its kind, its reply marked wrong) are now ``flags``
     (a flag None: not set): views that show them update.
@@ -39,10 +40,8 @@ class FlagsChanged(Message, namespace="history_pane"):
     Known as ``HistoryPane.FlagsChanged``; handled as ``on_history_pane_flags_changed``.
     """
 
-    def __init__(self, memory_id: str, flags: dict[str, object]) -> None:
-        super().__init__()
-        self.memory_id = memory_id
-        self.flags = flags
+    memory_id: str
+    flags: dict[str, object]
 
 
 def changed_by_undo(change: Change) -> Message:

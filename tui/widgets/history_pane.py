@@ -6,6 +6,7 @@ newer ``_view``). Opening an entry is the screen's job: the pane posts ``OpenEnt
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from textual import on, work
@@ -72,43 +73,43 @@ class HistoryPane(TypingGoesToPrompt, ReportsWorkerFailures, Vertical):
     PinChanged = PinChanged
     FlagsChanged = FlagsChanged
 
+    @dataclass
     class OpenEntry(Message):
         """The person chose an entry: the screen shows it in full."""
 
-        def __init__(self, memory_id: str) -> None:
-            super().__init__()
-            self.memory_id = memory_id
+        memory_id: str
 
+    @dataclass
     class PageLoaded(Message, bubble=False):
-        def __init__(self, view: int, page: Page, keep_id: str | None, keep_row: int | None,
-                     pinned: set[str]) -> None:
-            super().__init__()
-            self.view, self.page, self.keep_id, self.keep_row = view, page, keep_id, keep_row
-            self.pinned = pinned
+        view: int
+        page: Page
+        keep_id: str | None
+        keep_row: int | None
+        pinned: set[str]
 
+    @dataclass
     class Counted(Message, bubble=False):
-        def __init__(self, view: int, count: int) -> None:
-            super().__init__()
-            self.view, self.count = view, count
+        view: int
+        count: int
 
+    @dataclass
     class Searched(Message, bubble=False):
-        def __init__(self, view: int, result: SearchResult, keep_id: str | None, keep_row: int | None,
-                     pinned: set[str]) -> None:
-            super().__init__()
-            self.view, self.result, self.keep_id, self.keep_row = view, result, keep_id, keep_row
-            self.pinned = pinned
+        view: int
+        result: SearchResult
+        keep_id: str | None
+        keep_row: int | None
+        pinned: set[str]
 
+    @dataclass
     class Undone(Message, bubble=False):
-        def __init__(self, change: Change | None) -> None:
-            super().__init__()
-            self.change = change
+        change: Change | None
 
+    @dataclass
     class Failed(Message, bubble=False):
         """A store call failed with ``error`` for view ``view``."""
 
-        def __init__(self, view: int, error: MindpaneError) -> None:
-            super().__init__()
-            self.view, self.error = view, error
+        view: int
+        error: MindpaneError
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("/", "focus_filter", "Filter"),
@@ -427,10 +428,9 @@ class HistoryPane(TypingGoesToPrompt, ReportsWorkerFailures, Vertical):
         except MindpaneError as error:
             self.post_message(self.Failed(self._view, error))
 
+    @dataclass
     class PinToggled(Message, bubble=False):
-        def __init__(self, state: PinState) -> None:
-            super().__init__()
-            self.state = state
+        state: PinState
 
     def on_history_pane_pin_toggled(self, message: PinToggled) -> None:
         self.notify(message.state.notice, markup=False)
@@ -463,10 +463,9 @@ class HistoryPane(TypingGoesToPrompt, ReportsWorkerFailures, Vertical):
         except MindpaneError as error:
             self.post_message(self.Failed(self._view, error))
 
+    @dataclass
     class Flipped(Message, bubble=False):
-        def __init__(self, state: flags.FlagState) -> None:
-            super().__init__()
-            self.state = state
+        state: flags.FlagState
 
     def on_history_pane_flipped(self, message: Flipped) -> None:
         self.notify(message.state.notice, markup=False)

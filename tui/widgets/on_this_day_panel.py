@@ -4,6 +4,7 @@ in a worker); Enter asks for the entry as the history pane does, Esc or x puts t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -34,6 +35,7 @@ class OnThisDayPanel(Vertical):
         Binding("escape,x", "dismiss", "Dismiss", tooltip="Put the on-this-day panel away (F8 brings it back)"),
     ]
 
+    @dataclass
     class Dismissed(Message):
         """The person put the panel away: the screen gives the keys back to the prompt."""
 

@@ -135,38 +135,35 @@ class PromptBar(Vertical):
                         "memory) or as an entry; the prompt's title says which"),
     ]
 
+    @dataclass
     class Sent(Message):
         """The person pressed Enter on a non-empty prompt (it is cleared at once; the chat gives the
         text back if it cannot be kept). ``kind``: an entry or a question to the journal, as the
         prompt showed it; None in a mode that does not tell them apart. ``held``: the turn id
         ``PromptBar.hold`` kept the text under, in the key's handler (None: not kept yet)."""
 
-        def __init__(self, text: str, kind: str | None = None, held: str | None = None) -> None:
-            super().__init__()
-            self.text = text
-            self.kind = kind
-            self.held = held
+        text: str
+        kind: str | None = None
+        held: str | None = None
 
+    @dataclass
     class MultiLinePaste(Message):
         """Text with line breaks, for the composer: a paste (``text`` is the prompt's value with
         the paste at the cursor, line ends ``\\n``; the prompt is left as it was), or a recalled
         multi-line entry being edited (the prompt is emptied)."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
+    @dataclass
     class HistoryWanted(Message):
         """↑ walked past the entries the prompt holds: load up to ``limit`` of ``mode_name``'s stored
         entries from ``offset`` (newest first) and hand their texts to ``PromptBar.add_history`` with
         ``walk``. ``offset`` 0 starts a walk: this session's sends not stored yet go first."""
 
-        def __init__(self, walk: int, mode_name: str, offset: int, limit: int = HISTORY_PAGE) -> None:
-            super().__init__()
-            self.walk = walk
-            self.mode_name = mode_name
-            self.offset = offset
-            self.limit = limit
+        walk: int
+        mode_name: str
+        offset: int
+        limit: int = HISTORY_PAGE
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

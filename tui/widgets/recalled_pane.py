@@ -10,6 +10,7 @@ after its score, and one that went into the answer because it was pinned says so
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -47,27 +48,24 @@ class RecalledPane(TypingGoesToPrompt, Vertical):
                 "above the recalled ones (p again unpins)"),
     ]
 
+    @dataclass
     class ExcludeToggled(Message):
         """``x`` on a receipt: leave ``memory`` out of ``turn``'s answer (or take it back) and ask again."""
 
-        def __init__(self, turn: Turn, memory: RecalledMemory) -> None:
-            super().__init__()
-            self.turn = turn
-            self.memory = memory
+        turn: Turn
+        memory: RecalledMemory
 
+    @dataclass
     class PinToggled(Message):
         """``p`` on a receipt: pin ``memory`` in its mode, or unpin it."""
 
-        def __init__(self, memory: RecalledMemory) -> None:
-            super().__init__()
-            self.memory = memory
+        memory: RecalledMemory
 
+    @dataclass
     class Opened(Message):
         """A receipt was chosen: show its memory in full."""
 
-        def __init__(self, memory: RecalledMemory) -> None:
-            super().__init__()
-            self.memory = memory
+        memory: RecalledMemory
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

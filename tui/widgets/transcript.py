@@ -12,6 +12,7 @@ brings the rest back at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import events
@@ -47,21 +48,19 @@ class Transcript(TypingGoesToPrompt, VerticalScroll, can_focus=True):
 
     cursor: reactive[int] = reactive(-1, init=False)
 
+    @dataclass
     class Selected(Message):
         """The selected turn changed (or was updated): show its receipts."""
 
-        def __init__(self, transcript: Transcript, view: TurnView | None) -> None:
-            super().__init__()
-            self.transcript = transcript
-            self.view = view
+        transcript: Transcript
+        view: TurnView | None
 
+    @dataclass
     class FlagWanted(Message):
         """q or w on a turn: flip ``turn``'s ``flag`` (``kind``: question ↔ entry; ``reply_wrong``)."""
 
-        def __init__(self, turn: Turn, flag: str) -> None:
-            super().__init__()
-            self.turn = turn
-            self.flag = flag
+        turn: Turn
+        flag: str
 
     def __init__(self, mode: Mode, hint: str, **kwargs) -> None:
         super().__init__(classes="transcript", **kwargs)

@@ -7,6 +7,7 @@ retry failing the same way looked as if nothing had happened).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -33,10 +34,9 @@ class TurnView(Vertical):
     """Shows a ``Turn``: the turn controller changes the turn, the chat pane then asks this view to
     show it (it never changes the turn itself)."""
 
+    @dataclass
     class Clicked(Message):
-        def __init__(self, view: TurnView) -> None:
-            super().__init__()
-            self.view = view
+        view: TurnView
 
     def __init__(self, turn: Turn, mode: Mode, retry_key: str = "ctrl+r") -> None:
         super().__init__(classes="turn")

@@ -12,18 +12,19 @@ deletes, even the pane's own q), until the pane has the focus again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import events
 from textual.message import Message
 from textual.widget import Widget
 
 
+@dataclass
 class TypedAway(Message):
     """The key ``key`` (``character``) was typed where it means nothing: it belongs to the prompt."""
 
-    def __init__(self, key: str, character: str | None) -> None:
-        super().__init__()
-        self.key = key
-        self.character = character
+    key: str
+    character: str | None
 
 
 def meant_for_prompt(widget: Widget, event: events.Key) -> bool:
