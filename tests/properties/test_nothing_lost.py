@@ -297,8 +297,8 @@ def test_a_kill_right_after_enter_while_the_first_start_makes_the_model_loses_no
 
         workspace = _reopened(dataclasses.replace(settings, data_dir=data_dir), clock)
         try:
-            assert [r.text for r in workspace.store.page("journal").records] == [text], f"run {run}"
-            assert workspace.store.pending() == []
+            assert [r.text for r in workspace.journal.record.page("journal").records] == [text], f"run {run}"
+            assert workspace.journal.record.pending() == []
         finally:
             workspace.close()
 

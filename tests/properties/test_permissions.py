@@ -23,6 +23,7 @@ def umask_022() -> Iterator[None]:
     take_notice()  # start with nothing unreported
     yield
     os.umask(old)
+    take_notice()  # and leave nothing unreported for the next test's command to print
 
 
 def modes(root: Path) -> dict[str, int]:
