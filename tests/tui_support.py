@@ -130,7 +130,7 @@ def ollama_text(app: MindpaneApp) -> str:
 def notified(app: App, severity: str | None = None) -> list[str]:
     """The messages of the toasts ``app`` has shown (and not yet cleared), oldest first; with
     ``severity`` ("information", "warning", "error"), only those. Textual keeps them in a private
-    ``App._notifications`` (checked in ``tests/test_textual_hooks.py``): read here, in one place."""
+    ``App._notifications`` (checked in ``tests/properties/test_textual_hooks.py``): read here, in one place."""
     return [str(notification.message) for notification in app._notifications
             if severity is None or notification.severity == severity]
 

@@ -17,7 +17,7 @@ the person once:
 - :func:`secure_data_dir` tightens what an older version (or a copy, or a restore from a backup)
   left group/other-accessible.
 
-Measured with umask 022 (see tests/test_permissions.py): Chroma's Rust bindings create the segment
+Measured with umask 022 (see tests/properties/test_permissions.py): Chroma's Rust bindings create the segment
 dir ``0755`` and ``header.bin``/``data_level0.bin``/``length.bin``/``link_lists.bin``/
 ``index_metadata.pickle`` ``0644``; SQLite creates ``chroma.sqlite3``/``history.db``/``entries.db``
 ``0644`` and gives ``-wal``/``-shm`` the mode of their database file.

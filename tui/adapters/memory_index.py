@@ -3,7 +3,7 @@
 Everything it needs is rebuilt from the record (which keeps every entry's vector), so nothing of it
 is written anywhere but the vectors the record already keeps: no Chroma, no mem0, no history file.
 The store's tests that do not test Chroma itself run on it (fast, and held to the same contract as
-``ChromaIndex`` by ``tests/test_index_contract.py``).
+``ChromaIndex`` by ``tests/store/test_index_contract.py``).
 """
 
 from __future__ import annotations

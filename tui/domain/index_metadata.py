@@ -10,7 +10,7 @@ stored by an older mindpane may still break these rules).
 
 Stricter than Chroma where Chroma would lose data silently: NaN and ±Infinity (Chroma drops the
 key; JSON cannot carry them back out) and integers beyond 64 bits (Chroma turns them into floats).
-tests/test_index_metadata.py holds each rule against a real Chroma.
+tests/store/test_index_metadata.py holds each rule against a real Chroma.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ The fix: :class:`PasteSafeLinuxDriver` runs Textual's own ``run_input_thread`` c
 the module globals it looks up swapped — ``getincrementaldecoder`` (now builds a decoder that
 replaces bad bytes with U+FFFD) and ``XTermParser`` (now :class:`PasteSafeXTermParser`, which
 takes a bracketed paste whole, before the stock parser sees any of it). If a Textual upgrade
-renames either global or moves the decoder, the swap silently stops working: tests/
+renames either global or moves the decoder, the swap silently stops working: tests/app/
 test_input_paste.py feeds real bytes through the app's driver and fails then. Re-check on every
 Textual upgrade; drop this module once Textual decodes with ``errors="replace"`` and reads
 pastes literally.

@@ -2,10 +2,10 @@
 default, what it is for) and every mode field (name, check, what it is for), in the order they are
 written. Loading and checking the file (``config``), which value wins (``settings``), ``config
 show``, the starter file ``config init`` writes (``config_starter``) and README's list (held to it
-by tests/test_config_schema.py) are all made from these rows.
+by tests/units/test_config_schema.py) are all made from these rows.
 
 A mode field's default is the ``Mode`` dataclass's own; ``Mode`` has one field per row here, no
-more (tests/test_config_schema.py)."""
+more (tests/units/test_config_schema.py)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ errs high.
 Why: the prompt must fit the model's context (``prompt_budget``), and an undercount means a
 request Ollama truncates or a reply that is cut off. The user's model (Gemma, Llama, Qwen…) keeps
 its tokenizer inside Ollama, so the text is counted by kind of character, each at about the most a
-real tokenizer spends on it (checked in ``tests/test_token_estimate.py`` against the bundled
+real tokenizer spends on it (checked in ``tests/units/test_token_estimate.py`` against the bundled
 MiniLM WordPiece, and when these rules were chosen against Qwen's byte-level BPE too):
 
 - a run of ASCII letters: one token per three letters, plus one per capital after its first
