@@ -13,7 +13,7 @@ from tui.domain.llm_models import ModelInfo, model_key
 from tui.domain.modes import Mode, builtin_modes
 from tui.ports import ChatModel
 from tui.services.models import PullState, PullTally, human_size, models_in_use
-from tui.services.settings import Settings
+from tui.services.settings import Settings, ollama_embedding_model
 from tui.text import local_day
 
 BAR_WIDTH = 30
@@ -58,7 +58,8 @@ def list_models(chat: ChatModel, settings: Settings, modes: Mapping[str, Mode], 
     missing = {key: names for key, names in used.items() if key not in listed}
     names = [m.name for m in models] + [_display_name(key, modes, settings) for key in missing]
     width = max((len(name) for name in names), default=0)
-    embedder = model_key(settings.embedder.removeprefix("ollama:")) if settings.embedder.startswith("ollama:") else ""
+    embedding_model = ollama_embedding_model(settings.embedder)
+    embedder = model_key(embedding_model) if embedding_model else ""
     for model in models:
         line = _row(model, used.get(model_key(model.name), []), width)
         if model.embedding_only:  # Ollama lists them with the rest; a mode cannot chat with one

@@ -28,7 +28,7 @@ from tui.services.doctor_checks import (
     read_record,
 )
 from tui.services.doctor_unindexable import check_unindexable, find_unindexable
-from tui.services.settings import BUNDLED_EMBEDDER, Settings
+from tui.services.settings import BUNDLED_EMBEDDER, Settings, ollama_embedding_model
 
 __all__ = ["Check", "diagnose", "embedder_name", "print_checks", "run_doctor"]
 
@@ -120,14 +120,14 @@ def check_ollama(settings: Settings) -> list[Check]:
     """Ollama answers at the configured host and has every mode's model (and the embedding model)."""
     from tui.domain.errors import ChatError, OllamaUnreachable
     from tui.services.config import load_config, load_modes
-    from tui.services.engine import OLLAMA_EMBEDDER_PREFIX, make_chat
+    from tui.services.engine import make_chat
 
     users: dict[str, list[str]] = {}
     for mode in load_modes(load_config(settings.config_path)).values():
         users.setdefault(settings.model_for(mode.model), []).append(mode.name)
-    spec = settings.embedder.strip()
-    if spec.startswith(OLLAMA_EMBEDDER_PREFIX):
-        users.setdefault(spec[len(OLLAMA_EMBEDDER_PREFIX):], []).append("embeddings")
+    embedding_model = ollama_embedding_model(settings.embedder)
+    if embedding_model:
+        users.setdefault(embedding_model, []).append("embeddings")
     chat = make_chat(replace(settings, connect_timeout=min(settings.connect_timeout, QUICK_CONNECT_S),
                              stall_timeout=min(settings.stall_timeout, QUICK_REPLY_S)))
     host = getattr(chat, "host", settings.ollama_host)

@@ -50,6 +50,15 @@ def parse_embedder(spec: str) -> EmbedderSpec:
     return EmbedderSpec(model)
 
 
+def ollama_embedding_model(spec: str) -> str | None:
+    """The Ollama model an embedder spec names (``parse_embedder``); None for the bundled embedder
+    or a spec that does not parse (the config check names that one)."""
+    try:
+        return parse_embedder(spec).ollama_model
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
