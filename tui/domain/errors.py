@@ -56,6 +56,14 @@ class StoreLocked(StoreError):
     """Another running mindpane holds the store."""
 
 
+class WrongPassphrase(MindpaneError):
+    """The passphrase does not unlock the journal (or cannot be used: empty, too long)."""
+
+
+class KeyFileError(MindpaneError):
+    """A locked journal's key file is missing, damaged or of an unknown kind."""
+
+
 class EmbedderError(MindpaneError):
     """The embedding model is missing, corrupt, or unreachable."""
 
