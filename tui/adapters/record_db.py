@@ -202,8 +202,8 @@ def _use_wal(db: sqlite3.Connection, patience: float = 5.0) -> None:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
+        except Exception as exc:  # sqlite3's or SQLCipher's OperationalError (a locked record)
+            if type(exc).__name__ != "OperationalError" or "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
 
@@ -218,10 +218,16 @@ class Counts:
 class RecordDB:
     """Thread-safe access to ``entries.db``. Every write is one transaction, durable on return."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: bytes | None = None) -> None:
+        """``key``: a locked journal's data key; the file is then SQLCipher's, encrypted (``cipher_db``)."""
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if key is None:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        else:
+            from tui.adapters.cipher_db import connect_locked
+
+            self._db = connect_locked(self.path, key, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout=5000")  # first: another process may be making the file too
         _use_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
