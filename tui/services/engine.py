@@ -60,10 +60,13 @@ def open_store(settings: Settings, clock: Callable[[], datetime] | None = None,
 
 def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callable[[], datetime] | None = None,
                  ollama_host: str = "http://127.0.0.1:11434", record: Outbox | None = None,
-                 index_later: bool = False, open_index: Callable[..., Index] | None = None) -> Journal:
+                 index_later: bool = False, open_index: Callable[..., Index] | None = None,
+                 key: bytes | None = None) -> Journal:
     """The data dir made private and locked for this process, its record and the Chroma index that
     follows it (healed from the record at open), and the journal's rules over both. ``open_index``
-    replaces the Chroma index (``ChromaIndex.open``'s arguments)."""
+    replaces the Chroma index (``ChromaIndex.open``'s arguments). ``key``: a locked journal's data
+    key: the record is encrypted (SQLCipher) and the index lives in memory only (nothing of Chroma
+    or mem0's history on disk), rebuilt from the vectors the record keeps."""
     import logging
 
     from tui.adapters.chroma_index import ChromaIndex
@@ -85,7 +88,11 @@ def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callab
         route_logs_to_file(data_dir / "mindpane.log")
         model = embedder()
         try:
-            opened = record or RecordDB(data_dir / FILE_NAME)
+            opened = record or RecordDB(data_dir / FILE_NAME, key=key)
+            if key is not None and open_index is None:
+                from tui.adapters.memory_index import MemoryIndex
+
+                open_index = MemoryIndex.open
             index = (open_index or ChromaIndex.open)(data_dir, model, opened, install_user_id(data_dir),
                                                      ollama_host=ollama_host, index_later=index_later)
         except MindpaneError:
