@@ -11,17 +11,27 @@ from pathlib import Path
 
 from tui.adapters.data_dir import prepare_data_dir
 from tui.adapters.disk_space import disk_full_error, is_disk_full
-from tui.adapters.record_db import FILE_NAME, RecordDB
-from tui.domain.errors import StoreError
+from tui.adapters.record_db import RecordDB
+from tui.domain.errors import JournalLocked, StoreError
 
 
-def open_record(data_dir: Path) -> RecordDB:
+def open_record(data_dir: Path, key: bytes | None = None) -> RecordDB:
+    """The record (``key``: a locked journal's data key, its encrypted record). A locked journal
+    opened without its key is refused as ``JournalLocked``, never taken for a damaged record."""
+    from tui.adapters.locked_layout import is_locked, record_path
+
     prepare_data_dir(data_dir)
-    path = data_dir / FILE_NAME
+    if key is None and is_locked(data_dir):
+        raise locked_error(data_dir)
+    path = record_path(data_dir, key is not None)
     try:
-        return RecordDB(path)
+        return RecordDB(path, key=key)
     except sqlite3.Error as exc:
         raise record_error(exc, path) from exc
+
+
+def locked_error(data_dir: Path) -> JournalLocked:
+    return JournalLocked(f"The journal in {data_dir} is locked", "unlock it with its passphrase")
 
 
 def record_error(exc: BaseException, path: Path) -> StoreError:

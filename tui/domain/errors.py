@@ -60,6 +60,10 @@ class WrongPassphrase(MindpaneError):
     """The passphrase does not unlock the journal (or cannot be used: empty, too long)."""
 
 
+class JournalLocked(MindpaneError):
+    """The journal is locked and was opened without its key: ask for the passphrase first."""
+
+
 class KeyFileError(MindpaneError):
     """A locked journal's key file is missing, damaged or of an unknown kind."""
 

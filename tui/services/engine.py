@@ -49,13 +49,29 @@ def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
 
 def open_store(settings: Settings, clock: Callable[[], datetime] | None = None,
                outbox: Outbox | None = None, index_later: bool = False,
-               open_index: Callable[..., Index] | None = None) -> Journal:
+               open_index: Callable[..., Index] | None = None, key: bytes | None = None) -> Journal:
     """Slow (imports mem0/Chroma, loads the embedder): call it from a worker thread. ``outbox``
     is the record already opened by :func:`open_outbox`, shared rather than opened twice.
     ``index_later`` (one turn from the shell): mem0 and Chroma are not loaded unless needed;
-    what is written is indexed by the next full open. ``open_index``: see :func:`open_journal`."""
+    what is written is indexed by the next full open. ``open_index``, ``key``: see :func:`open_journal`."""
     return open_journal(settings.data_dir, embedder_factory(settings), clock, settings.ollama_host,
-                        outbox, index_later, open_index)
+                        outbox, index_later, open_index, key)
+
+
+def is_locked(settings: Settings) -> bool:
+    """Whether the data dir holds a locked journal: its key comes first (:func:`unlock`). Fast."""
+    from tui.adapters.locked_layout import is_locked as locked
+
+    return locked(settings.data_dir)
+
+
+def unlock(settings: Settings, passphrase: str) -> bytes:
+    """The locked journal's data key (Argon2id: about half a second; call it from a worker).
+    Raises ``WrongPassphrase`` (nothing changes: try again) or ``KeyFileError``."""
+    from tui.adapters.key_file import unlock_key
+    from tui.adapters.locked_layout import require_key_file
+
+    return unlock_key(require_key_file(settings.data_dir), passphrase)
 
 
 def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callable[[], datetime] | None = None,
@@ -72,14 +88,18 @@ def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callab
     from tui.adapters.chroma_index import ChromaIndex
     from tui.adapters.data_dir import install_user_id, prepare_data_dir
     from tui.adapters.environment import contain_environment, route_logs_to_file
+    from tui.adapters.locked_layout import PLAIN_RECORD, is_locked, record_path, write_marker
     from tui.adapters.open_errors import explain_open_failure
-    from tui.adapters.record_db import FILE_NAME, RecordDB
+    from tui.adapters.outbox_file import locked_error
+    from tui.adapters.record_db import RecordDB
     from tui.adapters.store_disk import StoreDisk
     from tui.adapters.store_lock import StoreLock
     from tui.services.journal import Journal
 
     data_dir = Path(data_dir)
     prepare_data_dir(data_dir)
+    if key is None and record is None and is_locked(data_dir):
+        raise locked_error(data_dir)
     lock = StoreLock(data_dir)
     lock.acquire()
     opened = None
@@ -88,7 +108,9 @@ def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callab
         route_logs_to_file(data_dir / "mindpane.log")
         model = embedder()
         try:
-            opened = record or RecordDB(data_dir / FILE_NAME, key=key)
+            opened = record or RecordDB(record_path(data_dir, key is not None), key=key)
+            if key is not None and not (data_dir / PLAIN_RECORD).exists():
+                write_marker(data_dir)  # an older mindpane refuses the dir rather than start afresh
             if key is not None and open_index is None:
                 from tui.adapters.memory_index import MemoryIndex
 
@@ -109,21 +131,22 @@ def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callab
         raise
 
 
-def open_outbox(settings: Settings) -> Outbox:
-    """Fast (SQLite only): the canonical record's outbox, usable before the store has loaded."""
+def open_outbox(settings: Settings, key: bytes | None = None) -> Outbox:
+    """Fast (SQLite only): the canonical record's outbox, usable before the store has loaded.
+    ``key``: a locked journal's data key (without it a locked journal raises ``JournalLocked``)."""
     from tui.adapters.outbox_file import open_record
 
-    return open_record(settings.data_dir)
+    return open_record(settings.data_dir, key)
 
 
 def outbox_error(exc: BaseException, settings: Settings) -> MindpaneError:
     """A failed outbox write (full disk, unwritable file) as a message that names the file."""
     if isinstance(exc, MindpaneError):
         return exc
+    from tui.adapters.locked_layout import is_locked, record_path
     from tui.adapters.outbox_file import record_error
-    from tui.adapters.record_db import FILE_NAME
 
-    return record_error(exc, settings.data_dir / FILE_NAME)
+    return record_error(exc, record_path(settings.data_dir, is_locked(settings.data_dir)))
 
 
 def make_chat(settings: Settings) -> ChatModel:

@@ -45,7 +45,7 @@ class Workspace:
         self.config_problems: list[ConfigProblem] = list(config.problems) if config else []
         """What is wrong in the config file (the defaults are used for those parts): shown once."""
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._open_store = open_store or (lambda s, outbox=None: engine.open_store(s, clock, outbox))
+        self._open_store = open_store or (lambda s, outbox=None, key=None: engine.open_store(s, clock, outbox, key=key))
         self._open_outbox = open_outbox
         self._make_chat = make_chat
         self._chat: ChatModel | None = None
@@ -56,6 +56,8 @@ class Workspace:
         self._store: Journal | None = None
         self._turns: TurnService | None = None
         self._ready = threading.Event()
+        self._key: bytes | None = None
+        """A locked journal's data key, from :meth:`unlock` until :meth:`lock` (or quit) drops it."""
         self.replayed = Replayed()
         """What the last open found in the outbox from an earlier run."""
         self.drafts = Drafts(settings.data_dir, self._clock)
@@ -63,10 +65,33 @@ class Workspace:
 
     # -- lifecycle (blocking: call from a worker thread) ----------------------------------------
 
+    @property
+    def locked_journal(self) -> bool:
+        """Whether the data dir holds a locked journal (fast: a few ``stat`` calls)."""
+        return engine.is_locked(self.settings)
+
+    @property
+    def needs_passphrase(self) -> bool:
+        """A locked journal whose key this session does not hold: unlock before opening."""
+        return self._key is None and self.locked_journal
+
+    def unlock(self, passphrase: str) -> None:
+        """Take the locked journal's key from ``passphrase`` (Argon2id, about half a second: call it
+        from a worker). Raises ``WrongPassphrase`` (nothing changed) or ``KeyFileError``."""
+        self._key = engine.unlock(self.settings, passphrase)
+
+    def lock(self) -> None:
+        """Close the store and drop the key: the journal needs the passphrase again."""
+        self.close()
+        self._key = None
+
+    def _keyed(self) -> dict:
+        return {"key": self._key} if self._key is not None else {}
+
     def open(self) -> None:
         """Open the memory store and replay what an earlier run left in the outbox (not the turns
         this session sent meanwhile: they are queued). Raises a ``MindpaneError`` to show."""
-        store = self._open_store(self.settings, self._outbox_opened())
+        store = self._open_store(self.settings, self._outbox_opened(), **self._keyed())
         try:
             with self._outbox_lock:
                 mine = frozenset(self._issued) | self.drafts.own()
@@ -97,7 +122,7 @@ class Workspace:
     def _outbox_opened(self) -> Outbox:
         with self._outbox_lock:
             if self._outbox is None:
-                self._outbox = self._open_outbox(self.settings)
+                self._outbox = self._open_outbox(self.settings, **self._keyed())
                 self._take_held(self._outbox)
             return self._outbox
 
