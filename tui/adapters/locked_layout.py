@@ -25,9 +25,9 @@ MARKER_NOTE = ("This mindpane journal is locked (encrypted with a passphrase): t
 
 
 def is_locked(data_dir: Path) -> bool:
-    """Whether the data dir holds a locked journal (its key file, its encrypted record, or the marker)."""
-    return ((data_dir / KEY_FILE).exists() or (data_dir / LOCKED_RECORD).exists()
-            or is_marker(data_dir / PLAIN_RECORD))
+    """Whether the data dir holds a locked journal: its encrypted record, or the marker. (A key file
+    alone is not one: ``mindpane lock`` writes it first and may have been stopped there.)"""
+    return (data_dir / LOCKED_RECORD).exists() or is_marker(data_dir / PLAIN_RECORD)
 
 
 def record_path(data_dir: Path, locked: bool) -> Path:

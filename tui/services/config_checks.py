@@ -118,6 +118,28 @@ def seconds(value: Any) -> float:
     return chosen
 
 
+def minutes(value: Any) -> float:
+    """Minutes from 0 (never) to a week."""
+    chosen = number(value)
+    if not 0 <= chosen <= 7 * 24 * 60:
+        raise Invalid(f"must be from 0 (never) to {7 * 24 * 60} minutes (a week), not {shown(value)}")
+    return chosen
+
+
+def command(value: Any) -> str:
+    """A command line (split like a shell would, run without one)."""
+    import shlex
+
+    chosen = text(value)
+    try:
+        words = shlex.split(chosen)
+    except ValueError as exc:
+        raise Invalid(f"{shown(value)} is not a command line: {exc}") from None
+    if not words:
+        raise Invalid("names no command")
+    return chosen
+
+
 def recall_size(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(f"must be a whole number, not {shown(value)}")

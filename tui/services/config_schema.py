@@ -19,6 +19,7 @@ from tui.services import config_checks as check
 from tui.services.context_length import MOST_BY_DEFAULT
 from tui.services.settings import (
     BUNDLED_EMBEDDER,
+    DEFAULT_AUTO_LOCK_MINUTES,
     DEFAULT_MODEL,
     DEFAULT_OLLAMA_HOST,
     DEFAULT_STALL_TIMEOUT,
@@ -78,6 +79,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", check.folder, "MINDPANE_DATA_DIR", None,
             "Where memories live (a relative path is relative to this file). Unset: the user data dir.",
             unset_example=lambda: str(default_data_dir()), relative_to_file=True),
+    Setting("create_locked", check.flag, None, False,
+            "true: a journal made in a new data dir is locked with a passphrase from the start\n"
+            "(`mindpane lock` locks one that exists)."),
+    Setting("passphrase_command", check.command, None, None,
+            "A locked journal's passphrase is this command's output instead of a prompt on the terminal\n"
+            "(mindpane never takes it as an argument).", unset_example=lambda: "pass show mindpane"),
+    Setting("auto_lock_minutes", check.minutes, None, DEFAULT_AUTO_LOCK_MINUTES,
+            "A locked journal open in the app locks itself after this many minutes without a key pressed (0: never)."),
 )
 
 SETTING_KEYS = tuple(setting.name for setting in SETTINGS)

@@ -21,6 +21,7 @@ DEFAULT_STALL_TIMEOUT = 120.0
 MAX_STALL_TIMEOUT = 86_400.0
 """A day: no model loads for longer, and a larger number overflows the clocks a socket waits on."""
 DEFAULT_THEME = "textual-dark"
+DEFAULT_AUTO_LOCK_MINUTES = 15.0
 OLLAMA_EMBEDDER_PREFIX = "ollama:"
 
 
@@ -74,6 +75,13 @@ class Settings:
     default_model: str = DEFAULT_MODEL
     """The model of a mode that names none: the config file's ``model``, else DEFAULT_MODEL."""
     theme: str = DEFAULT_THEME
+    passphrase_command: str | None = None
+    """A locked journal's passphrase comes from this command's output (``pass show mindpane``)
+    instead of the terminal; never from an argument."""
+    auto_lock_minutes: float = DEFAULT_AUTO_LOCK_MINUTES
+    """A locked journal open in the app locks itself after this long without a key pressed (0: never)."""
+    create_locked: bool = False
+    """A journal made in a new data dir is locked from its first entry."""
     config_path: Path | None = None
     """The config file these settings read, where the app remembers the theme; None: none."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -146,6 +154,9 @@ def resolve_settings(
         stall_timeout=pick("stall_timeout", parse=stall),
         default_model=file.get("model") or DEFAULT_MODEL,
         theme=pick("theme"),
+        passphrase_command=pick("passphrase_command"),
+        auto_lock_minutes=pick("auto_lock_minutes"),
+        create_locked=pick("create_locked"),
         config_path=config.path,
         sources=sources,
         problems=tuple(problems),
