@@ -54,7 +54,7 @@ def test_the_passphrase_gives_the_key_that_opens_the_record(settings, clock):
 def test_a_missing_key_file_is_named_and_the_record_left_as_it_was(settings, clock):
     _locked_journal(settings, clock, os.urandom(32))
     before = (settings.data_dir / LOCKED_RECORD).read_bytes()
-    with pytest.raises(KeyFileError, match="journal.key is missing") as raised:
+    with pytest.raises(KeyFileError, match=r"journal\.key is missing") as raised:
         engine.unlock(settings, "anything")
     assert "backup" in raised.value.hint
     assert (settings.data_dir / LOCKED_RECORD).read_bytes() == before
