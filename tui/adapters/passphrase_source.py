@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 from contextlib import suppress
 
@@ -25,28 +26,48 @@ class PassphraseUnavailable(WrongPassphrase):
 
 
 def from_command(command: str, timeout: float = COMMAND_SECONDS) -> str:
-    """The first line ``command`` prints. Raises ``PassphraseUnavailable`` naming what went wrong."""
-    words = shlex.split(command)
+    """The first line ``command`` prints. Raises ``PassphraseUnavailable`` naming what went wrong.
+    At the time limit the command is killed with everything it started (its own session)."""
     hint = "fix passphrase_command in the config file (`mindpane config path`), or remove it to be asked"
     try:
-        done = subprocess.run(words, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              timeout=timeout, check=False, start_new_session=True)
-    except subprocess.TimeoutExpired:
-        raise PassphraseUnavailable(f"The passphrase command {words[0]!r} gave nothing in {timeout:g} s",
-                                    hint) from None
+        words = shlex.split(command)
+    except ValueError as exc:
+        raise PassphraseUnavailable(f"The passphrase command is not a command line: {exc}", hint) from None
+    if not words:
+        raise PassphraseUnavailable("The passphrase command names no command", hint)
+    try:
+        child = subprocess.Popen(words, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
         raise PassphraseUnavailable(f"The passphrase command {words[0]!r} could not run: {exc.strerror or exc}",
                                     hint) from None
-    if done.returncode != 0:
-        raise PassphraseUnavailable(f"The passphrase command {words[0]!r} failed (exit {done.returncode})", hint)
-    line = done.stdout.decode("utf-8", "surrogateescape").splitlines()
+    try:
+        output, _ = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _end_session(child)
+        raise PassphraseUnavailable(f"The passphrase command {words[0]!r} gave nothing in {timeout:g} s",
+                                    hint) from None
+    if child.returncode != 0:
+        raise PassphraseUnavailable(f"The passphrase command {words[0]!r} failed (exit {child.returncode})", hint)
+    line = output.decode("utf-8", "surrogateescape").splitlines()
     if not line or not line[0]:
         raise PassphraseUnavailable(f"The passphrase command {words[0]!r} printed no passphrase", hint)
     return line[0]
 
 
+def _end_session(child: subprocess.Popen) -> None:
+    """Kill a command past its time with all it started (``sleep 60 &``): its whole process group,
+    whose id stays its own while it is not yet reaped."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.communicate()
+
+
 def from_terminal(prompt: str) -> str:
-    """Ask on the controlling terminal, echo off. Raises ``PassphraseUnavailable`` without one."""
+    """Ask on the controlling terminal, echo off. Raises ``PassphraseUnavailable`` without one.
+
+    The terminal's own line editing is off too (it holds 4 KB a line and would cut a long pasted
+    passphrase short, and erases bytes, not letters): :func:`_read_line` does the editing."""
     import termios
 
     try:
@@ -57,11 +78,13 @@ def from_terminal(prompt: str) -> str:
     with os.fdopen(fd, "r+b", buffering=0) as tty:
         old = termios.tcgetattr(fd)
         new = list(old)
-        new[3] &= ~termios.ECHO
+        new[3] &= ~(termios.ECHO | termios.ICANON)
+        new[6] = list(old[6])
+        new[6][termios.VMIN], new[6][termios.VTIME] = 1, 0
         try:
+            termios.tcsetattr(fd, termios.TCSAFLUSH, new)  # echo off before the prompt: nothing typed shows
             tty.write(prompt.encode())
-            termios.tcsetattr(fd, termios.TCSAFLUSH, new)
-            line = _read_line(tty)
+            line = _read_line(tty, old[6][termios.VERASE], old[6][termios.VKILL], old[6][termios.VEOF])
         except KeyboardInterrupt:
             raise PassphraseUnavailable("No passphrase was given", "nothing was changed") from None
         finally:
@@ -72,14 +95,27 @@ def from_terminal(prompt: str) -> str:
     return line
 
 
-def _read_line(tty) -> str:
-    """One line, as bytes until a newline (a 10 KB passphrase too), decoded as UTF-8."""
+def _read_line(tty, erase: bytes = b"\x7f", kill: bytes = b"\x15", eof: bytes = b"\x04") -> str:
+    """One line typed with the terminal's editing off: any length (a 10 KB paste too); backspace
+    erases a letter (all of its UTF-8 bytes), ctrl+u the line; ctrl+d on an empty line is no answer."""
     data = bytearray()
     while True:
         chunk = tty.read(1)
         if not chunk or chunk in (b"\n", b"\r"):
             break
-        data += chunk
+        if chunk in (erase, b"\x7f", b"\x08"):
+            while data and 0x80 <= data[-1] < 0xC0:  # a UTF-8 continuation byte
+                data.pop()
+            if data:
+                data.pop()
+        elif chunk == kill:
+            data.clear()
+        elif chunk == eof:
+            if not data:
+                raise KeyboardInterrupt
+            break
+        else:
+            data += chunk
     return data.decode("utf-8", "surrogateescape")
 
 
