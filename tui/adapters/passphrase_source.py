@@ -119,6 +119,24 @@ def _read_line(tty, erase: bytes = b"\x7f", kill: bytes = b"\x15", eof: bytes = 
     return data.decode("utf-8", "surrogateescape")
 
 
+def confirm_on_terminal(question: str) -> bool | None:
+    """A yes/no question on the controlling terminal (not stdin: it may be the data, or a pipe):
+    True only for an answer starting with y; None when there is no terminal to ask on."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return None
+    with os.fdopen(fd, "r+b", buffering=0) as tty:
+        try:
+            tty.write(question.encode())
+            answer = tty.readline(256)
+        except KeyboardInterrupt:
+            with suppress(OSError):
+                tty.write(b"\n")
+            return False
+    return answer.strip().lower().startswith(b"y")
+
+
 def new_from_terminal(prompt: str = "New passphrase: ", again: str = "The same passphrase again: ") -> str:
     """A new passphrase, typed twice; ``WrongPassphrase`` when they differ or it is empty."""
     first = from_terminal(prompt)

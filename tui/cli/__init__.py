@@ -169,6 +169,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
     from tui.services.engine import make_chat, make_turns, open_outbox, open_store, outbox_error, privacy_notice
     from tui.services.outbox import replay_pending
     from tui.services.turn_events import Recalled, ReplyChunk, TurnDone, TurnFailed
+    from tui.services.unlocking import unlocked
 
     text = text.strip()
     if not text:
@@ -178,6 +179,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
     mode = modes[mode_name]
     turn_id = str(uuid.uuid4())
     try:  # on the disk before anything slow happens: a kill from here on loses nothing
+        settings = unlocked(settings)  # a locked journal: its passphrase first (stdin is the entry)
         outbox = open_outbox(settings)
         try:
             outbox.put_pending(turn_id, mode.name, text, datetime.now(UTC))

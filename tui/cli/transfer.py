@@ -44,6 +44,8 @@ def add_parser(commands: Any) -> None:
     export.add_argument("-o", "--output", metavar="PATH",
                         help="write to PATH ('-' or none: standard output); never inside the data dir")
     export.add_argument("--force", action="store_true", help="replace PATH when it already exists")
+    export.add_argument("--yes", dest="export_yes", action="store_true",
+                        help="a locked journal: export it in clear without asking on the terminal first")
     export.add_argument("--data-dir", dest="transfer_data_dir", metavar="DIR", help="where memories live")
 
     load = commands.add_parser(
@@ -91,7 +93,12 @@ def run_export(settings: Settings, args: argparse.Namespace, out: TextIO, err: T
     if refusal:
         print(f"mindpane: export: {refusal}", file=err)
         return EXIT_FAILURE
+    if not _in_clear_agreed(settings, path, getattr(args, "export_yes", False), err):
+        return EXIT_FAILURE
     try:
+        from tui.services.unlocking import unlocked
+
+        settings = unlocked(settings)
         source, close = _export_source(settings)
     except MindpaneError as error:
         print(f"mindpane: {error}", file=err)
@@ -112,6 +119,25 @@ def run_export(settings: Settings, args: argparse.Namespace, out: TextIO, err: T
         return EXIT_FAILURE
     finally:
         close()
+
+
+def _in_clear_agreed(settings: Settings, path: Path | None, yes: bool, err: TextIO) -> bool:
+    """A locked journal's export is its entries in clear: said first, then asked on the terminal
+    (y/N) unless ``--yes``. A no, or no terminal to ask on, writes nothing."""
+    from tui.services import unlocking
+
+    if yes or not unlocking.is_locked(settings):
+        return True
+    where = path if path is not None else "standard output"
+    print(f"mindpane: export: this journal is locked; {where} will hold its entries in clear (not encrypted), "
+          "readable by anyone who can read it", file=err)
+    agreed = unlocking.confirm("Export the locked journal in clear? [y/N] ")
+    if agreed is None:
+        print("mindpane: export: nothing written: there is no terminal to ask on; add --yes to export it in clear",
+              file=err)
+    elif not agreed:
+        print("mindpane: export: nothing written", file=err)
+    return bool(agreed)
 
 
 class _Export:
@@ -189,6 +215,9 @@ def run_import(settings: Settings, args: argparse.Namespace, out: TextIO, err: T
         print(f"mindpane: import: unknown mode {args.import_mode!r} (known modes: {', '.join(modes)})", file=err)
         return EXIT_USAGE
     try:
+        from tui.services.unlocking import unlocked
+
+        settings = unlocked(settings)  # a locked journal: its passphrase, to count and store entries
         plan = _scan(settings, path, args, modes)
         if args.dry_run or not plan.fresh:  # nothing new: no need to load the store
             report = importer.dry_run_report(plan)

@@ -53,9 +53,10 @@ def open_store(settings: Settings, clock: Callable[[], datetime] | None = None,
     """Slow (imports mem0/Chroma, loads the embedder): call it from a worker thread. ``outbox``
     is the record already opened by :func:`open_outbox`, shared rather than opened twice.
     ``index_later`` (one turn from the shell): mem0 and Chroma are not loaded unless needed;
-    what is written is indexed by the next full open. ``open_index``, ``key``: see :func:`open_journal`."""
+    what is written is indexed by the next full open. ``open_index``, ``key``: see :func:`open_journal`
+    (no ``key``: the one the settings carry, ``Settings.data_key``)."""
     return open_journal(settings.data_dir, embedder_factory(settings), clock, settings.ollama_host,
-                        outbox, index_later, open_index, key)
+                        outbox, index_later, open_index, key if key is not None else settings.data_key)
 
 
 def is_locked(settings: Settings) -> bool:
@@ -133,10 +134,11 @@ def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callab
 
 def open_outbox(settings: Settings, key: bytes | None = None) -> Outbox:
     """Fast (SQLite only): the canonical record's outbox, usable before the store has loaded.
-    ``key``: a locked journal's data key (without it a locked journal raises ``JournalLocked``)."""
+    ``key``: a locked journal's data key, else the settings' (without one a locked journal raises
+    ``JournalLocked``)."""
     from tui.adapters.outbox_file import open_record
 
-    return open_record(settings.data_dir, key)
+    return open_record(settings.data_dir, key if key is not None else settings.data_key)
 
 
 def outbox_error(exc: BaseException, settings: Settings) -> MindpaneError:

@@ -89,6 +89,9 @@ class Settings:
     problems: tuple[str, ...] = field(default=(), compare=False, repr=False)
     """Environment variables that could not be used (the value used instead is named): said once,
     like the config file's problems."""
+    data_key: bytes | None = field(default=None, compare=False, repr=False)
+    """A locked journal's data key once a shell command has it (``unlocking.unlocked``): what
+    ``engine.open_store``/``open_outbox`` open the journal with. Never read from a file or shown."""
 
     def model_for(self, mode_model: str | None) -> str:
         return self.model or mode_model or self.default_model

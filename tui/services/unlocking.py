@@ -1,14 +1,26 @@
 """A locked journal's key for the commands run from the shell (``ask``, ``search``, ``export``, …):
 the passphrase from ``passphrase_command`` if the config names one, else asked on the terminal —
-three tries there, as ``sudo`` gives (a wrong try changes nothing and locks nothing out)."""
+three tries there, as ``sudo`` gives (a wrong try changes nothing and locks nothing out).
+
+A command asks only once it knows it will open the journal (a usage error or a refused export
+never costs a passphrase), and carries the key in ``Settings.data_key`` from then on."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from tui.domain.errors import WrongPassphrase
 from tui.services import engine
 from tui.services.settings import Settings
 
 TRIES = 3
+_LAST_HINT = ("nothing was changed; run the command again (if the right passphrase fails too, journal.key "
+              "was changed: restore it from a backup)")
+
+
+def is_locked(settings: Settings) -> bool:
+    """Whether the data dir holds a locked journal (fast: no passphrase asked)."""
+    return engine.is_locked(settings)
 
 
 def passphrase(settings: Settings, prompt: str | None = None) -> str:
@@ -29,12 +41,33 @@ def key_for(settings: Settings) -> bytes | None:
     tries = 1 if settings.passphrase_command else TRIES
     for attempt in range(1, tries + 1):
         try:
-            return engine.unlock(settings, passphrase(settings))
+            given = passphrase(settings)
+            if not given:
+                raise WrongPassphrase("No passphrase was given", "type the journal's passphrase")
+            return engine.unlock(settings, given)
         except WrongPassphrase as wrong:
-            if attempt == tries or type(wrong) is not WrongPassphrase:
+            if type(wrong) is not WrongPassphrase:
                 raise
+            if attempt == tries:
+                raise WrongPassphrase(wrong.message, _LAST_HINT) from None
             _say(f"{wrong.message}; try again ({tries - attempt} left)")
     raise AssertionError("unreachable")
+
+
+def unlocked(settings: Settings) -> Settings:
+    """``settings`` carrying the journal's key (asked for now, if locked and not yet known); the
+    same settings for a plain journal. Raises as :func:`key_for`."""
+    if settings.data_key is not None:
+        return settings
+    key = key_for(settings)
+    return settings if key is None else replace(settings, data_key=key)
+
+
+def confirm(question: str) -> bool | None:
+    """A yes/no question on the terminal: True for yes, False for anything else, None without one."""
+    from tui.adapters import passphrase_source
+
+    return passphrase_source.confirm_on_terminal(question)
 
 
 def _say(text: str) -> None:
