@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 
@@ -111,6 +112,26 @@ def test_ask_reads_the_entry_from_stdin_and_the_passphrase_from_the_terminal(loc
         "An entry piped in, Marker-88d0.")
     assert PASSPHRASE.encode() not in shown  # typed with echo off
     assert hits(locked, "Marker-88d0") == []
+
+
+def test_an_empty_passphrase_on_the_terminal_is_a_try_and_the_next_one_counts(locked, cli_env):
+    code, out, err, _shown = on_terminal(cli_env, "search", "brother",
+                                         typed=[(ASKED, b"\n"), (ASKED, PASSPHRASE.encode() + b"\n")])
+
+    assert code == 0, err
+    assert "No passphrase was given; try again (2 left)" in err and "Marker-7c3e" in out
+
+
+def test_a_ten_kilobyte_passphrase_typed_decomposed_unlocks_a_journal_locked_with_it_composed(
+        settings, clock, cli_env, tmp_path, keep_umask):
+    composed = "Caf\u00e9 \u00fcber " * 800  # 10.4 KB of UTF-8, letters with accents
+    make_locked(settings.data_dir, settings, clock, passphrase=composed)
+    typed = unicodedata.normalize("NFD", composed).encode() + b"\n"
+
+    code, out, err, shown = on_terminal(cli_env, "search", "brother", typed=[(ASKED, typed)])
+
+    assert code == 0, err
+    assert "Marker-7c3e" in out and b"Caf" not in shown
 
 
 def test_three_wrong_passphrases_on_the_terminal_end_it_and_write_nothing(locked, cli_env, ollama_stub):
