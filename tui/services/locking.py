@@ -58,7 +58,7 @@ def lock_store(data_dir: Path, passphrase: str, params: KdfParams | None = None)
             store_switch.stop_point("committed")
             store_switch.finish_locking(data_dir)
         except BaseException as exc:
-            _fail(exc, data_dir, holder)
+            _fail(exc, data_dir, holder, "lock the journal")
         holder.close()
 
 
@@ -94,7 +94,7 @@ def unlock_permanently(data_dir: Path, passphrase: str) -> None:
             holder.close()
             store_switch.finish_unlocking(data_dir)
         except BaseException as exc:
-            _fail(exc, data_dir, holder)
+            _fail(exc, data_dir, holder, "unlock the journal")
 
 
 def change_passphrase(data_dir: Path, old: str, new: str, params: KdfParams | None = None) -> None:
@@ -135,7 +135,7 @@ def init_locked(data_dir: Path, passphrase: str, params: KdfParams | None = None
             record_copy.fsync_path(data_dir)
             store_switch.finish_locking(data_dir)
         except BaseException as exc:
-            _fail(exc, data_dir, None)
+            _fail(exc, data_dir, None, "make the locked journal")
     return key
 
 
@@ -207,7 +207,7 @@ def _ensure_room_for_copy(data_dir: Path, record: Path) -> None:
     ensure_free_space(data_dir, sum(path.stat().st_size for path in sizes if path.exists()))
 
 
-def _fail(exc: BaseException, data_dir: Path, holder: object) -> NoReturn:
+def _fail(exc: BaseException, data_dir: Path, holder: object, doing: str) -> NoReturn:
     """After a failure: writers let back in, the switch finished or undone (what cannot be done now
     the next open does: it sees the switch's flag), and the error raised as the person is shown it
     (a full disk as "disk full"), saying which journal is there now."""
@@ -223,9 +223,11 @@ def _fail(exc: BaseException, data_dir: Path, holder: object) -> NoReturn:
         raise exc
     error = exc
     if not isinstance(exc, MindpaneError):
-        from tui.adapters.store_disk import StoreDisk
+        from tui.adapters.disk_space import disk_full_error, is_disk_full
 
-        error = StoreDisk(data_dir).explain(exc)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        error = disk_full_error(data_dir) if is_disk_full(exc, data_dir) else \
+            StoreError(f"Could not {doing}: {reason}", "")
         error.hint = error.hint.split(";")[0]
     if (data_dir / store_switch.SWITCH_FILE).exists():
         state = "the switch is finished or undone the next time mindpane opens the journal"
