@@ -109,6 +109,18 @@ def change_passphrase(data_dir: Path, old: str, new: str, params: KdfParams | No
     key_file.change_passphrase(require_key_file(data_dir), old, new, params)
 
 
+def check_passphrase(data_dir: Path, passphrase: str) -> None:
+    """``WrongPassphrase`` unless ``passphrase`` unlocks the locked journal in ``data_dir`` (asked
+    before a new one is typed, so a typo is said at once). Nothing is written."""
+    from tui.adapters.key_file import unlock_key
+    from tui.adapters.locked_layout import is_locked, require_key_file
+
+    data_dir = Path(data_dir)
+    if not is_locked(data_dir):
+        raise StoreError(f"The journal in {data_dir} is not locked", "lock it first with `mindpane lock`")
+    unlock_key(require_key_file(data_dir), passphrase)
+
+
 def init_locked(data_dir: Path, passphrase: str, params: KdfParams | None = None) -> bytes:
     """A new, empty locked journal in ``data_dir``; returns its data key. Refuses a data dir that
     holds a journal (plain or locked)."""
@@ -161,6 +173,23 @@ def draft_waiting(data_dir: Path) -> bool:
     from tui.adapters.draft_file import DRAFT_FILE
 
     return (Path(data_dir) / DRAFT_FILE).exists()
+
+
+def new_passphrase(settings: Settings) -> str:
+    """A new journal's passphrase: from ``passphrase_command`` if the config names one (its store
+    holds it already), else typed twice on the terminal (``WrongPassphrase`` when they differ)."""
+    from tui.adapters import passphrase_source
+
+    if settings.passphrase_command:
+        return passphrase_source.from_command(settings.passphrase_command)
+    return typed_new_passphrase()
+
+
+def typed_new_passphrase() -> str:
+    """A new passphrase typed twice on the terminal, echo off."""
+    from tui.adapters import passphrase_source
+
+    return passphrase_source.new_from_terminal()
 
 
 # -- helpers ---------------------------------------------------------------------------------------
