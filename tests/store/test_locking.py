@@ -313,3 +313,25 @@ def small_disk(tmp_path):
         yield where
     finally:
         _unmount(where)
+
+
+def test_the_next_full_open_finishes_a_lock_a_kill_stopped_after_its_commit(settings, clock):
+    _plain_journal(settings.data_dir)
+    assert _switch_in_child("lock", settings.data_dir, stop_at="committed").returncode == 137
+    assert _hits(settings.data_dir) != []  # the plain record is still there, beside the locked one
+
+    journal = open_journal(settings.data_dir, embedder_factory(settings), clock,
+                           key=unlock_key(settings.data_dir / KEY_FILE, "pp"))
+    try:
+        assert {e.text for e in journal.record.iter_entries()} == set(TEXTS)
+    finally:
+        journal.close()
+    assert _hits(settings.data_dir) == [] and not (settings.data_dir / SWITCH_FILE).exists()
+
+
+def test_a_draft_not_sent_yet_is_left_as_it_is_and_said(data_dir):
+    _plain_journal(data_dir)
+    (data_dir / "draft.json").write_text('{"version": 1, "text": "half a thought"}')
+    locking.lock_store(data_dir, PASSPHRASE, FAST)
+    assert (data_dir / "draft.json").read_text() == '{"version": 1, "text": "half a thought"}'
+    assert locking.draft_waiting(data_dir)
