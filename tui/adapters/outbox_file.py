@@ -19,8 +19,10 @@ def open_record(data_dir: Path, key: bytes | None = None) -> RecordDB:
     """The record (``key``: a locked journal's data key, its encrypted record). A locked journal
     opened without its key is refused as ``JournalLocked``, never taken for a damaged record."""
     from tui.adapters.locked_layout import is_locked, record_path
+    from tui.adapters.store_switch import settle_interrupted_switch
 
     prepare_data_dir(data_dir)
+    settle_interrupted_switch(data_dir)  # a `mindpane lock` a kill stopped: finished or undone first
     if key is None and is_locked(data_dir):
         raise locked_error(data_dir)
     path = record_path(data_dir, key is not None)

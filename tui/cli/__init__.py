@@ -35,6 +35,7 @@ def build_parser(modes: Mapping[str, Mode] | None = None) -> argparse.ArgumentPa
 
     from tui.cli import config as cli_config
     from tui.cli import doctor as cli_doctor
+    from tui.cli import lock as cli_lock
     from tui.cli import models as cli_models
     from tui.cli import search as cli_search
     from tui.cli import transfer as cli_transfer
@@ -63,6 +64,7 @@ def build_parser(modes: Mapping[str, Mode] | None = None) -> argparse.ArgumentPa
     cli_models.add_parser(commands)
     cli_transfer.add_parser(commands)
     cli_search.add_parser(commands)
+    cli_lock.add_parser(commands)
     return parser
 
 
@@ -109,6 +111,10 @@ def _run_command(args: argparse.Namespace, config: LoadedConfig, settings: Setti
         from tui.cli import search as cli_search
 
         return cli_search.run(settings, args, sys.stdout, sys.stderr, modes)
+    if args.command in ("lock", "unlock", "passphrase", "init"):
+        from tui.cli import lock as cli_lock
+
+        return cli_lock.run(settings, args, sys.stdout, sys.stderr)
     raise AssertionError(f"the parser accepted a command nothing runs: {args.command!r}")
 
 

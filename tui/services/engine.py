@@ -95,10 +95,12 @@ def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callab
     from tui.adapters.record_db import RecordDB
     from tui.adapters.store_disk import StoreDisk
     from tui.adapters.store_lock import StoreLock
+    from tui.adapters.store_switch import settle_interrupted_switch
     from tui.services.journal import Journal
 
     data_dir = Path(data_dir)
     prepare_data_dir(data_dir)
+    settle_interrupted_switch(data_dir)  # a `mindpane lock` a kill stopped: finished or undone first
     if key is None and record is None and is_locked(data_dir):
         raise locked_error(data_dir)
     lock = StoreLock(data_dir)
