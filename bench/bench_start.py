@@ -93,13 +93,15 @@ def spawn_in_pty(children: Children, argv: list[str], env: dict[str, str]) -> tu
     return proc, master
 
 
-def first_frame(children: Children, argv: list[str], env: dict[str, str]) -> tuple[float, subprocess.Popen, int,
-                                                                                     bytes]:
+def first_frame(children: Children, argv: list[str], env: dict[str, str],
+                needle: bytes = b"Journal") -> tuple[float, subprocess.Popen, int, bytes]:
+    """Seconds from launch until the output shows ``needle`` (the mode name; a locked journal's
+    unlock screen shows none)."""
     started = time.perf_counter()
     proc, master = spawn_in_pty(children, argv, env)
-    seen = read_for(master, FIRST_FRAME_TIMEOUT, b"Journal")
+    seen = read_for(master, FIRST_FRAME_TIMEOUT, needle)
     took = time.perf_counter() - started
-    if b"Journal" not in seen:
+    if needle not in seen:
         children.kill(proc)
         os.close(master)
         raise RuntimeError(f"no first frame within {FIRST_FRAME_TIMEOUT:.0f} s: {seen[-400:]!r}")

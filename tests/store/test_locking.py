@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 import unicodedata
@@ -17,7 +18,7 @@ from tests.paths import REPO
 from tui.adapters.key_file import KEY_FILE, KdfParams, unlock_key
 from tui.adapters.locked_layout import LOCKED_RECORD, is_locked, is_marker
 from tui.adapters.outbox_file import open_record
-from tui.adapters.record_db import RecordDB
+from tui.adapters.record_db import SCHEMA_VERSION, RecordDB
 from tui.adapters.store_lock import StoreLock
 from tui.adapters.store_switch import SWITCH_FILE
 from tui.domain.errors import DiskFull, KeyFileError, StoreError, StoreLocked, WrongPassphrase
@@ -335,3 +336,28 @@ def test_a_draft_not_sent_yet_is_left_as_it_is_and_said(data_dir):
     locking.lock_store(data_dir, PASSPHRASE, FAST)
     assert (data_dir / "draft.json").read_text() == '{"version": 1, "text": "half a thought"}'
     assert locking.draft_waiting(data_dir)
+
+
+def test_a_journal_an_older_mindpane_wrote_is_upgraded_and_locked_whole(data_dir):
+    """Someone upgrades mindpane and runs ``mindpane lock`` before opening the journal once."""
+    _plain_journal(data_dir)
+    with sqlite3.connect(data_dir / "entries.db") as raw:  # as schema 2 left it
+        for name in ("TRIGGER entry_fts_insert", "TRIGGER entry_fts_delete", "TRIGGER entry_fts_update",
+                     "TABLE entry_fts", "VIEW entry_alive", "TABLE tag", "TABLE vector", "TABLE pin"):
+            raw.execute(f"DROP {name}")
+        raw.execute("DELETE FROM change")  # the pin it logged: schema 2 had no pins
+        raw.execute("PRAGMA user_version = 2")
+    locking.lock_store(data_dir, PASSPHRASE, FAST)
+    record = open_record(data_dir, unlock_key(data_dir / KEY_FILE, PASSPHRASE))
+    try:
+        assert _texts(record) == set(TEXTS) and record.schema_version == SCHEMA_VERSION
+    finally:
+        record.close()
+
+
+def test_a_damaged_record_is_named_and_not_locked(data_dir):
+    _plain_journal(data_dir)
+    (data_dir / "entries.db").write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(StoreError, match=r"entries\.db could not be opened"):
+        locking.lock_store(data_dir, PASSPHRASE, FAST)
+    assert not is_locked(data_dir) and not (data_dir / KEY_FILE).exists()

@@ -42,6 +42,7 @@ def lock_store(data_dir: Path, passphrase: str, params: KdfParams | None = None)
                              "make a new locked one with `mindpane init --locked`")
         _refuse_stray_key(data_dir)
         _ensure_room_for_copy(data_dir, plain)
+        _upgrade_record(plain)
         store_switch.begin(data_dir, store_switch.TO_LOCKED)
         partial = data_dir / store_switch.LOCKED_PARTIAL
         holder = None
@@ -218,6 +219,18 @@ class _holding_store:
 
     def __exit__(self, *exc: object) -> None:
         self.lock.release()
+
+
+def _upgrade_record(plain: Path) -> None:
+    """Bring a record an older mindpane wrote up to this schema first: the copy is checked against
+    it, and opening the copy as a record would upgrade only the copy."""
+    from tui.adapters.outbox_file import record_error
+    from tui.adapters.record_db import RecordDB
+
+    try:
+        RecordDB(plain).close()
+    except Exception as exc:  # damaged, or a newer mindpane's: said, nothing changed
+        raise record_error(exc, plain) from None
 
 
 def _refuse_stray_key(data_dir: Path) -> None:
