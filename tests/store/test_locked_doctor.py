@@ -133,3 +133,65 @@ def test_plain_leftovers_and_a_missing_marker_are_failures(settings, clock):
     (data / "entries.db").unlink()
     code, out, _ = doctor(settings, "--no-passphrase")
     assert f"✗ {data / 'entries.db'} (the marker that makes an older mindpane refuse this dir) is missing" in out
+
+
+def entries_page(record, key, needle: str) -> int:
+    from tui.adapters.cipher_pages import PAGE_SIZE, decrypt_pages
+
+    image = decrypt_pages(record, key).image
+    return image.index(needle.encode()) // PAGE_SIZE + 1
+
+
+def test_repair_reads_back_a_damaged_encrypted_record_and_keeps_every_copy_encrypted(settings, clock, tmp_path):
+    from tui.adapters.cipher_db import is_locked_file
+    from tui.adapters.cipher_pages import PAGE_SIZE
+    from tui.adapters.record_db import RecordDB
+
+    settings.data_dir.mkdir(mode=0o700)
+    key = create_key(settings.data_dir / "journal.key", PASSPHRASE, FAST)
+    journal = open_journal(settings.data_dir, embedder_factory(settings), clock, key=key)
+    try:
+        for n in range(60):
+            clock.advance(hours=3)
+            journal.add_entry(JOURNAL, f"Entry-{n:03d}: a long day at the allotment, " + "weeding " * 30)
+    finally:
+        journal.close()
+    record = settings.data_dir / "entries.locked.db"
+    page = entries_page(record, key, "Entry-031: ")
+    damaged = bytearray(record.read_bytes())
+    damaged[(page - 1) * PAGE_SIZE + 300] ^= 0x01  # one flipped bit: that page fails its HMAC
+    record.write_bytes(bytes(damaged))
+
+    code, out, _ = doctor(with_passphrase_command(settings, tmp_path))
+    assert code == 1 and f"✗ {record} is damaged (" in out
+
+    code, out, err = doctor(with_passphrase_command(settings, tmp_path), "--repair")
+
+    assert "Traceback" not in out + err
+    moved = sorted(settings.data_dir.glob("entries.locked.db.corrupt-*"))
+    assert len(moved) == 1 and f"✓ moved {record} aside to {moved[0]}" in out
+    assert is_locked_file(moved[0]) and moved[0].read_bytes() == bytes(damaged)  # kept as it was: encrypted
+    assert "read back " in out and f"entries from {moved[0]}" in out
+    again = RecordDB(record, key=key)
+    try:
+        back = again.count("journal")
+    finally:
+        again.close()
+    assert 45 <= back < 60  # every entry on an intact page came back; those on the damaged one did not
+    assert f"✗ {60 - back} of 60 entries could not be read back from {moved[0]}" in out
+    assert f"✓ {record}: ok, schema {SCHEMA_VERSION}; {back} entries" in out.split("after repair:")[1]
+    for path in settings.data_dir.rglob("*"):  # nothing written in clear
+        assert not path.is_file() or b"Entry-0" not in path.read_bytes(), path
+    assert not (settings.data_dir / "chroma").exists() and not (settings.data_dir / "history.db").exists()
+
+
+def test_repair_of_a_locked_journal_without_its_passphrase_changes_nothing(settings, clock):
+    make_locked(settings, clock)
+    before = sorted(p.name for p in settings.data_dir.iterdir())
+
+    code, out, err = doctor(settings, "--repair", "--no-passphrase")
+
+    assert code == 1 and "Traceback" not in out + err
+    assert ("✗ repairing a locked journal needs its passphrase: nothing was changed — fix: run `mindpane doctor "
+            "--repair` on a terminal, or set passphrase_command") in out
+    assert sorted(p.name for p in settings.data_dir.iterdir()) == before

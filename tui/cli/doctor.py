@@ -31,12 +31,13 @@ def run(settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO) 
     chosen = getattr(args, "doctor_data_dir", None)
     if chosen:
         settings = replace(settings, data_dir=Path(chosen).expanduser().resolve())
-    if getattr(args, "repair", False):
-        from tui.services.doctor_repair import run_repair
-
-        return run_repair(settings, out, err)
-    from tui.services.doctor import run_doctor
     from tui.services.doctor_unlock import key_for_doctor
 
     key, failure = key_for_doctor(settings, ask=not getattr(args, "no_passphrase", False))
+    if getattr(args, "repair", False):
+        from tui.services.doctor_repair import run_repair
+
+        return run_repair(settings, out, err, key=key, unlock_failure=failure)
+    from tui.services.doctor import run_doctor
+
     return run_doctor(settings, out, key, failure)
