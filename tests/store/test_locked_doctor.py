@@ -10,6 +10,7 @@ import os
 import shlex
 import sys
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 
@@ -180,6 +181,10 @@ def test_repair_reads_back_a_damaged_encrypted_record_and_keeps_every_copy_encry
     assert 45 <= back < 60  # every entry on an intact page came back; those on the damaged one did not
     assert f"✗ {60 - back} of 60 entries could not be read back from {moved[0]}" in out
     assert f"✓ {record}: ok, schema {SCHEMA_VERSION}; {back} entries" in out.split("after repair:")[1]
+    code, out, _ = doctor(with_passphrase_command(settings, tmp_path))  # the copy is read with the key
+    assert f"✗ copy moved aside by repair on {datetime.now():%Y-%m-%d}" in out
+    assert f"{moved[0]} ({len(damaged)} bytes), 60 entries" in out
+    assert f"{60 - back} of them not in entries.locked.db" in out
     for path in settings.data_dir.rglob("*"):  # nothing written in clear
         assert not path.is_file() or b"Entry-0" not in path.read_bytes(), path
     assert not (settings.data_dir / "chroma").exists() and not (settings.data_dir / "history.db").exists()

@@ -97,13 +97,15 @@ class Held:
     rows: int = 0
 
 
-def held(copy: MovedCopy) -> Held | None:
+def held(copy: MovedCopy, key: bytes | None = None) -> Held | None:
     """What ``copy`` holds, read page by page (it is damaged); None when it is no SQLite file of ours
-    (a search index dir, or something unreadable)."""
-    if copy.original == RECORD and copy.path.is_file():
+    (a search index dir, or something unreadable), or an encrypted record and no ``key`` is given."""
+    if copy.original in (RECORD, LOCKED) and copy.path.is_file():
         from tui.adapters.record_salvage import read_record_rows
 
-        found = read_record_rows(copy.path)
+        if copy.original == LOCKED and key is None:
+            return None
+        found = read_record_rows(copy.path, key if copy.original == LOCKED else None)
         dates = [at for at in found.known.values() if at is not None]
         return Held(frozenset(found.known) | frozenset(found.entries), tuple(sorted(dates)), len(found.entries))
     if copy.original == HISTORY and copy.path.is_file():

@@ -316,6 +316,10 @@ def check_record(record: Record) -> Check:
     path = record.path
     if not record.exists:
         return Check(True, f"{path}: not created yet (no entries)")
+    if record.problem and record.key is not None:
+        return Check(False, f"{path} is damaged ({record.problem})",
+                     f"{REPAIR} (moves it aside still encrypted, keeps that copy, and reads back into a new encrypted "
+                     "record every entry on a page that is intact)")
     if record.problem:
         rest = (f", and takes the rest from {CHROMA_DIR}/" if (path.parent / CHROMA_DIR).is_dir()
                 else f"; there is no {CHROMA_DIR}/ to take the rest from")
@@ -476,28 +480,28 @@ def check_history(data_dir: Path, record: Record) -> Check:
 def check_moved_copies(data_dir: Path, record: Record) -> list[Check]:
     """One line per copy ``--repair`` moved aside: where, when, its size and what it holds. A moved
     record holding entries that ``entries.db`` lacks fails the check: it is all that is left of them."""
-    from tui.adapters.moved_copies import HISTORY, INDEX, RECORD, find_copies, held
+    from tui.adapters.moved_copies import HISTORY, INDEX, LOCKED, RECORD, find_copies, held
 
     checks = []
     for copy in find_copies(data_dir):
         when = f" on {copy.moved_at:%Y-%m-%d %H:%M}" if copy.moved_at else ""
         label = f"copy moved aside by repair{when}: {copy.path} ({copy.size} bytes)"
         try:
-            holds = held(copy)
+            holds = held(copy, record.key)
         except (OSError, ValueError) as exc:
             checks.append(Check(True, f"{label}, which could not be read ({first_line(exc)})"))
             continue
         span = _days(holds.dates) if holds else ""
-        if copy.original == RECORD and holds is not None:
+        if copy.original in (RECORD, LOCKED) and holds is not None:
             missing = len(holds.ids - record.ids) if record.readable else len(holds.ids)
             what = f"{len(holds.ids)} entries{span}" if holds.ids else "no entry it could be read for"
             if missing:
                 where = shlex.quote(str(copy.path))
-                checks.append(Check(False, f"{label}, {what}, {missing} of them not in entries.db",
+                checks.append(Check(False, f"{label}, {what}, {missing} of them not in {record.path.name}",
                                     f"keep it until you have what you need from it (a backup, or `sqlite3 {where} "
                                     ".recover`); delete it once you no longer need it"))
             else:
-                checks.append(Check(True, f"{label}, {what}, all of them in entries.db"))
+                checks.append(Check(True, f"{label}, {what}, all of them in {record.path.name}"))
         elif copy.original == HISTORY and holds is not None:
             checks.append(Check(True, f"{label}, the change history of {len(holds.ids)} entries{span}; it is rebuilt "
                                 "from entries.db"))
