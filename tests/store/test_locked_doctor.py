@@ -200,3 +200,39 @@ def test_repair_of_a_locked_journal_without_its_passphrase_changes_nothing(setti
     assert ("✗ repairing a locked journal needs its passphrase: nothing was changed — fix: run `mindpane doctor "
             "--repair` on a terminal, or set passphrase_command") in out
     assert sorted(p.name for p in settings.data_dir.iterdir()) == before
+
+
+def test_on_a_terminal_doctor_asks_for_the_passphrase_and_checks_the_record(settings, clock, cli_env):
+    import fcntl
+    import pty
+    import signal
+    import subprocess
+    import termios
+    from pathlib import Path
+
+    from tests.pty_support import read_for
+
+    make_locked(settings, clock)
+    master, slave = pty.openpty()
+
+    def own_terminal():
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)  # /dev/tty is this pty: where the passphrase is asked
+
+    run = subprocess.Popen([sys.executable, "-m", "tui", "doctor"], stdin=slave, stdout=slave, stderr=slave,
+                           env={**cli_env, "PYTHONPATH": str(Path(__file__).parents[2])}, start_new_session=True,
+                           preexec_fn=own_terminal)
+    os.close(slave)
+    try:
+        seen = read_for(master, 60, b"Passphrase for the journal")
+        os.write(master, PASSPHRASE.encode() + b"\n")
+        seen = read_for(master, 60, b"stray settings", seen)
+        run.wait(60)
+    finally:
+        if run.poll() is None:
+            run.send_signal(signal.SIGKILL)
+            run.wait(30)
+        os.close(master)
+    screen = seen.decode("utf-8", "replace")
+    assert "Traceback" not in screen and PASSPHRASE not in screen  # not echoed
+    assert f"✓ {settings.data_dir / 'entries.locked.db'}: ok, schema {SCHEMA_VERSION}; 2 entries" in screen
+    assert run.returncode == 0, screen

@@ -59,8 +59,8 @@ def from_terminal(prompt: str) -> str:
         new = list(old)
         new[3] &= ~termios.ECHO
         try:
+            termios.tcsetattr(fd, termios.TCSAFLUSH, new)  # before the prompt: the flush drops only what came before it
             tty.write(prompt.encode())
-            termios.tcsetattr(fd, termios.TCSAFLUSH, new)
             line = _read_line(tty)
         except KeyboardInterrupt:
             raise PassphraseUnavailable("No passphrase was given", "nothing was changed") from None
