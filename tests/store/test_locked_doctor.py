@@ -200,6 +200,11 @@ def test_repair_of_a_locked_journal_without_its_passphrase_changes_nothing(setti
     assert ("✗ repairing a locked journal needs its passphrase: nothing was changed — fix: run `mindpane doctor "
             "--repair` on a terminal, or set passphrase_command") in out
     assert sorted(p.name for p in settings.data_dir.iterdir()) == before
+    (settings.data_dir / "journal.key").unlink()
+    code, out, _ = doctor(settings, "--repair")
+    key_file = settings.data_dir / "journal.key"
+    assert code == 1 and f"✗ This journal is locked but its key file {key_file} is missing" in out
+    assert "nothing was changed" in out and (settings.data_dir / "entries.locked.db").is_file()
 
 
 def test_on_a_terminal_doctor_asks_for_the_passphrase_and_checks_the_record(settings, clock, cli_env):

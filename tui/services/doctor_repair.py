@@ -64,7 +64,11 @@ def run_repair(settings: Settings, out: TextIO, err: TextIO, now: Callable[[], d
     if not data_dir.is_dir():
         return print_checks([check_data_dir(data_dir)], out)
     if key is None and is_locked(data_dir):
-        return print_checks([*filter(None, [unlock_failure]), NEEDS_PASSPHRASE], out)
+        from tui.services.doctor_locked import check_key_file
+
+        key_file = check_key_file(data_dir)
+        return print_checks([*filter(None, [unlock_failure]), *([] if key_file.ok else [key_file]),
+                             NEEDS_PASSPHRASE], out)
     from tui.adapters.data_dir import secure_data_dir
     from tui.adapters.store_lock import StoreLock
 
