@@ -11,6 +11,7 @@ Nothing else of the journal is on the disk: Chroma and mem0's history live in me
 from __future__ import annotations
 
 import sqlite3
+import urllib.parse
 from pathlib import Path
 
 from tui.adapters.key_file import KEY_FILE
@@ -69,7 +70,8 @@ def is_marker(path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # immutable: no -shm made or changed beside a plain record in WAL mode (doctor only reads)
+        db = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1", uri=True)
         try:
             return db.execute("PRAGMA user_version").fetchone()[0] == MARKER_VERSION
         finally:

@@ -1,7 +1,8 @@
 """An index held in memory only: recall's tables over the record, and each entry's story.
 
-Everything it needs is rebuilt from the record (which keeps every entry's vector), so nothing of it
-is written anywhere but the vectors the record already keeps: no Chroma, no mem0, no history file.
+Everything it needs is rebuilt from the record (which keeps every entry's vector, and a change log
+each entry's story is told from), so nothing of it is written anywhere but the vectors the record
+already keeps: no Chroma, no mem0, no history file.
 The store's tests that do not test Chroma itself run on it (fast, and held to the same contract as
 ``ChromaIndex`` by ``tests/store/test_index_contract.py``).
 """
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from tui.adapters.logged_stories import stories_from_log
 from tui.adapters.recall_tables import RecallTables
 from tui.domain.records import HistoryEvent, MemoryRecord
 from tui.ports import Embedder, Record
@@ -26,7 +28,8 @@ class MemoryIndex:
     def __init__(self, embedder: Embedder, record: Record) -> None:
         self._record = record
         self._tables = RecallTables(embedder, record)
-        self._stories: dict[str, list[HistoryEvent]] = {}
+        self._stories: dict[str, list[HistoryEvent]] = stories_from_log(record.changes)
+        """Each entry's story: from the change log at open, then told as it goes (``_tell``)."""
         self._lock = threading.Lock()
 
     @classmethod
@@ -103,7 +106,8 @@ class MemoryIndex:
                 self._stories.pop(record.id, None)
 
     def history(self, memory_id: str) -> list[HistoryEvent]:
-        """This session's events; an entry untouched since the open starts with its ADD."""
+        """The entry's story (from the change log, then this session's events); an entry never
+        changed starts with its ADD."""
         with self._lock:
             told = list(self._stories.get(memory_id, []))
         if told and told[0].event == "ADD":

@@ -8,6 +8,8 @@ a copy holds the text of every entry it held, so forgetting an entry must reach 
 - a moved ``entries.db`` (damaged, by construction) is rewritten from what can be read of it
   (:mod:`tui.adapters.record_salvage`) without the entry, so its other entries stay readable;
 - a moved ``history.db`` that SQLite can still read has the entry's rows deleted and is compacted;
+- a moved ``entries.locked.db`` (a locked journal's) is read with the data key, page by page in
+  memory (:mod:`tui.adapters.cipher_pages`), and rewritten encrypted without the entry;
 - a moved ``chroma/`` is deleted: a search index holds an entry's vector (which gives its meaning
   away) in binary files that cannot be erased entry by entry, and it is rebuilt from ``entries.db``.
 
@@ -36,6 +38,8 @@ from tui.adapters.sqlite_pages import PageFile
 _NAME = re.compile(r"^(?P<original>.+)\.corrupt-(?P<stamp>\d{8}-\d{6})(?:-\d+)?$")
 SIDECARS = ("-wal", "-shm", "-journal")
 RECORD, HISTORY, INDEX = "entries.db", "history.db", "chroma"
+LOCKED = "entries.locked.db"
+"""A locked journal's encrypted record: its moved copy stays encrypted, read and rewritten with the key."""
 MOVED = "(a damaged copy repair had moved aside)"
 
 
@@ -93,13 +97,15 @@ class Held:
     rows: int = 0
 
 
-def held(copy: MovedCopy) -> Held | None:
+def held(copy: MovedCopy, key: bytes | None = None) -> Held | None:
     """What ``copy`` holds, read page by page (it is damaged); None when it is no SQLite file of ours
-    (a search index dir, or something unreadable)."""
-    if copy.original == RECORD and copy.path.is_file():
+    (a search index dir, or something unreadable), or an encrypted record and no ``key`` is given."""
+    if copy.original in (RECORD, LOCKED) and copy.path.is_file():
         from tui.adapters.record_salvage import read_record_rows
 
-        found = read_record_rows(copy.path)
+        if copy.original == LOCKED and key is None:
+            return None
+        found = read_record_rows(copy.path, key if copy.original == LOCKED else None)
         dates = [at for at in found.known.values() if at is not None]
         return Held(frozenset(found.known) | frozenset(found.entries), tuple(sorted(dates)), len(found.entries))
     if copy.original == HISTORY and copy.path.is_file():
@@ -180,17 +186,41 @@ _INDEX_WHY = "a search index cannot be erased entry by entry (it is rebuilt from
 _STUCK_WHY = "the entry could not be erased inside it"
 
 
-def erase_from_copies(data_dir: Path, memory_ids: Sequence[str], texts: Iterable[str]) -> list[CopyErased]:
+def erase_from_copies(data_dir: Path, memory_ids: Sequence[str], texts: Iterable[str],
+                      key: bytes | None = None) -> list[CopyErased]:
     """Erase ``memory_ids`` (and every text of them) from each moved copy in ``data_dir`` that holds
-    them; returns what was done to each such copy."""
+    them; returns what was done to each such copy. ``key``: a locked journal's data key (its moved
+    records are encrypted; without the key they cannot be searched and are left as they are)."""
     ids = [i for i in dict.fromkeys(memory_ids) if i]
     known = [t for t in dict.fromkeys(texts) if t]
     done = []
     for copy in find_copies(data_dir):
+        if copy.original == LOCKED:
+            if key is not None and ids:
+                done += filter(None, [_erase_encrypted(copy, ids, [*ids, *known], key)])
+            continue
         if not ids or not find_text_in(copy.files, [*ids, *known]):
             continue  # every row of an entry names its id: a copy without it holds none of them
         done.append(_erase(copy, ids, [*ids, *known, *_texts_inside(copy, ids)]))
     return done
+
+
+def _erase_encrypted(copy: MovedCopy, ids: list[str], needles: list[str], key: bytes) -> CopyErased | None:
+    """A moved encrypted record: searched decrypted (in memory), rewritten encrypted without ``ids``."""
+    from tui.adapters.cipher_pages import decrypt_pages
+
+    def holds() -> bool:
+        image = decrypt_pages(copy.path, key).image
+        return any(form in image for needle in needles for form in (needle.encode(), needle.encode("utf-16-le")))
+
+    with contextlib.suppress(Exception):  # a copy this damaged (or not ours) is deleted below
+        if not holds():
+            return None
+        _rewrite_record(copy, ids, key)
+        if not holds():
+            return CopyErased(copy.path, "rewritten")
+    delete(copy)
+    return CopyErased(copy.path, "deleted", _STUCK_WHY)
 
 
 def _texts_inside(copy: MovedCopy, ids: Sequence[str]) -> list[str]:
@@ -244,15 +274,16 @@ def _readable(path: Path) -> bool:
         return False
 
 
-def _rewrite_record(copy: MovedCopy, ids: list[str]) -> None:
-    """Replace the damaged copy by a new file holding every readable row but those of ``ids``."""
+def _rewrite_record(copy: MovedCopy, ids: list[str], key: bytes | None = None) -> None:
+    """Replace the damaged copy by a new file holding every readable row but those of ``ids``
+    (encrypted under ``key`` when the copy is a locked journal's)."""
     from tui.adapters.record_salvage import read_record_rows, write_record
 
-    found = read_record_rows(copy.path)
+    found = read_record_rows(copy.path, key)
     fresh = copy.path.with_name(f".{copy.path.name}.rewrite")
     _remove(fresh, *(fresh.with_name(fresh.name + suffix) for suffix in SIDECARS))
     try:
-        write_record(found, fresh, leave_out=ids)
+        write_record(found, fresh, leave_out=ids, key=key)
         os.replace(fresh, copy.path)
     finally:
         _remove(fresh, *(fresh.with_name(fresh.name + suffix) for suffix in SIDECARS))

@@ -8,7 +8,8 @@ no readable tree reaches are placed by their shape (column count and types), lik
 ``lost_and_found``; a row that does not fit its table exactly is left out, never guessed.
 
 Committed pages of a ``-wal`` beside the damaged file are read over it (writes not yet checkpointed
-count too). The damaged file itself is never changed.
+count too). The damaged file itself is never changed. A locked journal's encrypted record is read
+through ``cipher_pages`` (every page whose authentication code holds) and written back encrypted.
 """
 
 from __future__ import annotations
@@ -111,9 +112,15 @@ def _padded(table: str, row: list[Value]) -> list[Value]:
 
 # -- reading ------------------------------------------------------------------------------------------
 
-def read_record_rows(damaged: Path) -> Salvaged:
-    """Everything readable in the damaged record at ``damaged`` (and its ``-wal``)."""
-    pages = PageFile(damaged)
+def read_record_rows(damaged: Path, key: bytes | None = None) -> Salvaged:
+    """Everything readable in the damaged record at ``damaged`` (and its ``-wal``). ``key``: it is a
+    locked journal's encrypted record, decrypted in memory page by page (its ``-wal`` is not read)."""
+    if key is None:
+        pages = PageFile(damaged)
+    else:
+        from tui.adapters.cipher_pages import decrypt_pages
+
+        pages = PageFile.from_image(decrypt_pages(damaged, key).image)
     found = Salvaged(Path(damaged), Path(damaged).stat().st_size)
     schema = {entry.name: entry for entry in pages.schema()}
     trees = {name: pages.read_tree(entry.root) for name, entry in schema.items() if entry.root > 0}
@@ -165,12 +172,13 @@ def _note_known(found: Salvaged, trees: dict) -> None:
 
 # -- writing ------------------------------------------------------------------------------------------
 
-def write_record(found: Salvaged, into: Path, leave_out: Iterable[str] = ()) -> None:
+def write_record(found: Salvaged, into: Path, leave_out: Iterable[str] = (), key: bytes | None = None) -> None:
     """A new record at ``into`` (which must not exist) holding what ``found`` read, without the
-    entries ``leave_out`` names (nor their changes, pins, or outbox turns holding their text)."""
+    entries ``leave_out`` names (nor their changes, pins, or outbox turns holding their text);
+    encrypted under ``key`` when given (a locked journal's: never a plain copy)."""
     from tui.adapters.record_db import RecordDB
 
-    records = RecordDB(into)
+    records = RecordDB(into, key=key)
     try:
         records.take_salvaged(found, set(leave_out), _NOT_COPIED_META)
     finally:

@@ -66,6 +66,17 @@ class PageFile:
         self.reached: set[int] = set()
         """Every page a b-tree walk or an overflow chain has read (orphans are the leaf pages not here)."""
 
+    @classmethod
+    def from_image(cls, data: bytes) -> PageFile:
+        """Pages held in memory (a locked journal's record, decrypted by ``cipher_pages``): no ``-wal``."""
+        pages = cls.__new__(cls)
+        pages.data = data
+        pages.page_size, pages.usable = pages._sizes()
+        pages.page_count = len(data) // pages.page_size
+        pages.newer = {}
+        pages.reached = set()
+        return pages
+
     def _lay_wal_over(self, wal: Path) -> None:
         """The frames of ``wal`` up to its last commit (sqlite.org/fileformat2.html, section 4): a
         frame of an older log generation has other salts and is skipped."""

@@ -7,14 +7,16 @@ from pathlib import Path
 
 from tui.domain.errors import StoreError
 
-_COMPACTED = ("entries.db", "history.db", "chroma/chroma.sqlite3")
+_COMPACTED = ("entries.db", "entries.locked.db", "history.db", "chroma/chroma.sqlite3")
 
 
 class StoreDisk:
     """``StoreDisk`` over a data dir."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, key: bytes | None = None) -> None:
         self.data_dir = data_dir
+        self._key = key
+        """A locked journal's data key: forget reaches its encrypted moved copies with it."""
 
     def ensure_room(self, text: str, compacting: bool = False) -> None:
         """Refuse a write before any library is entered when the disk is (nearly) full: Chroma can
@@ -48,5 +50,5 @@ class StoreDisk:
         """Forget reaches the copies ``doctor --repair`` moved aside; a note per copy changed."""
         from tui.adapters.moved_copies import erase_from_copies
 
-        copies = erase_from_copies(self.data_dir, memory_ids, texts)
+        copies = erase_from_copies(self.data_dir, memory_ids, texts, self._key)
         return tuple(note for note in (copy.note() for copy in copies) if note)

@@ -19,6 +19,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     doctor.add_argument("--repair", action="store_true",
                         help="move damaged files aside (renamed *.corrupt-<date>, never deleted) and rebuild them "
                         "from the others; refuses while another mindpane uses the data dir")
+    doctor.add_argument("--no-passphrase", action="store_true",
+                        help="a locked journal: check only what needs no passphrase (the key file, the encrypted "
+                        "record's size, no plain leftovers); what runs without a terminal or passphrase_command")
     doctor.add_argument("--data-dir", dest="doctor_data_dir", metavar="DIR",
                         help="the data dir to check (default: MINDPANE_DATA_DIR or the user data dir)")
     return doctor
@@ -28,10 +31,13 @@ def run(settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO) 
     chosen = getattr(args, "doctor_data_dir", None)
     if chosen:
         settings = replace(settings, data_dir=Path(chosen).expanduser().resolve())
+    from tui.services.doctor_unlock import key_for_doctor
+
+    key, failure = key_for_doctor(settings, ask=not getattr(args, "no_passphrase", False))
     if getattr(args, "repair", False):
         from tui.services.doctor_repair import run_repair
 
-        return run_repair(settings, out, err)
+        return run_repair(settings, out, err, key=key, unlock_failure=failure)
     from tui.services.doctor import run_doctor
 
-    return run_doctor(settings, out)
+    return run_doctor(settings, out, key, failure)

@@ -27,6 +27,7 @@ from tui.services.doctor_checks import (
     first_line,
     read_record,
 )
+from tui.services.doctor_locked import NOT_CHECKED, check_locked_structure
 from tui.services.doctor_unindexable import check_unindexable, find_unindexable
 from tui.services.settings import BUNDLED_EMBEDDER, Settings, ollama_embedding_model
 
@@ -39,9 +40,14 @@ _TELEMETRY = ("MEM0_TELEMETRY", "ANONYMIZED_TELEMETRY")
 _TRUE = frozenset({"1", "true", "yes", "on", "t", "y"})
 
 
-def run_doctor(settings: Settings, out: TextIO) -> int:
-    """Print every check; 0 when all pass, 1 otherwise. Writes nothing anywhere."""
-    return print_checks(diagnose(settings), out)
+def run_doctor(settings: Settings, out: TextIO, key: bytes | None = None,
+               unlock_failure: Check | None = None) -> int:
+    """Print every check; 0 when all pass, 1 otherwise. Writes nothing anywhere. ``key``: a locked
+    journal's data key (without it, only its structure is checked); ``unlock_failure``: why not."""
+    checks = diagnose(settings, key=key)
+    if unlock_failure is not None:
+        checks.insert(1, unlock_failure)
+    return print_checks(checks, out)
 
 
 def print_checks(checks: list[Check], out: TextIO) -> int:
@@ -51,13 +57,19 @@ def print_checks(checks: list[Check], out: TextIO) -> int:
     return 0 if all(check.ok for check in checks) else 1
 
 
-def diagnose(settings: Settings, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[Check]:
+def diagnose(settings: Settings, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+             key: bytes | None = None) -> list[Check]:
+    from tui.adapters.locked_layout import is_locked
+
     env = dict(os.environ if env is None else env)  # before the checks contain the environment
     cwd = Path.cwd() if cwd is None else cwd
     data_dir = settings.data_dir
     name, embedder_problem = embedder_name(settings)
     checks = [check_data_dir(data_dir)]
-    if data_dir.is_dir():
+    if data_dir.is_dir() and is_locked(data_dir):
+        checks += [check_lock(data_dir), *check_locked_structure(data_dir)]
+        checks += check_locked_record(data_dir, key) if key is not None else [NOT_CHECKED]
+    elif data_dir.is_dir():
         record = read_record(data_dir)
         unindexable = find_unindexable(record)
         checks += [check_lock(data_dir), check_record(record)]
@@ -72,6 +84,16 @@ def diagnose(settings: Settings, env: Mapping[str, str] | None = None, cwd: Path
     checks += check_ollama(settings)
     checks.append(check_stray_settings(env, cwd, data_dir))
     return checks
+
+
+def check_locked_record(data_dir: Path, key: bytes) -> list[Check]:
+    """With the key: what a plain record is checked for (the index is in memory: no Chroma, no history)."""
+    record = read_record(data_dir, key)
+    checks = [check_record(record)]
+    if record.readable:
+        checks.append(Check(True, "every page of the encrypted record passes its authentication check"))
+    checks += filter(None, [check_unindexable(find_unindexable(record)), check_outbox(record)])
+    return checks + check_moved_copies(data_dir, record)
 
 
 def embedder_name(settings: Settings) -> tuple[str | None, Check | None]:

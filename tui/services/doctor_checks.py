@@ -43,8 +43,12 @@ class Check:
     ok: bool
     label: str
     fix: str = ""
+    skipped: bool = False
+    """Not a failure: what could not be checked (a locked journal without its passphrase)."""
 
     def line(self) -> str:
+        if self.skipped:
+            return f"– {self.label}"
         return f"✓ {self.label}" if self.ok else f"✗ {self.label} — fix: {self.fix}"
 
 
@@ -55,13 +59,33 @@ def first_line(exc: BaseException, limit: int = 160) -> str:
 
 # -- reading SQLite without writing --------------------------------------------------------------
 
+def db_errors(key: bytes | None = None) -> tuple[type[Exception], ...]:
+    """What a failing SQLite (or, with a key, SQLCipher) read raises."""
+    if key is None:
+        return (sqlite3.Error, OSError)
+    from sqlcipher3 import dbapi2
+
+    from tui.domain.errors import KeyFileError
+
+    return (sqlite3.Error, dbapi2.Error, OSError, KeyFileError)
+
+
+def _connect(target: str, key: bytes | None, uri: bool = False) -> sqlite3.Connection:
+    if key is None:
+        return sqlite3.connect(target, uri=uri)
+    from tui.adapters.cipher_db import connect_locked
+
+    return connect_locked(target, key, uri=uri)  # type: ignore[arg-type]
+
+
 @contextlib.contextmanager
-def read_only(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection that cannot change ``path`` or make files beside it."""
+def read_only(path: Path, key: bytes | None = None) -> Iterator[sqlite3.Connection]:
+    """A connection that cannot change ``path`` or make files beside it. ``key``: a locked journal's
+    encrypted record (a copy made to read pending ``-wal`` writes stays encrypted)."""
     sidecars = [path.with_name(path.name + s) for s in _SIDECARS]
     if not any(_size(side) for side in sidecars):
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+        with contextlib.closing(_connect(uri, key, uri=True)) as db:
             yield db
         return
     with tempfile.TemporaryDirectory(prefix="mindpane-doctor-") as tmp:
@@ -69,7 +93,7 @@ def read_only(path: Path) -> Iterator[sqlite3.Connection]:
         for side in sidecars:
             with contextlib.suppress(FileNotFoundError):  # a running mindpane may checkpoint meanwhile
                 shutil.copyfile(side, Path(tmp, side.name))
-        with contextlib.closing(sqlite3.connect(Path(tmp, path.name))) as db:
+        with contextlib.closing(_connect(str(Path(tmp, path.name)), key)) as db:
             yield db
 
 
@@ -80,13 +104,19 @@ def _size(path: Path) -> int:
         return 0
 
 
-def sqlite_problem(path: Path) -> str | None:
-    """What is wrong with the SQLite file ``path`` (present), or None when it reads fine."""
+def sqlite_problem(path: Path, key: bytes | None = None) -> str | None:
+    """What is wrong with the SQLite file ``path`` (present), or None when it reads fine. With
+    ``key`` (an encrypted record) every page's authentication code is checked too."""
     try:
-        with read_only(path) as db:
+        with read_only(path, key) as db:
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if key is not None:
+                failed = [str(row[0]) for row in db.execute("PRAGMA cipher_integrity_check")]
+                if failed:
+                    more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
+                    return f"encrypted pages fail their check: {' '.join(failed[0].split())}{more}"
             verdict = db.execute("PRAGMA quick_check(1)").fetchone()[0]
-    except (sqlite3.Error, OSError) as exc:
+    except db_errors(key) as exc:
         return first_line(exc)
     return None if verdict == "ok" else f"integrity check: {' '.join(str(verdict).split())}"
 
@@ -229,6 +259,8 @@ class Record:
     waiting_ids: set[str] = field(default_factory=set)
     skipped: dict[str, int] = field(default_factory=dict)
     """Alive entries per mode the index cannot take, kept out of it (``doctor_unindexable``)."""
+    key: bytes | None = field(default=None, repr=False)
+    """A locked journal's data key: ``path`` is then the encrypted record."""
 
     @property
     def readable(self) -> bool:
@@ -238,18 +270,20 @@ class Record:
         return self.exists and self.problem is None and self.version == SCHEMA_VERSION
 
 
-def read_record(data_dir: Path) -> Record:
-    from tui.adapters.record_db import FILE_NAME, INDEX_LATER_KEY, SCHEMA_VERSION
+def read_record(data_dir: Path, key: bytes | None = None) -> Record:
+    """The plain record, or with ``key`` a locked journal's encrypted one."""
+    from tui.adapters.locked_layout import record_path
+    from tui.adapters.record_db import INDEX_LATER_KEY, SCHEMA_VERSION
 
-    record = Record(data_dir / FILE_NAME)
+    record = Record(record_path(data_dir, key is not None), key=key)
     if not record.path.is_file():
         record.exists = False
         return record
-    record.problem = sqlite_problem(record.path)
+    record.problem = sqlite_problem(record.path, key)
     if record.problem:
         return record
     try:
-        with read_only(record.path) as db:
+        with read_only(record.path, key) as db:
             record.version = db.execute("PRAGMA user_version").fetchone()[0]
             if record.version != SCHEMA_VERSION:
                 return record
@@ -266,7 +300,7 @@ def read_record(data_dir: Path) -> Record:
             for (mode,) in db.execute("SELECT mode FROM entry WHERE deleted_at IS NULL AND id IN "
                                       "(SELECT value FROM json_each(?))", (json.dumps(sorted(record.waiting_ids)),)):
                 record.waiting[mode] = record.waiting.get(mode, 0) + 1
-    except (sqlite3.Error, OSError) as exc:
+    except db_errors(key) as exc:
         record.problem = first_line(exc)
     return record
 
@@ -282,6 +316,10 @@ def check_record(record: Record) -> Check:
     path = record.path
     if not record.exists:
         return Check(True, f"{path}: not created yet (no entries)")
+    if record.problem and record.key is not None:
+        return Check(False, f"{path} is damaged ({record.problem})",
+                     f"{REPAIR} (moves it aside still encrypted, keeps that copy, and reads back into a new encrypted "
+                     "record every entry on a page that is intact)")
     if record.problem:
         rest = (f", and takes the rest from {CHROMA_DIR}/" if (path.parent / CHROMA_DIR).is_dir()
                 else f"; there is no {CHROMA_DIR}/ to take the rest from")
@@ -442,28 +480,28 @@ def check_history(data_dir: Path, record: Record) -> Check:
 def check_moved_copies(data_dir: Path, record: Record) -> list[Check]:
     """One line per copy ``--repair`` moved aside: where, when, its size and what it holds. A moved
     record holding entries that ``entries.db`` lacks fails the check: it is all that is left of them."""
-    from tui.adapters.moved_copies import HISTORY, INDEX, RECORD, find_copies, held
+    from tui.adapters.moved_copies import HISTORY, INDEX, LOCKED, RECORD, find_copies, held
 
     checks = []
     for copy in find_copies(data_dir):
         when = f" on {copy.moved_at:%Y-%m-%d %H:%M}" if copy.moved_at else ""
         label = f"copy moved aside by repair{when}: {copy.path} ({copy.size} bytes)"
         try:
-            holds = held(copy)
+            holds = held(copy, record.key)
         except (OSError, ValueError) as exc:
             checks.append(Check(True, f"{label}, which could not be read ({first_line(exc)})"))
             continue
         span = _days(holds.dates) if holds else ""
-        if copy.original == RECORD and holds is not None:
+        if copy.original in (RECORD, LOCKED) and holds is not None:
             missing = len(holds.ids - record.ids) if record.readable else len(holds.ids)
             what = f"{len(holds.ids)} entries{span}" if holds.ids else "no entry it could be read for"
             if missing:
                 where = shlex.quote(str(copy.path))
-                checks.append(Check(False, f"{label}, {what}, {missing} of them not in entries.db",
+                checks.append(Check(False, f"{label}, {what}, {missing} of them not in {record.path.name}",
                                     f"keep it until you have what you need from it (a backup, or `sqlite3 {where} "
                                     ".recover`); delete it once you no longer need it"))
             else:
-                checks.append(Check(True, f"{label}, {what}, all of them in entries.db"))
+                checks.append(Check(True, f"{label}, {what}, all of them in {record.path.name}"))
         elif copy.original == HISTORY and holds is not None:
             checks.append(Check(True, f"{label}, the change history of {len(holds.ids)} entries{span}; it is rebuilt "
                                 "from entries.db"))

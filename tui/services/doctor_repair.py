@@ -45,7 +45,8 @@ from tui.services.doctor_checks import (
     read_record,
     sqlite_problem,
 )
-from tui.services.repair_salvage import RECORD_FILE, RecordSalvage, salvage_record
+from tui.services.repair_locked import NEEDS_PASSPHRASE, move_damaged_record_aside, rebuild_locked, record_path
+from tui.services.repair_salvage import RecordSalvage, salvage_record
 from tui.services.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,10 +55,20 @@ if TYPE_CHECKING:
 BAR_WIDTH = 20
 
 
-def run_repair(settings: Settings, out: TextIO, err: TextIO, now: Callable[[], datetime] = datetime.now) -> int:
+def run_repair(settings: Settings, out: TextIO, err: TextIO, now: Callable[[], datetime] = datetime.now,
+               key: bytes | None = None, unlock_failure: Check | None = None) -> int:
+    """``key``: a locked journal's data key; without it a locked journal is left as it is."""
+    from tui.adapters.locked_layout import is_locked
+
     data_dir = settings.data_dir
     if not data_dir.is_dir():
         return print_checks([check_data_dir(data_dir)], out)
+    if key is None and is_locked(data_dir):
+        from tui.services.doctor_locked import check_key_file
+
+        key_file = check_key_file(data_dir)
+        return print_checks([*filter(None, [unlock_failure]), *([] if key_file.ok else [key_file]),
+                             NEEDS_PASSPHRASE], out)
     from tui.adapters.data_dir import secure_data_dir
     from tui.adapters.store_lock import StoreLock
 
@@ -82,19 +93,21 @@ def run_repair(settings: Settings, out: TextIO, err: TextIO, now: Callable[[], d
         notice = secured.notice()
         steps = [Check(not secured.untouched, notice, f"chmod -R u+rwX,go-rwx {shlex.quote(str(data_dir))}")] \
             if notice else []
-        moved_steps, moved_paths = move_damaged_aside(settings, now().strftime("%Y%m%d-%H%M%S"))
+        stamp = now().strftime("%Y%m%d-%H%M%S")
+        moved_steps, moved_paths = (move_damaged_aside(settings, stamp) if key is None
+                                    else move_damaged_record_aside(data_dir, key, stamp))
         steps += moved_steps
-        record = data_dir / RECORD_FILE
+        record = record_path(data_dir, key is not None)
         if record in moved_paths:  # before the store opens and makes an empty record there
-            salvage = salvage_record(moved_paths[record], record)
+            salvage = salvage_record(moved_paths[record], record, key)
             steps += salvage.read_back()
     finally:
         lock.release()  # the store takes it again as it opens
     moved = print_checks(steps, out)
-    rebuilt = print_checks(rebuild(settings, err), out)
-    lost = print_checks(salvage.losses(settings), out) if salvage else 0
+    rebuilt = print_checks(rebuild(settings, err) if key is None else rebuild_locked(settings, key, err), out)
+    lost = print_checks(salvage.losses(settings, key), out) if salvage else 0
     out.write("after repair:\n")
-    return print_checks(diagnose(settings), out) or moved or rebuilt or lost
+    return print_checks(diagnose(settings, key=key), out) or moved or rebuilt or lost
 
 
 # -- moving damaged files aside --------------------------------------------------------------------

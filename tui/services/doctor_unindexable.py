@@ -7,12 +7,11 @@ date, id and the key at fault — never its text) and says how to give it a copy
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from tui.domain.index_metadata import metadata_problem
-from tui.services.doctor_checks import Check, Record, read_only
+from tui.services.doctor_checks import Check, Record, db_errors, read_only
 from tui.text import local_minute
 
 SHOWN = 5
@@ -33,14 +32,14 @@ def find_unindexable(record: Record) -> list[Unindexable]:
         return []
     found: list[Unindexable] = []
     try:
-        with read_only(record.path) as db:
+        with read_only(record.path, record.key) as db:
             rows = db.execute("SELECT id, mode, created_at, reply, metadata FROM entry WHERE deleted_at IS NULL "
                               "ORDER BY created_at, id")
             for memory_id, mode, created_at, reply, raw in rows:
                 problem = _problem(raw, mode, reply)
                 if problem is not None:
                     found.append(Unindexable(memory_id, mode, datetime.fromisoformat(created_at), problem))
-    except (sqlite3.Error, OSError, ValueError):
+    except (*db_errors(record.key), ValueError):
         return []  # the record's own check says what is wrong with the file
     for entry in found:
         if entry.id not in record.waiting_ids:

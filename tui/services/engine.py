@@ -126,7 +126,7 @@ def open_journal(data_dir: Path, embedder: Callable[[], Embedder], clock: Callab
             logging.getLogger(__name__).error("opening the store failed: %s", type(exc).__name__)
             raise explain_open_failure(exc, data_dir) from exc
         extra = {"clock": clock} if clock else {}
-        return Journal(cast("Record", opened), index, StoreDisk(data_dir), on_close=lock.release, **extra)
+        return Journal(cast("Record", opened), index, StoreDisk(data_dir, key), on_close=lock.release, **extra)
     except BaseException:
         if opened is not None and record is None:
             opened.close()

@@ -21,13 +21,14 @@ from tui.text import local_day
 RECORD_FILE = "entries.db"
 
 
-def salvage_record(moved: Path, record: Path) -> RecordSalvage:
-    """Read the moved, damaged record and write what it holds to a new ``record``."""
+def salvage_record(moved: Path, record: Path, key: bytes | None = None) -> RecordSalvage:
+    """Read the moved, damaged record and write what it holds to a new ``record`` (both encrypted
+    under ``key`` when it is a locked journal's: what is read is decrypted in memory only)."""
     from tui.adapters.record_salvage import read_record_rows, write_record
 
     try:
-        found = read_record_rows(moved)
-        write_record(found, record)
+        found = read_record_rows(moved, key)
+        write_record(found, record, key=key)
     except Exception as exc:  # the reader skips what it cannot decode; this is the file itself failing
         for leftover in (record, *(record.with_name(record.name + s) for s in ("-wal", "-shm", "-journal"))):
             leftover.unlink(missing_ok=True)  # the store makes a fresh record (and adopts from chroma/)
@@ -63,9 +64,9 @@ class RecordSalvage:
         return [Check(True, f"read back {self.read} of {max(self.held, self.read)} entries from {self.moved}"
                       f"{f' ({modes} alive)' if modes else ''}, {', '.join(parts)}")]
 
-    def losses(self, settings: Settings) -> list[Check]:
+    def losses(self, settings: Settings, key: bytes | None = None) -> list[Check]:
         """After the store opened (and adopted from Chroma what it had): what is still missing."""
-        now = read_record(settings.data_dir)
+        now = read_record(settings.data_dir, key)
         if self.error:
             return []
         missing = {i: at for i, at in (self.lost or {}).items() if i not in now.ids}
