@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 OLLAMA_RECHECK_SECONDS = 10.0
 QUIET_START_SECONDS = 1.5
 """The longest the Ollama check waits for the store to open before it starts (``_start_the_rest``)."""
+LOCK_AFTER_TURN = 0.25
+"""Seconds between a turn's end and a lock that waited for it: the panes take in the stored entry first."""
 SAVING_WAIT_SECONDS = 20.0
 """How long quitting waits for a reply being saved before it quits anyway (the entry's text is on
 the disk already; a save that slow is stuck)."""
@@ -71,7 +73,7 @@ class MindpaneApp(LockingHost, App):
         Binding("f1,question_mark", "help", "Help", tooltip="List every key"),
         Binding("f5", "pick_model", "Model", show=False, tooltip="Choose the mode's Ollama model (or pull it)"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("f12", "lock", "Lock", show=False,
+        Binding("f12", "lock", "Lock", show=False, priority=True,
                 tooltip="Lock the journal: the passphrase opens it again (a journal with a passphrase)"),
     ]
 
@@ -227,7 +229,7 @@ class MindpaneApp(LockingHost, App):
         self.turns.store_ready()
         self.prepare_recall(self.mode)
         self._start_the_rest()
-        self.lock_if_waiting()
+        self.journal_opened()
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def prepare_recall(self, mode: Mode) -> None:
@@ -292,7 +294,7 @@ class MindpaneApp(LockingHost, App):
         if update.finished:
             if self._quit_when_saved and not self.turns.saving:
                 self.exit()
-            self.lock_if_waiting()
+            self.set_timer(LOCK_AFTER_TURN, self.lock_if_waiting)  # once the screens have shown its end
             if self._rest_timer is not None:
                 self._rest_timer.stop()
             self._rest_timer = self.set_timer(COLLECT_AT_REST_AFTER, self._collect_if_at_rest)

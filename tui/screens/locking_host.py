@@ -93,6 +93,11 @@ class LockingHost:
             return
         self.call_later(self._lock_now)  # type: ignore[attr-defined]
 
+    def journal_opened(self) -> None:
+        """The idle time counts from when the journal can be used; a lock that waited happens now."""
+        self._last_input = self.idle_clock()
+        self.lock_if_waiting()
+
     def lock_if_waiting(self) -> None:
         """A turn ended or the journal opened: a lock that waited for it happens now."""
         if self._lock_when_done and not self.turns.busy and self.store_state != "loading":
