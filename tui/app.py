@@ -528,9 +528,7 @@ class MindpaneApp(LockingHost, App):
                   HistoryTable: "History", OnThisDayPanel: "On this day", CalendarScreen: "Calendar",
                   Heatmap: "Calendar", ChangesScreen: "Changes"}
         palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (modes, actions)")
-        anywhere = [binding for binding in self.BINDINGS
-                    if not isinstance(binding, Binding) or binding.action != "lock" or self.workspace.locked_journal]
-        return [("Anywhere", [*anywhere, palette, *Screen.BINDINGS]),
+        return [("Anywhere", [*self.BINDINGS, palette, *Screen.BINDINGS]),
                 *binding_sections([tui.screens, tui.widgets], first=places)]
 
     def action_help(self) -> None:
