@@ -74,7 +74,11 @@ def read_locked_draft(data_dir: Path, data_key: bytes) -> Draft:
     if raw is None:
         plain = read_draft(data_dir) if (data_dir / DRAFT_FILE).exists() else Draft()
         if not plain.empty:
-            _write_sealed(data_dir, plain, key)
+            try:
+                _write_sealed(data_dir, plain, key)
+            except StoreError:  # the clear copy stays until a sealed one can be written
+                log.warning("the plain draft could not be sealed yet", exc_info=True)
+                return plain
             _shred(data_dir / DRAFT_FILE)
         return plain
     try:
