@@ -8,13 +8,31 @@ arguments are read (``tui.cli.main``).
 
 Before anything starts a thread, glibc is told to keep at most two heaps (see
 ``tui/adapters/freed_memory.py``: ~25 MB less at 10k entries than capping them once the store opens).
+
+First of all, no core dumps (RLIMIT_CORE 0, soft and hard, for the app and every subcommand): a
+crash must not leave the journal's text, or a locked journal's key, in a core file.
 """
 
+import contextlib
 import gc
 import sys
 
 
+def forbid_core_dumps() -> None:
+    """Soft and hard limit 0: nothing later in this process can raise it again."""
+    try:
+        import resource
+    except ImportError:  # not on this system (Windows): no core files to forbid
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):  # the system refuses: the next best, the soft limit alone
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+
+
 def launch() -> int:
+    forbid_core_dumps()
     gc.disable()
     from tui.adapters.freed_memory import limit_malloc_arenas
 

@@ -41,6 +41,7 @@ from tui.runtime.messages import (
 from tui.runtime.resources import stylesheet
 from tui.runtime.terminal_input import safe_driver_class
 from tui.runtime.turn_controller import TurnController
+from tui.screens.locking_host import LockingHost
 from tui.screens.main_screen import MainScreen
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, update_config
@@ -55,21 +56,25 @@ log = logging.getLogger(__name__)
 OLLAMA_RECHECK_SECONDS = 10.0
 QUIET_START_SECONDS = 1.5
 """The longest the Ollama check waits for the store to open before it starts (``_start_the_rest``)."""
+LOCK_AFTER_TURN = 0.25
+"""Seconds between a turn's end and a lock that waited for it: the panes take in the stored entry first."""
 SAVING_WAIT_SECONDS = 20.0
 """How long quitting waits for a reply being saved before it quits anyway (the entry's text is on
 the disk already; a save that slow is stuck)."""
 
 
-class MindpaneApp(App):
+class MindpaneApp(LockingHost, App):
     TITLE = "mindpane"
     CSS_PATH: ClassVar = [stylesheet(name) for name in ("app.tcss", "chat.tcss", "memory.tcss", "dialogs.tcss",
-                                                        "history.tcss", "calendar.tcss")]
+                                                        "history.tcss", "calendar.tcss", "unlock.tcss")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t,f2", "next_mode", "Mode", tooltip="Switch to the next mode"),
         Binding("f1,question_mark", "help", "Help", tooltip="List every key"),
         Binding("f5", "pick_model", "Model", show=False, tooltip="Choose the mode's Ollama model (or pull it)"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f12", "lock", "Lock", show=False, priority=True,
+                tooltip="Lock the journal: the passphrase opens it again (a journal with a passphrase)"),
     ]
 
     mode: var[Mode] = var(None, init=False)  # set in __init__, before any watcher exists
@@ -88,8 +93,7 @@ class MindpaneApp(App):
         self.settings = settings
         self.clock = clock
         self.workspace = workspace or Workspace(settings, clock=clock, config=config)
-        self.turns = TurnController(self, self.workspace, self._show_turn, retry_key=MainScreen.key_for("retry"),
-                                    check_ollama=self.check_ollama)
+        self.turns = self.make_turns()
         self.config_problems: list[ConfigProblem] = list(self.workspace.config_problems)
         """What is wrong in the config file: said once, at start; the defaults stand in for it."""
         self._rest_timer: Timer | None = None
@@ -101,11 +105,15 @@ class MindpaneApp(App):
         self._rest_started = False
         self.set_reactive(MindpaneApp.mode, next(iter(self.workspace.modes.values())))
 
+    def make_turns(self) -> TurnController:
+        return TurnController(self, self.workspace, self._show_turn, retry_key=MainScreen.key_for("retry"),
+                              check_ollama=self.check_ollama)
+
     def get_driver_class(self) -> type[Driver]:
         return safe_driver_class(super().get_driver_class())  # bad bytes and pastes with escapes: see module
 
     def get_default_screen(self) -> Screen:
-        return MainScreen()
+        return self.first_screen()  # the unlock screen of a locked journal (``LockingHost``)
 
     def on_mount(self) -> None:
         chosen = self.settings.sources.get("theme") != "default"  # else Textual's (TEXTUAL_THEME) stands
@@ -122,10 +130,14 @@ class MindpaneApp(App):
         # After the first frame: the workers import mem0, Chroma and the Ollama client, and an
         # import in a thread still holds the GIL the first render needs.
         self.call_after_refresh(self._start_background)
+        self.start_auto_lock()
 
     def _start_background(self) -> None:
         freeze_what_started()  # the first frame is drawn (see tui.runtime.collector)
-        self.open_store()
+        if self.workspace.locked_journal:  # the unlock screen opens it (``LockingHost``)
+            self.unlock_if_keyed()
+        else:
+            self.open_store()
         self.set_timer(QUIET_START_SECONDS, self._start_the_rest)
 
     def _start_the_rest(self) -> None:
@@ -147,7 +159,7 @@ class MindpaneApp(App):
         import tui.widgets.reply  # noqa: F401
 
     def on_unmount(self) -> None:
-        self.workspace.close()
+        self.workspace.lock()  # closes the store, writes the drafts and drops a locked journal's key
         thaw()
 
     # -- the theme: the one picked in the palette is remembered in the config file ---------------
@@ -173,10 +185,15 @@ class MindpaneApp(App):
     def exit(self, *args, **kwargs) -> None:
         """Quitting keeps the drafts as they are on screen this moment (a change may still be on
         its way as a message); ``on_unmount`` writes them."""
+        self.keep_screen_drafts()
+        super().exit(*args, **kwargs)
+
+    def keep_screen_drafts(self) -> None:
+        """The drafts as they are on screen this moment go to the workspace's (quit, lock)."""
         from tui.screens.composer_screen import ComposerScreen
 
-        main = self.screen_stack[0] if self.screen_stack else None
-        if isinstance(main, MainScreen) and main.is_mounted:
+        main = self.main_screen()
+        if main is not None and main.is_mounted:
             drafts, chat = self.workspace.drafts, main.chat
             drafts.set_prompt(chat.prompt_bar.draft)
             for name, text in chat.kept_drafts().items():
@@ -184,7 +201,6 @@ class MindpaneApp(App):
             for screen in self.screen_stack:
                 if isinstance(screen, ComposerScreen) and screen.is_mounted:
                     drafts.set_composer(screen.mode.name, screen.text)
-        super().exit(*args, **kwargs)
 
     def on_draft_changed(self, message: DraftChanged) -> None:
         self.workspace.drafts.set_composer(message.mode, message.text)
@@ -213,6 +229,7 @@ class MindpaneApp(App):
         self.turns.store_ready()
         self.prepare_recall(self.mode)
         self._start_the_rest()
+        self.journal_opened()
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def prepare_recall(self, mode: Mode) -> None:
@@ -229,6 +246,7 @@ class MindpaneApp(App):
         self.store_state = "failed"
         self.push_screen(StoreErrorScreen(message.error), self._after_store_error)
         self._start_the_rest()
+        self.lock_if_waiting()
 
     def _after_store_error(self, try_again: bool | None) -> None:
         if try_again:
@@ -270,12 +288,13 @@ class MindpaneApp(App):
     def _show_turn(self, update: TurnUpdate) -> None:
         """The one relay to the main screen, which shows turns. When a turn ends, a quit that waited
         for its save goes on, and the collector runs once nothing else is running."""
-        main = self.screen_stack[0] if self.screen_stack else None
-        if isinstance(main, MainScreen):
+        main = self.main_screen()
+        if main is not None:
             main.post_message(update)
         if update.finished:
             if self._quit_when_saved and not self.turns.saving:
                 self.exit()
+            self.set_timer(LOCK_AFTER_TURN, self.lock_if_waiting)  # once the screens have shown its end
             if self._rest_timer is not None:
                 self._rest_timer.stop()
             self._rest_timer = self.set_timer(COLLECT_AT_REST_AFTER, self._collect_if_at_rest)
@@ -330,6 +349,9 @@ class MindpaneApp(App):
                                 self.export_all)
             yield SystemCommand("Import", "Bring in a mindpane JSON export, a jrnl JSON export or a jrnl journal",
                                 self.import_file)
+        if self.workspace.locked_journal and not self.workspace.needs_passphrase:
+            yield SystemCommand("Lock the journal", "Close it and forget its key: the passphrase opens it again (F12)",
+                                self.lock_journal)
         yield SystemCommand("Keys", "List every key binding", self.action_help)
         if self.config_problems:
             yield SystemCommand("Config problems", "What is wrong in the config file, all of it",
@@ -475,8 +497,9 @@ class MindpaneApp(App):
         from tui.services.screen_access import TransferAccess
 
         def imported(changed: bool | None) -> None:
-            if changed and isinstance(self.screen_stack[0], MainScreen):
-                self.screen_stack[0].history.reload()
+            main = self.main_screen()
+            if changed and main is not None:
+                main.history.reload()
 
         self.push_screen(ImportScreen(TransferAccess(self.workspace)), imported)
 

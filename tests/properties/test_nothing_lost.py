@@ -317,3 +317,32 @@ def test_a_kill_while_typing_keeps_what_was_typed_as_the_draft(settings, clock, 
         _kill(app, master)
 
     assert read_draft(settings.data_dir).prompt == "Half a sentence, never sent"
+
+
+def test_a_kill_while_typing_in_a_locked_journal_keeps_the_draft_sealed(settings, clock, ollama_stub, isolated_home,
+                                                                       warm_model_cache):
+    """A locked journal: unlocked on its screen, a few words typed, kill -9. What was typed is kept,
+    sealed: not one byte of it in clear under the data dir or HOME, and no terminal title was set."""
+    from tests.locked_support import PASSPHRASE, clear_hits, make_locked
+    from tui.adapters.draft_file import read_locked_draft
+    from tui.adapters.key_file import unlock_key
+    from tui.adapters.locked_layout import key_path
+
+    typed = "Marker-5518 half a sentence, never sent"
+    make_locked(settings, clock)
+    app, master = _spawn_in_pty(_pty_env(isolated_home, ollama_stub, warm_model_cache), settings.data_dir)
+    try:
+        seen = read_for(master, 60, b"is locked")
+        assert b"is locked" in seen, "the unlock screen never showed"
+        os.write(master, PASSPHRASE.encode() + b"\r")
+        seen = read_for(master, 60, b"Journal", seen)
+        assert b"Journal" in seen, "the journal never opened"
+        os.write(master, typed.encode())
+        seen = read_for(master, 1.5, start=seen)
+    finally:
+        _kill(app, master)
+
+    assert clear_hits(settings.data_dir, "Marker-5518") == [] and clear_hits(isolated_home, "Marker-5518") == []
+    assert not any(title in seen for title in (b"\x1b]0;", b"\x1b]1;", b"\x1b]2;")), "a terminal title was set"
+    key = unlock_key(key_path(settings.data_dir), PASSPHRASE)
+    assert read_locked_draft(settings.data_dir, key).prompt == typed

@@ -221,6 +221,11 @@ class TurnController:
                                if turn.retryable and turn.record is None and turn not in busy)
 
     @property
+    def busy(self) -> bool:
+        """A turn is running (asking, streaming or saving) or queued behind one: a lock waits for it."""
+        return self._current is not None or (bool(self._queue) and self._workspace.ready)
+
+    @property
     def saving(self) -> bool:
         """The running turn's reply is complete (or stopped) and its entry is being stored."""
         return self._current is not None and self._current.saving

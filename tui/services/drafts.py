@@ -6,6 +6,10 @@ about a millisecond, while the outbox may still be waiting for the store to open
 A send is *held* in the draft file until the outbox has it: ``Workspace`` puts it there (now, or
 when the outbox opens) and releases it. What an earlier run held goes into the outbox at the next
 open, keyed by turn id, so it is stored once whatever moment the kill came.
+
+In a locked journal the draft file is sealed under a key derived from the journal's data key
+(``key``); before the journal is unlocked there is no draft to show and none is written
+(:meth:`Drafts.locked_away`).
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from tui.domain.drafts import Draft
-from tui.domain.errors import MindpaneError
+from tui.domain.errors import JournalLocked, MindpaneError
 from tui.domain.records import PendingEntry
 
 log = logging.getLogger(__name__)
@@ -32,11 +37,17 @@ about this much of the typing."""
 
 class Drafts:
     def __init__(self, data_dir: Path, clock: Callable[[], datetime], *, read: Callable[[Path], Draft] | None = None,
-                 write: Callable[[Path, Draft], None] | None = None, save_after: float = SAVE_AFTER) -> None:
+                 write: Callable[[Path, Draft], None] | None = None, save_after: float = SAVE_AFTER,
+                 key: bytes | None = None) -> None:
+        """``key``: a locked journal's data key (the draft file is sealed under a key made from it)."""
         if read is None or write is None:
             from tui.adapters import draft_file
 
+            if key is not None:
+                read = read or partial(draft_file.read_locked_draft, data_key=key)
+                write = write or partial(draft_file.write_locked_draft, data_key=key)
             read, write = read or draft_file.read_draft, write or draft_file.write_draft
+        self._sealed = key is not None
         self._data_dir = data_dir
         self._clock = clock
         self._write = write
@@ -52,6 +63,12 @@ class Drafts:
         self._writer: threading.Thread | None = None
         self._closed = False
         self._failing = False
+
+    @classmethod
+    def locked_away(cls, data_dir: Path, clock: Callable[[], datetime]) -> Drafts:
+        """A locked journal's drafts before it is unlocked: none to show, and none can be kept (a
+        send is refused, so its text stays with the person)."""
+        return cls(data_dir, clock, read=lambda _dir: Draft(), write=_refuse_while_locked)
 
     # -- what the person writes (any thread; cheap) --------------------------------------------
 
@@ -130,6 +147,10 @@ class Drafts:
             self._closed = True
             self._changed.notify_all()
         self.flush()
+        if self._sealed:
+            from tui.adapters import draft_file
+
+            draft_file.drop_key(self._data_dir)
 
     def _change(self, change: Callable[[Draft], Draft]) -> None:
         with self._changed:
@@ -153,3 +174,7 @@ class Drafts:
                     return
             time.sleep(self._save_after)  # the keys that follow go into the same write
             self.flush()
+
+
+def _refuse_while_locked(_data_dir: Path, _draft: Draft) -> None:
+    raise JournalLocked("The journal is locked", "unlock it first: nothing is kept before that")

@@ -60,8 +60,9 @@ class Workspace:
         """A locked journal's data key, from :meth:`unlock` until :meth:`lock` (or quit) drops it."""
         self.replayed = Replayed()
         """What the last open found in the outbox from an earlier run."""
-        self.drafts = Drafts(settings.data_dir, self._clock)
-        """What the person wrote and has not sent, and sends not in the outbox yet: on the disk."""
+        self.drafts = self._new_drafts()
+        """What the person wrote and has not sent, and sends not in the outbox yet: on the disk
+        (sealed in a locked journal; none at all until it is unlocked)."""
 
     # -- lifecycle (blocking: call from a worker thread) ----------------------------------------
 
@@ -77,13 +78,28 @@ class Workspace:
 
     def unlock(self, passphrase: str) -> None:
         """Take the locked journal's key from ``passphrase`` (Argon2id, about half a second: call it
-        from a worker). Raises ``WrongPassphrase`` (nothing changed) or ``KeyFileError``."""
-        self._key = engine.unlock(self.settings, passphrase)
+        from a worker) and read its sealed drafts. Raises ``WrongPassphrase`` (nothing changed) or
+        ``KeyFileError``."""
+        key = engine.unlock(self.settings, passphrase)
+        self.drafts.close()
+        self._key = key
+        self.drafts = self._new_drafts()
 
     def lock(self) -> None:
-        """Close the store and drop the key: the journal needs the passphrase again."""
+        """Close the store (the drafts written, sealed) and drop the key: the journal needs the
+        passphrase again. What this session sent and is not answered is in the outbox: the next open
+        brings it back as an earlier run's."""
         self.close()
         self._key = None
+        with self._outbox_lock:
+            self._issued.clear()
+        if self.locked_journal:
+            self.drafts = self._new_drafts()
+
+    def _new_drafts(self) -> Drafts:
+        if self._key is None and self.locked_journal:
+            return Drafts.locked_away(self.settings.data_dir, self._clock)
+        return Drafts(self.settings.data_dir, self._clock, key=self._key)
 
     def _keyed(self) -> dict:
         return {"key": self._key} if self._key is not None else {}
