@@ -159,7 +159,7 @@ def test_unlock_permanently_decrypts_and_a_wrong_passphrase_changes_no_byte(cli_
 
 def test_passphrase_asks_the_current_one_then_the_new_one_twice(cli_env, journal, tmp_path):
     assert mindpane(_with_command(cli_env, tmp_path, "old words"), "lock", "--yes").returncode == 0
-    record_bytes = (journal / "entries.locked.db").read_bytes()
+    record_bytes = (journal / "entries.locked").read_bytes()
     wrong = Terminal(cli_env, "passphrase")
     wrong.wait_for("Current passphrase:")
     wrong.type("not the old words")
@@ -173,7 +173,7 @@ def test_passphrase_asks_the_current_one_then_the_new_one_twice(cli_env, journal
     change.wait_for("again")
     change.type(TYPED)
     assert change.finish() == 0, change.text
-    assert unlock_key(journal / KEY_FILE, TYPED) and (journal / "entries.locked.db").read_bytes() == record_bytes
+    assert unlock_key(journal / KEY_FILE, TYPED) and (journal / "entries.locked").read_bytes() == record_bytes
 
 
 def test_init_locked_makes_a_new_locked_journal_once(cli_env, data_dir, tmp_path):

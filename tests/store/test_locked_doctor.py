@@ -59,7 +59,7 @@ def make_locked(settings, clock) -> bytes:
 def test_without_the_passphrase_it_checks_the_structure_and_says_what_it_could_not(settings, clock):
     make_locked(settings, clock)
     data = settings.data_dir
-    size = (data / "entries.locked.db").stat().st_size
+    size = (data / "entries.locked").stat().st_size
 
     code, out, err = doctor(settings, "--no-passphrase")
 
@@ -67,7 +67,7 @@ def test_without_the_passphrase_it_checks_the_structure_and_says_what_it_could_n
     assert "Traceback" not in out + err and "newer mindpane" not in out
     assert f"✓ {data} holds a locked journal (encrypted with a passphrase)" in out
     assert f"✓ {data / 'journal.key'}: readable and well-formed (Argon2id, 1 pass, 8 MiB, 1 lane)" in out
-    assert f"✓ {data / 'entries.locked.db'}: encrypted, {size} bytes" in out
+    assert f"✓ {data / 'entries.locked'}: encrypted, {size} bytes" in out
     assert f"✓ {data / 'entries.db'}: the marker that makes an older mindpane refuse this dir" in out
     assert "✓ no plain leftovers (chroma/, history.db, entries.db-wal)" in out
     assert ("– not checked without the passphrase: the record's integrity, schema, entries, outbox and entries "
@@ -84,7 +84,7 @@ def test_with_the_passphrase_it_checks_the_encrypted_record_like_a_plain_one(set
     code, out, _ = doctor(with_passphrase_command(settings, tmp_path))
 
     assert code == 0, out
-    assert f"✓ {data / 'entries.locked.db'}: ok, schema {SCHEMA_VERSION}; 2 entries, 0 deleted, 1 in the outbox" in out
+    assert f"✓ {data / 'entries.locked'}: ok, schema {SCHEMA_VERSION}; 2 entries, 0 deleted, 1 in the outbox" in out
     assert "✓ every page of the encrypted record passes its authentication check" in out
     assert "✓ outbox: 1 turn waiting" in out
     assert "not checked without the passphrase" not in out and "chroma" not in out.replace("chroma/,", "")
@@ -108,7 +108,7 @@ def test_a_damaged_or_missing_key_file_is_named_and_nothing_is_changed(settings,
     make_locked(settings, clock)
     key_file = settings.data_dir / "journal.key"
     key_file.write_bytes(b"{not json")
-    record = (settings.data_dir / "entries.locked.db").read_bytes()
+    record = (settings.data_dir / "entries.locked").read_bytes()
 
     code, out, _ = doctor(settings, "--no-passphrase")
 
@@ -117,7 +117,7 @@ def test_a_damaged_or_missing_key_file_is_named_and_nothing_is_changed(settings,
     key_file.unlink()
     code, out, _ = doctor(settings, "--no-passphrase")
     assert code == 1 and f"✗ This journal is locked but its key file {key_file} is missing" in out
-    assert (settings.data_dir / "entries.locked.db").read_bytes() == record
+    assert (settings.data_dir / "entries.locked").read_bytes() == record
 
 
 def test_plain_leftovers_and_a_missing_marker_are_failures(settings, clock):
@@ -157,7 +157,7 @@ def test_repair_reads_back_a_damaged_encrypted_record_and_keeps_every_copy_encry
             journal.add_entry(JOURNAL, f"Entry-{n:03d}: a long day at the allotment, " + "weeding " * 30)
     finally:
         journal.close()
-    record = settings.data_dir / "entries.locked.db"
+    record = settings.data_dir / "entries.locked"
     page = entries_page(record, key, "Entry-031: ")
     damaged = bytearray(record.read_bytes())
     damaged[(page - 1) * PAGE_SIZE + 300] ^= 0x01  # one flipped bit: that page fails its HMAC
@@ -169,7 +169,7 @@ def test_repair_reads_back_a_damaged_encrypted_record_and_keeps_every_copy_encry
     code, out, err = doctor(with_passphrase_command(settings, tmp_path), "--repair")
 
     assert "Traceback" not in out + err
-    moved = sorted(settings.data_dir.glob("entries.locked.db.corrupt-*"))
+    moved = sorted(settings.data_dir.glob("entries.locked.corrupt-*"))
     assert len(moved) == 1 and f"✓ moved {record} aside to {moved[0]}" in out
     assert is_locked_file(moved[0]) and moved[0].read_bytes() == bytes(damaged)  # kept as it was: encrypted
     assert "read back " in out and f"entries from {moved[0]}" in out
@@ -184,7 +184,7 @@ def test_repair_reads_back_a_damaged_encrypted_record_and_keeps_every_copy_encry
     code, out, _ = doctor(with_passphrase_command(settings, tmp_path))  # the copy is read with the key
     assert f"✗ copy moved aside by repair on {datetime.now():%Y-%m-%d}" in out
     assert f"{moved[0]} ({len(damaged)} bytes), 60 entries" in out
-    assert f"{60 - back} of them not in entries.locked.db" in out
+    assert f"{60 - back} of them not in entries.locked" in out
     for path in settings.data_dir.rglob("*"):  # nothing written in clear
         assert not path.is_file() or b"Entry-0" not in path.read_bytes(), path
     assert not (settings.data_dir / "chroma").exists() and not (settings.data_dir / "history.db").exists()
@@ -204,7 +204,7 @@ def test_repair_of_a_locked_journal_without_its_passphrase_changes_nothing(setti
     code, out, _ = doctor(settings, "--repair")
     key_file = settings.data_dir / "journal.key"
     assert code == 1 and f"✗ This journal is locked but its key file {key_file} is missing" in out
-    assert "nothing was changed" in out and (settings.data_dir / "entries.locked.db").is_file()
+    assert "nothing was changed" in out and (settings.data_dir / "entries.locked").is_file()
 
 
 def test_on_a_terminal_doctor_asks_for_the_passphrase_and_checks_the_record(settings, clock, cli_env):
@@ -239,5 +239,5 @@ def test_on_a_terminal_doctor_asks_for_the_passphrase_and_checks_the_record(sett
         os.close(master)
     screen = seen.decode("utf-8", "replace")
     assert "Traceback" not in screen and PASSPHRASE not in screen  # not echoed
-    assert f"✓ {settings.data_dir / 'entries.locked.db'}: ok, schema {SCHEMA_VERSION}; 2 entries" in screen
+    assert f"✓ {settings.data_dir / 'entries.locked'}: ok, schema {SCHEMA_VERSION}; 2 entries" in screen
     assert run.returncode == 0, screen

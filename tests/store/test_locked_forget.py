@@ -55,8 +55,8 @@ def test_forget_on_a_locked_journal_leaves_no_byte_of_the_entry_decrypted_or_not
         kept = journal.add_entry(JOURNAL, KEPT)
     finally:
         journal.close()
-    moved = data / "entries.locked.db.corrupt-20260101-120000"  # as repair moves a damaged record aside
-    shutil.copyfile(data / "entries.locked.db", moved)
+    moved = data / "entries.locked.corrupt-20260101-120000"  # as repair moves a damaged record aside
+    shutil.copyfile(data / "entries.locked", moved)
     os.chmod(moved, 0o600)
     draft_file.write_draft(data, Draft(prompt=f"more about {EDITED}"))
     needles = ["Marker-3c1f", "Keeping-b77e", doomed.id]
@@ -72,12 +72,12 @@ def test_forget_on_a_locked_journal_leaves_no_byte_of_the_entry_decrypted_or_not
     finally:
         journal.close()
 
-    record = data / "entries.locked.db"
+    record = data / "entries.locked"
     assert is_locked_file(record) and leaks(record.read_bytes(), needles) == []
     assert leaks(plain_export(record, key, tmp_path), needles) == []
     assert leaks(decrypt_pages(record, key).image, needles) == []
     assert KEPT.encode() in decrypt_pages(record, key).image  # the decryption does find text
-    copies = sorted(data.glob("entries.locked.db.corrupt-*"))
+    copies = sorted(data.glob("entries.locked.corrupt-*"))
     for copy in copies:  # kept encrypted, without the entry; or deleted
         assert is_locked_file(copy) and leaks(decrypt_pages(copy, key).image, needles) == []
         assert KEPT.encode() in decrypt_pages(copy, key).image

@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.paths import REPO
+from tui.adapters.draft_file import DRAFT_FILE, LOCKED_DRAFT_FILE, read_draft, read_locked_draft, write_draft
 from tui.adapters.key_file import KEY_FILE, KdfParams, unlock_key
 from tui.adapters.locked_layout import LOCKED_RECORD, is_locked, is_marker
 from tui.adapters.outbox_file import open_record
 from tui.adapters.record_db import SCHEMA_VERSION, RecordDB
 from tui.adapters.store_lock import StoreLock
 from tui.adapters.store_switch import SWITCH_FILE
+from tui.domain.drafts import Draft
 from tui.domain.errors import DiskFull, KeyFileError, StoreError, StoreLocked, WrongPassphrase
 from tui.domain.modes import builtin_modes
 from tui.domain.records import MemoryRecord
@@ -228,6 +230,7 @@ def test_a_full_disk_is_refused_before_anything_is_written(small_disk):
 _CHILD = """
 import resource, sys
 from pathlib import Path
+from tui.adapters.draft_file import DRAFT_FILE, LOCKED_DRAFT_FILE, read_draft, read_locked_draft, write_draft
 from tui.adapters.key_file import KdfParams
 from tui.services import locking
 limit = int(sys.argv[3])
@@ -330,12 +333,17 @@ def test_the_next_full_open_finishes_a_lock_a_kill_stopped_after_its_commit(sett
     assert _hits(settings.data_dir) == [] and not (settings.data_dir / SWITCH_FILE).exists()
 
 
-def test_a_draft_not_sent_yet_is_left_as_it_is_and_said(data_dir):
+def test_a_draft_not_sent_yet_is_sealed_by_locking_and_opened_by_unlocking_for_good(data_dir):
     _plain_journal(data_dir)
-    (data_dir / "draft.json").write_text('{"version": 1, "text": "half a thought"}')
+    draft = Draft("Marker-7edd: half a thought about the shed", {"code": "Marker-7edc: a question"})
+    write_draft(data_dir, draft)
     locking.lock_store(data_dir, PASSPHRASE, FAST)
-    assert (data_dir / "draft.json").read_text() == '{"version": 1, "text": "half a thought"}'
-    assert locking.draft_waiting(data_dir)
+    assert not (data_dir / DRAFT_FILE).exists() and _hits(data_dir) == []
+    key = unlock_key(data_dir / KEY_FILE, PASSPHRASE)
+    assert read_locked_draft(data_dir, key) == draft
+
+    locking.unlock_permanently(data_dir, PASSPHRASE)
+    assert not (data_dir / LOCKED_DRAFT_FILE).exists() and read_draft(data_dir) == draft
 
 
 def test_a_journal_an_older_mindpane_wrote_is_upgraded_and_locked_whole(data_dir):

@@ -97,6 +97,22 @@ def write_locked_draft(data_dir: Path, draft: Draft, data_key: bytes) -> None:
     _write_sealed(data_dir, draft, key)
 
 
+def seal_plain_draft(data_dir: Path, data_key: bytes) -> None:
+    """``mindpane lock``: a plain ``draft.json`` becomes the sealed draft (its clear copy erased)."""
+    read_locked_draft(data_dir, data_key)
+    drop_key(data_dir)
+
+
+def open_sealed_draft(data_dir: Path, data_key: bytes) -> None:
+    """``mindpane unlock --permanently``: the sealed draft becomes ``draft.json`` again (written
+    before the sealed one is removed, so a kill in between leaves one or both, never neither)."""
+    draft = read_locked_draft(data_dir, data_key)
+    drop_key(data_dir)
+    if not draft.empty:
+        write_draft(data_dir, draft)
+    _write_whole(data_dir, data_dir / LOCKED_DRAFT_FILE, None)
+
+
 def drop_key(data_dir: Path) -> None:
     """The journal is locked again: this process no longer keeps its draft key."""
     _keys.pop(data_dir.resolve(), None)

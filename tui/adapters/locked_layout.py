@@ -1,7 +1,7 @@
 """Where a locked journal keeps its files, and how it is told from a plain one.
 
 A locked data dir holds ``journal.key`` (the wrapped data key, ``key_file``), the encrypted record
-``entries.locked.db`` (SQLCipher, ``cipher_db``) and, in place of the plain record, a tiny plain
+``entries.locked`` (SQLCipher, ``cipher_db``) and, in place of the plain record, a tiny plain
 ``entries.db`` that says the journal is locked: its ``user_version`` is beyond any schema, so a
 mindpane from before locking refuses it as "written by a newer mindpane" instead of taking the
 encrypted file for a damaged record (and offering to move it aside and start an empty one).
@@ -17,7 +17,7 @@ from pathlib import Path
 from tui.adapters.key_file import KEY_FILE
 from tui.domain.errors import KeyFileError
 
-LOCKED_RECORD = "entries.locked.db"
+LOCKED_RECORD = "entries.locked"
 PLAIN_RECORD = "entries.db"
 MARKER_VERSION = 1_000_000
 """The marker's ``PRAGMA user_version``: beyond every schema an older record upgrade knows."""

@@ -8,7 +8,7 @@ a copy holds the text of every entry it held, so forgetting an entry must reach 
 - a moved ``entries.db`` (damaged, by construction) is rewritten from what can be read of it
   (:mod:`tui.adapters.record_salvage`) without the entry, so its other entries stay readable;
 - a moved ``history.db`` that SQLite can still read has the entry's rows deleted and is compacted;
-- a moved ``entries.locked.db`` (a locked journal's) is read with the data key, page by page in
+- a moved ``entries.locked`` (a locked journal's) is read with the data key, page by page in
   memory (:mod:`tui.adapters.cipher_pages`), and rewritten encrypted without the entry;
 - a moved ``chroma/`` is deleted: a search index holds an entry's vector (which gives its meaning
   away) in binary files that cannot be erased entry by entry, and it is rebuilt from ``entries.db``.
@@ -38,7 +38,7 @@ from tui.adapters.sqlite_pages import PageFile
 _NAME = re.compile(r"^(?P<original>.+)\.corrupt-(?P<stamp>\d{8}-\d{6})(?:-\d+)?$")
 SIDECARS = ("-wal", "-shm", "-journal")
 RECORD, HISTORY, INDEX = "entries.db", "history.db", "chroma"
-LOCKED = "entries.locked.db"
+LOCKED = "entries.locked"
 """A locked journal's encrypted record: its moved copy stays encrypted, read and rewritten with the key."""
 MOVED = "(a damaged copy repair had moved aside)"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tui.domain.errors import StoreError
 
-_COMPACTED = ("entries.db", "entries.locked.db", "history.db", "chroma/chroma.sqlite3")
+_COMPACTED = ("entries.db", "entries.locked", "history.db", "chroma/chroma.sqlite3")
 
 
 class StoreDisk:

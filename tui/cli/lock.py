@@ -82,8 +82,6 @@ def _lock(settings: Settings, yes: bool, out: TextIO, err: TextIO, confirm_in: T
         return EXIT_FAILURE
     locking.lock_store(settings.data_dir, locking.new_passphrase(settings))
     out.write(f"The journal in {settings.data_dir} is locked: mindpane asks for its passphrase when it opens it.\n")
-    if locking.draft_waiting(settings.data_dir):
-        out.write(f"Note: {locking.DRAFT_NOTE}.\n")
     return 0
 
 

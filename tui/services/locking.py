@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     from tui.adapters.key_file import KdfParams
     from tui.services.settings import Settings
 
-DRAFT_NOTE = ("draft.json (text not sent yet) was left as it is: open mindpane to send or clear it; "
-              "until then it is not encrypted")
-
-
 def lock_store(data_dir: Path, passphrase: str, params: KdfParams | None = None) -> None:
     """Make the plain journal in ``data_dir`` a locked one under ``passphrase``."""
     from tui.adapters import record_copy, store_switch
@@ -60,6 +56,7 @@ def lock_store(data_dir: Path, passphrase: str, params: KdfParams | None = None)
             store_switch.finish_locking(data_dir)
         except BaseException as exc:
             _fail(exc, data_dir, holder, "lock the journal")
+        _seal_draft(data_dir, key)
         holder.close()
 
 
@@ -81,6 +78,7 @@ def unlock_permanently(data_dir: Path, passphrase: str) -> None:
         partial = data_dir / store_switch.PLAIN_PARTIAL
         holder = None
         try:
+            _open_draft(data_dir, key)  # before the commit: after it, a kill would leave it sealed keyless
             holder = record_copy.hold_writers_off(locked, key)
             record_copy.export(locked, key, partial, None)
             store_switch.stop_point("copied")
@@ -169,11 +167,18 @@ def create_locked_journal(settings: Settings, passphrase: str, params: KdfParams
     return init_locked(settings.data_dir, passphrase, params)
 
 
-def draft_waiting(data_dir: Path) -> bool:
-    """Whether a draft file (text not sent yet) is in the data dir: locking leaves it as it is."""
-    from tui.adapters.draft_file import DRAFT_FILE
+def _seal_draft(data_dir: Path, key: bytes) -> None:
+    """What was typed and not sent is sealed too (a kill before this: the next unlock seals it)."""
+    from tui.adapters.draft_file import seal_plain_draft
 
-    return (Path(data_dir) / DRAFT_FILE).exists()
+    seal_plain_draft(data_dir, key)
+
+
+def _open_draft(data_dir: Path, key: bytes) -> None:
+    """Unlocking for good: the sealed draft in clear again, readable without the key."""
+    from tui.adapters.draft_file import open_sealed_draft
+
+    open_sealed_draft(data_dir, key)
 
 
 def new_passphrase(settings: Settings) -> str:

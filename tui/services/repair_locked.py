@@ -1,6 +1,6 @@
 """``mindpane doctor --repair`` on a locked journal (#20): only with its data key, and never a plain copy.
 
-A damaged encrypted record is renamed aside (``entries.locked.db.corrupt-<stamp>``: the same
+A damaged encrypted record is renamed aside (``entries.locked.corrupt-<stamp>``: the same
 encrypted bytes, never decrypted to disk); what its intact pages hold (every page whose SQLCipher
 authentication code holds) is read back in memory and written to a new encrypted record. The
 index lives in memory, so there is no Chroma and no mem0 history to rebuild or move: opening the
