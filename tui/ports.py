@@ -11,6 +11,7 @@ from tui.domain.llm_models import ContextWindow, ModelInfo, PullProgress
 from tui.domain.records import Change, HistoryEvent, MemoryRecord, Page, PendingEntry
 from tui.domain.search import SearchQuery
 from tui.domain.stop import StopSignal
+from tui.domain.sync import HubJournal, HubRow, PushResult
 from tui.recall.hybrid import DenseScores
 from tui.recall.lexical import LexicalScores
 
@@ -295,3 +296,32 @@ class Embedder(Protocol):
     dimension: int
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+class Hub(Protocol):
+    """A sync hub (``tui.adapters.pg_hub``: Postgres): a relay of sealed rows between devices, not
+    the store. Every call blocks (network): use a worker. Failures are ``HubError`` with a hint."""
+
+    def create(self, journal: HubJournal) -> None:
+        """Make the hub's tables and keep ``journal`` there; ``HubError`` if the database holds a hub."""
+        ...
+
+    def journal(self) -> HubJournal:
+        """The journal this hub relays; ``HubError`` when it holds none, or a newer mindpane's layout."""
+        ...
+
+    def register(self, device: str, name: str) -> None:
+        """Note a device (id, a name the person gave it): what ``mindpane sync status`` lists."""
+        ...
+
+    def push(self, rows: Sequence[HubRow], bases: Mapping[str, int]) -> PushResult:
+        """Append ``rows`` in one transaction. A ``put`` is accepted only when the hub's latest version
+        of its entry is ``bases[entry_id]`` (0: the hub has none) and the entry is not erased; an
+        ``erase`` is always accepted and drops every earlier ciphertext of its entry."""
+        ...
+
+    def pull(self, after: int, limit: int = 1000) -> list[HubRow]:
+        """Rows with ``seq`` > ``after``, in seq order, at most ``limit``."""
+        ...
+
+    def close(self) -> None: ...

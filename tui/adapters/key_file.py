@@ -39,11 +39,11 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(text: object, what: str) -> bytes:
+def _unb64(text: object, what: str, hint: str = "restore journal.key from a backup") -> bytes:
     try:
         return base64.b64decode(str(text), validate=True)
     except ValueError:
-        raise KeyFileError(f"The key file's {what} is damaged", "restore journal.key from a backup") from None
+        raise KeyFileError(f"The wrapped key's {what} is damaged", hint) from None
 
 
 def _passphrase_bytes(passphrase: str) -> bytes:
@@ -92,15 +92,20 @@ def _write_whole(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
-def write_key(path: Path, data_key: bytes, passphrase: str, params: KdfParams | None = None) -> None:
-    """Wrap ``data_key`` with ``passphrase`` into ``path`` (replacing it whole)."""
+def wrap(data_key: bytes, passphrase: str, params: KdfParams | None = None) -> bytes:
+    """``data_key`` wrapped with ``passphrase``: the key file's bytes (a sync hub keeps the same)."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     params = params or KdfParams()
     salt, nonce = os.urandom(16), os.urandom(12)
     header = _header(salt, params)
     wrapped = AESGCM(_wrapping_key(passphrase, salt, params)).encrypt(nonce, data_key, _associated(header))
-    _write_whole(path, json.dumps({**header, "nonce": _b64(nonce), "wrapped_key": _b64(wrapped)}, indent=1).encode())
+    return json.dumps({**header, "nonce": _b64(nonce), "wrapped_key": _b64(wrapped)}, indent=1).encode()
+
+
+def write_key(path: Path, data_key: bytes, passphrase: str, params: KdfParams | None = None) -> None:
+    """Wrap ``data_key`` with ``passphrase`` into ``path`` (replacing it whole)."""
+    _write_whole(path, wrap(data_key, passphrase, params))
 
 
 def create_key(path: Path, passphrase: str, params: KdfParams | None = None) -> bytes:
@@ -113,23 +118,35 @@ def create_key(path: Path, passphrase: str, params: KdfParams | None = None) -> 
     return data_key
 
 
+FILE_HINT = "restore journal.key from a backup"
+
+
 def read_header(path: Path) -> dict:
     """The key file's fields, checked for shape (no passphrase needed: what doctor can say)."""
+    return parse_header(_read(path), f"The key file {path}", FILE_HINT)
+
+
+def _read(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise KeyFileError(f"The key file {path} is missing",
                            "restore journal.key from a backup; without it the journal cannot be read") from None
     except OSError as exc:
         raise KeyFileError(f"Cannot read {path}: {exc.strerror or exc}", "check its permissions") from None
+
+
+def parse_header(raw: bytes, what: str, hint: str) -> dict:
+    """Wrapped-key bytes' fields, checked for shape; ``what`` names them in a message ("The key
+    file …", "The hub's key"), ``hint`` says where a good copy is."""
     try:
         fields = json.loads(raw)
         if not isinstance(fields, dict):
             raise ValueError
     except (ValueError, UnicodeDecodeError):
-        raise KeyFileError(f"The key file {path} is damaged", "restore journal.key from a backup") from None
+        raise KeyFileError(f"{what} is damaged", hint) from None
     if fields.get("format") != FORMAT or fields.get("kdf") != "argon2id" or fields.get("cipher") != "aes-256-gcm":
-        raise KeyFileError(f"The key file {path} is of a kind this mindpane does not know",
+        raise KeyFileError(f"{what} is of a kind this mindpane does not know",
                            "a newer mindpane made it: upgrade mindpane")
     return fields
 
@@ -137,27 +154,32 @@ def read_header(path: Path) -> dict:
 def unlock_key(path: Path, passphrase: str) -> bytes:
     """The data key, if ``passphrase`` is the one it was wrapped with; ``WrongPassphrase`` if not.
     Nothing is written: a wrong try changes nothing."""
+    return unwrap(_read(path), passphrase, f"The key file {path}", FILE_HINT,
+                  "journal.key was changed: restore it from a backup")
+
+
+def unwrap(raw: bytes, passphrase: str, what: str = "The wrapped key", hint: str = FILE_HINT,
+           changed: str = "the wrapped key was changed") -> bytes:
+    """The data key inside wrapped-key bytes (:func:`wrap`); ``WrongPassphrase`` or ``KeyFileError``."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    fields = read_header(path)
+    fields = parse_header(raw, what, hint)
     try:
         params = KdfParams(int(fields["time_cost"]), int(fields["memory_kib"]), int(fields["parallelism"]))
-        salt = _unb64(fields["salt"], "salt")
-        nonce, wrapped = _unb64(fields["nonce"], "nonce"), _unb64(fields["wrapped_key"], "wrapped key")
+        salt = _unb64(fields["salt"], "salt", hint)
+        nonce, wrapped = _unb64(fields["nonce"], "nonce", hint), _unb64(fields["wrapped_key"], "wrapped key", hint)
     except (KeyError, TypeError, ValueError):
-        raise KeyFileError(f"The key file {path} is damaged", "restore journal.key from a backup") from None
+        raise KeyFileError(f"{what} is damaged", hint) from None
     if not (1 <= params.time_cost <= 64 and 8 * 1024 <= params.memory_kib <= 4 * 1024 * 1024
             and 1 <= params.parallelism <= 16):  # a changed file must not make the unlock hang or exhaust memory
-        raise KeyFileError(f"The key file {path} asks for an unreasonable key derivation",
-                           "restore journal.key from a backup")
+        raise KeyFileError(f"{what} asks for an unreasonable key derivation", hint)
     try:
         wrapping = AESGCM(_wrapping_key(passphrase, salt, params))
         return wrapping.decrypt(nonce, wrapped, _associated(_header(salt, params)))
     except InvalidTag:
         raise WrongPassphrase("That passphrase does not unlock this journal",
-                              "try again; if the right one fails too, journal.key was changed: restore it "
-                              "from a backup") from None
+                              f"try again; if the right one fails too, {changed}") from None
 
 
 def change_passphrase(path: Path, old: str, new: str, params: KdfParams | None = None) -> None:

@@ -78,3 +78,13 @@ class MemoryNotFound(StoreError):
 
 class DiskFull(StoreError):
     """The disk holding the data dir has no room: nothing was written, the text is kept."""
+
+
+class HubError(MindpaneError):
+    """The sync hub cannot be used: unreachable, refused the login, TLS failed, not a mindpane hub,
+    another journal's, or a newer mindpane's."""
+
+
+class HubTampered(MindpaneError):
+    """A row from the hub does not authenticate, or breaks the order of an entry's versions (edited,
+    replayed, reordered or another journal's): refused, reported, never applied."""
