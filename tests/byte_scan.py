@@ -68,3 +68,8 @@ def _texts_in(path: str, needles: list[tuple[str, bytes]], longest: int) -> set[
     except OSError:
         pass
     return found
+
+
+def files_holding(directory: Path, *texts: str) -> list[str]:
+    """The files under ``directory`` (whatever their age) that hold one of ``texts`` in any form."""
+    return sorted({hit.rsplit(": ", 1)[0] for hit in hits([directory], texts)})

@@ -3,13 +3,13 @@ app over it, unlock it through its screen, and look for a text in clear on the d
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from tests.byte_scan import files_holding
 from tests.tui_support import settle
 from tui.app import MindpaneApp
 from tui.services.settings import Settings
@@ -59,14 +59,6 @@ async def unlock(pilot: Pilot, passphrase: str = PASSPHRASE) -> None:
     await settle(pilot)
 
 
-def clear_forms(text: str) -> list[bytes]:
-    """Every way ``text`` could sit in a file: UTF-8, UTF-16 (both orders), JSON-escaped."""
-    return [text.encode(), text.encode("utf-16-le"), text.encode("utf-16-be"),
-            json.dumps(text).encode(), json.dumps(text, ensure_ascii=False).encode()]
-
-
 def clear_hits(directory: Path, text: str) -> list[str]:
-    """The files under ``directory`` that hold ``text`` in clear, in any of ``clear_forms``."""
-    forms = clear_forms(text)
-    return [str(path) for path in directory.rglob("*") if path.is_file()
-            and any(form in path.read_bytes() for form in forms)]
+    """The files under ``directory`` that hold ``text`` in clear, in any form (``tests.byte_scan``)."""
+    return files_holding(directory, text)

@@ -3,11 +3,11 @@ a key derived from the journal's data key (AES-256-GCM), so not one byte of it i
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from datetime import UTC, datetime
 
+from tests.byte_scan import files_holding
 from tui.adapters import draft_file
 from tui.adapters.draft_file import DRAFT_FILE, LOCKED_DRAFT_FILE, read_locked_draft, write_draft, write_locked_draft
 from tui.domain.drafts import Draft
@@ -16,15 +16,7 @@ from tui.domain.records import PendingEntry
 MARKER = "Marker-ü7c2 what I could not say to her"
 
 
-def forms(text: str) -> list[bytes]:
-    """Every way the text could sit in a file: UTF-8, UTF-16 (both orders), JSON-escaped."""
-    return [text.encode(), text.encode("utf-16-le"), text.encode("utf-16-be"),
-            json.dumps(text).encode(), json.dumps(text, ensure_ascii=False).encode()]
-
-
-def clear_hits(directory, text: str) -> list[str]:
-    return [str(path) for path in directory.rglob("*") if path.is_file()
-            and any(form in path.read_bytes() for form in forms(text))]
+clear_hits = files_holding
 
 
 def a_draft() -> Draft:

@@ -15,6 +15,7 @@ import unicodedata
 
 import pytest
 
+from tests.byte_scan import files_holding
 from tests.paths import REPO
 from tests.pty_support import run_on_terminal
 from tui.adapters.key_file import KEY_FILE, KdfParams, create_key
@@ -77,10 +78,7 @@ def files_of(directory) -> dict[str, bytes]:
             if path.is_file()}
 
 
-def hits(directory, *needles: str) -> list[str]:
-    forms = [form for needle in needles for form in (
-        needle.encode(), needle.encode("utf-16-le"), needle.encode("utf-16-be"), json.dumps(needle)[1:-1].encode())]
-    return [name for name, data in files_of(directory).items() if any(form in data for form in forms)]
+hits = files_holding
 
 
 # -- ask -------------------------------------------------------------------------------------------

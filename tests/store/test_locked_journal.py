@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from tests.byte_scan import files_holding
 from tui.domain.modes import builtin_modes
 from tui.services.engine import embedder_factory, open_journal
 
@@ -11,10 +12,7 @@ JOURNAL = builtin_modes()["journal"]
 SECRET = "Marker-9d41: the diagnosis I have not told my family about"
 
 
-def _hits(directory, needle: str) -> list[str]:
-    forms = [needle.encode(), needle.encode("utf-16-le"), needle.encode("unicode_escape")]
-    return [str(path) for path in directory.rglob("*") if path.is_file()
-            and any(form in path.read_bytes() for form in forms)]
+_hits = files_holding
 
 
 def test_a_locked_journal_recalls_and_keeps_no_entry_text_anywhere_under_its_data_dir(settings, clock):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.byte_scan import files_holding
 from tests.paths import REPO
 from tui.adapters.draft_file import DRAFT_FILE, LOCKED_DRAFT_FILE, read_draft, read_locked_draft, write_draft
 from tui.adapters.key_file import KEY_FILE, KdfParams, unlock_key
@@ -53,9 +54,7 @@ def _texts(record: RecordDB) -> set[str]:
 
 
 def _hits(directory: Path, needle: str = "Marker-7e") -> list[str]:
-    forms = [needle.encode(), needle.encode("utf-16-le"), needle.encode("unicode_escape")]
-    return [str(path) for path in directory.rglob("*") if path.is_file()
-            and any(form in path.read_bytes() for form in forms)]
+    return files_holding(directory, needle)
 
 
 def _fingerprint(data_dir: Path) -> dict[str, str]:
