@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import os
 import select
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+from tests.paths import REPO
 
 
 def read_for(fd: int, seconds: float, needle: bytes | None = None, start: bytes = b"") -> bytes:
@@ -76,3 +82,37 @@ def run_on_terminal(code: str, *args: str, typed: list[tuple[bytes, bytes]] = ()
         os.close(master)
     talking.join(10)
     return child.returncode, piped.get("out", b""), piped.get("err", b""), shown
+
+
+def spawn_app(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen, int]:
+    """``python -m tui`` on a fresh pseudo-terminal, in a session of its own; returns it and the
+    terminal's master side (read it with :func:`read_for`, type into it with ``os.write``)."""
+    import pty
+
+    master, slave = pty.openpty()
+    app = subprocess.Popen([sys.executable, "-m", "tui"], stdin=slave, stdout=slave, stderr=slave,
+                           env=dict(env, MINDPANE_DATA_DIR=str(data_dir)), cwd=REPO, start_new_session=True)
+    os.close(slave)
+    return app, master
+
+
+def app_env(isolated_home: Path, ollama_stub, model_cache: Path) -> dict[str, str]:
+    """The environment a terminal gives the app: our HOME, the stand-in Ollama, the model cache."""
+    from tests.tui_support import SIZE
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}
+    env.update(HOME=str(isolated_home), OLLAMA_HOST=ollama_stub.host_port, TERM="xterm-256color",
+               COLUMNS=str(SIZE[0]), LINES=str(SIZE[1]), PYTHONDONTWRITEBYTECODE="1",
+               MINDPANE_CACHE_DIR=str(model_cache))
+    return env
+
+
+def kill_app(app: subprocess.Popen, master: int) -> None:
+    """SIGKILL, as a crash would, and close the terminal."""
+    try:
+        app.send_signal(signal.SIGKILL)
+        app.wait(30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+        os.close(master)

@@ -5,6 +5,7 @@ runs and after it quits. A positive control first shows the scan finds what is t
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -15,7 +16,10 @@ import pytest
 
 from tests.byte_scan import hits
 from tests.paths import REPO
-from tui.adapters.key_file import KEY_FILE, KdfParams, create_key
+from tui.adapters.draft_file import LOCKED_DRAFT_FILE, read_locked_draft
+from tui.adapters.key_file import KEY_FILE, KdfParams, create_key, unlock_key
+from tui.adapters.locked_layout import key_path
+from tui.adapters.outbox_file import open_record
 from tui.services.engine import embedder_factory, open_journal
 
 FAST = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
@@ -69,3 +73,56 @@ def test_ask_and_search_on_a_locked_journal_leave_no_word_of_it_anywhere_on_the_
     assert searched.returncode == 0 and entry.split()[0] in searched.stdout, searched.stderr
     needles = [entry.split()[0], "Gr\u00e4felfing", reply.split()[0]]
     assert hits(_roots(locked_env, settings.data_dir), needles, since) == []
+
+
+def test_the_app_on_a_locked_journal_leaves_no_word_of_it_on_the_disk_while_it_runs_or_after_it_quits(
+        settings, clock, ollama_stub, isolated_home, tmp_path, model_cache, keep_umask):
+    """Unlock on the screen, send an entry, get a reply, type a draft, lock with F12 and unlock
+    again, quit: the data dir, HOME, TMPDIR and /tmp are scanned while the app runs and after."""
+    from tests.locked_support import PASSPHRASE, make_locked
+    from tests.pty_support import app_env, kill_app, read_for, spawn_app
+
+    make_locked(settings, clock, ["Planted tulip bulbs along the fence."])
+    entry = f"Marker-{uuid.uuid4().hex[:12]} the talk with Imre about Oktoberfest debts"
+    reply = f"Reply-{uuid.uuid4().hex[:12]} that sounds like a relief"
+    draft = f"Draft-{uuid.uuid4().hex[:12]} half a thought"
+    ollama_stub.script(reply)
+    env = app_env(isolated_home, ollama_stub, model_cache)
+    env["TMPDIR"] = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
+    needles = [entry.split()[0], "Oktoberfest", reply.split()[0], draft.split()[0]]
+    roots = _roots(env, settings.data_dir)
+    since = time.time()
+    app, master = spawn_app(env, settings.data_dir)
+    try:
+        seen = read_for(master, 60, b"is locked")
+        assert b"is locked" in seen, "the unlock screen never showed"
+        os.write(master, PASSPHRASE.encode() + b"\r")
+        seen = read_for(master, 60, b"Journal", seen)
+        os.write(master, entry.encode() + b"\r")
+        seen = read_for(master, 60, reply.split()[0].encode(), seen)
+        assert reply.split()[0].encode() in seen, "the reply never showed"
+        os.write(master, draft.encode())
+        seen = read_for(master, 1.5, start=seen)  # the draft is kept a quarter of a second after typing
+        assert (settings.data_dir / LOCKED_DRAFT_FILE).exists(), "the draft is on the disk (sealed)"
+        assert hits(roots, needles, since) == [], "while running"
+        os.write(master, b"\x1b[24~")  # F12: lock
+        seen = read_for(master, 30, b"is locked", seen[-200:])
+        assert hits(roots, needles, since) == [], "while locked"
+        os.write(master, b"\x11")  # ctrl+q
+        app.wait(60)
+    finally:
+        if app.poll() is None:
+            kill_app(app, master)
+        else:
+            os.close(master)
+    assert app.returncode == 0
+    assert hits(roots, needles, since) == [], "after quitting"
+    key = unlock_key(key_path(settings.data_dir), PASSPHRASE)
+    assert read_locked_draft(settings.data_dir, key).prompt == draft  # what the scan did not find is there
+    record = open_record(settings.data_dir, key)
+    try:
+        assert [(stored.text, stored.reply) for stored in record.iter_entries("journal") if stored.text == entry] == [
+            (entry, reply)]
+    finally:
+        record.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.paths import REPO
-from tests.pty_support import read_for
+from tests.pty_support import app_env, kill_app, read_for, spawn_app
 from tests.tui_support import SIZE, chat, make_app, notified, send, settle
 from tui.runtime.session import TurnState
 from tui.screens.quit_screen import QuitScreen
@@ -214,32 +214,6 @@ def warm_model_cache() -> Path:
     return Path(os.environ[CACHE_DIR_VARIABLE])
 
 
-def _spawn_in_pty(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen, int]:
-    master, slave = pty.openpty()
-    app = subprocess.Popen([sys.executable, "-m", "tui"], stdin=slave, stdout=slave, stderr=slave,
-                           env=dict(env, MINDPANE_DATA_DIR=str(data_dir)), cwd=REPO, start_new_session=True)
-    os.close(slave)
-    return app, master
-
-
-def _pty_env(isolated_home, ollama_stub, model_cache: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA", "MINDPANE"))}
-    env.update(HOME=str(isolated_home), OLLAMA_HOST=ollama_stub.host_port, TERM="xterm-256color",
-               COLUMNS=str(SIZE[0]), LINES=str(SIZE[1]), PYTHONDONTWRITEBYTECODE="1",
-               MINDPANE_CACHE_DIR=str(model_cache))
-    return env
-
-
-def _kill(app: subprocess.Popen, master: int) -> None:
-    try:
-        app.send_signal(signal.SIGKILL)
-        app.wait(30)
-    finally:
-        if app.poll() is None:
-            app.kill()
-        os.close(master)
-
-
 def test_a_kill_right_after_enter_in_the_first_second_loses_nothing(settings, clock, ollama_stub, isolated_home,
                                                                     tmp_path, warm_model_cache):
     """Enter the moment the first frame is drawn (the store is still opening), a kill -9 a tenth of
@@ -248,18 +222,18 @@ def test_a_kill_right_after_enter_in_the_first_second_loses_nothing(settings, cl
 
     from tui.adapters.draft_file import read_draft
 
-    env = _pty_env(isolated_home, ollama_stub, warm_model_cache)
+    env = app_env(isolated_home, ollama_stub, warm_model_cache)
     ollama_stub.script(text="A reply that will not arrive.")
     for run in range(3):
         data_dir = tmp_path / f"first-second-{run}"
         text = f"Written in the first second, run {run}."
-        app, master = _spawn_in_pty(env, data_dir)
+        app, master = spawn_app(env, data_dir)
         try:
             assert b"Journal" in read_for(master, 60, b"Journal"), "the app never drew its first frame"
             os.write(master, text.encode() + b"\r")
             read_for(master, 0.1)
         finally:
-            _kill(app, master)
+            kill_app(app, master)
 
         workspace = _reopened(dataclasses.replace(settings, data_dir=data_dir), clock)
         try:
@@ -281,7 +255,7 @@ def test_a_kill_right_after_enter_while_the_first_start_makes_the_model_loses_no
     for run in range(2):
         data_dir, model_cache = tmp_path / f"first-start-{run}", tmp_path / f"no-model-yet-{run}"
         text = f"Written while the first start made the model, run {run}."
-        app, master = _spawn_in_pty(_pty_env(isolated_home, ollama_stub, model_cache), data_dir)
+        app, master = spawn_app(app_env(isolated_home, ollama_stub, model_cache), data_dir)
         try:
             seen = read_for(master, 60, b"Journal")
             assert b"Journal" in seen, "the app never drew its first frame"
@@ -293,7 +267,7 @@ def test_a_kill_right_after_enter_while_the_first_start_makes_the_model_loses_no
             os.write(master, text.encode() + b"\r")
             read_for(master, 0.1)
         finally:
-            _kill(app, master)
+            kill_app(app, master)
 
         workspace = _reopened(dataclasses.replace(settings, data_dir=data_dir), clock)
         try:
@@ -307,14 +281,14 @@ def test_a_kill_while_typing_keeps_what_was_typed_as_the_draft(settings, clock, 
                                                                warm_model_cache):
     from tui.adapters.draft_file import read_draft
 
-    env = _pty_env(isolated_home, ollama_stub, warm_model_cache)
-    app, master = _spawn_in_pty(env, settings.data_dir)
+    env = app_env(isolated_home, ollama_stub, warm_model_cache)
+    app, master = spawn_app(env, settings.data_dir)
     try:
         assert b"Journal" in read_for(master, 60, b"Journal"), "the app never drew its first frame"
         os.write(master, b"Half a sentence, never sent")
         read_for(master, 1.5)
     finally:
-        _kill(app, master)
+        kill_app(app, master)
 
     assert read_draft(settings.data_dir).prompt == "Half a sentence, never sent"
 
@@ -330,7 +304,7 @@ def test_a_kill_while_typing_in_a_locked_journal_keeps_the_draft_sealed(settings
 
     typed = "Marker-5518 half a sentence, never sent"
     make_locked(settings, clock)
-    app, master = _spawn_in_pty(_pty_env(isolated_home, ollama_stub, warm_model_cache), settings.data_dir)
+    app, master = spawn_app(app_env(isolated_home, ollama_stub, warm_model_cache), settings.data_dir)
     try:
         seen = read_for(master, 60, b"is locked")
         assert b"is locked" in seen, "the unlock screen never showed"
@@ -340,7 +314,7 @@ def test_a_kill_while_typing_in_a_locked_journal_keeps_the_draft_sealed(settings
         os.write(master, typed.encode())
         seen = read_for(master, 1.5, start=seen)
     finally:
-        _kill(app, master)
+        kill_app(app, master)
 
     assert clear_hits(settings.data_dir, "Marker-5518") == [] and clear_hits(isolated_home, "Marker-5518") == []
     assert not any(title in seen for title in (b"\x1b]0;", b"\x1b]1;", b"\x1b]2;")), "a terminal title was set"
