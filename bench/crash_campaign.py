@@ -28,6 +28,11 @@ wait in the outbox), *lost* (absent) or *duplicated* (more than once). The whole
 too (integrity, no text stored twice, no journal turn left in the outbox). Exit status 1 if anything
 was lost or duplicated, the record check found a problem, or the recovery run failed.
 
+``--locked`` runs the same campaign on a locked journal: the data dir is locked first under a known
+passphrase, ``mindpane ask`` gets it from ``passphrase_command`` (a config file in the children's
+HOME), the full-screen app has it typed on its unlock screen, and the direct reads above open the
+encrypted record (``entries.locked``) and the sealed draft (``draft.locked``) with the data key.
+
 Everything runs in a fresh temporary directory (data dir, HOME, XDG dirs, TMPDIR); ``--data-dir``
 uses an existing data dir instead, ``--keep`` keeps the temporary directory (it is always kept when
 something went wrong, with each run's stderr under ``logs/``).
@@ -67,10 +72,16 @@ REPO = Path(__file__).resolve().parent.parent
 
 DB_FILE = "entries.db"  # tui.adapters.record_db.FILE_NAME, not imported: the campaign reads the file as-is
 DRAFT_FILE = "draft.json"  # tui.adapters.draft_file.DRAFT_FILE, read as-is too
-APP_OPEN = ("import sys; from pathlib import Path; from tui.services.settings import Settings; "
+APP_OPEN = ("import sys; from pathlib import Path; from tui.services.config import load_config; "
+            "from tui.services.settings import resolve_settings; from tui.services import unlocking; "
             "from tui.services.workspace import Workspace; "
-            "w = Workspace(Settings(data_dir=Path(sys.argv[1]))); w.open(); w.close()")
-"""Opens the store as the app does at start (held sends go into the outbox and are replayed), and closes it."""
+            "s = resolve_settings(data_dir=sys.argv[1], config=load_config(None)); w = Workspace(s); "
+            "w.unlock(unlocking.passphrase(s)) if w.needs_passphrase else None; w.open(); w.close()")
+"""Opens the store as the app does at start (held sends go into the outbox and are replayed), and
+closes it; a locked journal is unlocked first with the passphrase command's passphrase."""
+PASSPHRASE = "campaign passphrase, not a secret"
+"""A locked campaign's passphrase (in a file the configured ``passphrase_command`` prints)."""
+UNLOCK_SCREEN = b"is locked"
 CODE_SHARE_ASK = 0.3
 CODE_SHARE_TUI = 0.2
 TWO_TURNS_SHARE = 0.3
@@ -195,8 +206,17 @@ class Run:
 
 # -- reading entries.db without touching it --------------------------------------------------------
 
+DATA_KEY: bytes | None = None
+"""A locked campaign's data key (``--locked``): the direct reads open the encrypted record and the
+sealed draft with it. None: a plain journal, read as-is."""
+
+
 def held_sends(data_dir: Path) -> list[dict]:
     """The sends the draft file holds right now (it is replaced whole, never written in place)."""
+    if DATA_KEY is not None:
+        from tui.adapters.draft_file import read_locked_draft
+
+        return [{"text": send.text, "mode": send.mode} for send in read_locked_draft(data_dir, DATA_KEY).held]
     try:
         draft = json.loads((data_dir / DRAFT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -204,9 +224,22 @@ def held_sends(data_dir: Path) -> list[dict]:
     return [send for send in draft.get("held") or [] if isinstance(send, dict)] if isinstance(draft, dict) else []
 
 
+def connect_record(data_dir: Path):
+    """A read-only connection to the record (the encrypted one with ``DATA_KEY``), or None when
+    there is no record yet."""
+    if DATA_KEY is None:
+        path = data_dir / DB_FILE
+        return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=5) if path.exists() else None
+    from tui.adapters.cipher_db import connect_locked
+    from tui.adapters.locked_layout import LOCKED_RECORD
+
+    path = data_dir / LOCKED_RECORD
+    return connect_locked(path, DATA_KEY, timeout=5) if path.exists() else None
+
+
 def locate(data_dir: Path, texts: list[str]) -> dict[str, Found]:
-    """Where each text is right now: ``entries.db``, read through a read-only connection, and the
-    draft file's held sends."""
+    """Where each text is right now: the record, read through its own connection, and the draft
+    file's held sends."""
     found = _locate_in_record(data_dir, texts)
     held = held_sends(data_dir)
     for text in texts:
@@ -220,12 +253,11 @@ def locate(data_dir: Path, texts: list[str]) -> dict[str, Found]:
 
 def _locate_in_record(data_dir: Path, texts: list[str]) -> dict[str, Found]:
     found = {text: Found() for text in texts}
-    path = data_dir / DB_FILE
-    if not path.exists():
-        return found
     for attempt in range(20):
         try:
-            db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=5)
+            db = connect_record(data_dir)
+            if db is None:
+                return found
             try:
                 tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if not {"entry", "outbox"} <= tables:
@@ -242,7 +274,7 @@ def _locate_in_record(data_dir: Path, texts: list[str]) -> dict[str, Found]:
                 return found
             finally:
                 db.close()
-        except sqlite3.OperationalError:
+        except (sqlite3.OperationalError, _cipher_error()):
             if attempt == 19:
                 raise
             time.sleep(0.1)
@@ -305,6 +337,37 @@ def run_ask(procs: Children, env: dict[str, str], data_dir: Path, run: Run) -> N
         run.exit_code = None
 
 
+def _cipher_error() -> type[Exception]:
+    """SQLCipher's OperationalError (a busy encrypted record), or sqlite3's when not locked."""
+    if DATA_KEY is None:
+        return sqlite3.OperationalError
+    from sqlcipher3 import dbapi2
+
+    return dbapi2.OperationalError
+
+
+def lock_data_dir(data_dir: Path, root: Path, env: dict[str, str]) -> bytes:
+    """``--locked``: the data dir made a locked journal under ``PASSPHRASE`` (a new one, or the plain
+    one it holds locked), and a config file whose ``passphrase_command`` prints it for the children.
+    Returns the data key."""
+    from tui.adapters.key_file import unlock_key
+    from tui.adapters.locked_layout import is_locked, key_path
+    from tui.services import locking
+
+    secret = root / "passphrase"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    secret.chmod(0o600)
+    config = Path(env["XDG_CONFIG_HOME"]) / "mindpane" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"passphrase_command = {json.dumps(f'cat {secret}')}\n", encoding="utf-8")
+    if not is_locked(data_dir):
+        if (data_dir / DB_FILE).exists():
+            locking.lock_store(data_dir, PASSPHRASE)
+        else:
+            locking.init_locked(data_dir, PASSPHRASE)
+    return unlock_key(key_path(data_dir), PASSPHRASE)
+
+
 def run_tui(procs: Children, env: dict[str, str], data_dir: Path, run: Run, rng: random.Random) -> None:
     columns, lines = TUI_SIZE
     tui_env = dict(env, MINDPANE_DATA_DIR=str(data_dir), TERM="xterm-256color", COLUMNS=str(columns),
@@ -317,8 +380,16 @@ def run_tui(procs: Children, env: dict[str, str], data_dir: Path, run: Run, rng:
         os.close(slave)
     transcript = b""
     try:
-        transcript += _read_for(master, FIRST_FRAME_TIMEOUT, b"Journal")
-        if b"Journal" not in transcript:
+        if DATA_KEY is not None:  # the unlock screen first: the passphrase typed there
+            transcript += _read_for(master, FIRST_FRAME_TIMEOUT, UNLOCK_SCREEN)
+            if UNLOCK_SCREEN not in transcript:
+                run.note = "no unlock screen"
+                run.killed = procs.kill(proc, WAIT_AFTER_KILL)
+                return
+            os.write(master, PASSPHRASE.encode() + b"\r")
+        opened = _read_for(master, FIRST_FRAME_TIMEOUT, b"Journal")
+        transcript += opened
+        if b"Journal" not in opened:
             run.note = "no first frame"
             run.killed = procs.kill(proc, WAIT_AFTER_KILL)
             return
@@ -390,7 +461,9 @@ def record_problems(data_dir: Path, prefix: str) -> list[str]:
     """Whole-record checks after recovery, beyond the markers: the file is sound, and no text of
     this campaign (starting with ``prefix``) is stored twice or left in the outbox once stored
     (journal turns: at all)."""
-    db = sqlite3.connect(f"file:{quote(str(data_dir / DB_FILE))}?mode=ro", uri=True, timeout=5)
+    db = connect_record(data_dir)
+    if db is None:
+        return ["there is no record"]
     mine = "instr(text, ?) = 1"
     try:
         problems = [f"integrity_check: {row[0]}" for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
@@ -467,7 +540,8 @@ def report(runs: list[Run], data_dir: Path, tag: str, recovery_code: int | None,
     print(f"lost={lost} duplicated={duplicated} merged={totals['merged']} record_problems={len(problems)} "
           f"recovery_exit={recovery_code} seed={seed}")
     if not ok:
-        print(f"reproduce: python bench/crash_campaign.py --ask {args.ask} --tui {args.tui} --seed {seed}")
+        print(f"reproduce: python bench/crash_campaign.py{' --locked' if args.locked else ''} "
+              f"--ask {args.ask} --tui {args.tui} --seed {seed}")
     return 0 if ok else 1
 
 
@@ -478,10 +552,14 @@ def campaign(args: argparse.Namespace, root: Path) -> int:
     data_dir = Path(args.data_dir).resolve() if args.data_dir else root / "data"
     logs = root / "logs"
     procs = Children()
-    print(f"crash campaign: seed {seed}, data dir {data_dir}, work dir {root}", flush=True)
+    print(f"crash campaign: seed {seed}, data dir {data_dir}, work dir {root}"
+          f"{', locked' if args.locked else ''}", flush=True)
     try:
         with SlowOllama(CHUNK_DELAY) as ollama:
             env = child_env(root, ollama)
+            if args.locked:
+                global DATA_KEY
+                DATA_KEY = lock_data_dir(data_dir, root, env)
             for step in ("warm-up", "calibration"):  # the first run also creates the store: time the second
                 code, lifetime = run_unkilled_ask(procs, env, data_dir, f"campaign {tag} {step}",
                                                   logs / f"{step}.stderr")
@@ -517,6 +595,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="random seed (printed; default: a fresh one)")
     parser.add_argument("--data-dir", help="use this data dir (default: a fresh temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary work dir")
+    parser.add_argument("--locked", action="store_true",
+                        help="lock the data dir first (a known passphrase) and run the campaign on the locked journal")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the children are killed on the way out
     root = Path(tempfile.mkdtemp(prefix="mindpane-crash-campaign-"))

@@ -134,7 +134,7 @@ class MindpaneApp(LockingHost, App):
 
     def _start_background(self) -> None:
         freeze_what_started()  # the first frame is drawn (see tui.runtime.collector)
-        if self.workspace.locked_journal:  # the unlock screen opens it (``LockingHost``)
+        if self.workspace.needs_passphrase or self.workspace.locked_journal:  # the unlock screen opens it
             self.unlock_if_keyed()
         else:
             self.open_store()

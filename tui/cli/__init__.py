@@ -175,7 +175,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
     from tui.services.engine import make_chat, make_turns, open_outbox, open_store, outbox_error, privacy_notice
     from tui.services.outbox import replay_pending
     from tui.services.turn_events import Recalled, ReplyChunk, TurnDone, TurnFailed
-    from tui.services.unlocking import unlocked
+    from tui.services.unlocking import unlocked_or_made
 
     text = text.strip()
     if not text:
@@ -185,7 +185,7 @@ def ask(settings: Settings, mode_name: str, text: str, out: TextIO, err: TextIO,
     mode = modes[mode_name]
     turn_id = str(uuid.uuid4())
     try:  # on the disk before anything slow happens: a kill from here on loses nothing
-        settings = unlocked(settings)  # a locked journal: its passphrase first (stdin is the entry)
+        settings = unlocked_or_made(settings)  # a locked journal (or a new one): its passphrase first
         outbox = open_outbox(settings)
         try:
             outbox.put_pending(turn_id, mode.name, text, datetime.now(UTC))

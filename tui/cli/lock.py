@@ -80,6 +80,7 @@ def _lock(settings: Settings, yes: bool, out: TextIO, err: TextIO, confirm_in: T
     out.flush()
     if not yes and not _go_on(out, err, confirm_in):
         return EXIT_FAILURE
+    locking.refuse_if_in_use(settings.data_dir)
     locking.lock_store(settings.data_dir, locking.new_passphrase(settings))
     out.write(f"The journal in {settings.data_dir} is locked: mindpane asks for its passphrase when it opens it.\n")
     return 0
@@ -92,6 +93,7 @@ def _unlock(settings: Settings, permanently: bool, out: TextIO, err: TextIO) -> 
         print("mindpane: unlock: the app and the other commands unlock a locked journal for one session by "
               "asking its passphrase — to decrypt it for good, use `mindpane unlock --permanently`", file=err)
         return EXIT_USAGE
+    locking.refuse_if_in_use(settings.data_dir)
     locking.unlock_permanently(settings.data_dir, unlocking.passphrase(settings))
     out.write(f"The journal in {settings.data_dir} is plain again (not encrypted); the search index is rebuilt "
               "the next time it opens.\n")

@@ -48,14 +48,19 @@ class LockingHost:
     """A lock came while a turn ran or the journal was opening: it happens once that is over."""
     _automatic_lock = False
     """That lock is the auto-lock's: a key or the mouse in the meantime calls it off."""
+    _auto_lock_started = False
 
     # -- unlocking -----------------------------------------------------------------------------
 
     def first_screen(self) -> Screen:
         """A locked journal opens on the unlock screen, which stays at the bottom of the stack: the
-        main screen is made on top of it at each unlock and taken down at each lock."""
+        main screen is made on top of it at each unlock and taken down at each lock. Under
+        ``create_locked`` a new data dir opens on its "new journal" form."""
+        place = str(self.settings.data_dir)
+        if self.workspace.wants_new_journal:
+            return UnlockScreen(self.workspace.unlock, place, create=self.workspace.create_locked)
         if self.workspace.locked_journal:  # its key already held: unlocked at once (``unlock_if_keyed``)
-            return UnlockScreen(self.workspace.unlock, str(self.settings.data_dir))
+            return UnlockScreen(self.workspace.unlock, place)
         return MainScreen()
 
     def unlock_if_keyed(self) -> None:
@@ -70,6 +75,7 @@ class LockingHost:
     async def on_unlock_screen_unlocked(self) -> None:
         self._last_input = self.idle_clock()
         self.store_state = "loading"
+        self.start_auto_lock()  # a journal made locked just now had none to start with
         await self.push_screen(MainScreen())  # type: ignore[attr-defined]
         self.open_store()
 
@@ -122,8 +128,9 @@ class LockingHost:
     def start_auto_lock(self) -> None:
         """Lock after ``auto_lock_minutes`` without a key or the mouse (0: never); locked journals only."""
         minutes = self.settings.auto_lock_minutes
-        if not minutes or minutes <= 0 or not self.workspace.locked_journal:
+        if not minutes or minutes <= 0 or not self.workspace.locked_journal or self._auto_lock_started:
             return
+        self._auto_lock_started = True
         self._last_input = self.idle_clock()
         self.set_interval(min(LONGEST_CHECK, minutes * 60 / IDLE_CHECKS), self._lock_if_idle)  # type: ignore[attr-defined]
 

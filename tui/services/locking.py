@@ -150,6 +150,19 @@ def init_locked(data_dir: Path, passphrase: str, params: KdfParams | None = None
     return key
 
 
+def refuse_if_in_use(data_dir: Path) -> None:
+    """``StoreLocked`` when another mindpane has the journal open: said before a passphrase is
+    asked, not after it was typed twice for nothing (the switch checks again, holding the lock)."""
+    from tui.adapters.store_lock import StoreLock
+
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        return
+    lock = StoreLock(data_dir)
+    lock.acquire()
+    lock.release()
+
+
 def wants_new_locked_journal(settings: Settings) -> bool:
     """Whether the first open should make a locked journal: ``create_locked = true`` in the config
     and no journal in the data dir yet (the app then asks for a new passphrase, twice)."""

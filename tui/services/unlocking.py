@@ -63,6 +63,32 @@ def unlocked(settings: Settings) -> Settings:
     return settings if key is None else replace(settings, data_key=key)
 
 
+def unlocked_or_made(settings: Settings) -> Settings:
+    """:func:`unlocked`, and under ``create_locked`` on a data dir with no journal yet: the new
+    journal made locked first (its passphrase from the command, or typed twice on the terminal), so
+    what is stored next is never in clear on the disk. Raises as :func:`key_for`, and
+    ``WrongPassphrase`` when the two typed passphrases differ (nothing made)."""
+    from tui.services.locking import create_locked_journal, wants_new_locked_journal
+
+    if settings.data_key is not None or not wants_new_locked_journal(settings):
+        return unlocked(settings)
+    return replace(settings, data_key=create_locked_journal(settings, _new_passphrase(settings)))
+
+
+def _new_passphrase(settings: Settings) -> str:
+    from tui.adapters import passphrase_source
+
+    if settings.passphrase_command:
+        given = passphrase_source.from_command(settings.passphrase_command)
+    else:
+        given = passphrase_source.new_from_terminal(
+            f"A new locked journal in {settings.data_dir} (create_locked in the config). A lost passphrase "
+            "cannot be recovered: without it nothing can open this journal.\nNew passphrase: ")
+    if not given:
+        raise WrongPassphrase("An empty passphrase cannot lock a journal", "type a passphrase")
+    return given
+
+
 def confirm(question: str) -> bool | None:
     """A yes/no question on the terminal: True for yes, False for anything else, None without one."""
     from tui.adapters import passphrase_source

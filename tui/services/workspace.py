@@ -24,6 +24,7 @@ from tui.services.settings import Settings
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from tui.adapters.key_file import KdfParams
     from tui.ports import ChatModel, Outbox
     from tui.services.journal import Journal
     from tui.services.turn import TurnService  # made when the store opens (``engine.make_turns``)
@@ -39,8 +40,11 @@ class Workspace:
         make_chat: Callable[[Settings], ChatModel] = engine.make_chat,
         open_outbox: Callable[[Settings], Outbox] = engine.open_outbox,
         config: LoadedConfig | None = None,
+        kdf_params: KdfParams | None = None,
     ) -> None:
+        """``kdf_params``: the cost of a new journal's key (``create_locked``); None: the default."""
         self.settings = settings
+        self._kdf_params = kdf_params
         self.modes = modes or load_modes(config)
         self.config_problems: list[ConfigProblem] = list(config.problems) if config else []
         """What is wrong in the config file (the defaults are used for those parts): shown once."""
@@ -72,9 +76,28 @@ class Workspace:
         return engine.is_locked(self.settings)
 
     @property
+    def wants_new_journal(self) -> bool:
+        """``create_locked = true`` and no journal in the data dir yet: a new passphrase first, then
+        :meth:`create_locked` (fast: a few ``stat`` calls)."""
+        from tui.services.locking import wants_new_locked_journal
+
+        return self._key is None and wants_new_locked_journal(self.settings)
+
+    @property
     def needs_passphrase(self) -> bool:
-        """A locked journal whose key this session does not hold: unlock before opening."""
-        return self._key is None and self.locked_journal
+        """A locked journal whose key this session does not hold, or one still to be made under
+        ``create_locked``: a passphrase before opening."""
+        return self._key is None and (self.locked_journal or self.wants_new_journal)
+
+    def create_locked(self, passphrase: str) -> None:
+        """Make the new locked journal under ``passphrase`` and hold its key (Argon2id: call it from
+        a worker). Raises a ``MindpaneError`` (a journal appeared meanwhile, the disk refused)."""
+        from tui.services.locking import create_locked_journal
+
+        key = create_locked_journal(self.settings, passphrase, self._kdf_params)
+        self.drafts.close()
+        self._key = key
+        self.drafts = self._new_drafts()
 
     def unlock(self, passphrase: str) -> None:
         """Take the locked journal's key from ``passphrase`` (Argon2id, about half a second: call it
@@ -97,7 +120,7 @@ class Workspace:
             self.drafts = self._new_drafts()
 
     def _new_drafts(self) -> Drafts:
-        if self._key is None and self.locked_journal:
+        if self.needs_passphrase:
             return Drafts.locked_away(self.settings.data_dir, self._clock)
         return Drafts(self.settings.data_dir, self._clock, key=self._key)
 
