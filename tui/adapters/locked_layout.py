@@ -11,7 +11,6 @@ Nothing else of the journal is on the disk: Chroma and mem0's history live in me
 from __future__ import annotations
 
 import sqlite3
-import urllib.parse
 from pathlib import Path
 
 from tui.adapters.key_file import KEY_FILE
@@ -66,15 +65,13 @@ def write_marker(data_dir: Path) -> None:
 
 
 def is_marker(path: Path) -> bool:
-    """Whether ``path`` is the locked journal's marker rather than a plain record."""
-    if not path.is_file():
-        return False
+    """Whether ``path`` is the locked journal's marker rather than a plain record: read from the
+    SQLite header itself (``user_version`` is bytes 60-63), so asking opens no connection and
+    makes no ``-shm`` beside a plain record in WAL mode. The marker is written whole, never in WAL."""
     try:
-        # immutable: no -shm made or changed beside a plain record in WAL mode (doctor only reads)
-        db = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1", uri=True)
-        try:
-            return db.execute("PRAGMA user_version").fetchone()[0] == MARKER_VERSION
-        finally:
-            db.close()
-    except sqlite3.Error:
+        with open(path, "rb") as file:
+            header = file.read(64)
+    except OSError:
         return False
+    return (len(header) == 64 and header.startswith(b"SQLite format 3\x00")
+            and int.from_bytes(header[60:64], "big") == MARKER_VERSION)
