@@ -101,3 +101,20 @@ def test_a_plain_journal_that_exists_stays_plain(config, tmp_path, data_dir, set
 
     assert result.returncode == 0, result.stderr
     assert not is_locked(data_dir) and not (data_dir / KEY_FILE).exists()
+
+
+@pytest.mark.parametrize("command", [["search", "anything"], ["export", "--yes", "-o", "-"], ["import", "{file}"]],
+                         ids=["search", "export", "import"])
+def test_the_other_commands_on_a_new_data_dir_make_it_locked_too_never_plain(config, tmp_path, data_dir,
+                                                                               isolated_home, command):
+    """The first command to touch a new data dir makes the journal: under create_locked, locked."""
+    env = with_command(config, tmp_path)
+    source = tmp_path / "in.json"
+    source.write_text('{"entries": [{"mode": "journal", "text": "Marker-91d5 imported", '
+                      '"created_at": "2026-01-02T10:00:00+00:00"}]}', encoding="utf-8")
+    argv = [part.replace("{file}", str(source)) for part in command]
+    result = subprocess.run([sys.executable, "-m", "tui", *argv], env=env, cwd=REPO, capture_output=True,
+                            text=True, timeout=120, start_new_session=True)
+    assert result.returncode == 0, result.stderr
+    assert is_locked(data_dir) and (data_dir / LOCKED_RECORD).is_file()
+    assert byte_scan.files_holding(data_dir, "Marker-91d5") == []

@@ -64,9 +64,9 @@ def run(settings: Settings, args: argparse.Namespace, out: TextIO, err: TextIO,
         print("mindpane: search: --limit must be at least 1 and --offset at least 0", file=err)
         return EXIT_USAGE
     try:
-        from tui.services.unlocking import unlocked
+        from tui.services.unlocking import unlocked_or_made
 
-        settings = unlocked(settings)  # a locked journal: its passphrase, once the query is known good
+        settings = unlocked_or_made(settings)  # a locked journal: its passphrase, once the query is known good
         records, total = _exact(settings, query, args.offset, args.limit)
         recalled = []
         if total == 0 and query.words:

@@ -96,9 +96,9 @@ def run_export(settings: Settings, args: argparse.Namespace, out: TextIO, err: T
     if not _in_clear_agreed(settings, path, getattr(args, "export_yes", False), err):
         return EXIT_FAILURE
     try:
-        from tui.services.unlocking import unlocked
+        from tui.services.unlocking import unlocked_or_made
 
-        settings = unlocked(settings)
+        settings = unlocked_or_made(settings)
         source, close = _export_source(settings)
     except MindpaneError as error:
         print(f"mindpane: {error}", file=err)
@@ -215,9 +215,9 @@ def run_import(settings: Settings, args: argparse.Namespace, out: TextIO, err: T
         print(f"mindpane: import: unknown mode {args.import_mode!r} (known modes: {', '.join(modes)})", file=err)
         return EXIT_USAGE
     try:
-        from tui.services.unlocking import unlocked
+        from tui.services.unlocking import unlocked_or_made
 
-        settings = unlocked(settings)  # a locked journal: its passphrase, to count and store entries
+        settings = unlocked_or_made(settings)  # a locked journal: its passphrase, to count and store entries
         plan = _scan(settings, path, args, modes)
         if args.dry_run or not plan.fresh:  # nothing new: no need to load the store
             report = importer.dry_run_report(plan)
