@@ -34,6 +34,8 @@ class TlsFront:
         self._thread.start()
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept (close alone does not)
         self._listener.close()
         with self._lock:
             for sock in self._sockets:
