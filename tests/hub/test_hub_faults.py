@@ -5,6 +5,7 @@ before anything is sent: a password in the address, or a remote hub without veri
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -190,3 +191,20 @@ def test_opening_the_hub_module_does_not_load_psycopg():
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO,
                            env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)
     assert shown.stdout.strip() == "False"
+
+
+def test_a_hub_frozen_mid_session_gives_up_instead_of_hanging(own_server, open_hub, journal):
+    """A frozen server (stopped process, a dead link) acknowledges nothing and cancels nothing: the
+    server-side statement timeout never fires, so the device cuts the link itself."""
+    hub = open_hub(own_server.fresh_database(), statement_timeout=1)
+    hub.create(journal)
+    backend = hub._connection.info.backend_pid
+    os.kill(backend, signal.SIGSTOP)
+    try:
+        began = time.monotonic()
+        with pytest.raises(HubError, match="did not answer within"):
+            hub.pull(0)
+        assert time.monotonic() - began < 6
+    finally:
+        os.kill(backend, signal.SIGCONT)
+    assert hub.journal() == journal

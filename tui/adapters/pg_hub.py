@@ -12,6 +12,8 @@ psycopg is imported when a hub is opened, never when this module is (its C part 
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -139,15 +141,28 @@ class PgHub:
             for attempt in (1, 2):
                 reused = self._connection is not None
                 connection = self._connect()
+                watchdog = _Watchdog(connection, self.deadline)
                 try:
                     return work(connection)
                 except psycopg.Error as exc:
-                    lost = connection.broken or connection.closed
+                    lost = connection.broken or connection.closed or watchdog.fired
                     if lost:
                         self._drop()
+                    if watchdog.fired:
+                        raise HubError(f"the hub at {self._where} did not answer within {self.deadline:g} s",
+                                       "its server or the link to it seems frozen; your changes stay on this "
+                                       "device and go out at the next sync") from None
                     if not (lost and reused and attempt == 1):
                         raise explain(exc, self._where, self._timeout_for(exc)) from None
+                finally:
+                    watchdog.stop()
             raise AssertionError("unreachable")  # the loop returns or raises
+
+    @property
+    def deadline(self) -> float:
+        """How long one call may take before the device cuts the link: the server's statement
+        timeout cannot fire on a frozen server or a dead link (nothing answers, not even a cancel)."""
+        return self._statement_timeout * 2 + 1
 
     def _connect(self) -> Any:
         if self._connection is not None:
@@ -177,6 +192,27 @@ class PgHub:
         if connection is not None:
             with contextlib.suppress(Exception):  # closing a broken link may fail too: nothing left to do
                 connection.close()
+
+
+class _Watchdog:
+    """Cuts the connection's socket if a call outlives ``deadline``: libpq then sees the link closed
+    and the call ends, where it would otherwise wait on a frozen hub for good."""
+
+    def __init__(self, connection: Any, deadline: float) -> None:
+        self.fired = False
+        self._connection = connection
+        self._timer = threading.Timer(deadline, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+
+    def _cut(self) -> None:
+        self.fired = True
+        # the link may be gone already: nothing to cut
+        with contextlib.suppress(Exception), socket.socket(fileno=os.dup(self._connection.fileno())) as link:
+            link.shutdown(socket.SHUT_RDWR)
 
 
 def _push(connection: Any, rows: Sequence[HubRow], bases: Mapping[str, int]) -> PushResult:
