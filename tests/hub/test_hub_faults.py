@@ -208,3 +208,14 @@ def test_a_hub_frozen_mid_session_gives_up_instead_of_hanging(own_server, open_h
     finally:
         os.kill(backend, signal.SIGCONT)
     assert hub.journal() == journal
+
+
+def test_pulling_or_pushing_where_there_is_no_hub_says_to_make_one(hub_db, open_hub):
+    hub = open_hub(hub_db)
+
+    with pytest.raises(HubError, match="not a mindpane hub"):
+        hub.pull(0)
+    with pytest.raises(HubError, match="not a mindpane hub"):
+        hub.push([HubRow("e1", 1, "dev-a", PUT, b"x")], {})
+    with pytest.raises(HubError, match="not a mindpane hub"):
+        hub.register("dev-a", "laptop")

@@ -13,6 +13,13 @@ TLS_HINT = ("if the hub's certificate is from your own CA, put sslrootcert=/path
             "address; check that the certificate names the host you wrote (verify-full checks it)")
 
 
+def not_a_hub() -> Exception:
+    from tui.domain.errors import HubError
+
+    return HubError("this database holds no mindpane journal: it is not a mindpane hub",
+                    "run `mindpane sync init` to make it one, or check the hub address")
+
+
 def explain(exc: BaseException, where: str, timeout: float) -> Exception:
     """A ``HubError`` for a psycopg error met talking to the hub at ``where``."""
     from psycopg import errors
@@ -21,6 +28,8 @@ def explain(exc: BaseException, where: str, timeout: float) -> Exception:
 
     text = detail(exc)
     lowered = text.lower()
+    if isinstance(exc, errors.UndefinedTable):
+        return not_a_hub()
     if isinstance(exc, errors.QueryCanceled):
         return HubError(f"the hub at {where} did not answer within {timeout:g} s",
                         f"it may be overloaded or another device holds it busy; {WAITING}")

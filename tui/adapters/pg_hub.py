@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from tui.adapters.hub_dsn import describe, hub_conninfo
-from tui.adapters.hub_faults import explain
+from tui.adapters.hub_faults import explain, not_a_hub
 from tui.domain.errors import HubError
 from tui.domain.sync import ERASE, HUB_SCHEMA, PUT, HubJournal, HubRow, PushResult
 
@@ -56,10 +56,6 @@ CREATE TABLE mindpane_change (
 latest version and its erases. ``kind`` is in it so an erase is accepted at any version (forget is
 final, even from a device that had not seen the newest edit) while a put's version stays unique."""
 
-NOT_A_HUB = HubError("this database holds no mindpane journal: it is not a mindpane hub",
-                     "run `mindpane sync init` to make it one, or check the hub address")
-
-
 class PgHub:
     """``tui.ports.Hub`` over psycopg 3; one connection, opened on first use and again after a loss.
     Every call blocks (network): use a worker."""
@@ -90,14 +86,9 @@ class PgHub:
 
     def journal(self) -> HubJournal:
         def work(connection: Any) -> HubJournal:
-            from psycopg import errors
-
-            try:
-                found = connection.execute("SELECT schema FROM mindpane_meta").fetchone()
-            except errors.UndefinedTable:
-                raise NOT_A_HUB from None
+            found = connection.execute("SELECT schema FROM mindpane_meta").fetchone()  # no table: not a hub
             if found is None:
-                raise NOT_A_HUB
+                raise not_a_hub()
             if found[0] > HUB_SCHEMA:
                 raise HubError(f"this hub was set up by a newer mindpane (hub layout {found[0]}; this mindpane "
                                f"knows up to {HUB_SCHEMA})", "upgrade mindpane on this device, then sync again")
