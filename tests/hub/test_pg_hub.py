@@ -228,3 +228,19 @@ def test_a_reader_never_skips_a_change_that_commits_after_a_later_numbered_one(h
         seen.append(row.entry_id)
 
     assert sorted(seen) == ["fast-1", "slow-1"]
+
+
+def test_a_device_that_vanishes_mid_push_holds_up_the_others_only_briefly(hub_db, open_hub, journal):
+    """A laptop closed mid-push leaves its transaction open on the hub, holding the change table's
+    lock, with no link to say it is gone: the hub ends that session, and the others' pushes go on."""
+    vanishing = open_hub(hub_db, statement_timeout=1)
+    vanishing.create(journal)
+    link = vanishing._connection  # as a push starts: in a transaction, holding the lock, then silence
+    link.execute("BEGIN")
+    link.execute("LOCK TABLE mindpane_change IN SHARE ROW EXCLUSIVE MODE")
+    began = time.monotonic()
+
+    result = open_hub(hub_db, statement_timeout=10).push([put("e1", 1, "dev-b")], {})
+
+    assert "e1" in result.accepted
+    assert time.monotonic() - began < 8

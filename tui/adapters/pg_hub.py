@@ -163,8 +163,11 @@ class PgHub:
         params = dict(self._params)
         params.setdefault("connect_timeout", str(max(2, round(self._connect_timeout))))
         params.setdefault("application_name", "mindpane")
-        ms = round(self._statement_timeout * 1000)
-        params["options"] = f"{params.get('options', '')} -c statement_timeout={ms}".strip()
+        # a statement may take statement_timeout; a session of a device gone quiet mid-transaction
+        # (a laptop closed mid-push) is ended by the hub after the deadline, releasing the push lock
+        ms, idle_ms = round(self._statement_timeout * 1000), round(self.deadline * 1000)
+        params["options"] = (f"{params.get('options', '')} -c statement_timeout={ms} "
+                             f"-c idle_in_transaction_session_timeout={idle_ms}").strip()
         if self._password is not None:
             params["password"] = self._password
         try:
