@@ -68,8 +68,12 @@ class HubServer:
         if self._run_as:
             _ensure_user(SYSTEM_USER)
             shutil.chown(self.root, SYSTEM_USER, SYSTEM_USER)
-        self._initdb()
-        self._make_tls()
+        try:
+            self._initdb()
+            self._make_tls()
+        except BaseException:
+            self.remove()  # a server that could not be made leaves nothing behind
+            raise
 
     # -- life
     def start(self) -> HubServer:
