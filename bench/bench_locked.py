@@ -54,27 +54,35 @@ def timed_ms(fn) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def store_figures(data_dir: Path, key: bytes | None, repeat: int, tag: str) -> dict[str, list[float]]:
-    """Open (+ prepare), recall and write timings on one store, in this process."""
-    from tui.domain.modes import builtin_modes
+def opened(data_dir: Path, key: bytes | None):
+    """The store opened and its journal memories loaded for recall; and how long that took (ms)."""
     from tui.services.engine import open_store
     from tui.services.settings import Settings
 
-    journal_mode = builtin_modes()["journal"]
-    settings = Settings(data_dir=data_dir)
     started = time.perf_counter()
-    store = open_store(settings, key=key)
-    store.prepare(journal_mode.name)
-    ready = (time.perf_counter() - started) * 1000
-    try:
+    store = open_store(Settings(data_dir=data_dir), key=key)
+    store.prepare("journal")
+    return store, (time.perf_counter() - started) * 1000
+
+
+def side_by_side(stores: dict, repeat: int) -> dict[str, dict[str, list[float]]]:
+    """Recall and write timings, each call made on one store then the other, so the machine's
+    drift (other work, CPU frequency) falls on both alike."""
+    from tui.domain.modes import builtin_modes
+
+    journal_mode = builtin_modes()["journal"]
+    figures: dict[str, dict[str, list[float]]] = {name: {"recall": [], "write": []} for name in stores}
+    for store in stores.values():
         store.recall(QUESTIONS[0], journal_mode, k=5)  # first use: caches warmed alike
-        recall = [timed_ms(lambda n=n: store.recall(f"{QUESTIONS[n % len(QUESTIONS)]} {n}", journal_mode, k=5))
-                  for n in range(repeat)]
-        write = [timed_ms(lambda n=n: store.add_entry(journal_mode, f"{tag} bench write {n}: a quiet evening"))
-                 for n in range(max(5, repeat // 4))]
-    finally:
-        store.close()
-    return {"ready": [ready], "recall": recall, "write": write}
+    for n in range(repeat):
+        question = f"{QUESTIONS[n % len(QUESTIONS)]} {n}"
+        for name, store in stores.items():
+            figures[name]["recall"].append(timed_ms(lambda s=store, q=question: s.recall(q, journal_mode, k=5)))
+    for n in range(max(5, repeat // 4)):
+        for name, store in stores.items():
+            text = f"{name} bench write {n}: a quiet evening"
+            figures[name]["write"].append(timed_ms(lambda s=store, t=text: s.add_entry(journal_mode, t)))
+    return figures
 
 
 def frame_seconds(children, data_dir: Path, env: dict[str, str], needle: bytes) -> float:
@@ -111,14 +119,21 @@ def main() -> int:
         kdf: list[float] = []
         frames: dict[str, list[float]] = {"plain": [], "locked": []}
         for run in range(args.runs):
+            started = time.perf_counter()
+            key = engine.unlock(Settings(data_dir=locked), PASSPHRASE)
+            kdf.append(time.perf_counter() - started)
+            stores = {}
+            for name, data_dir, data_key in (("plain", plain, None), ("locked", locked, key)):
+                stores[name], ready = opened(data_dir, data_key)
+                figures[name].setdefault("ready", []).append(ready)
+            try:
+                for name, timings in side_by_side(stores, args.repeat).items():
+                    for figure, samples in timings.items():
+                        figures[name].setdefault(figure, []).extend(samples)
+            finally:
+                for store in stores.values():
+                    store.close()
             for name, data_dir in (("plain", plain), ("locked", locked)):
-                key = None
-                if name == "locked":
-                    started = time.perf_counter()
-                    key = engine.unlock(Settings(data_dir=data_dir), PASSPHRASE)
-                    kdf.append(time.perf_counter() - started)
-                for figure, samples in store_figures(data_dir, key, args.repeat, name).items():
-                    figures[name].setdefault(figure, []).extend(samples)
                 frames[name].append(frame_seconds(children, data_dir, env,
                                                   b"Journal" if name == "plain" else UNLOCK_SCREEN))
             print(f"  run {run + 1}/{args.runs} done", flush=True)
