@@ -23,6 +23,7 @@ from tui.services.settings import (
     DEFAULT_MODEL,
     DEFAULT_OLLAMA_HOST,
     DEFAULT_STALL_TIMEOUT,
+    DEFAULT_SYNC_MINUTES,
     DEFAULT_THEME,
     MAX_STALL_TIMEOUT,
     default_data_dir,
@@ -87,6 +88,15 @@ SETTINGS: tuple[Setting, ...] = (
             "(mindpane never takes it as an argument).", unset_example=lambda: "pass show mindpane"),
     Setting("auto_lock_minutes", check.minutes, None, DEFAULT_AUTO_LOCK_MINUTES,
             "A locked journal open in the app locks itself after this many minutes without a key pressed (0: never)."),
+    Setting("sync_hub", check.text, None, None,
+            "The sync hub: an ordinary Postgres that relays your entries, encrypted, between your machines.\n"
+            "Its address without the password (`mindpane sync init` / `mindpane sync join` set it).",
+            unset_example=lambda: "postgresql://mindpane@home-server:5432/mindpane_hub"),
+    Setting("sync_password_command", check.command, None, None,
+            "The hub's database password is this command's output (never in the address or an argument).",
+            unset_example=lambda: "pass show mindpane-hub"),
+    Setting("sync_minutes", check.minutes, None, DEFAULT_SYNC_MINUTES,
+            "The app syncs with the hub in the background this often, in minutes (0: only `mindpane sync`)."),
 )
 
 SETTING_KEYS = tuple(setting.name for setting in SETTINGS)

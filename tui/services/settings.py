@@ -22,6 +22,7 @@ MAX_STALL_TIMEOUT = 86_400.0
 """A day: no model loads for longer, and a larger number overflows the clocks a socket waits on."""
 DEFAULT_THEME = "textual-dark"
 DEFAULT_AUTO_LOCK_MINUTES = 15.0
+DEFAULT_SYNC_MINUTES = 5.0
 OLLAMA_EMBEDDER_PREFIX = "ollama:"
 
 
@@ -81,6 +82,12 @@ class Settings:
     auto_lock_minutes: float = DEFAULT_AUTO_LOCK_MINUTES
     """A locked journal open in the app locks itself after this long without a key pressed (0: never)."""
     create_locked: bool = False
+    sync_hub: str | None = None
+    """The sync hub's Postgres address, without its password (``mindpane sync init``/``join``)."""
+    sync_password_command: str | None = None
+    """The hub's database password is this command's output; never in the address or an argument."""
+    sync_minutes: float = DEFAULT_SYNC_MINUTES
+    """The app syncs in the background this often once the journal is joined to a hub (0: never)."""
     """A journal made in a new data dir is locked from its first entry."""
     config_path: Path | None = None
     """The config file these settings read, where the app remembers the theme; None: none."""
@@ -160,6 +167,9 @@ def resolve_settings(
         passphrase_command=pick("passphrase_command"),
         auto_lock_minutes=pick("auto_lock_minutes"),
         create_locked=pick("create_locked"),
+        sync_hub=pick("sync_hub"),
+        sync_password_command=pick("sync_password_command"),
+        sync_minutes=pick("sync_minutes"),
         config_path=config.path,
         sources=sources,
         problems=tuple(problems),
