@@ -53,9 +53,12 @@ def two_devices(settings: Settings, clock, tmp_path: Path) -> Iterator[tuple[Dev
     key = os.urandom(32)
     hub = MemoryHub()
     hub.create(HubJournal("journal-1", wrap(key, "correct horse", FAST)))
-    journals = [open_device(settings, clock, tmp_path / name) for name in ("laptop", "desktop")]
+    devices = []
     try:
-        yield tuple(Device(journal, device_id(journal), hub, key) for journal in journals)
+        for name in ("laptop", "desktop"):
+            journal = open_device(settings, clock, tmp_path / name)
+            devices.append(Device(journal, device_id(journal), hub, key))
+        yield tuple(devices)
     finally:
-        for journal in journals:
-            journal.close()
+        for device in devices:  # as they are then: a test may have reopened one
+            device.journal.close()

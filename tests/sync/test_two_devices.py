@@ -102,21 +102,17 @@ def test_a_forgotten_entry_is_erased_everywhere_and_the_hub_keeps_no_ciphertext(
 
 
 def test_erase_reaches_the_hub_even_when_the_app_stops_right_after_forget(devices, settings, clock, tmp_path):
-    from tests.sync.devices import Device, open_device
+    from tests.sync.devices import open_device
 
     laptop, desktop = devices
     entry = laptop.journal.add_entry(JOURNAL, RIVER)
     laptop.sync(), desktop.sync()
     laptop.journal.forget([entry.id])
     laptop.journal.close()  # no sync before it stops
-    reopened = open_device(settings, clock, tmp_path / "laptop")
-    try:
-        again = Device(reopened, laptop.device, laptop.hub, laptop.key)
-        again.sync()
-        desktop.sync()
-        assert desktop.alive() == {}
-    finally:
-        laptop.journal = reopened  # the fixture closes it
+    laptop.journal = open_device(settings, clock, tmp_path / "laptop")  # the fixture closes it
+    laptop.sync()
+    desktop.sync()
+    assert desktop.alive() == {}
 
 
 def test_a_month_offline_editing_what_the_other_forgot_neither_resurrects_nor_duplicates(devices, clock):
