@@ -355,25 +355,38 @@ class Journal:
             changes = decide()
             self._disk.ensure_room("".join(state.record.text + state.record.reply for state in changes.states))
             synced = cast(Any, self._record)  # the record's sync half (tui.adapters.record_sync)
+            added: dict[str, list[EntryState]] = {}
             for before, after in synced.write_synced(changes.states, changes.marks, changes.seq, self._clock()):
-                self._index_synced(before, after)
+                if after.deleted_at is None and (before is None or before.deleted_at is not None):
+                    added.setdefault(after.record.mode, []).append(after)
+                else:
+                    self._index_synced(before, after)
+            for states in added.values():  # one index call per mode: a device joining adds thousands
+                self._index_added(states)
         return changes
+
+    def _index_added(self, states: list[EntryState]) -> None:
+        """New or restored entries join recall, with the vectors they came with when this index's
+        embedder made them (no re-embedding), embedded here otherwise."""
+        ready = [state for state in states if state.vector is not None and state.vector[0] == self.index.embedder_name]
+        bare = [state.record for state in states if state.vector is None or state.vector[0] != self.index.embedder_name]
+        records = [state.record for state in ready]
+        vectors = [vector_floats(cast(tuple, state.vector)[1]) for state in ready]
+        if records:
+            self._following([record.id for record in records], lambda: self.index.add(records, vectors))
+        if bare:
+            self._following([record.id for record in bare], lambda: self.index.add(bare))
 
     def _index_synced(self, before: EntryState | None, after: EntryState) -> None:
         record = after.record
-        was_alive = before is not None and before.deleted_at is None
-        if before is not None and was_alive and after.deleted_at is not None:
-            self._following([record.id], lambda: self.index.remove(before.record))
-        elif after.deleted_at is None and not was_alive:
-            vector = after.vector if after.vector and after.vector[0] == self.index.embedder_name else None
-            vectors = [vector_floats(vector[1])] if vector else None
-            self._following([record.id], lambda: self.index.add([record], vectors))
-        elif after.deleted_at is None and before is not None:
-            if before.record.text != record.text:
-                self._following([record.id], lambda: self.index.update_text(record))
-            elif (before.record.reply, before.record.metadata) != (record.reply, record.metadata):
-                removed = set(before.record.metadata) - set(record.metadata)
-                self._following([record.id], lambda: self.index.update_metadata(record, removed))
+        if before is None or after.deleted_at is not None:
+            if before is not None and before.deleted_at is None:
+                self._following([record.id], lambda: self.index.remove(before.record))
+        elif before.record.text != record.text:
+            self._following([record.id], lambda: self.index.update_text(record))
+        elif (before.record.reply, before.record.metadata) != (record.reply, record.metadata):
+            removed = set(before.record.metadata) - set(record.metadata)
+            self._following([record.id], lambda: self.index.update_metadata(record, removed))
 
     @_as_store_error
     def forget_synced(self, memory_ids: Sequence[str], seq: int | None) -> Forgotten:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from tui.adapters import sync_envelope
 from tui.domain.errors import HubTampered
 from tui.domain.sync import ERASE, PUT, HubRow
-from tui.domain.sync_state import CONTENT, PARTS, EntryState, SyncedChanges, SyncMark, hashes
+from tui.domain.sync_state import CONTENT, DONE, PARTS, EntryState, SyncedChanges, SyncMark, hashes
 from tui.services.sync.state import from_wire, last_seq, synced_record
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 CONFLICT_OF = "conflict_of"
 """Metadata key of a conflict copy: the id of the entry whose other version it keeps."""
 PAGE = 1000
+BATCH = 500
+"""Puts applied in one record transaction (a device joining a 10k-entry journal: 20 fsyncs, not 10k)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class Puller:
     def __init__(self, journal: Journal, key: bytes, journal_id: str, device: str) -> None:
         self.journal, self.key, self.journal_id, self.device = journal, key, journal_id, device
         self.result = Pulled()
+        self._waiting: dict[str, tuple[HubRow, EntryState]] = {}
+        self._seq: int | None = None
 
     def _mark(self, entry_id: str) -> SyncMark | None:
         return synced_record(self.journal).sync_marks([entry_id]).get(entry_id)
@@ -98,62 +102,78 @@ class Puller:
         for row in rows:
             if row.kind == ERASE:
                 erased_later[row.entry_id] = row.seq
-        consumed: int | None = None
         for row in rows:
+            if row.entry_id in self._waiting:
+                self._flush()  # two changes of one entry: the first is applied before the second is checked
             try:
-                if not self._apply(row, erased_later):
-                    consumed = row.seq
-                    continue
-                consumed = None
+                self._take(row, erased_later)
             except HubTampered as exc:
                 self.result.refused.append(Refused(row.seq, row.entry_id, exc.message))
-                consumed = row.seq
-        if consumed is not None:
-            synced_record(self.journal).mark_synced([], consumed)
+            self._seq = row.seq
+        self._flush()
+        if self._seq is not None and self._seq > last_seq(self.journal):
+            synced_record(self.journal).mark_synced([], self._seq)  # rows skipped or refused at the end
         return self.result
 
-    def _apply(self, row: HubRow, erased_later: dict[str, int]) -> bool:
-        """Apply one row; False when it changed nothing here (its seq is remembered later)."""
+    def _take(self, row: HubRow, erased_later: dict[str, int]) -> None:
+        """Check one row; an erase or this device's own row is applied at once (after the ones
+        waiting), another device's put waits to be applied with the next ones (one transaction)."""
         if row.kind not in (PUT, ERASE):
             raise HubTampered(f"A row from the sync hub is of an unknown kind (entry {row.entry_id})",
                               "a newer mindpane may have written it: update this one")
         if row.sealed is None:
             if row.kind == PUT and erased_later.get(row.entry_id, 0) > row.seq:
-                return False  # its entry was forgotten: the erase further on says so, authenticated
+                return  # its entry was forgotten: the erase further on says so, authenticated
             raise HubTampered(f"A row from the sync hub lost its ciphertext (entry {row.entry_id}, "
                               f"version {row.version}) and no erase of it follows", "it was not applied")
         state = sync_envelope.open(self.key, self.journal_id, row)
         mark = self._mark(row.entry_id)
         if row.kind == ERASE:
-            if mark is not None and mark.erase == "done":
-                return False
-            forgotten = self.journal.forget_synced([row.entry_id], row.seq)
-            self.result.erased += forgotten.count
-            return True
+            if mark is None or mark.erase != DONE:
+                self._flush()
+                self.result.erased += self.journal.forget_synced([row.entry_id], row.seq).count
+            return
         remote = from_wire(row.entry_id, state)
         if mark is not None and mark.erase is not None:
-            return False  # forgotten here: forget is final, the erase is (or will be) on the hub
+            return  # forgotten here: forget is final, the erase is (or will be) on the hub
         if mark is not None and row.version <= mark.version:
             if row.device == self.device and row.version == mark.version:
-                return False  # this device's own push, coming back
+                return  # this device's own push, coming back
             raise HubTampered(f"A row from the sync hub is replayed or out of order (entry {row.entry_id}: "
                               f"version {row.version} after {mark.version})", "it was not applied")
-        synced = SyncMark(row.entry_id, row.version, hashes(remote))
         if row.device == self.device:  # pushed before an answer was lost: it is what was pushed
-            synced_record(self.journal).mark_synced([synced], row.seq)
-            return True
+            self._flush()
+            synced_record(self.journal).mark_synced([SyncMark(row.entry_id, row.version, hashes(remote))], row.seq)
+            return
+        self._waiting[row.entry_id] = (row, remote)
+        if len(self._waiting) >= BATCH:
+            self._seq = row.seq
+            self._flush()
+
+    def _flush(self) -> None:
+        """Apply the puts waiting, merged with this device's changes, in one record transaction."""
+        if not self._waiting:
+            return
+        waiting, self._waiting = list(self._waiting.values()), {}
+        seq = max(row.seq for row, _ in waiting) if self._seq is None else max(self._seq, waiting[-1][0].seq)
         copies: list[str] = []
 
         def decide() -> SyncedChanges:
-            current = self._mark(row.entry_id)  # read again under the write lock: a forget meanwhile wins
-            if current is not None and current.erase is not None:
-                return SyncedChanges(seq=row.seq)
-            local = next(iter(synced_record(self.journal).entry_states([row.entry_id])), None)
-            merged, copy = merge(local, current, remote, row.version)
-            copies.extend([copy.id] if copy else [])
-            return SyncedChanges((merged, copy) if copy else (merged,), (synced,), row.seq)
+            ids = [row.entry_id for row, _ in waiting]
+            current = synced_record(self.journal).sync_marks(ids)  # under the write lock: a forget meanwhile wins
+            local = {state.id: state for state in synced_record(self.journal).entry_states(ids)}
+            states, marks = [], []
+            copies.clear()
+            for row, remote in waiting:
+                mark = current.get(row.entry_id)
+                if mark is not None and mark.erase is not None:
+                    continue
+                merged, copy = merge(local.get(row.entry_id), mark, remote, row.version)
+                states += [merged, copy] if copy else [merged]
+                copies.extend([copy.id] if copy else [])
+                marks.append(SyncMark(row.entry_id, row.version, hashes(remote)))
+            return SyncedChanges(tuple(states), tuple(marks), seq)
 
         self.journal.apply_synced(decide)
-        self.result.applied += 1
+        self.result.applied += len(waiting)
         self.result.conflicts += copies
-        return True
