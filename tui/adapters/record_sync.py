@@ -22,7 +22,7 @@ from tui.domain.sync_state import DONE, PENDING, EntryState, SyncMark
 JOURNAL_KEY, KEY_KEY, DEVICE_KEY, SEQ_KEY = "sync_journal", "sync_key", "sync_device", "sync_seq"
 
 SCHEMA_STEP = """
-    CREATE TABLE sync_entry (
+    CREATE TABLE IF NOT EXISTS sync_entry (
         entry_id TEXT PRIMARY KEY,
         version INTEGER NOT NULL,
         hashes TEXT NOT NULL,
