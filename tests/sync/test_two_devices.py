@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sync.devices import two_devices
+from tests.sync.devices import Device, two_devices
+from tui.domain.errors import HubError
 from tui.domain.modes import JOURNAL
 from tui.services.sync.conflicts import conflict_copies, resolve
 
@@ -133,3 +134,93 @@ def test_a_month_offline_editing_what_the_other_forgot_neither_resurrects_nor_du
         assert device.alive() == {other.id: BREAD + " Better now."}
     assert all(row.sealed is None for row in laptop.hub.pull(0) if row.entry_id == entry.id and row.kind == "put")
     assert desktop.sync().pushed == 0 and laptop.sync().pushed == 0
+
+
+def test_keeping_the_current_version_drops_the_copy_on_both(devices):
+    laptop, desktop = devices
+    entry = laptop.journal.add_entry(JOURNAL, RIVER)
+    laptop.sync(), desktop.sync()
+    laptop.journal.update_text(entry.id, "Laptop: " + RIVER)
+    desktop.journal.update_text(entry.id, "Desktop: " + RIVER)
+    laptop.sync(), desktop.sync(), laptop.sync()
+    resolve(desktop.journal, conflict_copies(desktop.journal)[0].id, keep="current")
+    desktop.sync(), laptop.sync()
+    for device in (laptop, desktop):
+        assert device.alive() == {entry.id: "Desktop: " + RIVER}
+    assert laptop.view() == desktop.view()
+
+
+class AnswerLost:
+    """A hub whose pushes commit, and whose answers never arrive."""
+
+    def __init__(self, hub) -> None:
+        self._hub = hub
+
+    def push(self, rows, bases):
+        self._hub.push(rows, bases)
+        raise HubError("The sync hub did not answer", "try again")
+
+    def __getattr__(self, name):
+        return getattr(self._hub, name)
+
+
+def test_a_push_whose_answer_was_lost_is_not_pushed_twice(devices):
+    laptop, desktop = devices
+    entry = laptop.journal.add_entry(JOURNAL, RIVER)
+    with pytest.raises(HubError):
+        Device(laptop.journal, laptop.device, AnswerLost(laptop.hub), laptop.key).sync()
+    laptop.journal.update_text(entry.id, RIVER + " Then rain.")
+    report = laptop.sync()
+    assert report.conflicts == [] and report.pushed == 1
+    assert [(row.entry_id, row.version) for row in laptop.hub.pull(0)] == [(entry.id, 1), (entry.id, 2)]
+    desktop.sync()
+    assert desktop.alive() == {entry.id: RIVER + " Then rain."}
+
+
+class PullsLate:
+    """A hub whose first pull misses the newest rows (they landed just after it was read)."""
+
+    def __init__(self, hub) -> None:
+        self._hub, self._late = hub, True
+
+    def pull(self, after, limit=1000):
+        if self._late:
+            self._late = False
+            return []
+        return self._hub.pull(after, limit)
+
+    def __getattr__(self, name):
+        return getattr(self._hub, name)
+
+
+def test_a_push_of_an_entry_erased_on_the_hub_forgets_it_here(devices):
+    laptop, desktop = devices
+    entry = laptop.journal.add_entry(JOURNAL, RIVER)
+    laptop.sync(), desktop.sync()
+    desktop.journal.update_text(entry.id, RIVER + " Edited offline.")
+    laptop.journal.forget([entry.id])
+    laptop.sync()
+    report = Device(desktop.journal, desktop.device, PullsLate(desktop.hub), desktop.key).sync()
+    assert report.erased == 1 and report.pushed == 0
+    assert desktop.journal.record.get(entry.id, include_deleted=True) is None
+    assert all(row.sealed is None for row in laptop.hub.pull(0) if row.kind == "put")
+    assert desktop.sync().pushed == 0
+
+
+def test_another_key_or_another_hubs_journal_is_refused_before_anything_moves(devices):
+    import os
+
+    from tui.adapters.memory_hub import MemoryHub
+    from tui.domain.sync import HubJournal
+
+    laptop, _ = devices
+    laptop.journal.add_entry(JOURNAL, RIVER)
+    laptop.sync()
+    with pytest.raises(HubError) as caught:
+        Device(laptop.journal, laptop.device, laptop.hub, os.urandom(32)).sync()
+    assert caught.value.hint
+    other = MemoryHub()
+    other.create(HubJournal("journal-2", b"wrapped"))
+    with pytest.raises(HubError):
+        Device(laptop.journal, laptop.device, other, laptop.key).sync()
+    assert len(laptop.hub.pull(0)) == 1 and other.pull(0) == []

@@ -43,9 +43,13 @@ def bind_hub(journal: Journal, journal_id: str, key: bytes | None = None) -> Non
     if known is not None and known != journal_id:
         raise HubError("This hub relays another journal than the one this device syncs",
                        "check the hub's address: a journal syncs with one hub only")
+    kept = sync_key(journal)
+    if key is not None and kept is not None and kept != key:
+        raise HubError("That is not the sync key this device joined the hub with",
+                       "nothing was pushed or pulled: join again with the hub's passphrase")
     if known is None:
         journal.record.set_meta(JOURNAL_KEY, journal_id)
-    if key is not None:
+    if key is not None and kept is None:
         journal.record.set_meta(KEY_KEY, key.hex())
 
 
