@@ -224,3 +224,18 @@ def test_another_key_or_another_hubs_journal_is_refused_before_anything_moves(de
     with pytest.raises(HubError):
         Device(laptop.journal, laptop.device, other, laptop.key).sync()
     assert len(laptop.hub.pull(0)) == 1 and other.pull(0) == []
+
+
+def test_an_entry_forgotten_on_the_other_device_leaves_no_byte_of_its_text_here(devices, tmp_path):
+    from tests.byte_scan import hits
+
+    laptop, desktop = devices
+    secret = "Told nobody about the zinnia-marmalade plan."
+    entry = laptop.journal.add_entry(JOURNAL, secret, reply="The zinnia-marmalade reply.")
+    laptop.sync(), desktop.sync()
+    desktop.journal.pin(entry.id)
+    desktop.journal.update_text(entry.id, secret + " Still nobody.")
+    desktop.sync(), laptop.sync()
+    laptop.journal.forget([entry.id])
+    laptop.sync(), desktop.sync()
+    assert hits([tmp_path / "desktop", tmp_path / "laptop"], ["zinnia-marmalade"]) == []

@@ -163,10 +163,13 @@ class SyncedRecord:
         """Forget entries a hub row erased: every byte, like ``erase``, marked erased for good (no
         erase to push back), ``seq`` remembered: one transaction, then the file compacted."""
         with self._tx() as db:
-            self._erase_rows(db, ids)
+            held = any(db.execute("SELECT 1 FROM entry WHERE id = ?", (memory_id,)).fetchone() for memory_id in ids)
+            if held:  # an entry this device never had (a join): nothing to erase, nothing to compact
+                self._erase_rows(db, ids)
             db.executemany("INSERT OR REPLACE INTO sync_entry (entry_id, version, hashes, erase) "
                            "VALUES (?, COALESCE((SELECT version FROM sync_entry WHERE entry_id = ?), 0), '{}', ?)",
                            [(memory_id, memory_id, DONE) for memory_id in ids])
             if seq is not None:
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (SEQ_KEY, str(seq)))
-        self.compact()
+        if held:
+            self.compact()

@@ -393,6 +393,9 @@ class Journal:
         """Forget entries a hub row erased (another device forgot them): every byte, as ``forget``
         does, remembered as erased for good with the hub change consumed (no erase pushed back)."""
         synced = cast(Any, self._record)
+        if not any(self._record.get(i, include_deleted=True) for i in memory_ids):
+            synced.erase_synced(list(memory_ids), seq)  # never held here (a join): only remembered as erased
+            return Forgotten(0)
         return self._forget(memory_ids, lambda known: synced.erase_synced(list(memory_ids), seq))
 
     # -- reading what needs both ---------------------------------------------------------------
