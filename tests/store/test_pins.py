@@ -128,7 +128,7 @@ def test_a_version_3_record_opens_with_pins_and_vectors_and_its_entries(tmp_path
         raw.execute("PRAGMA user_version = 3")
     reopened = RecordDB(path)
     try:
-        assert reopened.schema_version == SCHEMA_VERSION == 6
+        assert reopened.schema_version == SCHEMA_VERSION == 7
         assert reopened.get("old").text == ALLERGY
         assert reopened.pinned("journal") == []
         reopened.pin("old", START)

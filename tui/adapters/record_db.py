@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.adapters.record_sync import SCHEMA_STEP as SYNC_SCHEMA_STEP
+from tui.adapters.record_sync import SyncedRecord
 from tui.domain import flags as entry_flags
 from tui.domain.records import Change, MemoryRecord, Page, PendingEntry, content_key
 from tui.domain.search import SearchQuery, entry_tags, fts_match
@@ -121,6 +123,8 @@ _UPGRADES: tuple[str, ...] = (
     """
     CREATE INDEX IF NOT EXISTS change_by_batch ON change (batch);
     """,
+    # 7: sync through a hub (#21): what this device last synced of each entry
+    SYNC_SCHEMA_STEP,
 )
 SCHEMA_VERSION = len(_UPGRADES)
 
@@ -215,7 +219,7 @@ class Counts:
     outbox: int
 
 
-class RecordDB:
+class RecordDB(SyncedRecord):
     """Thread-safe access to ``entries.db``. Every write is one transaction, durable on return."""
 
     def __init__(self, path: Path, key: bytes | None = None) -> None:
@@ -684,18 +688,23 @@ class RecordDB:
         """Remove entries, their change-log lines, outbox rows, tags and pins for good, then compact the file so
         no freed page or WAL frame keeps their bytes."""
         with self._tx() as db:
-            for memory_id in ids:
-                turn = db.execute("SELECT turn_id FROM entry WHERE id = ?", (memory_id,)).fetchone()
-                if turn and turn[0]:
-                    db.execute("DELETE FROM outbox WHERE turn_id = ?", (turn[0],))
-                db.execute("DELETE FROM entry WHERE id = ?", (memory_id,))
-                db.execute("DELETE FROM change WHERE entry_id = ?", (memory_id,))
-                db.execute("DELETE FROM tag WHERE entry_id = ?", (memory_id,))
-                db.execute("DELETE FROM vector WHERE entry_id = ?", (memory_id,))
-                db.execute("DELETE FROM pin WHERE entry_id = ?", (memory_id,))
-            # the full-text index drops what it held of them (a delete only marks it as gone)
-            db.execute("INSERT INTO entry_fts (entry_fts) VALUES ('rebuild')")
+            self._erase_rows(db, ids)
+            self._note_forgotten(db, ids)  # a journal that syncs pushes the erase (record_sync)
         self.compact()
+
+    @staticmethod
+    def _erase_rows(db: sqlite3.Connection, ids: Sequence[str]) -> None:
+        for memory_id in ids:
+            turn = db.execute("SELECT turn_id FROM entry WHERE id = ?", (memory_id,)).fetchone()
+            if turn and turn[0]:
+                db.execute("DELETE FROM outbox WHERE turn_id = ?", (turn[0],))
+            db.execute("DELETE FROM entry WHERE id = ?", (memory_id,))
+            db.execute("DELETE FROM change WHERE entry_id = ?", (memory_id,))
+            db.execute("DELETE FROM tag WHERE entry_id = ?", (memory_id,))
+            db.execute("DELETE FROM vector WHERE entry_id = ?", (memory_id,))
+            db.execute("DELETE FROM pin WHERE entry_id = ?", (memory_id,))
+        # the full-text index drops what it held of them (a delete only marks it as gone)
+        db.execute("INSERT INTO entry_fts (entry_fts) VALUES ('rebuild')")
 
     def compact(self) -> None:
         """No freed page or WAL frame keeps erased bytes (secure_delete, checkpoint, VACUUM)."""

@@ -22,6 +22,7 @@ from tui.domain import flags as entry_flags
 from tui.domain.errors import MemoryNotFound, MindpaneError
 from tui.domain.modes import Mode
 from tui.domain.records import Change, Forgotten, HistoryEvent, ImportedEntry, MemoryRecord, RecalledMemory
+from tui.domain.sync_state import EntryState, SyncedChanges, vector_floats
 from tui.ports import Index, Record, StoreDisk
 from tui.recall import hybrid
 
@@ -329,16 +330,73 @@ class Journal:
         """Irreversible: erase entries from every file under the data dir (the index's files first,
         then the record, then the log, then the copies repair moved aside), compacting each so no
         free page keeps them. Says how many were erased, and what was done to moved copies."""
+        return self._forget(memory_ids, lambda known: self._record.erase([record.id for record in known]))
+
+    def _forget(self, memory_ids: Sequence[str], erase: Callable[[list[MemoryRecord]], None]) -> Forgotten:
         self._disk.ensure_room("", compacting=True)
         with self._write_lock:
             known = [self._record.get(i, include_deleted=True) for i in memory_ids]
             known = [record for record in known if record is not None]
             self.index.erase(known)
-            self._record.erase([record.id for record in known])
+            erase(known)
             texts = [text for record in known for text in (record.text, record.reply) if text]
             self._disk.redact_log(texts)
             notes = self._disk.erase_from_copies(list(memory_ids), texts)
         return Forgotten(len(known), notes)
+
+    # -- sync (#21): changes pulled from a hub, through the same rules -------------------------
+
+    @_as_store_error
+    def apply_synced(self, decide: Callable[[], SyncedChanges]) -> SyncedChanges:
+        """Write what ``decide`` makes of a pulled change (it reads this record: the write lock is
+        held, so no edit slips between its reading and the write): the entries, what sync
+        remembers of them and the hub change consumed, in one record transaction; the index follows."""
+        with self._write_lock:
+            changes = decide()
+            self._disk.ensure_room("".join(state.record.text + state.record.reply for state in changes.states))
+            synced = cast(Any, self._record)  # the record's sync half (tui.adapters.record_sync)
+            added: dict[str, list[EntryState]] = {}
+            for before, after in synced.write_synced(changes.states, changes.marks, changes.seq, self._clock()):
+                if after.deleted_at is None and (before is None or before.deleted_at is not None):
+                    added.setdefault(after.record.mode, []).append(after)
+                else:
+                    self._index_synced(before, after)
+            for states in added.values():  # one index call per mode: a device joining adds thousands
+                self._index_added(states)
+        return changes
+
+    def _index_added(self, states: list[EntryState]) -> None:
+        """New or restored entries join recall, with the vectors they came with when this index's
+        embedder made them (no re-embedding), embedded here otherwise."""
+        ready = [state for state in states if state.vector is not None and state.vector[0] == self.index.embedder_name]
+        bare = [state.record for state in states if state.vector is None or state.vector[0] != self.index.embedder_name]
+        records = [state.record for state in ready]
+        vectors = [vector_floats(cast(tuple, state.vector)[1]) for state in ready]
+        if records:
+            self._following([record.id for record in records], lambda: self.index.add(records, vectors))
+        if bare:
+            self._following([record.id for record in bare], lambda: self.index.add(bare))
+
+    def _index_synced(self, before: EntryState | None, after: EntryState) -> None:
+        record = after.record
+        if before is None or after.deleted_at is not None:
+            if before is not None and before.deleted_at is None:
+                self._following([record.id], lambda: self.index.remove(before.record))
+        elif before.record.text != record.text:
+            self._following([record.id], lambda: self.index.update_text(record))
+        elif (before.record.reply, before.record.metadata) != (record.reply, record.metadata):
+            removed = set(before.record.metadata) - set(record.metadata)
+            self._following([record.id], lambda: self.index.update_metadata(record, removed))
+
+    @_as_store_error
+    def forget_synced(self, memory_ids: Sequence[str], seq: int | None) -> Forgotten:
+        """Forget entries a hub row erased (another device forgot them): every byte, as ``forget``
+        does, remembered as erased for good with the hub change consumed (no erase pushed back)."""
+        synced = cast(Any, self._record)
+        if not any(self._record.get(i, include_deleted=True) for i in memory_ids):
+            synced.erase_synced(list(memory_ids), seq)  # never held here (a join): only remembered as erased
+            return Forgotten(0)
+        return self._forget(memory_ids, lambda known: synced.erase_synced(list(memory_ids), seq))
 
     # -- reading what needs both ---------------------------------------------------------------
 
