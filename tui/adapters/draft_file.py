@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+from tui.adapters.durable_file import fsync_path, shred, write_whole
 from tui.domain.drafts import Draft
 from tui.domain.errors import StoreError
 from tui.domain.records import PendingEntry
@@ -149,15 +150,9 @@ def _write_whole(data_dir: Path, path: Path, data: bytes | None) -> None:
         if data is None:
             if path.exists():
                 path.unlink()
-                _sync_dir(data_dir)
+                fsync_path(data_dir)
             return
-        temporary = data_dir / f"{_TEMPORARY}{os.getpid()}"
-        with _private_file(temporary) as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-        _sync_dir(data_dir)
+        write_whole(path, data, data_dir / f"{_TEMPORARY}{os.getpid()}")
     except OSError as exc:
         raise StoreError(f"The draft could not be kept in {path}: {exc.strerror or exc}",
                          "free some space or fix the data directory's permissions") from exc
@@ -166,13 +161,7 @@ def _write_whole(data_dir: Path, path: Path, data: bytes | None) -> None:
 def _shred(path: Path) -> None:
     """Overwrite a clear copy with zeros, on the disk, before removing it."""
     try:
-        size = path.stat().st_size
-        with open(path, "r+b") as file:
-            file.write(b"\0" * size)
-            file.flush()
-            os.fsync(file.fileno())
-        path.unlink()
-        _sync_dir(path.parent)
+        shred(path)
     except OSError:
         log.warning("the clear draft file %s could not be erased", path, exc_info=True)
 
@@ -209,21 +198,6 @@ def _own_private_dir(data_dir: Path) -> None:
     status = data_dir.stat()
     if hasattr(os, "getuid") and status.st_uid != os.getuid():
         raise PermissionError(f"{data_dir} belongs to another user")
-
-
-def _private_file(path: Path):
-    path.unlink(missing_ok=True)  # an unfinished copy of an earlier write (this process id)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    return os.fdopen(fd, "wb")
-
-
-def _sync_dir(data_dir: Path) -> None:
-    """The rename (or unlink) is on the disk, not only the file's bytes."""
-    fd = os.open(data_dir, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _to_json(draft: Draft) -> dict:

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tui.adapters.durable_file import write_whole
 from tui.domain.errors import KeyFileError, WrongPassphrase
 
 KEY_FILE = "journal.key"
@@ -72,26 +73,6 @@ def _associated(header: dict) -> bytes:
     return json.dumps(header, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
-def _write_whole(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def wrap(data_key: bytes, passphrase: str, params: KdfParams | None = None) -> bytes:
     """``data_key`` wrapped with ``passphrase``: the key file's bytes (a sync hub keeps the same)."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -105,7 +86,7 @@ def wrap(data_key: bytes, passphrase: str, params: KdfParams | None = None) -> b
 
 def write_key(path: Path, data_key: bytes, passphrase: str, params: KdfParams | None = None) -> None:
     """Wrap ``data_key`` with ``passphrase`` into ``path`` (replacing it whole)."""
-    _write_whole(path, wrap(data_key, passphrase, params))
+    write_whole(path, wrap(data_key, passphrase, params))
 
 
 def create_key(path: Path, passphrase: str, params: KdfParams | None = None) -> bytes:

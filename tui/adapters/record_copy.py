@@ -10,12 +10,12 @@ blindly could erase the only good copy of a journal.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
+from tui.adapters.durable_file import fsync_path as fsync_path  # the switch's modules sync through here
 from tui.domain.errors import StoreError
 
 FTS_PREFIX = "entry_fts"
@@ -117,14 +117,6 @@ def _rows(db: Any, query: str, batch: int = 500) -> Iterator[tuple]:
     cursor = db.execute(query)
     while rows := cursor.fetchmany(batch):
         yield from rows
-
-
-def fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def remove_with_sidecars(path: Path) -> None:

@@ -22,8 +22,9 @@ import shutil
 from contextlib import suppress
 from pathlib import Path
 
+from tui.adapters.durable_file import fsync_path, overwrite
 from tui.adapters.locked_layout import LOCKED_RECORD, PLAIN_RECORD, is_marker, key_path, write_marker
-from tui.adapters.record_copy import SIDECARS, fsync_path
+from tui.adapters.record_copy import SIDECARS
 
 SWITCH_FILE = "journal.switching"
 LOCKED_PARTIAL = LOCKED_RECORD + ".partial"
@@ -178,19 +179,6 @@ def erase_plain_leftovers(data_dir: Path) -> None:
             for path in copy.files:
                 overwrite(path)
             delete(copy)
-
-
-def overwrite(path: Path) -> None:
-    """Zeros over every byte of the regular file ``path`` (if it is one), synced to the disk."""
-    if not path.is_file() or path.is_symlink():
-        return
-    block = b"\0" * (1 << 20)
-    with open(path, "r+b") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        for start in range(0, size, len(block)):
-            handle.write(block[:size - start])
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def erase(path: Path) -> None:
