@@ -20,13 +20,13 @@ from tui.services.doctor_checks import (
     check_chroma,
     check_data_dir,
     check_history,
-    check_lock,
     check_moved_copies,
     check_outbox,
     check_record,
     first_line,
     read_record,
 )
+from tui.services.doctor_lock import check_lock
 from tui.services.doctor_locked import NOT_CHECKED, check_locked_structure
 from tui.services.doctor_unindexable import check_unindexable, find_unindexable
 from tui.services.settings import BUNDLED_EMBEDDER, Settings, ollama_embedding_model

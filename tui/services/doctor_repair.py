@@ -41,10 +41,10 @@ from tui.services.doctor_checks import (
     chroma_counts,
     first_line,
     history_ids,
-    lock_state,
     read_record,
     sqlite_problem,
 )
+from tui.services.doctor_lock import lock_state
 from tui.services.repair_locked import NEEDS_PASSPHRASE, move_damaged_record_aside, rebuild_locked, record_path
 from tui.services.repair_salvage import RecordSalvage, salvage_record
 from tui.services.settings import Settings
