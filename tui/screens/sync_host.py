@@ -4,6 +4,10 @@ for a burst of turns); ctrl+p "Sync now" syncs at once. Never on the event loop:
 never wait for the hub. The status line says how it stands; an error is notified once in full.
 A pulled change reloads the history pane. Quitting or locking stops a running sync at its next
 safe point (between two record transactions; the next sync goes on where it stopped).
+
+Its worker is the app's own (this is the app), so a failure no one translated reaches
+``MindpaneApp.on_worker_state_changed`` directly: ``ReportsWorkerFailures`` is for the workers of
+screens and widgets, which need forwarding there.
 """
 
 from __future__ import annotations
