@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.timer import Timer
 
 from tui.domain.errors import MindpaneError
+from tui.services.screen_access import SyncAccess
 from tui.services.sync.background import BackgroundSync, Round, status_text
 from tui.widgets.status_bar import StatusBar
 
@@ -110,9 +111,9 @@ class SyncHost:
             if asked:
                 self.post_message(SyncSkipped("The journal is still opening: try again in a moment."))
             return
+        journal = SyncAccess(self.workspace, self.background_sync)
         try:
-            journal = self.workspace.journal
-            joined = self.background_sync.joined(journal)
+            joined = journal.joined()
         except MindpaneError:
             return  # closed meanwhile (a lock, a quit)
         if not joined:
@@ -123,7 +124,7 @@ class SyncHost:
         if self.background_sync.running:
             return
         self.post_message(SyncStarted())
-        result = self.background_sync.run(journal)
+        result = journal.run()
         if result is not None:
             self.post_message(SyncDone(result, asked))
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from tui.domain.records import Change, Forgotten, HistoryEvent, MemoryRecord
     from tui.services.import_entries import ImportReport
     from tui.services.journal import Journal
+    from tui.services.sync.background import BackgroundSync, Round
     from tui.services.workspace import Workspace
 
 
@@ -150,6 +151,20 @@ class ChangesAccess(_OnWorkspace):
         from tui.services.sync.conflicts import KEEP_COPY, KEEP_CURRENT, resolve
 
         return resolve(self._journal, copy_id, KEEP_COPY if keep_copy else KEEP_CURRENT)
+
+
+class SyncAccess(_OnWorkspace):
+    """The app's background sync (``tui.services.sync.background``) on the open journal."""
+
+    def __init__(self, workspace: Workspace, background: BackgroundSync) -> None:
+        super().__init__(workspace)
+        self.background = background
+
+    def joined(self) -> bool:
+        return self.background.joined(self._journal)
+
+    def run(self) -> Round | None:
+        return self.background.run(self._journal)
 
 
 @dataclass(frozen=True)
