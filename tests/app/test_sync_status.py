@@ -4,6 +4,7 @@ stands, a failing hub is said once in full, and what another device wrote shows 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -133,6 +134,59 @@ async def test_a_stored_turn_goes_out_a_little_later(settings, clock, tmp_path, 
         hub = setup.open_hub(laptop)
         try:
             assert setup.sync_now(journal, hub).pulled == 1
+        finally:
+            hub.close()
+    finally:
+        journal.close()
+
+
+async def test_quitting_mid_sync_loses_nothing_and_the_next_sync_goes_on(settings, clock, tmp_path, hub_db,  # noqa: F811
+                                                                         hub_server):  # noqa: F811
+    laptop = joined_settings(settings, tmp_path, hub_db, "laptop")
+    desktop = joined_settings(settings, tmp_path, hub_db, "desktop")
+    other_device_writes(laptop, clock, make=True)
+    other_device_writes(desktop, clock)
+    journal = memory_journal(clock)(desktop)
+    try:
+        for text in ("one", "two", "three"):
+            journal.add_entry(JOURNAL, text)
+    finally:
+        journal.close()
+
+    blocker = hub_server.admin(hub_db.name)  # another session holds the hub's change table: the push waits
+    blocker.execute("BEGIN")
+    blocker.execute("LOCK TABLE mindpane_change IN ACCESS EXCLUSIVE MODE")
+    release = threading.Timer(sync_host.SYNC_QUIT_WAIT + 1.0, blocker.execute, ("COMMIT",))
+    release.start()
+    try:
+        app = make_app(desktop, clock)
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if app.workspace.ready and sync_line(app) == "⟳ syncing":
+                    break
+            assert sync_line(app) == "⟳ syncing"
+            app.exit()
+    finally:
+        release.join()
+        blocker.close()
+
+    journal = memory_journal(clock)(desktop)
+    try:
+        hub = setup.open_hub(desktop)
+        try:
+            setup.sync_now(journal, hub)
+            assert sync_status(journal).pending == 0
+        finally:
+            hub.close()
+        assert sorted(record.text for record in journal.record.iter_entries()) == ["one", "three", "two"]
+    finally:
+        journal.close()
+    journal = memory_journal(clock)(laptop)
+    try:
+        hub = setup.open_hub(laptop)
+        try:
+            assert setup.sync_now(journal, hub).pulled == 3
         finally:
             hub.close()
     finally:
