@@ -182,3 +182,30 @@ def test_a_locked_journal_syncs_too(devices, hub_db, settings, clock):  # noqa: 
     ok(desktop.run("sync", "join", hub_db.dsn))
     assert ok(laptop.run("sync")).strip() == "↓ 1 ↑ 0"
     assert "Changes waiting to go out: 0" in ok(laptop.run("sync", "status"))
+
+
+RUN_CLI = "import sys\nfrom tui.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+
+
+def test_on_a_terminal_the_password_and_the_sync_passphrase_are_typed(tmp_path, cli_env, hub_db, settings,  # noqa: F811
+                                                                        clock):
+    from tests.pty_support import run_on_terminal
+
+    laptop, desktop = (Device(name, tmp_path, cli_env, hub_db.password) for name in ("laptop", "desktop"))
+    for device in (laptop, desktop):
+        device.config.write_text("")  # no secret commands: everything is asked on the terminal
+    laptop.write(settings, clock, "typed on a terminal")
+    password = hub_db.password.encode() + b"\r"
+    code, out, err, shown = run_on_terminal(
+        RUN_CLI, "sync", "init", hub_db.dsn, env=laptop.env, cwd=REPO,
+        typed=[(b"database password: ", password), (b"Sync passphrase: ", b"tea at noon\r"),
+               (b"same passphrase again: ", b"tea at noon\r")])
+    assert code == 0, err.decode()
+    assert b"tea at noon" not in shown + out + err and hub_db.password.encode() not in shown + out + err
+    assert "↓ 0 ↑ 1" in out.decode() and shown.count(b"database password: ") == 1
+
+    code, out, err, shown = run_on_terminal(
+        RUN_CLI, "sync", "join", hub_db.dsn, env=desktop.env, cwd=REPO,
+        typed=[(b"database password: ", password), (b"sync passphrase: ", b"tea at noon\r")])
+    assert code == 0, err.decode()
+    assert "↓ 1 ↑ 0" in out.decode()

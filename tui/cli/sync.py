@@ -85,19 +85,22 @@ def _init(settings: Settings, journal: Any, address: str, out: TextIO) -> None:
     from tui.services.sync import setup
     from tui.services.sync.state import changed_since_synced
 
-    setup.open_hub(settings, address).close()  # the address checked before any passphrase is typed
     setup.check_unbound(journal)
 
     def make(hub: Any) -> None:
         setup.require_empty(hub)
         setup.init_hub(journal, hub, setup.sync_passphrase(settings, new=True))
 
-    setup.with_hub(settings, address, make, ask=True)
-    _remember(settings, address, out)
-    count = len(changed_since_synced(journal))
-    out.write(f"Pushing {count:,} {'entry' if count == 1 else 'entries'} to the hub…\n")
-    out.flush()
-    report = setup.with_hub(settings, address, lambda hub: setup.sync_now(journal, hub), ask=True)
+    link = setup.HubLink(settings, address, ask=True)
+    try:
+        link.run(make)
+        _remember(settings, address, out)
+        count = len(changed_since_synced(journal))
+        out.write(f"Pushing {count:,} {'entry' if count == 1 else 'entries'} to the hub…\n")
+        out.flush()
+        report = link.run(lambda hub: setup.sync_now(journal, hub))
+    finally:
+        link.close()
     out.write(f"The hub at {address} is made; this device syncs with it: {setup.report_line(report)}\n"
               "On your other devices: mindpane sync join " + address + "\n")
 
@@ -109,11 +112,15 @@ def _join(settings: Settings, journal: Any, address: str, out: TextIO) -> None:
         hub.journal()  # reached, and a hub, before the passphrase is asked
         setup.join_hub(journal, hub, setup.sync_passphrase(settings, new=False))
 
-    setup.with_hub(settings, address, take, ask=True)
-    _remember(settings, address, out)
-    out.write("Pulling the journal from the hub…\n")
-    out.flush()
-    report = setup.with_hub(settings, address, lambda hub: setup.sync_now(journal, hub), ask=True)
+    link = setup.HubLink(settings, address, ask=True)
+    try:
+        link.run(take)
+        _remember(settings, address, out)
+        out.write("Pulling the journal from the hub…\n")
+        out.flush()
+        report = link.run(lambda hub: setup.sync_now(journal, hub))
+    finally:
+        link.close()
     out.write(f"Joined the hub at {address}: {setup.report_line(report)}\n")
 
 
@@ -127,7 +134,11 @@ def _sync(settings: Settings, journal: Any, out: TextIO) -> None:
     if not settings.sync_hub:
         raise HubError("This journal is joined to a hub but sync_hub is not set in the config file",
                        "set sync_hub to the hub's address (`mindpane config path` shows the file)")
-    report = setup.with_hub(settings, None, lambda hub: setup.sync_now(journal, hub), ask=True)
+    link = setup.HubLink(settings, None, ask=True)
+    try:
+        report = link.run(lambda hub: setup.sync_now(journal, hub))
+    finally:
+        link.close()
     out.write(setup.report_line(report) + "\n")
     if report.unsettled:
         out.write(f"{len(report.unsettled)} entries changed on another device meanwhile: the next sync takes them\n")

@@ -65,27 +65,34 @@ def open_hub(settings: Settings, address: str | None = None, password: str | Non
     return PgHub(address, password if password is not None else hub_password(settings))
 
 
-def with_hub(settings: Settings, address: str | None, work: Callable[[Hub], T], ask: bool = False) -> T:
-    """``work`` with the hub open, closed after. With ``ask`` (a command on a terminal), a hub that
-    wants a password no command gave gets it typed, and ``work`` runs once more (it failed
-    connecting: nothing was done)."""
-    hub = open_hub(settings, address)
-    try:
-        return work(hub)
-    except HubError as error:
-        if not (ask and settings.sync_password_command is None and "asks for a password" in error.message):
-            raise
-        from tui.adapters.passphrase_source import PassphraseUnavailable, from_terminal
+class HubLink:
+    """The hub for one command: opened once, and with ``ask`` (a command on a terminal) a hub that
+    wants a password no command gave gets it typed once; the work that failed connecting (nothing
+    was done) runs again. ``close`` when done."""
 
+    def __init__(self, settings: Settings, address: str | None = None, ask: bool = False) -> None:
+        self.settings, self.address, self.ask = settings, address, ask
+        self.hub = open_hub(settings, address)
+
+    def run(self, work: Callable[[Hub], T]) -> T:
         try:
-            typed = from_terminal("The hub's database password: ")
-        except PassphraseUnavailable:
-            raise error from None
-        hub.close()
-        hub = open_hub(settings, address, typed)
-        return work(hub)
-    finally:
-        hub.close()
+            return work(self.hub)
+        except HubError as error:
+            if not (self.ask and self.settings.sync_password_command is None
+                    and "asks for a password" in error.message):
+                raise
+            from tui.adapters.passphrase_source import PassphraseUnavailable, from_terminal
+
+            try:
+                typed = from_terminal("The hub's database password: ")
+            except PassphraseUnavailable:
+                raise error from None
+            self.hub.close()
+            self.hub = open_hub(self.settings, self.address, typed)
+            return work(self.hub)
+
+    def close(self) -> None:
+        self.hub.close()
 
 
 def sync_passphrase(settings: Settings, new: bool) -> str:
