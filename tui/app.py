@@ -43,6 +43,7 @@ from tui.runtime.terminal_input import safe_driver_class
 from tui.runtime.turn_controller import TurnController
 from tui.screens.locking_host import LockingHost
 from tui.screens.main_screen import MainScreen
+from tui.screens.sync_host import SyncHost
 from tui.services import engine
 from tui.services.config import ConfigProblem, LoadedConfig, update_config
 from tui.services.settings import Settings
@@ -63,7 +64,7 @@ SAVING_WAIT_SECONDS = 20.0
 the disk already; a save that slow is stuck)."""
 
 
-class MindpaneApp(LockingHost, App):
+class MindpaneApp(SyncHost, LockingHost, App):
     TITLE = "mindpane"
     CSS_PATH: ClassVar = [stylesheet(name) for name in ("app.tcss", "chat.tcss", "memory.tcss", "dialogs.tcss",
                                                         "history.tcss", "calendar.tcss", "unlock.tcss")]
@@ -159,6 +160,7 @@ class MindpaneApp(LockingHost, App):
         import tui.widgets.reply  # noqa: F401
 
     def on_unmount(self) -> None:
+        self.stop_sync()  # a running sync stops at a safe point before the store closes
         self.workspace.lock()  # closes the store, writes the drafts and drops a locked journal's key
         thaw()
 
@@ -230,6 +232,7 @@ class MindpaneApp(LockingHost, App):
         self.prepare_recall(self.mode)
         self._start_the_rest()
         self.journal_opened()
+        self.start_sync()  # a journal joined to a hub: a first sync, then every sync_minutes
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def prepare_recall(self, mode: Mode) -> None:
@@ -292,6 +295,7 @@ class MindpaneApp(LockingHost, App):
         if main is not None:
             main.post_message(update)
         if update.finished:
+            self.sync_after_turn()
             if self._quit_when_saved and not self.turns.saving:
                 self.exit()
             self.set_timer(LOCK_AFTER_TURN, self.lock_if_waiting)  # once the screens have shown its end
@@ -349,6 +353,8 @@ class MindpaneApp(LockingHost, App):
                                 self.export_all)
             yield SystemCommand("Import", "Bring in a mindpane JSON export, a jrnl JSON export or a jrnl journal",
                                 self.import_file)
+            yield SystemCommand("Sync now", "Pull your other devices' changes from the sync hub and push this one's",
+                                self.sync_now)
         if self.workspace.locked_journal and not self.workspace.needs_passphrase:
             yield SystemCommand("Lock the journal", "Close it and forget its key: the passphrase opens it again (F12)",
                                 self.lock_journal)

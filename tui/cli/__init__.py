@@ -38,6 +38,7 @@ def build_parser(modes: Mapping[str, Mode] | None = None) -> argparse.ArgumentPa
     from tui.cli import lock as cli_lock
     from tui.cli import models as cli_models
     from tui.cli import search as cli_search
+    from tui.cli import sync as cli_sync
     from tui.cli import transfer as cli_transfer
 
     modes = modes or load_modes(None)
@@ -65,6 +66,7 @@ def build_parser(modes: Mapping[str, Mode] | None = None) -> argparse.ArgumentPa
     cli_transfer.add_parser(commands)
     cli_search.add_parser(commands)
     cli_lock.add_parser(commands)
+    cli_sync.add_parser(commands)
     return parser
 
 
@@ -115,6 +117,10 @@ def _run_command(args: argparse.Namespace, config: LoadedConfig, settings: Setti
         from tui.cli import lock as cli_lock
 
         return cli_lock.run(settings, args, sys.stdout, sys.stderr)
+    if args.command == "sync":
+        from tui.cli import sync as cli_sync
+
+        return cli_sync.run(settings, args, out, sys.stderr)
     raise AssertionError(f"the parser accepted a command nothing runs: {args.command!r}")
 
 

@@ -1,7 +1,11 @@
 """The change log: every edit, delete, reply attached, import, pin, question / entry flip and reply
 marked wrong, newest first — when, what, old → new — and one key to revert the selected change
 (the entry comes back exactly as it was). A row gives the start of both texts; under the list the
-highlighted change shows both in full, wrapped (a long old text hid the new one)."""
+highlighted change shows both in full, wrapped (a long old text hid the new one).
+
+Above the list, the conflicts sync found (two devices changed one entry before a sync): the first
+one's two versions, and one key keeps either (``k`` this device's, ``o`` the other's); the other
+version goes, as an ordinary change that syncs at the next round."""
 
 from __future__ import annotations
 
@@ -22,9 +26,9 @@ from tui.domain.errors import MindpaneError
 from tui.domain.records import Change
 from tui.runtime.messages import WorkFailed
 from tui.runtime.workers import ReportsWorkerFailures
-from tui.services.screen_access import ChangesAccess
+from tui.services.screen_access import ChangesAccess, Conflict
 from tui.text import for_display, local_minute
-from tui.widgets.history_messages import changed_by_undo
+from tui.widgets.history_messages import EntryChanged, changed_by_undo
 from tui.widgets.history_text import (
     KIND_LABELS,
     describe_change,
@@ -86,6 +90,19 @@ def detail(change: Change) -> Text:
                               for label, text in parts)
 
 
+def conflict_text(conflicts: list[Conflict]) -> Text:
+    """The first conflict's two versions (whole, literal) and the keys; how many more wait."""
+    if not conflicts:
+        return Text("")
+    first = conflicts[0]
+    current = first.current.text if first.current is not None else "(deleted here)"
+    more = f" (1 of {len(conflicts)} conflicts)" if len(conflicts) > 1 else ""
+    return Text.assemble(
+        ("2 versions of an entry", "bold"), f", changed on two devices{more}:\n",
+        ("k keeps this one: ", "bold"), for_display(current), "\n",
+        ("o keeps the other: ", "bold"), for_display(first.copy.text))
+
+
 class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
     """``changes`` is what it may do with the journal (read the log, revert); ``report_to``
     receives what a revert changed (default: the app)."""
@@ -93,6 +110,10 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
     HELP_TITLE = "Changes"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r,u", "revert", "Revert change", tooltip="Undo the selected change: the entry is restored as it was"),
+        Binding("k", "keep_current", "Keep this version",
+                tooltip="A conflict: keep this device's version of the entry (the other one goes)"),
+        Binding("o", "keep_other", "Keep the other",
+                tooltip="A conflict: keep the other device's version of the entry (this one goes)"),
         Binding("escape", "close", "Close"),
     ]
 
@@ -102,16 +123,23 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
 
         changes: list[Change]
         reverted: Change | None = None
+        conflicts: list[Conflict] | None = None
+        kept: str | None = None
+        """The text a conflict was settled with (a notice says which version stayed)."""
 
     def __init__(self, changes: ChangesAccess, report_to: MessagePump | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.change_log = changes
         self.changes: list[Change] = []
+        self.conflicts: list[Conflict] = []
         self._report_to = report_to
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog changes"):
             yield Static("Changes", classes="dialog-title", markup=False)
+            conflicts = Static("", classes="changes-conflicts", markup=False)
+            conflicts.display = False  # shown when sync found conflicts
+            yield conflicts
             yield DataTable(cursor_type="row", zebra_stripes=True, classes="changes-table")
             with VerticalScroll(classes="changes-detail"):
                 yield Static("", classes="changes-detail-text", markup=False)
@@ -127,7 +155,8 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def _load(self) -> None:
         try:
-            self.post_message(self.Loaded(self.change_log.lines(CHANGES_SHOWN)))
+            self.post_message(self.Loaded(self.change_log.lines(CHANGES_SHOWN),
+                                          conflicts=self.change_log.conflicts()))
         except MindpaneError as error:
             self.post_message(WorkFailed(error))
 
@@ -177,11 +206,48 @@ class ChangesScreen(ReportsWorkerFailures, ModalScreen[None]):
             self.post_message(WorkFailed(error))
 
     def on_changes_screen_loaded(self, message: Loaded) -> None:
+        if message.conflicts is not None:
+            self._show_conflicts(message.conflicts)
+        if message.kept is not None:
+            self.notify(f"Kept “{for_display(message.kept)[:60]}”; the other version is deleted (r reverts that).",
+                        title="Conflict settled", markup=False)
         self._show(message.changes)
         reverted = message.reverted
         if reverted is not None:
             self.notify(undo_notice(reverted), markup=False)
             (self._report_to or self.app).post_message(changed_by_undo(reverted))
+
+    # -- conflicts: two versions of one entry, one key keeps either ------------------------------
+
+    def _show_conflicts(self, conflicts: list[Conflict]) -> None:
+        self.conflicts = conflicts
+        shown = self.query_one(".changes-conflicts", Static)
+        shown.display = bool(conflicts)
+        shown.update(conflict_text(conflicts))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("keep_current", "keep_other"):
+            return bool(self.conflicts)
+        return True
+
+    def action_keep_current(self) -> None:
+        if self.conflicts:
+            self._resolve(self.conflicts[0].copy.id, keep_copy=False)
+
+    def action_keep_other(self) -> None:
+        if self.conflicts:
+            self._resolve(self.conflicts[0].copy.id, keep_copy=True)
+
+    @work(thread=True, exclusive=True, group="changes-write", exit_on_error=False)
+    def _resolve(self, copy_id: str, keep_copy: bool) -> None:
+        try:
+            entry = self.change_log.resolve(copy_id, keep_copy)
+            self.post_message(self.Loaded(self.change_log.lines(CHANGES_SHOWN), conflicts=self.change_log.conflicts(),
+                                          kept=entry.text))
+            (self._report_to or self.app).post_message(EntryChanged(entry.id))
+        except MindpaneError as error:
+            self.post_message(WorkFailed(error))
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.notify(str(message.error), severity="error", markup=False)

@@ -8,6 +8,7 @@ call them from a worker, except ``mode`` (a lookup in the config's modes)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from tui.domain import entry_kind, flags
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from tui.domain.records import Change, Forgotten, HistoryEvent, MemoryRecord
     from tui.services.import_entries import ImportReport
     from tui.services.journal import Journal
+    from tui.services.sync.background import BackgroundSync, Round
     from tui.services.workspace import Workspace
 
 
@@ -136,6 +138,42 @@ class ChangesAccess(_OnWorkspace):
 
     def undo(self, seq: int) -> Change | None:
         return self._journal.undo(seq)
+
+    def conflicts(self) -> list[Conflict]:
+        """Each conflict copy sync made with the entry it conflicts with (None: that is gone)."""
+        from tui.services.sync.conflicts import CONFLICT_OF, conflict_copies
+
+        record = self._journal.record
+        return [Conflict(copy, record.get(str(copy.metadata[CONFLICT_OF]))) for copy in conflict_copies(self._journal)]
+
+    def resolve(self, copy_id: str, keep_copy: bool) -> MemoryRecord:
+        """Keep the entry as it is (the copy goes) or the copy's version (it becomes the entry's)."""
+        from tui.services.sync.conflicts import KEEP_COPY, KEEP_CURRENT, resolve
+
+        return resolve(self._journal, copy_id, KEEP_COPY if keep_copy else KEEP_CURRENT)
+
+
+class SyncAccess(_OnWorkspace):
+    """The app's background sync (``tui.services.sync.background``) on the open journal."""
+
+    def __init__(self, workspace: Workspace, background: BackgroundSync) -> None:
+        super().__init__(workspace)
+        self.background = background
+
+    def joined(self) -> bool:
+        return self.background.joined(self._journal)
+
+    def run(self) -> Round | None:
+        return self.background.run(self._journal)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two versions of one entry, both changed on two devices before a sync: ``current`` is the
+    entry (this device's edit), ``copy`` the other device's version sync kept beside it."""
+
+    copy: MemoryRecord
+    current: MemoryRecord | None
 
 
 class CalendarAccess(_OnWorkspace):

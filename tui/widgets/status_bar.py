@@ -1,4 +1,5 @@
-"""The top line: which mode is on, whether the memory store is open, and what Ollama said."""
+"""The top line: which mode is on, whether the memory store is open, how the sync with the hub
+stands (a journal joined to one), and what Ollama said."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ class StatusBar(Horizontal):
         yield Static("mindpane", classes="app-name", markup=False)
         yield Static("", classes="mode-tabs")
         yield Static("", classes="store-state", markup=False)
+        yield Static("", classes="sync-state", markup=False)
         yield Static("", classes="ollama-state", markup=False)
 
     def show_mode(self, modes: Iterable[Mode], current: Mode) -> None:
@@ -69,3 +71,9 @@ class StatusBar(Horizontal):
         self.query_one(".ollama-state", Static).update(ollama_text(status, host))
         self.set_class(status is not None and not status.ok, "-ollama-trouble")
         self.set_class(status is not None and status.ok, "-ollama-ok")
+
+    def show_sync(self, text: str) -> None:
+        """``⟳ syncing``, ``✓ synced 2 min ago``, ``✗ hub unreachable: …``; empty: not joined."""
+        self.query_one(".sync-state", Static).update(text)
+        self.set_class(bool(text), "-sync-shown")
+        self.set_class(text.startswith("✗"), "-sync-trouble")
