@@ -14,9 +14,9 @@ TLS_HINT = ("if the hub's certificate is from your own CA, put sslrootcert=/path
 
 
 def not_a_hub() -> Exception:
-    from tui.domain.errors import HubError
+    from tui.domain.errors import NotAHub
 
-    return HubError("this database holds no mindpane journal: it is not a mindpane hub",
+    return NotAHub("this database holds no mindpane journal: it is not a mindpane hub",
                     "run `mindpane sync init` to make it one, or check the hub address")
 
 
@@ -24,7 +24,7 @@ def explain(exc: BaseException, where: str, timeout: float) -> Exception:
     """A ``HubError`` for a psycopg error met talking to the hub at ``where``."""
     from psycopg import errors
 
-    from tui.domain.errors import HubError
+    from tui.domain.errors import HubError, HubWantsPassword
 
     text = detail(exc)
     lowered = text.lower()
@@ -42,7 +42,7 @@ def explain(exc: BaseException, where: str, timeout: float) -> Exception:
         return HubError(f"the hub at {where} refused the login: wrong password or user",
                         "check the user in the hub address and the password your secret command prints")
     if "no password supplied" in lowered:
-        return HubError(f"the hub at {where} asks for a password and none was given",
+        return HubWantsPassword(f"the hub at {where} asks for a password and none was given",
                         "set the sync secret command so that it prints the hub's password")
     if _tls(lowered):
         return HubError(f"a secure (TLS) connection to the hub at {where} failed: {text}", TLS_HINT)

@@ -85,6 +85,14 @@ class HubError(MindpaneError):
     another journal's, or a newer mindpane's."""
 
 
+class NotAHub(HubError):
+    """The hub's database holds no mindpane journal yet (``mindpane sync init`` makes one)."""
+
+
+class HubWantsPassword(HubError):
+    """The hub asks for a password and none was given (one can be typed, if there is a terminal)."""
+
+
 class HubTampered(MindpaneError):
     """A row from the hub does not authenticate, or breaks the order of an entry's versions (edited,
     replayed, reordered or another journal's): refused, reported, never applied."""

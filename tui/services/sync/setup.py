@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from tui.domain.errors import HubError, WrongPassphrase
+from tui.domain.errors import HubError, HubWantsPassword, NotAHub, WrongPassphrase
 from tui.domain.sync import HubJournal
 from tui.services.sync.engine import SyncReport, sync_once
 from tui.services.sync.state import bind_hub, device_id, sync_key
@@ -77,9 +77,8 @@ class HubLink:
     def run(self, work: Callable[[Hub], T]) -> T:
         try:
             return work(self.hub)
-        except HubError as error:
-            if not (self.ask and self.settings.sync_password_command is None
-                    and "asks for a password" in error.message):
+        except HubWantsPassword as error:
+            if not self.ask or self.settings.sync_password_command is not None:
                 raise
             from tui.adapters.passphrase_source import PassphraseUnavailable, from_terminal
 
@@ -122,10 +121,8 @@ def require_empty(hub: Hub) -> None:
     """``HubError`` unless the hub's database holds no mindpane journal yet (``init`` makes one)."""
     try:
         hub.journal()
-    except HubError as error:
-        if "holds no mindpane journal" in error.message:
-            return
-        raise
+    except NotAHub:
+        return
     raise HubError("This database already holds a mindpane journal",
                    "use `mindpane sync join ADDRESS` to join it from this device")
 
