@@ -56,7 +56,8 @@ class PgDevice:
     clock: Callable
     database: HubDatabase
     key: bytes
-    open_index: Callable = MemoryIndex.open
+    open_index: Callable | None = MemoryIndex.open
+    """None: the Chroma index a plain journal has."""
     journal: Journal | None = None
     device: str = ""
     hub: PgHub | None = None

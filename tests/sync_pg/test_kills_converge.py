@@ -148,3 +148,29 @@ def test_two_devices_with_killed_syncs_converge_and_lose_nothing(settings, clock
     finally:
         for device in devices:
             device.close()
+
+
+@pytest.mark.timeout(300)
+def test_devices_with_the_chroma_index_converge_through_killed_syncs(settings, clock, tmp_path, hub_db):
+    """The same on the index a plain journal really has (Chroma): fewer steps, it is slower to open."""
+    devices = make_devices(["laptop", "desktop"], settings, clock, tmp_path, hub_db, start_hub(hub_db),
+                           open_index=None)
+    seed = 7
+    try:
+        run = Run(devices, seed, 3, 80)
+        for number in range(80):
+            run.step(number)
+        run.settle()
+        check_converged(run, *devices)
+        assert any(kill.endswith(":-9") for kill in run.killed), run.killed
+        for device in devices:  # recall finds what the other device wrote, through Chroma
+            texts = sorted(device.alive().values())
+            if texts:
+                found = device.j.recall(texts[0], JOURNAL, k=3)
+                assert texts[0] in [memory.record.text for memory in found]
+    except BaseException:
+        print(f"seed {seed}; kills {run.killed if 'run' in locals() else []}")
+        raise
+    finally:
+        for device in devices:
+            device.close()
