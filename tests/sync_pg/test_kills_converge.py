@@ -3,7 +3,8 @@ synced in random order through a real Postgres hub, some syncs killed (SIGKILL, 
 process) mid-push or mid-apply and run again: both end with the same record, no text lost, every
 conflict a copy on both, no forgotten entry back. Seeded (the seed is in the test's id).
 
-A bigger run: ``MINDPANE_SYNC_PG_STEPS=3000 MINDPANE_SYNC_PG_KILLS=60 MINDPANE_SYNC_PG_SEEDS=5``.
+A bigger run: ``MINDPANE_SYNC_PG_STEPS=3000 MINDPANE_SYNC_PG_KILLS=60 MINDPANE_SYNC_PG_SEEDS=5``
+(``MINDPANE_SYNC_PG_FIRST_SEED``: the first seed).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tui.services.sync.conflicts import conflict_copies
 STEPS = int(os.environ.get("MINDPANE_SYNC_PG_STEPS", "500"))
 KILLS = int(os.environ.get("MINDPANE_SYNC_PG_KILLS", "10"))
 SEEDS = int(os.environ.get("MINDPANE_SYNC_PG_SEEDS", "1"))
+FIRST_SEED = int(os.environ.get("MINDPANE_SYNC_PG_FIRST_SEED", "0"))
 KILL_POINTS = ["push:1:before", "push:1:after", "push:2:after", "apply:1:before", "apply:1:inside",
                "apply:1:after", "apply:2:inside", "timer"]
 
@@ -131,7 +133,7 @@ def check_converged(run: Run, laptop: PgDevice, desktop: PgDevice) -> None:
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("seed", range(SEEDS))
+@pytest.mark.parametrize("seed", range(FIRST_SEED, FIRST_SEED + SEEDS))
 def test_two_devices_with_killed_syncs_converge_and_lose_nothing(settings, clock, tmp_path, hub_db, seed):
     devices = make_devices(["laptop", "desktop"], settings, clock, tmp_path, hub_db, start_hub(hub_db))
     try:
