@@ -81,7 +81,7 @@ def test_a_later_push_wins_even_from_a_clock_three_hours_behind(settings, tmp_pa
         a.j.update_text(entry.id, "Planted tomatoes, then rain.")  # 10:10 on a
         a.sync(), b.sync()
         ahead.advance(minutes=5), behind.advance(minutes=5)
-        b.j.update_text(entry.id, "Planted tomatoes, then rain, then hail.")  # 07:15 on b: an earlier clock, a later edit
+        b.j.update_text(entry.id, "Planted tomatoes, then rain, then hail.")  # 07:15 on b: earlier clock, later edit
         assert b.j.record.get(entry.id).updated_at < a.j.record.get(entry.id).updated_at
         b.sync()
         report = a.sync()
