@@ -19,7 +19,7 @@ from tests.sync_pg.pg_devices import PgDevice, make_devices, start_hub
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import JOURNAL
 from tui.services.sync.apply import CONFLICT_OF
-from tui.services.sync.conflicts import conflict_copies
+from tui.services.sync.conflicts import KEEP_COPY, KEEP_CURRENT, conflict_copies, resolve
 
 STEPS = int(os.environ.get("MINDPANE_SYNC_PG_STEPS", "500"))
 KILLS = int(os.environ.get("MINDPANE_SYNC_PG_KILLS", "10"))
@@ -56,8 +56,8 @@ class Run:
         journal = device.j
         alive = [entry_id for _, entry_id in sorted((text, i) for i, text in device.alive().items())]
         everything = [s.id for s in sorted(device.states(), key=lambda s: (s.record.text, s.deleted_at is None))]
-        op = self.rng.choices(["add", "edit", "delete", "undo", "pin", "unpin", "forget", "sync", "restart"],
-                              [14, 24, 6, 5, 5, 4, 3, 30, 2])[0]
+        op = self.rng.choices(["add", "edit", "delete", "undo", "pin", "unpin", "forget", "sync", "restart",
+                               "reply", "resolve"], [14, 24, 6, 5, 5, 4, 3, 30, 2, 3, 4])[0]
         device.clock.advance(minutes=self.rng.randrange(1, 90))
         if op == "add" or (op in ("edit", "delete", "pin", "unpin", "forget") and not alive):
             text = self.text()
@@ -87,11 +87,29 @@ class Run:
             self.forgotten_texts.add(journal.record.get(entry_id, include_deleted=True).text)
             journal.forget([entry_id])
             self.forgotten.add(entry_id)
+        elif op == "reply":
+            journal.attach_reply(self.rng.choice(alive), f"reply to {self.text()}")
+        elif op == "resolve":
+            self.resolve(device)
         elif op == "sync":
             self.conflicts |= set(device.sync().conflicts)
         else:
             device.close()
             device.open()
+
+    def resolve(self, device: PgDevice) -> None:
+        """Settle the oldest conflict copy here, keeping the copy's text or the current one."""
+        copies = conflict_copies(device.j)
+        if not copies:
+            return
+        copy, keep = copies[0], self.rng.choice([KEEP_COPY, KEEP_CURRENT])
+        entry = device.j.record.get(str(copy.metadata[CONFLICT_OF]))
+        try:
+            resolve(device.j, copy.id, keep)
+        except MindpaneError:
+            return  # its entry is gone (deleted here, or forgotten): the copy stays as it is
+        if keep == KEEP_COPY and entry is not None:
+            self.superseded.add(entry.text)
 
     def killed_sync(self, device: PgDevice) -> None:
         """A sync in a child killed at a point the seed picks, then (half the time) run again there."""
