@@ -92,6 +92,10 @@ class PgDevice:
         """One sync in a child process (this device's journal closed meanwhile, opened again after):
         ``kill_at`` (``push:2:after``, ``apply:1:inside``...) makes the child SIGKILL itself there;
         ``kill_after`` seconds, this process kills it wherever it then is."""
+        return self.finish_child(self.start_child(kill_at, fsize_limit), kill_after)
+
+    def start_child(self, kill_at: str = "", fsize_limit: int = 0) -> subprocess.Popen:
+        """``sync_in_child``'s first half: the journal closed, the child started (two devices' at once)."""
         if self.journal is not None:
             self.journal.close()
             self.journal = None
@@ -101,14 +105,22 @@ class PgDevice:
         args = [sys.executable, str(CHILD), str(self.data_dir), str(self.settings.data_dir), self.database.dsn,
                 str(fsize_limit), index]
         try:
-            with subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) as child:
+            return subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True)
+        except BaseException:
+            self.open()
+            raise
+
+    def finish_child(self, child: subprocess.Popen, kill_after: float | None = None) -> subprocess.CompletedProcess:
+        """The child's end (killed after ``kill_after`` s if given), and the journal opened again."""
+        try:
+            with child:
                 try:
                     out, err = child.communicate(timeout=kill_after if kill_after is not None else 120)
                 except subprocess.TimeoutExpired:
                     child.send_signal(signal.SIGKILL)
                     out, err = child.communicate()
-            return subprocess.CompletedProcess(args, child.returncode, out, err)
+            return subprocess.CompletedProcess(child.args, child.returncode, out, err)
         finally:
             self.open()
 

@@ -51,7 +51,7 @@ class Run:
     def step(self, number: int) -> None:
         device = self.devices[self.rng.randrange(2)]
         if number in self.kill_steps:
-            self.killed_sync(device)
+            self.killed_together() if self.rng.random() < 0.3 else self.killed_sync(device)
             return
         journal = device.j
         alive = [entry_id for _, entry_id in sorted((text, i) for i, text in device.alive().items())]
@@ -128,6 +128,23 @@ class Run:
             assert again.returncode == 0, again.stderr
             assert json.loads(again.stdout)["refused"] == []
         self.conflicts |= {record.id for record in conflict_copies(device.j)} - before
+
+    def killed_together(self) -> None:
+        """Both devices sync at once, each in its child (pushes racing on the hub's lock); one is
+        killed at a point the seed picks."""
+        point = self.rng.choice(KILL_POINTS[:-1])
+        victim = self.rng.randrange(2)
+        before = {device.name: {record.id for record in conflict_copies(device.j)} for device in self.devices}
+        children = [device.start_child(point if n == victim else "") for n, device in enumerate(self.devices)]
+        for device, child in zip(self.devices, children, strict=True):
+            done = device.finish_child(child)
+            assert done.returncode in (0, -9), done.stderr
+            assert done.returncode == 0 or device is self.devices[victim], done.stderr
+            self.killed.append(f"{device.name}:{point if device is self.devices[victim] else 'together'}:"
+                               f"{done.returncode}")
+            if done.returncode == 0:
+                self.conflicts |= set(json.loads(done.stdout)["conflicts"])
+            self.conflicts |= {record.id for record in conflict_copies(device.j)} - before[device.name]
 
     def settle(self) -> None:
         for _ in range(3):
