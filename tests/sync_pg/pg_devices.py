@@ -101,7 +101,7 @@ class PgDevice:
             self.journal = None
         env = {**os.environ, "PYTHONPATH": str(REPO), "MINDPANE_TEST_HUB_PASSWORD": self.database.password,
                "MINDPANE_TEST_SYNC_KEY": self.key.hex(), "MINDPANE_TEST_KILL_AT": kill_at}
-        index = "memory" if self.open_index is MemoryIndex.open else "chroma"
+        index = "memory" if self.open_index == MemoryIndex.open else "chroma"
         args = [sys.executable, str(CHILD), str(self.data_dir), str(self.settings.data_dir), self.database.dsn,
                 str(fsize_limit), index]
         try:

@@ -5,8 +5,9 @@
 The hub's password and the sync key come in the environment (never argv). ``MINDPANE_TEST_KILL_AT``
 ``<push|apply>:<n>:<before|inside|after>`` kills the process at the n-th push to the hub (before it,
 or after it committed: the answer never read) or the n-th apply of pulled rows (before it, inside
-its record transaction, or after it committed). A limit on file size (RLIMIT_FSIZE) is a disk that
-fills. Exit 0 and a JSON summary on stdout; 1 and the message on stderr for a ``MindpaneError``.
+its record transaction, or after it committed); ``index:<n>:before``: at the n-th step of the
+index following the record (its change committed, the index behind). A limit on file size
+(RLIMIT_FSIZE) is a disk that fills. Exit 0 and a JSON summary on stdout; 1 and the message on stderr for a ``MindpaneError``.
 """
 
 from __future__ import annotations
@@ -70,7 +71,17 @@ def main() -> int:
         kill.at("apply", "after")
         return result
 
+    def indexing(step):
+        def follow(*args, **kwargs):
+            kill.count("index")
+            kill.at("index", "before")  # the record committed, the index not yet following
+            return step(*args, **kwargs)
+
+        return follow
+
     hub.push, journal.apply_synced = pushing, applying
+    for name in ("add", "remove", "update_text", "update_metadata"):
+        setattr(journal.index, name, indexing(getattr(journal.index, name)))
     if limit:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
     try:
