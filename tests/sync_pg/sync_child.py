@@ -7,7 +7,8 @@ The hub's password and the sync key come in the environment (never argv). ``MIND
 or after it committed: the answer never read) or the n-th apply of pulled rows (before it, inside
 its record transaction, or after it committed); ``index:<n>:before``: at the n-th step of the
 index following the record (its change committed, the index behind). A limit on file size
-(RLIMIT_FSIZE) is a disk that fills. Exit 0 and a JSON summary on stdout; 1 and the message on stderr for a ``MindpaneError``.
+(RLIMIT_FSIZE) is a disk that fills. Exit 0 and a JSON summary on stdout; 1 and the message on
+stderr for a ``MindpaneError``.
 """
 
 from __future__ import annotations
