@@ -4,7 +4,8 @@ process) mid-push or mid-apply and run again: both end with the same record, no 
 conflict a copy on both, no forgotten entry back. Seeded (the seed is in the test's id).
 
 A bigger run: ``MINDPANE_SYNC_PG_STEPS=3000 MINDPANE_SYNC_PG_KILLS=60 MINDPANE_SYNC_PG_SEEDS=5``
-(``MINDPANE_SYNC_PG_FIRST_SEED``: the first seed).
+(``MINDPANE_SYNC_PG_FIRST_SEED``: the first seed); with Chroma: ``MINDPANE_SYNC_PG_CHROMA_STEPS``,
+``MINDPANE_SYNC_PG_CHROMA_KILLS``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ STEPS = int(os.environ.get("MINDPANE_SYNC_PG_STEPS", "500"))
 KILLS = int(os.environ.get("MINDPANE_SYNC_PG_KILLS", "10"))
 SEEDS = int(os.environ.get("MINDPANE_SYNC_PG_SEEDS", "1"))
 FIRST_SEED = int(os.environ.get("MINDPANE_SYNC_PG_FIRST_SEED", "0"))
+CHROMA_STEPS = int(os.environ.get("MINDPANE_SYNC_PG_CHROMA_STEPS", "80"))
+CHROMA_KILLS = int(os.environ.get("MINDPANE_SYNC_PG_CHROMA_KILLS", "3"))
 KILL_POINTS = ["push:1:before", "push:1:after", "push:2:after", "apply:1:before", "apply:1:inside",
                "apply:1:after", "apply:2:inside", "timer"]
 
@@ -192,10 +195,10 @@ def test_devices_with_the_chroma_index_converge_through_killed_syncs(settings, c
     """The same on the index a plain journal really has (Chroma): fewer steps, it is slower to open."""
     devices = make_devices(["laptop", "desktop"], settings, clock, tmp_path, hub_db, start_hub(hub_db),
                            open_index=None)
-    seed = 7
+    seed = 7 + FIRST_SEED
     try:
-        run = Run(devices, seed, 3, 80)
-        for number in range(80):
+        run = Run(devices, seed, CHROMA_KILLS, CHROMA_STEPS)
+        for number in range(CHROMA_STEPS):
             run.step(number)
         run.settle()
         check_converged(run, *devices)
