@@ -29,7 +29,7 @@ FIRST_SEED = int(os.environ.get("MINDPANE_SYNC_PG_FIRST_SEED", "0"))
 CHROMA_STEPS = int(os.environ.get("MINDPANE_SYNC_PG_CHROMA_STEPS", "80"))
 CHROMA_KILLS = int(os.environ.get("MINDPANE_SYNC_PG_CHROMA_KILLS", "3"))
 KILL_POINTS = ["push:1:before", "push:1:after", "push:2:after", "apply:1:before", "apply:1:inside",
-               "apply:1:after", "apply:2:inside", "timer"]
+               "apply:1:after", "apply:2:inside", "index:1:before", "index:2:before", "timer"]
 
 
 class Run:
@@ -119,7 +119,7 @@ class Run:
         point = self.rng.choice(KILL_POINTS)
         before = {record.id for record in conflict_copies(device.j)}
         if point == "timer":
-            done = device.sync_in_child(kill_after=self.rng.uniform(0.3, 1.5))
+            done = device.sync_in_child(kill_after=self.rng.uniform(0.3, 3.0))
         else:
             done = device.sync_in_child(kill_at=point)
         assert done.returncode in (0, -9), done.stderr
@@ -170,7 +170,7 @@ def check_converged(run: Run, laptop: PgDevice, desktop: PgDevice) -> None:
     assert copies - run.forgotten == run.conflicts - run.forgotten
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300 + STEPS // 5 + KILLS * 5)
 @pytest.mark.parametrize("seed", range(FIRST_SEED, FIRST_SEED + SEEDS))
 def test_two_devices_with_killed_syncs_converge_and_lose_nothing(settings, clock, tmp_path, hub_db, seed):
     devices = make_devices(["laptop", "desktop"], settings, clock, tmp_path, hub_db, start_hub(hub_db))
@@ -190,7 +190,7 @@ def test_two_devices_with_killed_syncs_converge_and_lose_nothing(settings, clock
             device.close()
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300 + CHROMA_STEPS // 2 + CHROMA_KILLS * 10)
 def test_devices_with_the_chroma_index_converge_through_killed_syncs(settings, clock, tmp_path, hub_db):
     """The same on the index a plain journal really has (Chroma): fewer steps, it is slower to open."""
     devices = make_devices(["laptop", "desktop"], settings, clock, tmp_path, hub_db, start_hub(hub_db),
