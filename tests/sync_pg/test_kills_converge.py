@@ -62,7 +62,7 @@ class Run:
         op = self.rng.choices(["add", "edit", "delete", "undo", "pin", "unpin", "forget", "sync", "restart",
                                "reply", "resolve"], [14, 24, 6, 5, 5, 4, 3, 30, 2, 3, 4])[0]
         device.clock.advance(minutes=self.rng.randrange(1, 90))
-        if op == "add" or (op in ("edit", "delete", "pin", "unpin", "forget") and not alive):
+        if op == "add" or (op in ("edit", "delete", "pin", "unpin", "forget", "reply") and not alive):
             text = self.text()
             self.written.append((journal.add_entry(JOURNAL, text).id, text))
         elif op == "edit":
