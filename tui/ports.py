@@ -188,6 +188,15 @@ class Index(Protocol):
         """An index step failed for these entries: the next open re-indexes them."""
         ...
 
+    def will_follow(self, ids: Sequence[str]) -> None:
+        """The record is about to change these entries: until ``followed``, the next open
+        re-indexes them (a process killed between the record's commit and the index steps)."""
+        ...
+
+    def followed(self, ids: Sequence[str]) -> None:
+        """The index steps of these entries ran: the next open need not re-index them."""
+        ...
+
     def after_failure(self, exc: BaseException) -> None:
         """A call failed with ``exc``: get ready for the next one (e.g. reopen a client)."""
         ...

@@ -40,6 +40,8 @@ from tui.recall.lexical import LexicalScores
 _SYNC_BATCH = 1000
 _HISTORY_BATCH = 500
 _STALE_KEY = "index_stale_ids"
+_FOLLOWING_KEY = "index_following_ids"
+"""Entries a write is changing (``will_follow``) whose index steps have not all run yet."""
 UNINDEXABLE_KEY = "index_skipped_ids"
 """Meta key: ids of entries the index cannot take (``payload_problem``: metadata an older mindpane let
 in), kept out of Chroma so that the store still opens; ``mindpane doctor`` names them."""
@@ -355,6 +357,18 @@ class ChromaIndex:
         except Exception:
             log.error("could not mark %d index entries stale", len(ids))
 
+    def will_follow(self, ids: Sequence[str]) -> None:
+        """Kept apart from the stale ids: ``followed`` then clears only these."""
+        if ids:
+            self._record.set_meta(_FOLLOWING_KEY, json.dumps(sorted(self._following() | set(ids))))
+
+    def followed(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._record.set_meta(_FOLLOWING_KEY, json.dumps(sorted(self._following() - set(ids))))
+
+    def _following(self) -> set[str]:
+        return set(json.loads(self._record.get_meta(_FOLLOWING_KEY) or "[]"))
+
     def erase(self, records: Sequence[MemoryRecord]) -> None:
         """Forget: the entries leave recall's tables, Chroma (incl. its log, compacted) and mem0's
         history (compacted), so no free page keeps them."""
@@ -413,7 +427,7 @@ class ChromaIndex:
             self._adopt_from_chroma()
             self._record.set_meta("adopted_chroma", "1")
         self._index_left_for_later()
-        stale = set(json.loads(self._record.get_meta(_STALE_KEY) or "[]"))
+        stale = set(json.loads(self._record.get_meta(_STALE_KEY) or "[]")) | self._following()
         skipped = self._unindexable_per_mode()
         for mode_name in set(self._record.modes()) | set(self._collection_modes()):
             collection = self._collection(mode_name)
@@ -421,6 +435,7 @@ class ChromaIndex:
                 self.sync(mode_name, stale)
         if stale:
             self._record.set_meta(_STALE_KEY, "[]")
+            self._record.set_meta(_FOLLOWING_KEY, "[]")
 
     def _index_left_for_later(self) -> None:
         """Entries a shell turn stored without the index (``index_later``): new ones are indexed

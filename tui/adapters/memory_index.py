@@ -85,6 +85,12 @@ class MemoryIndex:
     def mark_stale(self, ids: Sequence[str]) -> None:
         """Nothing outlives the process: the next open rebuilds every table from the record."""
 
+    def will_follow(self, ids: Sequence[str]) -> None:
+        """Nothing outlives the process (``mark_stale``)."""
+
+    def followed(self, ids: Sequence[str]) -> None:
+        """Nothing was kept (``will_follow``)."""
+
     def after_failure(self, exc: BaseException) -> None:
         """Nothing to reopen."""
 

@@ -355,6 +355,8 @@ class Journal:
             changes = decide()
             self._disk.ensure_room("".join(state.record.text + state.record.reply for state in changes.states))
             synced = cast(Any, self._record)  # the record's sync half (tui.adapters.record_sync)
+            ids = [state.id for state in changes.states]
+            self.index.will_follow(ids)  # a kill after the commit, before the index follows: healed at the next open
             added: dict[str, list[EntryState]] = {}
             for before, after in synced.write_synced(changes.states, changes.marks, changes.seq, self._clock()):
                 if after.deleted_at is None and (before is None or before.deleted_at is not None):
@@ -363,6 +365,7 @@ class Journal:
                     self._index_synced(before, after)
             for states in added.values():  # one index call per mode: a device joining adds thousands
                 self._index_added(states)
+            self.index.followed(ids)
         return changes
 
     def _index_added(self, states: list[EntryState]) -> None:
