@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import random
 
 import pytest
 
+from tests.sync_person import LOCAL, Person
 from tests.sync_pg.pg_devices import PgDevice, make_devices, start_hub
 from tui.domain.errors import MindpaneError
 from tui.domain.modes import JOURNAL
@@ -32,66 +32,25 @@ KILL_POINTS = ["push:1:before", "push:1:after", "push:2:after", "apply:1:before"
                "apply:1:after", "apply:2:inside", "index:1:before", "index:2:before", "timer"]
 
 
-class Run:
-    """The person's side: what was written, replaced on purpose, forgotten; the conflicts seen."""
+class Run(Person):
+    """The person's side (``Person``), and the syncs killed."""
 
     def __init__(self, devices: list[PgDevice], seed: int, kills: int, steps: int) -> None:
-        self.devices, self.rng = devices, random.Random(seed)
+        super().__init__(seed)
+        self.devices = devices
         self.kill_steps = set(self.rng.sample(range(steps), kills))
-        self.written: list[tuple[str, str]] = []
-        self.superseded: set[str] = set()
-        self.forgotten: set[str] = set()
-        self.forgotten_texts: set[str] = set()
-        self.conflicts: set[str] = set()
         self.killed: list[str] = []
-        self.count = 0
-
-    def text(self) -> str:
-        self.count += 1
-        return f"note {self.count} " + " ".join(self.rng.choice(["river", "bread", "lake", "Ana", "rain", "code"])
-                                               for _ in range(4))
 
     def step(self, number: int) -> None:
         device = self.devices[self.rng.randrange(2)]
         if number in self.kill_steps:
             self.killed_together() if self.rng.random() < 0.3 else self.killed_sync(device)
             return
-        journal = device.j
-        alive = [entry_id for _, entry_id in sorted((text, i) for i, text in device.alive().items())]
-        everything = [s.id for s in sorted(device.states(), key=lambda s: (s.record.text, s.deleted_at is None))]
         op = self.rng.choices(["add", "edit", "delete", "undo", "pin", "unpin", "forget", "sync", "restart",
                                "reply", "resolve"], [14, 24, 6, 5, 5, 4, 3, 30, 2, 3, 4])[0]
         device.clock.advance(minutes=self.rng.randrange(1, 90))
-        if op == "add" or (op in ("edit", "delete", "pin", "unpin", "forget", "reply") and not alive):
-            text = self.text()
-            self.written.append((journal.add_entry(JOURNAL, text).id, text))
-        elif op == "edit":
-            entry_id = self.rng.choice(alive)
-            self.superseded.add(device.alive()[entry_id])
-            text = self.text()
-            journal.update_text(entry_id, text)
-            self.written.append((entry_id, text))
-        elif op == "delete":
-            journal.delete(self.rng.choice(alive))
-        elif op == "undo":
-            before = {state.id: state.record.text for state in device.states()}
-            try:
-                change = journal.undo()
-            except MindpaneError:
-                return
-            if change is not None and change.entry_id in before:
-                self.superseded.add(before[change.entry_id])
-        elif op == "pin":
-            journal.pin(self.rng.choice(alive))
-        elif op == "unpin":
-            journal.unpin(self.rng.choice(alive))
-        elif op == "forget":
-            entry_id = self.rng.choice(everything)
-            self.forgotten_texts.add(journal.record.get(entry_id, include_deleted=True).text)
-            journal.forget([entry_id])
-            self.forgotten.add(entry_id)
-        elif op == "reply":
-            journal.attach_reply(self.rng.choice(alive), f"reply to {self.text()}")
+        if op in LOCAL:
+            self.local(op, device)
         elif op == "resolve":
             self.resolve(device)
         elif op == "sync":
@@ -161,9 +120,7 @@ def check_converged(run: Run, laptop: PgDevice, desktop: PgDevice) -> None:
     assert laptop.view() == desktop.view()
     assert laptop.sync().pushed == 0 and desktop.sync().pushed == 0
     kept = {state.record.text for state in laptop.states()}
-    lost = [(entry_id, text) for entry_id, text in run.written
-            if text not in kept | run.superseded | run.forgotten_texts and entry_id not in run.forgotten]
-    assert lost == []
+    assert run.lost(kept) == []
     ids = {state.id for device in (laptop, desktop) for state in device.states()}
     assert ids & run.forgotten == set(), "a forgotten entry came back"
     copies = {state.id for state in laptop.states() if CONFLICT_OF in state.record.metadata}
