@@ -33,12 +33,13 @@ from datetime import datetime
 from pathlib import Path
 
 from tui.adapters.eraser import compact_sqlite, find_text_in
+from tui.adapters.locked_layout import LOCKED_RECORD, PLAIN_RECORD
 from tui.adapters.sqlite_pages import PageFile
 
 _NAME = re.compile(r"^(?P<original>.+)\.corrupt-(?P<stamp>\d{8}-\d{6})(?:-\d+)?$")
 SIDECARS = ("-wal", "-shm", "-journal")
-RECORD, HISTORY, INDEX = "entries.db", "history.db", "chroma"
-LOCKED = "entries.locked"
+RECORD, HISTORY, INDEX = PLAIN_RECORD, "history.db", "chroma"
+LOCKED = LOCKED_RECORD
 """A locked journal's encrypted record: its moved copy stays encrypted, read and rewritten with the key."""
 MOVED = "(a damaged copy repair had moved aside)"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from tui.adapters.locked_layout import LOCKED_RECORD, PLAIN_RECORD
 from tui.domain.errors import StoreError
 
-_COMPACTED = ("entries.db", "entries.locked", "history.db", "chroma/chroma.sqlite3")
+_COMPACTED = (PLAIN_RECORD, LOCKED_RECORD, "history.db", "chroma/chroma.sqlite3")
 
 
 class StoreDisk:
